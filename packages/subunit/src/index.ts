@@ -1,1 +1,22 @@
-export {};
+export { SIGNATURE, Flag, MAX_PACKET_SIZE, STATUSES, FINAL_STATUSES, type TestStatus } from './constants.js';
+export { crc32 } from './crc32.js';
+export { SubunitError, type SubunitErrorCode } from './errors.js';
+export {
+  type Packet,
+  type Timestamp,
+  timestampFromMillis,
+  timestampToMillis,
+  timestampToIso,
+  secondsBetween,
+} from './packet.js';
+export { encodePacket, encodePackets } from './encoder.js';
+export { StreamDecoder, decodeAll, type DecoderHandlers, type DecoderOptions, type DecodedStream } from './decoder.js';
+export {
+  ResultAggregator,
+  aggregate,
+  durationOf,
+  type TestResult,
+  type Attachment,
+  type StrayOutput,
+  type AggregatorHandlers,
+} from './aggregator.js';
