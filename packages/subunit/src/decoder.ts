@@ -64,6 +64,11 @@ export class StreamDecoder {
   private packetLength = 0;
   /** Continuation bytes still expected by a UTF-8 character in text (0xB3 may be one). */
   private utf8Pending = 0;
+  /**
+   * Set after a corrupt packet until the next good one: the bytes being scanned are
+   * debris, not text, so a UTF-8 lead byte among them must not hide the next signature.
+   */
+  private resyncing = false;
 
   constructor(handlers: DecoderHandlers, options: DecoderOptions = {}) {
     this.handlers = handlers;
@@ -83,7 +88,9 @@ export class StreamDecoder {
   /** Decodes what it can of `chunk`, holding back an incomplete packet for later. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.waiting.push(chunk);
+    // A plain view, so that the copies handed out are plain Uint8Arrays (a Node Buffer's
+    // slice() would alias the input instead of copying it).
+    this.waiting.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     this.waitingBytes += chunk.length;
     if (this.buf.length - this.pos + this.waitingBytes < this.need) return;
     this.join();
@@ -100,6 +107,7 @@ export class StreamDecoder {
     this.state = State.Scan;
     this.need = 1;
     this.utf8Pending = 0;
+    this.resyncing = false;
   }
 
   private join(): void {
@@ -132,9 +140,10 @@ export class StreamDecoder {
         const start = this.pos;
         let i = start;
         let pending = this.utf8Pending;
+        const resyncing = this.resyncing;
         for (; i < len; i++) {
           const b = buf[i]!;
-          if (b === SIGNATURE && pending === 0) break;
+          if (b === SIGNATURE && (pending === 0 || resyncing)) break;
           pending = nextUtf8Pending(pending, b);
         }
         this.utf8Pending = pending;
@@ -201,6 +210,7 @@ export class StreamDecoder {
       this.state = State.Scan;
       this.need = 1;
       this.utf8Pending = 0;
+      this.resyncing = false;
       this.handlers.packet(packet, this.bufOffset + start);
     }
   }
@@ -230,6 +240,7 @@ export class StreamDecoder {
     this.state = State.Scan;
     this.need = 1;
     this.utf8Pending = 0;
+    this.resyncing = true;
   }
 
   private text(start: number, end: number): void {
