@@ -1,1 +1,51 @@
-export {};
+export {
+  RPC_TEST_ID,
+  RPC_MIME_TYPE,
+  RPC_FILE_NAME,
+  MAX_MESSAGE_BYTES,
+  SUPPORTED_VERSIONS,
+  MESSAGE_SPECS,
+  supports,
+  type VersionRange,
+  type Message,
+  type MessageName,
+  type Sender,
+  type HelloMessage,
+  type GoodbyeMessage,
+  type ListMessage,
+  type RunMessage,
+  type DoneMessage,
+  type CancelMessage,
+  type CancelledMessage,
+  type PingMessage,
+  type PongMessage,
+  type ErrorMessage,
+} from './messages.js';
+export { negotiate } from './negotiate.js';
+export { encodeMessage, decodeMessage, messagePacket, isRpcPacket, type Decoded } from './codec.js';
+export {
+  ProtocolError,
+  NoCommonVersionError,
+  PeerDiedError,
+  formatRange,
+  type ProtocolErrorCode,
+  type ExitInfo,
+} from './errors.js';
+export type { Transport } from './transport.js';
+export { memoryPair } from './transports/memory.js';
+export {
+  Channel,
+  HELLO_TIMEOUT_MS,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_TIMEOUT_MS,
+  GOODBYE_TIMEOUT_MS,
+  SEND_WINDOW,
+  type ChannelRole,
+  type ChannelState,
+  type ChannelOptions,
+  type ChannelHandlers,
+  type HelloFields,
+  type Handshake,
+  type CloseInfo,
+  type HeartbeatOptions,
+} from './channel.js';

@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encodePacket, type Packet } from '@baton/subunit';
+import { Channel, type ChannelOptions } from './channel.js';
+import { ProtocolError } from './errors.js';
+import { RPC_TEST_ID, type Message } from './messages.js';
+import { RawPeer } from './test-support/raw-peer.js';
+import { memoryPair } from './transports/memory.js';
+
+const quiet = (lines: string[] = []): ((line: string) => void) => (line) => lines.push(line);
+
+function pair(client: Partial<ChannelOptions> = {}, server: Partial<ChannelOptions> = {}): { client: Channel; server: Channel } {
+  const [a, b] = memoryPair();
+  return {
+    client: new Channel(a, { role: 'client', log: quiet(), heartbeat: false, ...client }),
+    server: new Channel(b, { role: 'server', log: quiet(), ...server }),
+  };
+}
+
+function rejectsWith(promise: Promise<unknown>, code: string, text?: RegExp): Promise<void> {
+  return assert.rejects(promise, (e: unknown) => {
+    assert.ok(e instanceof ProtocolError, `not a ProtocolError: ${String(e)}`);
+    assert.equal(e.code, code);
+    if (text) assert.match(e.message, text);
+    return true;
+  });
+}
+
+test('the handshake settles on the highest common version and shares the Hello fields', async () => {
+  const { client, server } = pair({ hello: { name: 'coordinator' } }, { hello: { slots: 4, name: 'w1', digest: 'd' } });
+  assert.equal(client.state, 'helloSent');
+  assert.equal(server.state, 'connecting');
+  const [c, s] = await Promise.all([client.ready, server.ready]);
+  assert.equal(c.version, 2);
+  assert.equal(s.version, 2);
+  assert.deepEqual(c.peer, { msg: 'Hello', max: 2, min: 1, slots: 4, name: 'w1', digest: 'd' });
+  assert.equal(s.peer.name, 'coordinator');
+  assert.equal(client.state, 'ready');
+  assert.equal(server.state, 'ready');
+});
+
+test('a version 1 peer works at version 1, and version 2 requests are refused clearly', async () => {
+  const { client, server } = pair({}, { versions: { min: 1, max: 1 } });
+  assert.equal((await client.ready).version, 1);
+  assert.equal(client.supports('Cancel'), false);
+  assert.equal(client.supports('Run'), true);
+  await rejectsWith(client.ping(), 'BATON_PROTOCOL_UNSUPPORTED', /^Ping needs protocol version 2, but the peer negotiated version 1$/);
+  await rejectsWith(client.request({ msg: 'Cancel', tests: ['a'] }), 'BATON_PROTOCOL_UNSUPPORTED');
+  assert.equal(server.version, 1);
+});
+
+for (const [what, clientVersions, serverVersions] of [
+  ['newer client, older server', { min: 3, max: 4 }, { min: 1, max: 2 }],
+  ['older client, newer server', { min: 1, max: 2 }, { min: 3, max: 3 }],
+] as const) {
+  test(`no common version (${what}) fails both ends, naming both ranges`, async () => {
+    const serverLog: string[] = [];
+    const { client, server } = pair({ versions: clientVersions }, { versions: serverVersions, log: quiet(serverLog) });
+    const ours = `${clientVersions.min}..${clientVersions.max}`;
+    const theirs = serverVersions.min === serverVersions.max ? `version ${serverVersions.min}` : `versions ${serverVersions.min}..${serverVersions.max}`;
+    await rejectsWith(client.ready, 'BATON_PROTOCOL_NO_COMMON_VERSION', new RegExp(`this end speaks versions ${ours}, the peer speaks ${theirs}`));
+    await rejectsWith(server.ready, 'BATON_PROTOCOL_NO_COMMON_VERSION');
+    assert.equal((await client.closed).state, 'lost');
+    assert.equal((await server.closed).error?.code, 'BATON_PROTOCOL_NO_COMMON_VERSION');
+    assert.match(serverLog.join('\n'), /BATON_PROTOCOL_NO_COMMON_VERSION: no common protocol version/);
+  });
+}
+
+test('the refusal reaches a peer before the channel closes', async () => {
+  const [a, b] = memoryPair();
+  const raw = new RawPeer(a);
+  const server = new Channel(b, { role: 'server', log: quiet() });
+  raw.send({ msg: 'Hello', min: 5, max: 6 });
+  await rejectsWith(server.ready, 'BATON_PROTOCOL_NO_COMMON_VERSION');
+  await raw.closed;
+  assert.deepEqual(raw.messages.map((m) => m.msg), ['Hello', 'Error']);
+  assert.equal((await raw.next('Error')).code, 'BATON_PROTOCOL_NO_COMMON_VERSION');
+});
+
+test('a peer that never says Hello is a clear error', async () => {
+  const [a, b] = memoryPair();
+  const raw = new RawPeer(a);
+  const server = new Channel(b, { role: 'server', log: quiet(), helloTimeoutMs: 20 });
+  await rejectsWith(server.ready, 'BATON_PROTOCOL_HELLO_TIMEOUT', /^no Hello from the peer within 20 ms: is it a baton test server/);
+  const error = await raw.next('Error');
+  assert.equal(error.code, 'BATON_PROTOCOL_HELLO_TIMEOUT');
+  assert.equal(server.state, 'lost');
+});
+
+test('commands before Hello are refused and do not count as one', async () => {
+  const [a, b] = memoryPair();
+  const raw = new RawPeer(a);
+  const seen: Message[] = [];
+  const server = new Channel(b, { role: 'server', log: quiet(), handlers: { message: (m) => seen.push(m) } });
+  raw.send({ msg: 'Run', nonce: 'early' });
+  const error = await raw.next('Error');
+  assert.deepEqual(error, { msg: 'Error', code: 'BATON_PROTOCOL_BAD_MESSAGE', message: 'Run before the Hello handshake', nonce: 'early' });
+  raw.send({ msg: 'Hello', min: 1, max: 2 });
+  assert.equal((await server.ready).version, 2);
+  assert.deepEqual(seen, []);
+});
+
+test('List and Run: commands reach the server handler, packets and Done flow back', async () => {
+  const packets: Packet[] = [];
+  const [a, b] = memoryPair();
+  const server: Channel = new Channel(b, {
+    role: 'server',
+    log: quiet(),
+    handlers: {
+      message(m) {
+        if (m.msg !== 'List' && m.msg !== 'Run') return;
+        for (const id of m.tests ?? ['t1', 't2']) void server.sendPacket({ testId: id, status: m.msg === 'List' ? 'exists' : 'success' });
+        void server.send({ msg: 'Done', nonce: m.nonce });
+      },
+    },
+  });
+  const client = new Channel(a, { role: 'client', log: quiet(), heartbeat: false, handlers: { packet: (p) => packets.push(p) } });
+  await client.ready;
+  await client.request({ msg: 'List' });
+  await client.request({ msg: 'Run', tests: ['t2'] });
+  assert.deepEqual(
+    packets.map((p) => `${p.testId}:${p.status}`),
+    ['t1:exists', 't2:exists', 't2:success'],
+  );
+});
+
+test('malformed JSON and unknown messages get an Error reply and a log line, and the channel lives on', async () => {
+  const [a, b] = memoryPair();
+  const raw = new RawPeer(a);
+  const lines: string[] = [];
+  const server = new Channel(b, { role: 'server', log: quiet(lines) });
+  raw.send({ msg: 'Hello', min: 1, max: 2 });
+  await server.ready;
+  raw.sendPacket({ testId: RPC_TEST_ID, mimeType: 'application/json', file: { name: 'message', content: new TextEncoder().encode('{"msg": "Run", "nonce": ') } });
+  raw.sendPacket({ testId: RPC_TEST_ID, mimeType: 'application/json', file: { name: 'message', content: new TextEncoder().encode('{"msg":"Explode","nonce":"u1"}') } });
+  raw.send({ msg: 'Done', nonce: 'wrong-direction' });
+  raw.send({ msg: 'Ping', nonce: 'alive' });
+  assert.deepEqual(await raw.next('Pong'), { msg: 'Pong', nonce: 'alive' });
+  const errors = raw.messages.filter((m) => m.msg === 'Error');
+  assert.deepEqual(
+    errors.map((e) => e.msg === 'Error' && [e.code, e.nonce]),
+    [
+      ['BATON_PROTOCOL_BAD_MESSAGE', undefined],
+      ['BATON_PROTOCOL_UNKNOWN_MESSAGE', 'u1'],
+      ['BATON_PROTOCOL_BAD_MESSAGE', 'wrong-direction'],
+    ],
+  );
+  assert.equal(lines.length, 3);
+  assert.match(lines[1]!, /^BATON_PROTOCOL_UNKNOWN_MESSAGE: unknown message 'Explode'$/);
+  assert.match(lines[2]!, /^BATON_PROTOCOL_BAD_MESSAGE: Done is sent by the server, and this end is the server$/);
+  assert.equal(server.state, 'ready');
+});
+
+test('an oversized message is refused with TOO_LARGE and the channel lives on', async () => {
+  const [a, b] = memoryPair();
+  const raw = new RawPeer(a);
+  const server = new Channel(b, { role: 'server', log: quiet() });
+  raw.send({ msg: 'Hello', min: 1, max: 2 });
+  await server.ready;
+  const json = JSON.stringify({ msg: 'Run', nonce: 'big', tests: [ 'x'.repeat(1024 * 1024) ] });
+  raw.sendBytes(encodePacket({ testId: RPC_TEST_ID, mimeType: 'application/json', file: { name: 'message', content: new TextEncoder().encode(json) } }));
+  const error = await raw.next('Error');
+  assert.equal(error.code, 'BATON_PROTOCOL_TOO_LARGE');
+  assert.equal(error.nonce, undefined);
+  raw.send({ msg: 'Ping', nonce: 'after' });
+  await raw.next('Pong');
+});
+
+test('at version 1 bad messages are only logged: version 1 has no Error message', async () => {
+  const [a, b] = memoryPair();
+  const raw = new RawPeer(a);
+  const lines: string[] = [];
+  const server = new Channel(b, { role: 'server', log: quiet(lines), handlers: { message: (m) => m.msg === 'List' && void server.send({ msg: 'Done', nonce: m.nonce }) } });
+  raw.send({ msg: 'Hello', min: 1, max: 1 });
+  await server.ready;
+  raw.send({ msg: 'Ping', nonce: 'p' });
+  raw.send({ msg: 'List', nonce: 'l' });
+  await raw.next('Done');
+  assert.deepEqual(raw.messages.map((m) => m.msg), ['Hello', 'Done']);
+  assert.deepEqual(lines, ['BATON_PROTOCOL_UNKNOWN_MESSAGE: Ping is not part of protocol version 1']);
+});
+
+test('a server that wants a token refuses a Hello without it, before any command', async () => {
+  for (const token of [undefined, 'wrong']) {
+    const seen: Message[] = [];
+    const { client, server } = pair(token === undefined ? {} : { hello: { token } }, { expectToken: 'sesame', handlers: { message: (m) => seen.push(m) } });
+    await rejectsWith(server.ready, 'BATON_PROTOCOL_AUTH', new RegExp(`carries ${token === undefined ? 'no' : 'a wrong'} token`));
+    await rejectsWith(client.ready, 'BATON_PROTOCOL_AUTH', /^peer reported: /);
+    assert.deepEqual(seen, []);
+  }
+  const { client, server } = pair({ hello: { token: 'sesame' } }, { expectToken: 'sesame' });
+  await Promise.all([client.ready, server.ready]);
+});
+
+test('Goodbye drains and closes both ends cleanly', async () => {
+  const got: string[] = [];
+  const [a, b] = memoryPair();
+  const server: Channel = new Channel(b, {
+    role: 'server',
+    log: quiet(),
+    handlers: { message: (m) => { got.push(m.msg); if (m.msg === 'Goodbye') server.close(); } },
+  });
+  const client = new Channel(a, { role: 'client', log: quiet(), heartbeat: false });
+  await client.ready;
+  assert.deepEqual(await client.goodbye(), { state: 'closed' });
+  assert.deepEqual(await server.closed, { state: 'closed' });
+  assert.deepEqual(got, ['Goodbye']);
+  await rejectsWith(client.request({ msg: 'List' }), 'BATON_PROTOCOL_NOT_READY', /the channel is closed/);
+});
+
+test('a peer that vanishes fails pending requests with PEER_LOST', async () => {
+  const [a, b] = memoryPair();
+  const raw = new RawPeer(b);
+  const client = new Channel(a, { role: 'client', log: quiet(), heartbeat: false });
+  raw.send({ msg: 'Hello', min: 1, max: 2 });
+  await client.ready;
+  const run = client.request({ msg: 'Run', tests: ['t'] });
+  await raw.next('Run');
+  raw.close();
+  await rejectsWith(run, 'BATON_PROTOCOL_PEER_LOST', /without Goodbye/);
+  assert.equal(client.state, 'lost');
+  assert.equal((await client.closed).error?.code, 'BATON_PROTOCOL_PEER_LOST');
+});
+
+test('an Error reply rejects the request it names', async () => {
+  const [a, b] = memoryPair();
+  const raw = new RawPeer(b, (m, peer) => {
+    if (m.msg === 'Run') peer.send({ msg: 'Error', code: 'BATON_WORKER_BUSY', message: 'no free slot', nonce: m.nonce });
+  });
+  const client = new Channel(a, { role: 'client', log: quiet(), heartbeat: false });
+  raw.send({ msg: 'Hello', min: 1, max: 2 });
+  await client.ready;
+  await rejectsWith(client.request({ msg: 'Run' }), 'BATON_PROTOCOL_PEER_ERROR', /^peer reported BATON_WORKER_BUSY: no free slot$/);
+  assert.equal(client.state, 'ready');
+});
+
+test('heartbeats: a peer that answers Ping stays, one that stops is declared stuck', async () => {
+  const [a, b] = memoryPair();
+  let answering = true;
+  const raw = new RawPeer(b, (m, peer) => {
+    if (m.msg === 'Ping' && answering) {
+      peer.send({ msg: 'Pong', nonce: m.nonce });
+      if (peer.messages.filter((x) => x.msg === 'Ping').length === 3) answering = false;
+    }
+  });
+  const client = new Channel(a, { role: 'client', log: quiet(), heartbeat: { intervalMs: 1, timeoutMs: 30 } });
+  raw.send({ msg: 'Hello', min: 1, max: 2 });
+  await client.ready;
+  const closed = await client.closed;
+  assert.equal(closed.error?.code, 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT');
+  assert.match(closed.error?.message ?? '', /did not answer a Ping within 30 ms: the peer itself is stuck/);
+  assert.equal(raw.messages.filter((m) => m.msg === 'Ping').length, 4);
+  assert.equal((await raw.next('Error')).code, 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT');
+});

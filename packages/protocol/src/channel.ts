@@ -1,0 +1,533 @@
+import { performance } from 'node:perf_hooks';
+import PQueue from 'p-queue';
+import { StreamDecoder, encodePacket, type Packet } from '@baton/subunit';
+import { decodeMessage, encodeMessage, isRpcPacket } from './codec.js';
+import { ProtocolError, isFatalRemote, remoteError, type ProtocolErrorCode } from './errors.js';
+import {
+  MESSAGE_SPECS,
+  SUPPORTED_VERSIONS,
+  supports,
+  type CancelMessage,
+  type CancelledMessage,
+  type DoneMessage,
+  type HelloMessage,
+  type ListMessage,
+  type Message,
+  type MessageName,
+  type PingMessage,
+  type PongMessage,
+  type RunMessage,
+  type VersionRange,
+} from './messages.js';
+import { negotiate } from './negotiate.js';
+import { tokenMatches } from './token.js';
+import type { Transport } from './transport.js';
+
+/**
+ * How long a peer has to send its Hello. A Python test server imports and discovers the
+ * whole suite before it answers, which takes seconds on large suites.
+ */
+export const HELLO_TIMEOUT_MS = 30_000;
+/** How often the client pings a peer that speaks version 2. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+/**
+ * How long a Ping may go unanswered before the peer counts as stuck. Test servers answer
+ * from a reader thread, so a long test does not delay the Pong; only a stuck server does.
+ */
+export const HEARTBEAT_TIMEOUT_MS = 30_000;
+/** How long the client waits, after Goodbye, for the server to close the channel. */
+export const GOODBYE_TIMEOUT_MS = 10_000;
+/** Sends handed to the transport at once; further sends queue in order (see `backlog`). */
+export const SEND_WINDOW = 16;
+
+/** The client sends Hello first and commands; the server answers them. */
+export type ChannelRole = 'client' | 'server';
+
+/**
+ * `connecting` (server: waiting for the client's Hello) → `helloSent` (client: waiting for
+ * the server's) → `ready` → `draining` (Goodbye sent or received) → `closed`; any state
+ * may end in `lost` (the peer vanished, or the channel failed).
+ */
+export type ChannelState = 'connecting' | 'helloSent' | 'ready' | 'draining' | 'closed' | 'lost';
+
+/** The optional version 2 fields of this end's Hello. */
+export type HelloFields = Omit<HelloMessage, 'msg' | 'min' | 'max'>;
+
+/** The outcome of the handshake. */
+export interface Handshake {
+  /** The version both ends use from now on. */
+  readonly version: number;
+  /** The peer's Hello (its range, and at version 2 its slots, name and digest). */
+  readonly peer: HelloMessage;
+}
+
+/** How a channel ended: `closed` after Goodbye or `close()`, `lost` otherwise, with why. */
+export interface CloseInfo {
+  readonly state: 'closed' | 'lost';
+  readonly error?: ProtocolError;
+}
+
+export interface HeartbeatOptions {
+  /** @default HEARTBEAT_INTERVAL_MS */
+  readonly intervalMs: number;
+  /** @default HEARTBEAT_TIMEOUT_MS */
+  readonly timeoutMs: number;
+}
+
+export interface ChannelHandlers {
+  /**
+   * A message that is not a reply: the commands List, Run, Cancel and Goodbye (server
+   * role; answer with `send`), and Errors not tied to a request of ours.
+   */
+  message?(message: Message): void;
+  /** An ordinary subunit packet: a result, an `exists`, output. */
+  packet?(packet: Packet): void;
+  /** Bytes that are not subunit at all. Logged when unhandled. */
+  bytes?(data: Uint8Array): void;
+  /** The channel ended (after the transport closed). */
+  close?(info: CloseInfo): void;
+}
+
+export interface ChannelOptions {
+  readonly role: ChannelRole;
+  /** @default SUPPORTED_VERSIONS */
+  readonly versions?: VersionRange;
+  /** Version 2 fields of this end's Hello (slots, name, token, digest). */
+  readonly hello?: HelloFields;
+  /** Refuse a peer whose Hello does not carry this token (`BATON_PROTOCOL_AUTH`). */
+  readonly expectToken?: string;
+  /** @default HELLO_TIMEOUT_MS */
+  readonly helloTimeoutMs?: number;
+  /**
+   * Pings at version 2, to tell a stuck peer from a stuck test; `false` turns them off.
+   * @default on for the client role, off for the server role
+   */
+  readonly heartbeat?: HeartbeatOptions | false;
+  /** Where refusals, corrupt packets and stray bytes are reported. @default console.warn */
+  readonly log?: (line: string) => void;
+  readonly handlers?: ChannelHandlers;
+}
+
+type Unsent<M> = Omit<M, 'nonce'>;
+type RequestName = 'List' | 'Run' | 'Cancel' | 'Ping';
+type ReplyMessage = DoneMessage | CancelledMessage | PongMessage;
+
+const REPLY_OF: Readonly<Record<RequestName, ReplyMessage['msg']>> = {
+  List: 'Done',
+  Run: 'Done',
+  Cancel: 'Cancelled',
+  Ping: 'Pong',
+};
+
+interface Pending {
+  readonly expect: ReplyMessage['msg'];
+  resolve(reply: ReplyMessage): void;
+  reject(error: ProtocolError): void;
+}
+
+/**
+ * One end of an RPC channel over a transport: the handshake and version negotiation,
+ * requests matched to replies by nonce, heartbeats, refusals of bad input (an Error reply
+ * and a log line, never a throw), and the lifecycle in `state`. The same class serves
+ * both hops (coordinator ↔ worker, worker ↔ test server) and both roles.
+ */
+export class Channel {
+  readonly role: ChannelRole;
+  /** Resolves once both Hellos crossed; rejects with the ProtocolError that ended the handshake. */
+  readonly ready: Promise<Handshake>;
+  /** Resolves once the transport closed. */
+  readonly closed: Promise<CloseInfo>;
+
+  private currentState: ChannelState;
+  private negotiated: number | undefined;
+  private peerHello: HelloMessage | undefined;
+  private failure: ProtocolError | undefined;
+  private readonly transport: Transport;
+  private readonly versions: VersionRange;
+  private readonly helloFields: HelloFields;
+  private readonly expectToken: string | undefined;
+  private readonly heartbeat: HeartbeatOptions | false;
+  private readonly log: (line: string) => void;
+  private readonly handlers: ChannelHandlers;
+  private readonly decoder: StreamDecoder;
+  private readonly queue = new PQueue({ concurrency: SEND_WINDOW });
+  private readonly pending = new Map<string, Pending>();
+  private nextNonce = 1;
+  private helloTimer: NodeJS.Timeout | undefined;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private settleReady!: { resolve(h: Handshake): void; reject(e: ProtocolError): void };
+  private settleClosed!: (info: CloseInfo) => void;
+
+  constructor(transport: Transport, options: ChannelOptions) {
+    this.transport = transport;
+    this.role = options.role;
+    this.versions = options.versions ?? SUPPORTED_VERSIONS;
+    this.helloFields = options.hello ?? {};
+    this.expectToken = options.expectToken;
+    this.heartbeat =
+      options.heartbeat ??
+      (options.role === 'client' ? { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: HEARTBEAT_TIMEOUT_MS } : false);
+    this.log = options.log ?? ((line) => console.warn(`baton protocol: ${line}`));
+    this.handlers = options.handlers ?? {};
+    this.ready = new Promise<Handshake>((resolve, reject) => {
+      this.settleReady = { resolve, reject };
+    });
+    // Callers that only watch `closed` must not crash the process on a failed handshake.
+    this.ready.catch(() => undefined);
+    this.closed = new Promise<CloseInfo>((resolve) => {
+      this.settleClosed = resolve;
+    });
+    this.decoder = new StreamDecoder({
+      packet: (packet) => this.onPacket(packet),
+      bytes: (data) => {
+        if (this.handlers.bytes) this.handlers.bytes(data);
+        else this.log(`${data.length} bytes of non-subunit data on the channel ignored`);
+      },
+      error: (error) => {
+        this.log(`corrupt packet at byte ${error.offset} ignored: ${error.message}`);
+        if (error.code === 'BATON_SUBUNIT_TOO_LARGE') this.refuse('BATON_PROTOCOL_TOO_LARGE', error.message, undefined);
+      },
+    });
+    transport.onData((bytes) => this.decoder.push(bytes));
+    transport.onClose((error) => this.onTransportClose(error));
+
+    const helloTimeoutMs = options.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    this.helloTimer = setTimeout(() => {
+      this.fail(
+        new ProtocolError(
+          'BATON_PROTOCOL_HELLO_TIMEOUT',
+          `no Hello from the peer within ${helloTimeoutMs} ms: is it a baton test server, and did it start? (its stderr may say why)`,
+        ),
+        true,
+      );
+    }, helloTimeoutMs);
+    if (this.role === 'client') {
+      this.sendHello();
+      this.currentState = 'helloSent';
+    } else {
+      this.currentState = 'connecting';
+    }
+  }
+
+  /** Where the channel is in its lifecycle. */
+  get state(): ChannelState {
+    return this.currentState;
+  }
+
+  /** The negotiated version, once `ready`. */
+  get version(): number | undefined {
+    return this.negotiated;
+  }
+
+  /** The peer's Hello, once it arrived. */
+  get peer(): HelloMessage | undefined {
+    return this.peerHello;
+  }
+
+  /** Sends waiting for the transport (a slow peer makes this grow). */
+  get backlog(): number {
+    return this.queue.size;
+  }
+
+  /** Resolves once fewer than `limit` sends are waiting: how a producer respects backpressure. */
+  writable(limit: number = SEND_WINDOW): Promise<void> {
+    return this.queue.onSizeLessThan(limit);
+  }
+
+  /** Whether the negotiated version has `name` (false before the handshake). */
+  supports(name: MessageName): boolean {
+    return this.negotiated !== undefined && supports(this.negotiated, name);
+  }
+
+  /**
+   * Sends a message: replies (Done, Cancelled) on the server, Goodbye on the client.
+   * Rejects with `BATON_PROTOCOL_NOT_READY` outside `ready`/`draining` and with
+   * `BATON_PROTOCOL_UNSUPPORTED` for a message the negotiated version lacks.
+   */
+  send(message: Message): Promise<void> {
+    const refused = this.checkSendable(message.msg);
+    if (refused) return Promise.reject(refused);
+    return this.write(encodeMessage(message));
+  }
+
+  /** Sends an ordinary subunit packet (a result, an `exists`) once the handshake is done. */
+  sendPacket(packet: Packet): Promise<void> {
+    if (this.currentState !== 'ready' && this.currentState !== 'draining') return Promise.reject(this.notReady('send a packet'));
+    return this.write(encodePacket(packet));
+  }
+
+  /** Sends a command and resolves with the reply carrying its nonce; an Error reply rejects. */
+  request(message: Unsent<ListMessage> | Unsent<RunMessage>): Promise<DoneMessage>;
+  request(message: Unsent<CancelMessage>): Promise<CancelledMessage>;
+  request(message: Unsent<PingMessage>): Promise<PongMessage>;
+  request(message: Unsent<ListMessage | RunMessage | CancelMessage | PingMessage>): Promise<ReplyMessage> {
+    const name = message.msg as RequestName;
+    const refused = this.checkSendable(name);
+    if (refused) return Promise.reject(refused);
+    const nonce = String(this.nextNonce++);
+    return new Promise<ReplyMessage>((resolve, reject) => {
+      this.pending.set(nonce, { expect: REPLY_OF[name], resolve, reject });
+      this.write(encodeMessage({ ...message, nonce } as Message)).catch(() => undefined);
+    });
+  }
+
+  /** Round trip of a Ping, in milliseconds (version 2). */
+  async ping(): Promise<number> {
+    const start = performance.now();
+    await this.request({ msg: 'Ping' });
+    return performance.now() - start;
+  }
+
+  /**
+   * Client: sends Goodbye and waits for the server to close the channel, closing it
+   * here after `timeoutMs` if the server does not.
+   */
+  async goodbye(timeoutMs: number = GOODBYE_TIMEOUT_MS): Promise<CloseInfo> {
+    if (this.currentState === 'ready') {
+      // Draining before the send: the server may close as soon as Goodbye reaches it.
+      const sent = this.send({ msg: 'Goodbye' });
+      this.currentState = 'draining';
+      this.stopHeartbeat();
+      await sent.catch(() => undefined);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([this.closed, late]);
+    clearTimeout(timer);
+    this.close();
+    return this.closed;
+  }
+
+  /** Closes the channel after the sends already queued. Pending requests reject. */
+  close(): void {
+    if (this.currentState === 'closed' || this.currentState === 'lost') return;
+    this.currentState = 'closed';
+    this.settle(new ProtocolError('BATON_PROTOCOL_NOT_READY', 'the channel was closed by this end'));
+    this.closeTransport();
+  }
+
+  /**
+   * Ends the channel because of `error`: tells the peer (an Error message, when `notify`)
+   * before closing, rejects everything pending, and records the error in `closed`.
+   */
+  fail(error: ProtocolError, notify: boolean): void {
+    if (this.currentState === 'closed' || this.currentState === 'lost') return;
+    if (notify) this.refuse(error.code, error.message, undefined);
+    this.currentState = 'lost';
+    this.failure = error;
+    this.settle(error);
+    this.closeTransport();
+  }
+
+  private checkSendable(name: MessageName): ProtocolError | undefined {
+    if (this.currentState !== 'ready' && this.currentState !== 'draining') return this.notReady(`send ${name}`);
+    if (!supports(this.negotiated!, name)) {
+      return new ProtocolError(
+        'BATON_PROTOCOL_UNSUPPORTED',
+        `${name} needs protocol version ${MESSAGE_SPECS[name].since}, but the peer negotiated version ${this.negotiated}`,
+      );
+    }
+    return undefined;
+  }
+
+  private notReady(what: string): ProtocolError {
+    return new ProtocolError('BATON_PROTOCOL_NOT_READY', `cannot ${what}: the channel is ${this.currentState}`);
+  }
+
+  private write(bytes: Uint8Array): Promise<void> {
+    return this.queue.add(() => this.transport.send(bytes));
+  }
+
+  private sendHello(): void {
+    const hello: HelloMessage = { msg: 'Hello', max: this.versions.max, min: this.versions.min, ...this.helloFields };
+    this.write(encodeMessage(hello)).catch(() => undefined);
+  }
+
+  /** Refuses a message with an Error reply where the peer can take one, and a log line. */
+  private refuse(code: ProtocolErrorCode, message: string, nonce: string | undefined): void {
+    this.log(`${code}: ${message}`);
+    // Version 1 has no Error message; before the handshake the peer's version is unknown,
+    // and an Error there is the only way to tell it why the channel is closing.
+    if (this.negotiated !== undefined && this.negotiated < 2) return;
+    if (this.currentState === 'closed' || this.currentState === 'lost') return;
+    const error: Message = nonce === undefined ? { msg: 'Error', code, message } : { msg: 'Error', code, message, nonce };
+    this.write(encodeMessage(error)).catch(() => undefined);
+  }
+
+  private onPacket(packet: Packet): void {
+    if (!isRpcPacket(packet)) {
+      this.handlers.packet?.(packet);
+      return;
+    }
+    const decoded = decodeMessage(packet);
+    if (decoded.ok) this.onMessage(decoded.message);
+    else this.refuse(decoded.error.code, decoded.error.message, decoded.nonce);
+  }
+
+  private onMessage(message: Message): void {
+    if (this.currentState === 'closed' || this.currentState === 'lost') return;
+    if (message.msg === 'Hello') {
+      this.onHello(message);
+      return;
+    }
+    if (this.negotiated === undefined) {
+      if (message.msg === 'Error') this.fail(remoteError(message.code, message.message), false);
+      else this.refuse('BATON_PROTOCOL_BAD_MESSAGE', `${message.msg} before the Hello handshake`, nonceOf(message));
+      return;
+    }
+    if (!supports(this.negotiated, message.msg)) {
+      this.refuse('BATON_PROTOCOL_UNKNOWN_MESSAGE', `${message.msg} is not part of protocol version ${this.negotiated}`, nonceOf(message));
+      return;
+    }
+    const from = MESSAGE_SPECS[message.msg].from;
+    if (from === this.role) {
+      this.refuse('BATON_PROTOCOL_BAD_MESSAGE', `${message.msg} is sent by the ${from}, and this end is the ${from}`, nonceOf(message));
+      return;
+    }
+    switch (message.msg) {
+      case 'Ping':
+        this.write(encodeMessage({ msg: 'Pong', nonce: message.nonce })).catch(() => undefined);
+        return;
+      case 'Pong':
+      case 'Done':
+      case 'Cancelled':
+        this.onReply(message);
+        return;
+      case 'Error':
+        this.onError(message.code, message.message, message.nonce);
+        return;
+      case 'Goodbye':
+        this.currentState = 'draining';
+        this.handlers.message?.(message);
+        return;
+      default:
+        if (this.handlers.message) this.handlers.message(message);
+        else this.refuse('BATON_PROTOCOL_UNSUPPORTED', `this end does not serve ${message.msg}`, nonceOf(message));
+    }
+  }
+
+  private onHello(hello: HelloMessage): void {
+    if (this.peerHello !== undefined) {
+      this.refuse('BATON_PROTOCOL_BAD_MESSAGE', 'a second Hello', undefined);
+      return;
+    }
+    this.peerHello = hello;
+    clearTimeout(this.helloTimer);
+    if (this.expectToken !== undefined && !tokenMatches(hello.token, this.expectToken)) {
+      this.fail(new ProtocolError('BATON_PROTOCOL_AUTH', `the peer's Hello carries ${hello.token === undefined ? 'no' : 'a wrong'} token`), true);
+      return;
+    }
+    let version: number;
+    try {
+      version = negotiate(this.versions, { min: hello.min, max: hello.max });
+    } catch (error) {
+      // The server still answers Hello, so that the client can name both ranges itself.
+      if (this.role === 'server') this.sendHello();
+      this.fail(error as ProtocolError, true);
+      return;
+    }
+    if (this.role === 'server') this.sendHello();
+    this.negotiated = version;
+    this.currentState = 'ready';
+    this.settleReady.resolve({ version, peer: hello });
+    this.startHeartbeat();
+  }
+
+  private onReply(reply: ReplyMessage): void {
+    const pending = this.pending.get(reply.nonce);
+    if (pending === undefined) {
+      this.log(`${reply.msg} for nonce '${reply.nonce}', which no request of this end carries, ignored`);
+      return;
+    }
+    this.pending.delete(reply.nonce);
+    if (pending.expect === reply.msg) pending.resolve(reply);
+    else pending.reject(new ProtocolError('BATON_PROTOCOL_BAD_MESSAGE', `the peer answered with ${reply.msg} where ${pending.expect} was due`));
+  }
+
+  private onError(code: string, text: string, nonce: string | undefined): void {
+    const error = remoteError(code, text);
+    const pending = nonce === undefined ? undefined : this.pending.get(nonce);
+    if (pending !== undefined) {
+      this.pending.delete(nonce!);
+      pending.reject(error);
+      return;
+    }
+    if (isFatalRemote(error)) {
+      this.fail(error, false);
+      return;
+    }
+    this.log(error.message);
+    this.handlers.message?.({ msg: 'Error', code, message: text, ...(nonce === undefined ? {} : { nonce }) });
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat === false || !supports(this.negotiated!, 'Ping')) return;
+    const { intervalMs, timeoutMs } = this.heartbeat;
+    this.beatTimer = setTimeout(() => {
+      const deadline = setTimeout(() => {
+        this.fail(
+          new ProtocolError(
+            'BATON_PROTOCOL_HEARTBEAT_TIMEOUT',
+            `the peer did not answer a Ping within ${timeoutMs} ms: the peer itself is stuck or unreachable (a stuck test still lets it answer)`,
+          ),
+          true,
+        );
+      }, timeoutMs);
+      this.request({ msg: 'Ping' }).then(
+        () => {
+          clearTimeout(deadline);
+          if (this.currentState === 'ready') this.startHeartbeat();
+        },
+        () => clearTimeout(deadline),
+      );
+    }, intervalMs);
+  }
+
+  private stopHeartbeat(): void {
+    clearTimeout(this.beatTimer);
+  }
+
+  private settle(error: ProtocolError): void {
+    clearTimeout(this.helloTimer);
+    this.stopHeartbeat();
+    this.settleReady.reject(error);
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+
+  private closeTransport(): void {
+    // Queued sends (an Error explaining the close, a last Done) go out first.
+    this.queue.onIdle().then(() => this.transport.close(), () => this.transport.close());
+  }
+
+  private onTransportClose(cause: Error | undefined): void {
+    this.decoder.end();
+    if (this.currentState === 'draining') {
+      this.currentState = 'closed';
+      this.settle(new ProtocolError('BATON_PROTOCOL_NOT_READY', 'the channel closed after Goodbye'));
+    } else if (this.currentState !== 'closed' && this.currentState !== 'lost') {
+      const beforeHello = this.peerHello === undefined;
+      this.fail(
+        new ProtocolError(
+          'BATON_PROTOCOL_PEER_LOST',
+          beforeHello
+            ? 'the peer closed the channel before its Hello: is it a baton test server? (its stderr may say why)'
+            : `the peer closed the channel without Goodbye${cause ? `: ${cause.message}` : ''}`,
+          cause ? { cause } : undefined,
+        ),
+        false,
+      );
+    }
+    this.queue.clear();
+    const info: CloseInfo =
+      this.currentState === 'lost' && this.failure ? { state: 'lost', error: this.failure } : { state: 'closed' };
+    this.settleClosed(info);
+    this.handlers.close?.(info);
+  }
+}
+
+function nonceOf(message: Message): string | undefined {
+  return 'nonce' in message ? message.nonce : undefined;
+}

@@ -1,0 +1,159 @@
+// The RPC messages, as JSON objects discriminated by `msg`. Version 1 is exactly the
+// draft RPC spec of testrepository (see packages/protocol/README.md); version 2 adds
+// messages and optional fields, never changes the meaning of a version 1 field.
+
+/** The test id every RPC packet is sent for. */
+export const RPC_TEST_ID = 'testrepository-rpc';
+/** The mime type of the attachment that carries a message (UTF-8 JSON). */
+export const RPC_MIME_TYPE = 'application/json';
+/** The attachment name baton writes; readers accept any name. */
+export const RPC_FILE_NAME = 'message';
+/**
+ * The largest message JSON, in UTF-8 bytes. A message is always one packet, and this
+ * leaves room under subunit's 4 MiB packet limit while keeping a Run of tens of thousands
+ * of test ids possible. Bigger messages are refused with a `BATON_PROTOCOL_TOO_LARGE` Error.
+ */
+export const MAX_MESSAGE_BYTES: number = 1024 * 1024;
+
+/** A range of protocol versions an end speaks: every version from `min` to `max`. */
+export interface VersionRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The versions this implementation speaks. */
+export const SUPPORTED_VERSIONS: VersionRange = { min: 1, max: 2 };
+
+/** Advises the peer of the versions this end supports; the client sends it first. */
+export interface HelloMessage {
+  readonly msg: 'Hello';
+  /** The newest version this end speaks. (v1) */
+  readonly max: number;
+  /** The oldest version this end speaks. (v1) */
+  readonly min: number;
+  /** How many Runs the server executes at once; further Runs queue. A worker announces its slots, a test server 1. (v2) */
+  readonly slots?: number;
+  /** A human-readable identity of the end (host, pid, adapter), shown in reports. (v2) */
+  readonly name?: string;
+  /** A shared secret the other end may require before it accepts any command. (v2) */
+  readonly token?: string;
+  /** `testListDigest` of the tests the server can run, so a coordinator can refuse a worker with a different checkout. (v2) */
+  readonly digest?: string;
+}
+
+/** The client is finished: the server cleans up and stops. No reply. (v1) */
+export interface GoodbyeMessage {
+  readonly msg: 'Goodbye';
+}
+
+/** Asks the server for `exists` packets of the tests it can run, then Done. (v1) */
+export interface ListMessage {
+  readonly msg: 'List';
+  /** Only these ids (the ones the server knows); absent: every test. (v1) */
+  readonly tests?: readonly string[];
+  /** Echoed by the Done that answers this message. (v1) */
+  readonly nonce: string;
+}
+
+/** Asks the server to run tests, streaming their results, then Done. (v1) */
+export interface RunMessage {
+  readonly msg: 'Run';
+  /** The tests to run, in this order; absent: every test. (v1) */
+  readonly tests?: readonly string[];
+  /** Echoed by the Done that answers this message. (v1) */
+  readonly nonce: string;
+  /** Seconds any one test may take before the server fails it as timed out. (v2) */
+  readonly timeout?: number;
+}
+
+/** The command with this nonce has completed. (v1) */
+export interface DoneMessage {
+  readonly msg: 'Done';
+  /** The nonce of the List or Run this completes. (v1) */
+  readonly nonce: string;
+}
+
+/** Takes back tests of earlier Runs that have not started yet. Answered by Cancelled. (v2) */
+export interface CancelMessage {
+  readonly msg: 'Cancel';
+  /** The tests to take back. (v2) */
+  readonly tests: readonly string[];
+  /** Echoed by the Cancelled that answers this message. (v2) */
+  readonly nonce: string;
+}
+
+/** Answers Cancel: these tests will not run; started or unknown ones are left out. (v2) */
+export interface CancelledMessage {
+  readonly msg: 'Cancelled';
+  /** The subset of the Cancel's tests that had not started and never will. (v2) */
+  readonly tests: readonly string[];
+  /** The nonce of the Cancel. (v2) */
+  readonly nonce: string;
+}
+
+/** A heartbeat; the peer answers Pong at once, even while a test runs. (v2) */
+export interface PingMessage {
+  readonly msg: 'Ping';
+  /** Echoed by the Pong. (v2) */
+  readonly nonce: string;
+}
+
+/** Answers Ping. (v2) */
+export interface PongMessage {
+  readonly msg: 'Pong';
+  /** The nonce of the Ping. (v2) */
+  readonly nonce: string;
+}
+
+/**
+ * Something went wrong: a message was refused, or the sender is about to close the
+ * channel. Also sent before the handshake completes (no common version, bad token),
+ * when the peer's version is not yet known. (v2)
+ */
+export interface ErrorMessage {
+  readonly msg: 'Error';
+  /** A stable code such as `BATON_PROTOCOL_BAD_MESSAGE`. (v2) */
+  readonly code: string;
+  /** What went wrong, for people. (v2) */
+  readonly message: string;
+  /** The nonce of the message this refuses, when it refuses one. (v2) */
+  readonly nonce?: string;
+}
+
+/** Every RPC message. */
+export type Message =
+  | HelloMessage
+  | GoodbyeMessage
+  | ListMessage
+  | RunMessage
+  | DoneMessage
+  | CancelMessage
+  | CancelledMessage
+  | PingMessage
+  | PongMessage
+  | ErrorMessage;
+
+/** The `msg` brand of a message. */
+export type MessageName = Message['msg'];
+
+/** Which end of a channel may send a message. */
+export type Sender = 'client' | 'server' | 'either';
+
+/** Where each message stands: the version it appeared in and who may send it. */
+export const MESSAGE_SPECS: Readonly<Record<MessageName, { readonly since: number; readonly from: Sender }>> = {
+  Hello: { since: 1, from: 'either' },
+  Goodbye: { since: 1, from: 'client' },
+  List: { since: 1, from: 'client' },
+  Run: { since: 1, from: 'client' },
+  Done: { since: 1, from: 'server' },
+  Cancel: { since: 2, from: 'client' },
+  Cancelled: { since: 2, from: 'server' },
+  Ping: { since: 2, from: 'either' },
+  Pong: { since: 2, from: 'either' },
+  Error: { since: 2, from: 'either' },
+};
+
+/** Whether `name` exists at protocol `version`. */
+export function supports(version: number, name: MessageName): boolean {
+  return MESSAGE_SPECS[name].since <= version;
+}
