@@ -1,1 +1,28 @@
-export {};
+export { StoreError, type StoreErrorCode } from './errors.js';
+export {
+  DEFAULT_PROFILE,
+  type ResultStatus,
+  type RunStart,
+  type RunEnd,
+  type ResultInput,
+  type RunSummary,
+  type StoredResult,
+  type HistoryEntry,
+  type Timing,
+  type Estimates,
+  type FailingTest,
+  type SlowTest,
+  type ProfileSummary,
+  type RepositoryStats,
+  type TimingsFile,
+  type RunRepository,
+} from './types.js';
+export { EWMA_ALPHA, FAILING_STATUSES } from './timing.js';
+export { SqliteRepository, type SqliteOptions } from './sqlite.js';
+export { MemoryRepository } from './memory.js';
+export { SCHEMA_VERSION } from './schema.js';
+export { REPOSITORY_DIR, DATABASE_FILE, findRepositoryRoot, openRepository, initRepository, type LocateOptions } from './locate.js';
+export { importStream, type ImportOptions, type ImportReport } from './import.js';
+export { asSubunitV2, isStestrRepository, stestrRuns, V1_CONVERTER, type StestrRun } from './sources.js';
+export { resultPackets } from './export.js';
+export { parseTimingsFile } from './timings-file.js';

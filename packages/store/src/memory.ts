@@ -1,0 +1,240 @@
+import { noSuchRun } from './errors.js';
+import { checkTimingsFile } from './timings-file.js';
+import { FAILING_STATUSES, atMicros, durationSeconds, fromMicros, mergeTiming, nextTiming, toMicros } from './timing.js';
+import type {
+  Estimates,
+  FailingTest,
+  HistoryEntry,
+  ProfileSummary,
+  RepositoryStats,
+  ResultInput,
+  ResultStatus,
+  RunEnd,
+  RunRepository,
+  RunStart,
+  RunSummary,
+  SlowTest,
+  StoredResult,
+  Timing,
+  TimingsFile,
+} from './types.js';
+
+interface MemoryRun {
+  summary: Omit<RunSummary, 'counts'>;
+  readonly results: StoredResult[];
+  readonly seqs: Map<string, number>;
+}
+
+/**
+ * The repository in plain maps: the twin of `SqliteRepository` for tests of the layers
+ * above (scheduler, coordinator), which build history by recording real results.
+ */
+export class MemoryRepository implements RunRepository {
+  private readonly runsById = new Map<number, MemoryRun>();
+  /** profile → test id → timing. */
+  private readonly timingsByProfile = new Map<string, Map<string, Timing>>();
+  private readonly testIds = new Set<string>();
+
+  beginRun(run: RunStart): number {
+    const id = this.runsById.size + 1;
+    this.runsById.set(id, {
+      summary: {
+        id,
+        profile: run.profile,
+        start: atMicros(run.start),
+        stop: undefined,
+        source: run.source,
+        selectionDigest: run.selectionDigest,
+        planDigest: run.planDigest,
+        workers: run.workers,
+        exitStatus: undefined,
+        complete: false,
+        partial: false,
+      },
+      results: [],
+      seqs: new Map(),
+    });
+    return id;
+  }
+
+  recordResults(run: number, results: readonly ResultInput[]): void {
+    const r = this.get(run);
+    const timings = this.timings(r.summary.profile);
+    for (const input of results) {
+      const worker = input.worker ?? '';
+      const seq = r.seqs.get(worker) ?? 0;
+      r.seqs.set(worker, seq + 1);
+      // Microseconds, as SQLite keeps them, so that both twins hand back the same values.
+      const start = input.start && toMicros(input.start);
+      const stop = input.stop && toMicros(input.stop);
+      r.results.push({
+        run,
+        testId: input.testId,
+        status: input.status,
+        start: start === undefined ? undefined : fromMicros(start),
+        stop: stop === undefined ? undefined : fromMicros(stop),
+        worker: input.worker,
+        seq,
+        tags: input.tags ?? [],
+        attachments: input.attachments ?? [],
+      });
+      this.testIds.add(input.testId);
+      timings.set(input.testId, nextTiming(timings.get(input.testId), {
+        status: input.status,
+        duration: durationSeconds(start, stop),
+        run,
+        stopUs: stop,
+      }));
+    }
+  }
+
+  finishRun(run: number, end: RunEnd): void {
+    const r = this.get(run);
+    r.summary = { ...r.summary, stop: atMicros(end.stop), exitStatus: end.exitStatus, partial: end.partial ?? false, complete: true };
+  }
+
+  run(id: number): RunSummary | undefined {
+    const r = this.runsById.get(id);
+    if (r === undefined) return undefined;
+    const counts: Partial<Record<ResultStatus, number>> = {};
+    for (const result of r.results) counts[result.status] = (counts[result.status] ?? 0) + 1;
+    return { ...r.summary, counts };
+  }
+
+  latestRun(profile: string): RunSummary | undefined {
+    let latest: number | undefined;
+    for (const r of this.runsById.values()) if (r.summary.profile === profile) latest = r.summary.id;
+    return latest === undefined ? undefined : this.run(latest);
+  }
+
+  hasSource(source: string): boolean {
+    for (const r of this.runsById.values()) if (r.summary.source === source) return true;
+    return false;
+  }
+
+  results(run: number): StoredResult[] {
+    return [...(this.runsById.get(run)?.results ?? [])];
+  }
+
+  estimates(ids: readonly string[], profile: string): Estimates {
+    const timings = this.timingsByProfile.get(profile);
+    const known = new Map<string, number>();
+    const unknown: string[] = [];
+    for (const id of ids) {
+      const estimate = timings?.get(id)?.estimate;
+      if (estimate === undefined) unknown.push(id);
+      else known.set(id, estimate);
+    }
+    return { known, unknown };
+  }
+
+  failing(profile: string): FailingTest[] {
+    const out: FailingTest[] = [];
+    for (const [testId, t] of this.timingsByProfile.get(profile) ?? []) {
+      if (!FAILING_STATUSES.has(t.lastStatus)) continue;
+      const results = t.lastRun === undefined ? [] : this.get(t.lastRun).results;
+      out.push({ testId, result: results.findLast((r) => r.testId === testId) });
+    }
+    return out.sort((a, b) => compare(a.testId, b.testId));
+  }
+
+  history(testId: string, profile?: string): HistoryEntry[] {
+    const out: HistoryEntry[] = [];
+    for (const r of this.runsById.values()) {
+      if (profile !== undefined && r.summary.profile !== profile) continue;
+      for (const result of r.results) {
+        if (result.testId !== testId) continue;
+        out.push({
+          run: result.run,
+          profile: r.summary.profile,
+          status: result.status,
+          duration: durationSeconds(result.start && toMicros(result.start), result.stop && toMicros(result.stop)),
+          start: result.start,
+          worker: result.worker,
+        });
+      }
+    }
+    return out;
+  }
+
+  slowest(run: number, limit?: number): SlowTest[] {
+    const timed: SlowTest[] = [];
+    for (const r of this.runsById.get(run)?.results ?? []) {
+      const duration = durationSeconds(r.start && toMicros(r.start), r.stop && toMicros(r.stop));
+      if (duration !== undefined) timed.push({ testId: r.testId, duration, status: r.status });
+    }
+    timed.sort((a, b) => b.duration - a.duration || compare(a.testId, b.testId));
+    return limit === undefined ? timed : timed.slice(0, limit);
+  }
+
+  profiles(): ProfileSummary[] {
+    const names = new Set([...this.timingsByProfile.keys()]);
+    for (const r of this.runsById.values()) names.add(r.summary.profile);
+    return [...names].sort(compare).map((name) => {
+      const timings = [...(this.timingsByProfile.get(name)?.values() ?? [])];
+      const runs = [...this.runsById.values()].filter((r) => r.summary.profile === name);
+      return {
+        name,
+        runs: runs.length,
+        tests: timings.length,
+        failing: timings.filter((t) => FAILING_STATUSES.has(t.lastStatus)).length,
+        latestRun: runs.at(-1)?.summary.id,
+      };
+    });
+  }
+
+  stats(): RepositoryStats {
+    const runs = [...this.runsById.values()];
+    return {
+      runs: runs.length,
+      incompleteRuns: runs.filter((r) => !r.summary.complete).length,
+      results: runs.reduce((n, r) => n + r.results.length, 0),
+      tests: this.testIds.size,
+      profiles: this.profiles(),
+    };
+  }
+
+  exportTimings(profiles?: readonly string[]): TimingsFile {
+    const out: Record<string, Record<string, Timing>> = {};
+    for (const [profile, timings] of [...this.timingsByProfile].sort(([a], [b]) => compare(a, b))) {
+      if (profiles !== undefined && !profiles.includes(profile)) continue;
+      const tests: Record<string, Timing> = {};
+      for (const id of [...timings.keys()].sort(compare)) tests[id] = { ...timings.get(id)!, lastRun: undefined };
+      out[profile] = tests;
+    }
+    return { format: 'baton-timings', version: 1, profiles: out };
+  }
+
+  importTimings(file: TimingsFile): number {
+    checkTimingsFile(file);
+    let touched = 0;
+    for (const [profile, tests] of Object.entries(file.profiles)) {
+      const timings = this.timings(profile);
+      for (const [id, theirs] of Object.entries(tests)) {
+        timings.set(id, mergeTiming(timings.get(id), theirs));
+        this.testIds.add(id);
+        touched++;
+      }
+    }
+    return touched;
+  }
+
+  close(): void {}
+
+  private get(run: number): MemoryRun {
+    const r = this.runsById.get(run);
+    if (r === undefined) throw noSuchRun(run);
+    return r;
+  }
+
+  private timings(profile: string): Map<string, Timing> {
+    let timings = this.timingsByProfile.get(profile);
+    if (timings === undefined) this.timingsByProfile.set(profile, (timings = new Map()));
+    return timings;
+  }
+}
+
+/** Code-unit order: SQLite's BINARY collation, but for characters beyond U+FFFF. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

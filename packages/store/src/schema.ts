@@ -1,0 +1,62 @@
+// Numbered migrations. `PRAGMA user_version` holds how many have run; each runs in its
+// own transaction with the version bump, so a crash leaves the schema at a whole step.
+// Append only: never edit a migration that has shipped.
+
+/** Migration N (1-based) is `MIGRATIONS[N - 1]`. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tests (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  );
+  CREATE TABLE runs (
+    id               INTEGER PRIMARY KEY,
+    profile          TEXT NOT NULL,
+    start_us         INTEGER NOT NULL,
+    stop_us          INTEGER,
+    source           TEXT,
+    selection_digest TEXT,
+    plan_digest      TEXT,
+    workers          INTEGER,
+    exit_status      INTEGER,
+    complete         INTEGER NOT NULL DEFAULT 0,
+    partial          INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX runs_profile ON runs (profile, id);
+  CREATE INDEX runs_source ON runs (source) WHERE source IS NOT NULL;
+  -- status is the subunit 3-bit code; tags a JSON array or NULL; details the packed
+  -- attachments or NULL. seq orders the results of one worker within a run.
+  CREATE TABLE results (
+    run      INTEGER NOT NULL REFERENCES runs (id),
+    test     INTEGER NOT NULL REFERENCES tests (id),
+    status   INTEGER NOT NULL,
+    start_us INTEGER,
+    stop_us  INTEGER,
+    worker   TEXT,
+    seq      INTEGER NOT NULL,
+    tags     TEXT,
+    details  BLOB
+  );
+  CREATE INDEX results_run ON results (run);
+  CREATE INDEX results_test ON results (test, run);
+  -- One row per (profile, test), updated with every result: the scheduler's estimates
+  -- and the failing set (last_status) without scanning results.
+  CREATE TABLE timings (
+    profile       TEXT NOT NULL,
+    test          INTEGER NOT NULL REFERENCES tests (id),
+    estimate      REAL,
+    last_duration REAL,
+    count         INTEGER NOT NULL,
+    failures      INTEGER NOT NULL,
+    last_status   INTEGER NOT NULL,
+    last_run      INTEGER,
+    updated_us    INTEGER,
+    PRIMARY KEY (profile, test)
+  ) WITHOUT ROWID;
+  -- Codes 2, 4, 6 are inprogress, uxsuccess, fail (timing.ts FAILING_STATUSES).
+  CREATE INDEX timings_failing ON timings (profile, test) WHERE last_status IN (2, 4, 6);
+  `,
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;

@@ -1,0 +1,416 @@
+import Database from 'better-sqlite3';
+import { packAttachments, unpackAttachments } from './details.js';
+import { StoreError, noSuchRun } from './errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import {
+  EWMA_ALPHA,
+  FAILING_STATUSES,
+  durationSeconds,
+  fromMicros,
+  mergeTiming,
+  statusFromCode,
+  statusToCode,
+  toMicros,
+} from './timing.js';
+import { checkTimingsFile } from './timings-file.js';
+import type {
+  Estimates,
+  FailingTest,
+  HistoryEntry,
+  ProfileSummary,
+  RepositoryStats,
+  ResultInput,
+  ResultStatus,
+  RunEnd,
+  RunRepository,
+  RunStart,
+  RunSummary,
+  SlowTest,
+  StoredResult,
+  Timing,
+  TimingsFile,
+} from './types.js';
+
+/** Options of `SqliteRepository.open`. */
+export interface SqliteOptions {
+  /**
+   * How long a write waits for another process's transaction before failing. Writers
+   * commit in short batches, so waits are brief; this only bounds a stuck peer.
+   * @default 30000
+   */
+  busyTimeoutMs?: number;
+}
+
+type Row = Record<string, unknown>;
+type ResultRow = [
+  name: string, run: number, status: number, start: number | null, stop: number | null,
+  worker: string | null, seq: number, tags: string | null, details: Buffer | null,
+];
+type TimingRow = [
+  estimate: number | null, last: number | null, count: number, failures: number,
+  status: number, run: number | null, updated: number | null,
+];
+
+// Must read exactly as the WHERE of the partial index timings_failing for SQLite to use it.
+const FAILING_CODES = `(${[...FAILING_STATUSES].map(statusToCode).sort().join(', ')})`;
+const RESULT_COLUMNS = 't.name, r.run, r.status, r.start_us, r.stop_us, r.worker, r.seq, r.tags, r.details';
+const TIMING_COLUMNS = 'estimate, last_duration, count, failures, last_status, last_run, updated_us';
+
+interface OpenRun {
+  readonly profile: string;
+  /** Next seq per worker ('' for results that name none). */
+  readonly seqs: Map<string, number>;
+}
+
+/**
+ * The repository in one SQLite file (better-sqlite3), in WAL mode so that readers never
+ * wait for a writer and a killed writer loses only its uncommitted batch. Every write
+ * method is one IMMEDIATE transaction: two processes writing at once queue on the
+ * database lock (up to the busy timeout) instead of failing halfway.
+ */
+export class SqliteRepository implements RunRepository {
+  /** The database file. */
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly testIds = new Map<string, number>();
+  private readonly openRuns = new Map<number, OpenRun>();
+  private readonly sql: ReturnType<typeof prepare>;
+  private readonly recordTx: Database.Transaction<(run: number, results: readonly ResultInput[], interned: string[]) => void>;
+  private readonly importTx: Database.Transaction<(file: TimingsFile, interned: string[]) => number>;
+
+  private constructor(file: string, db: Database.Database) {
+    this.file = file;
+    this.db = db;
+    this.sql = prepare(db);
+    this.recordTx = db.transaction((run, results, interned) => this.recordBatch(run, results, interned));
+    this.importTx = db.transaction((timings, interned) => this.importBatch(timings, interned));
+  }
+
+  /** Opens (creating if needed) the database at `file` and brings its schema up to date. */
+  static open(file: string, options: SqliteOptions = {}): SqliteRepository {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file);
+      db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30_000}`);
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a killed process loses nothing committed; only a power cut
+      // can lose the last transactions, never corrupt the file.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, file);
+      return new SqliteRepository(file, db);
+    } catch (error) {
+      db?.close();
+      if (error instanceof StoreError) throw error;
+      throw new StoreError('BATON_STORE_UNUSABLE', `cannot use the repository ${file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** The schema version of the open database. */
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  beginRun(run: RunStart): number {
+    const info = this.sql.insertRun.run(
+      run.profile, toMicros(run.start), run.source ?? null, run.selectionDigest ?? null,
+      run.planDigest ?? null, run.workers ?? null,
+    );
+    const id = Number(info.lastInsertRowid);
+    this.openRuns.set(id, { profile: run.profile, seqs: new Map() });
+    return id;
+  }
+
+  recordResults(run: number, results: readonly ResultInput[]): void {
+    if (results.length === 0) return;
+    const interned: string[] = [];
+    try {
+      this.recordTx.immediate(run, results, interned);
+    } catch (error) {
+      // Ids interned inside the rolled-back transaction no longer exist.
+      for (const name of interned) this.testIds.delete(name);
+      this.openRuns.delete(run);
+      throw error;
+    }
+  }
+
+  private recordBatch(run: number, results: readonly ResultInput[], interned: string[]): void {
+    const open = this.openRun(run);
+    const { insertResult, upsertTiming } = this.sql;
+    for (const r of results) {
+      const test = this.intern(r.testId, interned);
+      const worker = r.worker ?? '';
+      const seq = open.seqs.get(worker) ?? 0;
+      open.seqs.set(worker, seq + 1);
+      const status = statusToCode(r.status);
+      const startUs = r.start === undefined ? null : toMicros(r.start);
+      const stopUs = r.stop === undefined ? null : toMicros(r.stop);
+      insertResult.run(
+        run, test, status, startUs, stopUs, r.worker ?? null, seq,
+        r.tags !== undefined && r.tags.length > 0 ? JSON.stringify(r.tags) : null,
+        packAttachments(r.attachments),
+      );
+      const duration = durationSeconds(startUs ?? undefined, stopUs ?? undefined) ?? null;
+      upsertTiming.run(open.profile, test, duration, duration, duration === null ? 0 : 1,
+        FAILING_STATUSES.has(r.status) ? 1 : 0, status, run, stopUs);
+    }
+  }
+
+  finishRun(run: number, end: RunEnd): void {
+    const info = this.sql.finishRun.run(toMicros(end.stop), end.exitStatus ?? null, end.partial ? 1 : 0, run);
+    if (info.changes === 0) throw noSuchRun(run);
+    this.openRuns.delete(run);
+  }
+
+  run(id: number): RunSummary | undefined {
+    const row = this.sql.run.get(id) as Row | undefined;
+    return row && this.summary(row);
+  }
+
+  latestRun(profile: string): RunSummary | undefined {
+    const row = this.sql.latestRun.get(profile) as Row | undefined;
+    return row && this.summary(row);
+  }
+
+  hasSource(source: string): boolean {
+    return this.sql.hasSource.get(source) !== undefined;
+  }
+
+  results(run: number): StoredResult[] {
+    return (this.sql.results.all(run) as ResultRow[]).map(toStoredResult);
+  }
+
+  estimates(ids: readonly string[], profile: string): Estimates {
+    const known = new Map<string, number>();
+    for (const [name, estimate] of this.sql.estimates.all(JSON.stringify(ids), profile) as [string, number][]) {
+      known.set(name, estimate);
+    }
+    const unknown = ids.filter((id) => !known.has(id));
+    return { known, unknown };
+  }
+
+  failing(profile: string): FailingTest[] {
+    const rows = this.sql.failing.all(profile) as [string, number, number | null][];
+    return rows.map(([testId, test, lastRun]) => {
+      const row = lastRun === null ? undefined : (this.sql.resultOf.get(lastRun, test) as ResultRow | undefined);
+      return { testId, result: row && toStoredResult(row) };
+    });
+  }
+
+  history(testId: string, profile?: string): HistoryEntry[] {
+    const rows = (profile === undefined
+      ? this.sql.history.all(testId)
+      : this.sql.historyOfProfile.all(testId, profile)) as [number, string, number, number | null, number | null, string | null][];
+    return rows.map(([run, runProfile, status, start, stop, worker]) => ({
+      run,
+      profile: runProfile,
+      status: statusFromCode(status),
+      duration: durationSeconds(start ?? undefined, stop ?? undefined),
+      start: start === null ? undefined : fromMicros(start),
+      worker: worker ?? undefined,
+    }));
+  }
+
+  slowest(run: number, limit?: number): SlowTest[] {
+    const rows = this.sql.slowest.all(run, limit ?? -1) as [string, number, number][];
+    return rows.map(([testId, micros, status]) => ({ testId, duration: Math.max(0, micros) / 1e6, status: statusFromCode(status) }));
+  }
+
+  profiles(): ProfileSummary[] {
+    return (this.sql.profiles.all() as [string, number, number, number, number | null][]).map(
+      ([name, runs, tests, failing, latestRun]) => ({ name, runs, tests, failing, latestRun: latestRun ?? undefined }),
+    );
+  }
+
+  stats(): RepositoryStats {
+    const [runs, incompleteRuns, results, tests] = this.sql.stats.get() as [number, number, number, number];
+    return { runs, incompleteRuns, results, tests, profiles: this.profiles() };
+  }
+
+  exportTimings(profiles?: readonly string[]): TimingsFile {
+    const out: Record<string, Record<string, Timing>> = {};
+    for (const row of this.sql.allTimings.all() as [string, string, ...TimingRow][]) {
+      const [profile, name, ...timing] = row;
+      if (profiles !== undefined && !profiles.includes(profile)) continue;
+      (out[profile] ??= {})[name] = { ...toTiming(timing), lastRun: undefined };
+    }
+    return { format: 'baton-timings', version: 1, profiles: out };
+  }
+
+  importTimings(file: TimingsFile): number {
+    checkTimingsFile(file);
+    const interned: string[] = [];
+    try {
+      return this.importTx.immediate(file, interned);
+    } catch (error) {
+      for (const name of interned) this.testIds.delete(name);
+      throw error;
+    }
+  }
+
+  private importBatch(file: TimingsFile, interned: string[]): number {
+    let touched = 0;
+    for (const [profile, tests] of Object.entries(file.profiles)) {
+      for (const [name, theirs] of Object.entries(tests)) {
+        const test = this.intern(name, interned);
+        const row = this.sql.timing.get(profile, test) as TimingRow | undefined;
+        const t = mergeTiming(row && toTiming(row), theirs);
+        this.sql.putTiming.run(profile, test, t.estimate ?? null, t.last ?? null, t.count, t.failures,
+          statusToCode(t.lastStatus), t.lastRun ?? null, t.updated ?? null);
+        touched++;
+      }
+    }
+    return touched;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private openRun(run: number): OpenRun {
+    let open = this.openRuns.get(run);
+    if (open === undefined) {
+      // A run begun by another connection (or before a restart): pick its seqs up.
+      const profile = this.sql.runProfile.get(run) as string | undefined;
+      if (profile === undefined) throw noSuchRun(run);
+      const seqs = new Map<string, number>();
+      for (const [worker, next] of this.sql.nextSeqs.all(run) as [string, number][]) seqs.set(worker, next);
+      open = { profile, seqs };
+      this.openRuns.set(run, open);
+    }
+    return open;
+  }
+
+  private intern(name: string, interned: string[]): number {
+    let id = this.testIds.get(name);
+    if (id === undefined) {
+      const info = this.sql.insertTest.run(name);
+      id = info.changes > 0 ? Number(info.lastInsertRowid) : (this.sql.testId.get(name) as number);
+      this.testIds.set(name, id);
+      interned.push(name);
+    }
+    return id;
+  }
+
+  private summary(row: Row): RunSummary {
+    const counts: Partial<Record<ResultStatus, number>> = {};
+    for (const [code, n] of this.sql.counts.all(row.id) as [number, number][]) counts[statusFromCode(code)] = n;
+    return {
+      id: row.id as number,
+      profile: row.profile as string,
+      start: fromMicros(row.start_us as number),
+      stop: row.stop_us === null ? undefined : fromMicros(row.stop_us as number),
+      source: (row.source as string | null) ?? undefined,
+      selectionDigest: (row.selection_digest as string | null) ?? undefined,
+      planDigest: (row.plan_digest as string | null) ?? undefined,
+      workers: (row.workers as number | null) ?? undefined,
+      exitStatus: (row.exit_status as number | null) ?? undefined,
+      complete: row.complete === 1,
+      partial: row.partial === 1,
+      counts,
+    };
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  const version = (): number => db.pragma('user_version', { simple: true }) as number;
+  if (version() > SCHEMA_VERSION) {
+    throw new StoreError('BATON_STORE_TOO_NEW', `the repository ${file} has schema version ${version()}, newer than this baton understands (${SCHEMA_VERSION}); upgrade baton`);
+  }
+  MIGRATIONS.forEach((sql, i) => {
+    db.transaction(() => {
+      // Re-read inside the lock: another process may have migrated meanwhile.
+      if (version() !== i) return;
+      db.exec(sql);
+      db.pragma(`user_version = ${i + 1}`);
+    }).immediate();
+  });
+}
+
+function prepare(db: Database.Database) {
+  const raw = (sql: string) => db.prepare(sql).raw();
+  const pluck = (sql: string) => db.prepare(sql).pluck();
+  return {
+    insertRun: db.prepare('INSERT INTO runs (profile, start_us, source, selection_digest, plan_digest, workers) VALUES (?, ?, ?, ?, ?, ?)'),
+    finishRun: db.prepare('UPDATE runs SET stop_us = ?, exit_status = ?, partial = ?, complete = 1 WHERE id = ?'),
+    run: db.prepare('SELECT * FROM runs WHERE id = ?'),
+    latestRun: db.prepare('SELECT * FROM runs WHERE profile = ? ORDER BY id DESC LIMIT 1'),
+    runProfile: pluck('SELECT profile FROM runs WHERE id = ?'),
+    hasSource: pluck('SELECT 1 FROM runs WHERE source = ?'),
+    counts: raw('SELECT status, count(*) FROM results WHERE run = ? GROUP BY status'),
+    nextSeqs: raw("SELECT coalesce(worker, ''), max(seq) + 1 FROM results WHERE run = ? GROUP BY worker"),
+    insertTest: db.prepare('INSERT OR IGNORE INTO tests (name) VALUES (?)'),
+    testId: pluck('SELECT id FROM tests WHERE name = ?'),
+    insertResult: db.prepare('INSERT INTO results (run, test, status, start_us, stop_us, worker, seq, tags, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    // nextTiming (timing.ts) as one statement; bare column names are the stored row.
+    upsertTiming: db.prepare(`
+      INSERT INTO timings (profile, test, estimate, last_duration, count, failures, last_status, last_run, updated_us)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (profile, test) DO UPDATE SET
+        estimate = CASE WHEN excluded.last_duration IS NULL THEN estimate
+                        WHEN estimate IS NULL THEN excluded.last_duration
+                        ELSE estimate + ${EWMA_ALPHA} * (excluded.last_duration - estimate) END,
+        last_duration = coalesce(excluded.last_duration, last_duration),
+        count = count + excluded.count,
+        failures = failures + excluded.failures,
+        last_status = excluded.last_status,
+        last_run = excluded.last_run,
+        updated_us = coalesce(excluded.updated_us, updated_us)`),
+    timing: raw(`SELECT ${TIMING_COLUMNS} FROM timings WHERE profile = ? AND test = ?`),
+    putTiming: db.prepare(`INSERT OR REPLACE INTO timings (profile, test, ${TIMING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    allTimings: raw(`SELECT tm.profile, t.name, ${TIMING_COLUMNS} FROM timings tm JOIN tests t ON t.id = tm.test ORDER BY tm.profile, t.name`),
+    results: raw(`SELECT ${RESULT_COLUMNS} FROM results r JOIN tests t ON t.id = r.test WHERE r.run = ? ORDER BY r.rowid`),
+    resultOf: raw(`SELECT ${RESULT_COLUMNS} FROM results r JOIN tests t ON t.id = r.test WHERE r.run = ? AND r.test = ? ORDER BY r.rowid DESC LIMIT 1`),
+    estimates: raw(`
+      SELECT j.value, tm.estimate FROM json_each(?) j
+      JOIN tests t ON t.name = j.value
+      JOIN timings tm ON tm.profile = ? AND tm.test = t.id
+      WHERE tm.estimate IS NOT NULL`),
+    failing: raw(`
+      SELECT t.name, tm.test, tm.last_run FROM timings tm JOIN tests t ON t.id = tm.test
+      WHERE tm.profile = ? AND tm.last_status IN ${FAILING_CODES} ORDER BY t.name`),
+    history: raw(`
+      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker FROM results r
+      JOIN runs ru ON ru.id = r.run WHERE r.test = (SELECT id FROM tests WHERE name = ?) ORDER BY r.run, r.rowid`),
+    historyOfProfile: raw(`
+      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker FROM results r
+      JOIN runs ru ON ru.id = r.run WHERE r.test = (SELECT id FROM tests WHERE name = ?) AND ru.profile = ? ORDER BY r.run, r.rowid`),
+    slowest: raw(`
+      SELECT t.name, r.stop_us - r.start_us AS d, r.status FROM results r JOIN tests t ON t.id = r.test
+      WHERE r.run = ? AND r.start_us IS NOT NULL AND r.stop_us IS NOT NULL ORDER BY d DESC, t.name LIMIT ?`),
+    profiles: raw(`
+      SELECT name, sum(runs), sum(tests), sum(failing), max(latest) FROM (
+        SELECT profile AS name, count(*) AS runs, 0 AS tests, 0 AS failing, max(id) AS latest FROM runs GROUP BY profile
+        UNION ALL
+        SELECT profile, 0, count(*), sum(last_status IN ${FAILING_CODES}), NULL FROM timings GROUP BY profile
+      ) GROUP BY name ORDER BY name`),
+    stats: raw(`SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM runs WHERE complete = 0),
+      (SELECT count(*) FROM results), (SELECT count(*) FROM tests)`),
+  };
+}
+
+function toStoredResult([name, run, status, start, stop, worker, seq, tags, details]: ResultRow): StoredResult {
+  return {
+    run,
+    testId: name,
+    status: statusFromCode(status),
+    start: start === null ? undefined : fromMicros(start),
+    stop: stop === null ? undefined : fromMicros(stop),
+    worker: worker ?? undefined,
+    seq,
+    tags: tags === null ? [] : (JSON.parse(tags) as string[]),
+    attachments: unpackAttachments(details),
+  };
+}
+
+function toTiming([estimate, last, count, failures, status, run, updated]: TimingRow): Timing {
+  return {
+    estimate: estimate ?? undefined,
+    last: last ?? undefined,
+    count,
+    failures,
+    lastStatus: statusFromCode(status),
+    lastRun: run ?? undefined,
+    updated: updated ?? undefined,
+  };
+}

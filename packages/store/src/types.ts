@@ -1,0 +1,196 @@
+import type { Attachment, TestStatus, Timestamp } from '@baton/subunit';
+
+/** A status a stored result can have: a final status, or `inprogress` for a test that never finished. */
+export type ResultStatus = Exclude<TestStatus, 'exists'>;
+
+/** The profile results go to when none is named. */
+export const DEFAULT_PROFILE = 'default';
+
+/** What is known about a run when it starts. */
+export interface RunStart {
+  /** The environment the results belong to (`py311`, `linux-arm64`…); timings and failing sets are per profile. */
+  readonly profile: string;
+  /** When the run started; the caller's clock, never the store's. */
+  readonly start: Timestamp;
+  /** Where the results came from (a file, `.stestr/3`); an import skips a source it already holds. */
+  readonly source?: string;
+  /** Digest of the selected test ids, to tell runs of the same selection apart from others. */
+  readonly selectionDigest?: string;
+  /** Digest of the segment plan the run followed. */
+  readonly planDigest?: string;
+  /** How many workers took part. */
+  readonly workers?: number;
+}
+
+/** How a run ended. */
+export interface RunEnd {
+  readonly stop: Timestamp;
+  /** The exit status the run reported (see the CLI's exit codes). */
+  readonly exitStatus?: number;
+  /** The input was damaged: the run holds only what could be read. */
+  readonly partial?: boolean;
+}
+
+/** One test execution to record. */
+export interface ResultInput {
+  readonly testId: string;
+  readonly status: ResultStatus;
+  readonly start?: Timestamp | undefined;
+  readonly stop?: Timestamp | undefined;
+  /** The worker (or subunit route code) that ran it; results of one worker keep their order. */
+  readonly worker?: string | undefined;
+  readonly tags?: readonly string[];
+  /** Tracebacks, captured output, skip reasons. */
+  readonly attachments?: readonly Attachment[];
+}
+
+/** A run as stored. */
+export interface RunSummary {
+  readonly id: number;
+  readonly profile: string;
+  readonly start: Timestamp;
+  readonly stop: Timestamp | undefined;
+  readonly source: string | undefined;
+  readonly selectionDigest: string | undefined;
+  readonly planDigest: string | undefined;
+  readonly workers: number | undefined;
+  readonly exitStatus: number | undefined;
+  /** False while the run is being recorded, and forever for a run whose writer died. */
+  readonly complete: boolean;
+  /** Its input was damaged, so some results may be missing. */
+  readonly partial: boolean;
+  /** Results per status. */
+  readonly counts: Readonly<Partial<Record<ResultStatus, number>>>;
+}
+
+/** A result as stored. */
+export interface StoredResult {
+  readonly run: number;
+  readonly testId: string;
+  readonly status: ResultStatus;
+  readonly start: Timestamp | undefined;
+  readonly stop: Timestamp | undefined;
+  readonly worker: string | undefined;
+  /** Position among the results of the same worker in the same run, from 0: the order it ran them. */
+  readonly seq: number;
+  readonly tags: readonly string[];
+  readonly attachments: readonly Attachment[];
+}
+
+/** One line of a test's history. */
+export interface HistoryEntry {
+  readonly run: number;
+  readonly profile: string;
+  readonly status: ResultStatus;
+  /** Seconds, when both timestamps are known. */
+  readonly duration: number | undefined;
+  readonly start: Timestamp | undefined;
+  readonly worker: string | undefined;
+}
+
+/** What the repository knows about the speed and health of one test in one profile. */
+export interface Timing {
+  /** Smoothed duration in seconds (an exponentially weighted moving average); undefined until a timed result. */
+  readonly estimate: number | undefined;
+  /** Duration of the latest timed result, seconds. */
+  readonly last: number | undefined;
+  /** Timed results folded into `estimate`. */
+  readonly count: number;
+  /** Results that failed (fail, uxsuccess, or never finished). */
+  readonly failures: number;
+  /** Status of the latest result. */
+  readonly lastStatus: ResultStatus;
+  /** Run of the latest result; undefined for timings that came from an imported file. */
+  readonly lastRun: number | undefined;
+  /** When the latest result stopped, µs since the epoch; orders merges of imported timings. */
+  readonly updated: number | undefined;
+}
+
+/** Estimates split the way the scheduler wants them: known durations and ids with no history. */
+export interface Estimates {
+  readonly known: Map<string, number>;
+  readonly unknown: string[];
+}
+
+/** A test that the latest result in a profile shows failing. */
+export interface FailingTest {
+  readonly testId: string;
+  /** The failing result itself, with its traceback; undefined when it came from imported timings. */
+  readonly result: StoredResult | undefined;
+}
+
+/** A test of a run and how long it took. */
+export interface SlowTest {
+  readonly testId: string;
+  readonly duration: number;
+  readonly status: ResultStatus;
+}
+
+/** One profile at a glance. */
+export interface ProfileSummary {
+  readonly name: string;
+  readonly runs: number;
+  /** Tests with timings in this profile. */
+  readonly tests: number;
+  readonly failing: number;
+  readonly latestRun: number | undefined;
+}
+
+/** The whole repository at a glance. */
+export interface RepositoryStats {
+  readonly runs: number;
+  readonly incompleteRuns: number;
+  readonly results: number;
+  readonly tests: number;
+  readonly profiles: readonly ProfileSummary[];
+}
+
+/**
+ * The portable timings file (`baton timings export`): plain JSON, keyed by profile and
+ * test id, so that CI caches and other tools can carry it.
+ */
+export interface TimingsFile {
+  readonly format: 'baton-timings';
+  readonly version: 1;
+  readonly profiles: Record<string, Record<string, Timing>>;
+}
+
+/**
+ * Where runs, results and timings live. Writes are synchronous and each call is one
+ * transaction: a caller that batches results (a few hundred or every 200 ms) gets both
+ * throughput and a bounded loss if it is killed. Implemented on SQLite
+ * (`SqliteRepository`) and in memory (`MemoryRepository`); both pass one contract suite.
+ */
+export interface RunRepository {
+  /** Opens a run; it stays incomplete until `finishRun`. Returns its id. */
+  beginRun(run: RunStart): number;
+  /** Stores results of an open run, in the order the workers ran them, and updates timings. */
+  recordResults(run: number, results: readonly ResultInput[]): void;
+  /** Marks a run complete. */
+  finishRun(run: number, end: RunEnd): void;
+
+  /** A run by id, or undefined. */
+  run(id: number): RunSummary | undefined;
+  /** The latest run of a profile, complete or not. */
+  latestRun(profile: string): RunSummary | undefined;
+  /** Whether a run from this source was already recorded. */
+  hasSource(source: string): boolean;
+  /** A run's results in the order they were recorded. */
+  results(run: number): StoredResult[];
+  /** Known durations (smoothed) of `ids` in `profile`, and the ids without one. */
+  estimates(ids: readonly string[], profile: string): Estimates;
+  /** Tests whose latest result in `profile` failed, sorted by id. */
+  failing(profile: string): FailingTest[];
+  /** Every result of a test, oldest run first; all profiles unless one is given. */
+  history(testId: string, profile?: string): HistoryEntry[];
+  /** The tests of a run, slowest first; all of them unless `limit`. */
+  slowest(run: number, limit?: number): SlowTest[];
+  /** Profiles that hold runs or timings, by name. */
+  profiles(): ProfileSummary[];
+  stats(): RepositoryStats;
+  /** Timings of the given profiles (all when omitted) as a portable file. */
+  exportTimings(profiles?: readonly string[]): TimingsFile;
+  /** Merges a timings file in; returns how many (profile, test) timings it touched. */
+  importTimings(file: TimingsFile): number;
+  close(): void;
+}
