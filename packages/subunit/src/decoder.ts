@@ -1,8 +1,8 @@
 import { Flag, MAX_PACKET_SIZE, MIN_PACKET_SIZE, SIGNATURE, STATUSES, STATUS_MASK, VERSION_MASK } from './constants.js';
 import { crc32 } from './crc32.js';
 import { SubunitError, type SubunitErrorCode } from './errors.js';
-import type { Packet, Timestamp } from './packet.js';
-import { decodeUtf8 } from './wire.js';
+import type { Packet } from './packet.js';
+import { StringTable } from './wire.js';
 
 /** What the decoder hands out, in stream order. */
 export interface DecoderHandlers {
@@ -69,6 +69,11 @@ export class StreamDecoder {
    * debris, not text, so a UTF-8 lead byte among them must not hide the next signature.
    */
   private resyncing = false;
+  /** Field reading: position, end of the packet body (before the CRC), first problem. */
+  private cursor = 0;
+  private bodyEnd = 0;
+  private failure: string | undefined;
+  private readonly strings = new StringTable();
 
   constructor(handlers: DecoderHandlers, options: DecoderOptions = {}) {
     this.handlers = handlers;
@@ -255,67 +260,47 @@ export class StreamDecoder {
   private fields(start: number, length: number): Packet | undefined {
     const buf = this.buf;
     const flags = (buf[start + 1]! << 8) | buf[start + 2]!;
-    const end = start + length - 4;
-    let p = start + 3 + ((buf[start + 3]! >>> 6) + 1);
+    this.bodyEnd = start + length - 4;
+    this.cursor = start + 3 + ((buf[start + 3]! >>> 6) + 1);
+    this.failure = undefined;
     const packet: Packet = {};
-    let failure: string | undefined;
-
-    const varint = (): number => {
-      if (p >= end) return -1;
-      const b = buf[p]!;
-      const size = (b >>> 6) + 1;
-      if (p + size > end) return -1;
-      let v = b & 0x3f;
-      for (let k = 1; k < size; k++) v = v * 256 + buf[p + k]!;
-      p += size;
-      return v;
-    };
-    const string = (what: string): string | undefined => {
-      const n = varint();
-      if (n < 0 || p + n > end) {
-        failure = `${what} extends past the end of the packet`;
-        return undefined;
-      }
-      const s = decodeUtf8(buf, p, p + n);
-      if (s === undefined) failure = `${what} is not valid UTF-8 or contains NUL`;
-      p += n;
-      return s;
-    };
 
     if (flags & Flag.TIMESTAMP) {
-      if (p + 4 > end) failure = 'timestamp extends past the end of the packet';
+      const p = this.cursor;
+      if (p + 4 > this.bodyEnd) this.failure = 'timestamp extends past the end of the packet';
       else {
         const seconds = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
-        p += 4;
-        const nanos = varint();
-        if (nanos < 0) failure = 'timestamp nanoseconds extend past the end of the packet';
-        else packet.timestamp = { seconds, nanos } satisfies Timestamp;
+        this.cursor = p + 4;
+        const nanos = this.varint();
+        if (nanos < 0) this.failure = 'timestamp nanoseconds extend past the end of the packet';
+        else packet.timestamp = { seconds, nanos };
       }
     }
-    if (failure === undefined && flags & Flag.TEST_ID) packet.testId = string('test id');
-    if (failure === undefined && flags & Flag.TAGS) {
-      const count = varint();
-      if (count < 0) failure = 'tag count extends past the end of the packet';
+    if (this.failure === undefined && flags & Flag.TEST_ID) packet.testId = this.string('test id');
+    if (this.failure === undefined && flags & Flag.TAGS) {
+      const count = this.varint();
+      if (count < 0) this.failure = 'tag count extends past the end of the packet';
       const tags: string[] = [];
-      for (let k = 0; k < count && failure === undefined; k++) {
-        const tag = string(`tag ${k}`);
+      for (let k = 0; k < count && this.failure === undefined; k++) {
+        const tag = this.string('tag');
         if (tag !== undefined) tags.push(tag);
       }
       packet.tags = tags;
     }
-    if (failure === undefined && flags & Flag.MIME_TYPE) packet.mimeType = string('mime type');
-    if (failure === undefined && flags & Flag.FILE_CONTENT) {
-      const name = string('file name');
-      const n = varint();
-      if (failure === undefined && (n < 0 || p + n > end)) failure = 'file content extends past the end of the packet';
-      if (failure === undefined && name !== undefined) {
+    if (this.failure === undefined && flags & Flag.MIME_TYPE) packet.mimeType = this.string('mime type');
+    if (this.failure === undefined && flags & Flag.FILE_CONTENT) {
+      const name = this.string('file name');
+      const n = this.varint();
+      const p = this.cursor;
+      if (this.failure === undefined && (n < 0 || p + n > this.bodyEnd)) this.failure = 'file content extends past the end of the packet';
+      if (this.failure === undefined && name !== undefined) {
         packet.file = { name, content: buf.slice(p, p + n) };
-        p += n;
+        this.cursor = p + n;
       }
     }
-    if (failure === undefined && flags & Flag.ROUTE_CODE) packet.routeCode = string('route code');
-    if (failure !== undefined) {
-      this.corrupt('BATON_SUBUNIT_BAD_FIELD', failure);
+    if (this.failure === undefined && flags & Flag.ROUTE_CODE) packet.routeCode = this.string('route code');
+    if (this.failure !== undefined) {
+      this.corrupt('BATON_SUBUNIT_BAD_FIELD', this.failure);
       return undefined;
     }
     const status = STATUSES[flags & STATUS_MASK];
@@ -323,6 +308,34 @@ export class StreamDecoder {
     if (flags & Flag.EOF) packet.eof = true;
     packet.runnable = (flags & Flag.RUNNABLE) !== 0;
     return packet;
+  }
+
+  /** Reads a varint at `cursor` within the packet, or returns -1 when it runs past its end. */
+  private varint(): number {
+    const buf = this.buf;
+    const p = this.cursor;
+    if (p >= this.bodyEnd) return -1;
+    const b = buf[p]!;
+    const size = (b >>> 6) + 1;
+    if (p + size > this.bodyEnd) return -1;
+    let v = b & 0x3f;
+    for (let k = 1; k < size; k++) v = v * 256 + buf[p + k]!;
+    this.cursor = p + size;
+    return v;
+  }
+
+  /** Reads a varint-prefixed UTF-8 string at `cursor`, recording a failure if it is bad. */
+  private string(what: string): string | undefined {
+    const n = this.varint();
+    const p = this.cursor;
+    if (n < 0 || p + n > this.bodyEnd) {
+      this.failure = `${what} extends past the end of the packet`;
+      return undefined;
+    }
+    const s = this.strings.decode(this.buf, p, p + n);
+    if (s === undefined) this.failure = `${what} is not valid UTF-8 or contains NUL`;
+    this.cursor = p + n;
+    return s;
   }
 }
 

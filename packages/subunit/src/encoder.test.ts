@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_PACKET_SIZE } from './constants.js';
-import { encodePacket, encodePackets } from './encoder.js';
+import { encodePacket, encodePackets, StreamEncoder } from './encoder.js';
 import type { SubunitError } from './errors.js';
 import { PYTHON_FIXTURES, toHex } from './test-support/python-fixtures.js';
 
@@ -36,4 +36,26 @@ test('timestamps outside what 32-bit seconds can carry are refused', () => {
 test('encodePackets concatenates in order', () => {
   const [a, b] = PYTHON_FIXTURES;
   assert.equal(toHex(encodePackets([a!.packet, b!.packet])), a!.hex + b!.hex);
+});
+
+test('StreamEncoder gathers packets into chunks with exactly the bytes of encodePackets', () => {
+  const packets = [...PYTHON_FIXTURES.map((f) => f.packet), { file: { name: 'big', content: new Uint8Array(300).fill(7) } }];
+  const chunks: Uint8Array[] = [];
+  const encoder = new StreamEncoder((c) => chunks.push(c), { chunkSize: 128 });
+  for (const p of packets) encoder.write(p);
+  assert.ok(chunks.length >= 2, 'full chunks were handed over before the flush');
+  encoder.flush();
+  encoder.flush();
+  assert.ok(chunks.every((c) => c.length > 0));
+  assert.equal(toHex(Buffer.concat(chunks)), toHex(encodePackets(packets)));
+  assert.ok(chunks.some((c) => c.length > 128), 'a packet larger than a chunk goes alone');
+});
+
+test('StreamEncoder writes nothing for a packet it refuses', () => {
+  const chunks: Uint8Array[] = [];
+  const encoder = new StreamEncoder((c) => chunks.push(c));
+  encoder.write(PYTHON_FIXTURES[0]!.packet);
+  assert.throws(() => encoder.write({ testId: 'a\0b' }), /NUL/);
+  encoder.flush();
+  assert.equal(toHex(Buffer.concat(chunks)), PYTHON_FIXTURES[0]!.hex);
 });

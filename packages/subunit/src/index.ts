@@ -9,7 +9,7 @@ export {
   timestampToIso,
   secondsBetween,
 } from './packet.js';
-export { encodePacket, encodePackets } from './encoder.js';
+export { encodePacket, encodePackets, StreamEncoder, type ChunkSink, type StreamEncoderOptions } from './encoder.js';
 export { StreamDecoder, decodeAll, type DecoderHandlers, type DecoderOptions, type DecodedStream } from './decoder.js';
 export {
   ResultAggregator,
