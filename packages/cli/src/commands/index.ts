@@ -1,0 +1,23 @@
+// Every baton command, in the order `baton --help` lists them. To add a command, write
+// src/commands/<name>.ts exporting a CommandFactory and add one line here.
+import type { CommandFactory } from '../context.js';
+import { failingCommand } from './failing.js';
+import { historyCommand } from './history.js';
+import { initCommand } from './init.js';
+import { lastCommand } from './last.js';
+import { loadCommand } from './load.js';
+import { slowestCommand } from './slowest.js';
+import { statsCommand } from './stats.js';
+import { timingsCommand } from './timings.js';
+
+/** The registry `main` builds the command line from. */
+export const commands: readonly CommandFactory[] = [
+  initCommand,
+  loadCommand,
+  lastCommand,
+  failingCommand,
+  slowestCommand,
+  statsCommand,
+  historyCommand,
+  timingsCommand,
+];

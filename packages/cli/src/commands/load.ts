@@ -1,0 +1,126 @@
+import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { timestampFromMillis } from '@baton/subunit';
+import {
+  asSubunitV2,
+  importStream,
+  isStestrRepository,
+  stestrRuns,
+  type ImportReport,
+  type RunRepository,
+} from '@baton/store';
+import { defineCommand, type CliContext, type CommandFactory, type GlobalArgs } from '../context.js';
+import { CliError, ExitCode } from '../errors.js';
+import { formatCounts, plural } from '../output/format.js';
+import { writeJson } from '../output/json.js';
+import { hasFailures } from '../output/run.js';
+import { recordProfileOption } from '../profiles.js';
+import { withRepository } from '../repository.js';
+
+interface LoadArgs extends GlobalArgs {
+  readonly files: string[];
+  readonly profile: string;
+  readonly json: boolean;
+}
+
+interface Loaded {
+  readonly input: string;
+  readonly report: ImportReport;
+}
+
+/**
+ * `baton load [FILES…|-]`: each subunit stream becomes one run; a stestr or testrepository
+ * directory becomes one run per stored run, oldest first, skipping runs loaded before.
+ */
+export const loadCommand: CommandFactory = (ctx) => defineCommand({
+  command: 'load [files..]',
+  describe: 'Load subunit streams, or a whole .stestr/ or .testrepository/ directory, into the repository',
+  builder: (y) => y
+    .positional('files', { type: 'string', array: true, default: [], describe: 'Subunit v2 (or v1) streams, stestr directories, or - for stdin' })
+    .option('profile', recordProfileOption)
+    .option('json', { type: 'boolean', default: false, describe: 'Report what was loaded as JSON' }),
+  async handler(argv: LoadArgs) {
+    const inputs = argv.files.length === 0 ? ['-'] : argv.files;
+    if (inputs.includes('-') && ctx.io.stdin.isTTY) {
+      throw new CliError('BATON_CLI_BAD_INPUT', 'no input: name subunit files or a .stestr/ directory, or pipe a stream into `baton load -`');
+    }
+    await withRepository(ctx, argv, async (repo) => {
+      const loaded: Loaded[] = [];
+      let skipped = 0;
+      for (const input of inputs) {
+        const dir = input === '-' ? undefined : stestrDirectory(resolve(ctx.io.cwd, input));
+        if (dir === undefined) {
+          loaded.push(await loadStream(ctx, repo, argv.profile, input));
+          continue;
+        }
+        for (const run of stestrRuns(dir)) {
+          const source = join(realpathSync(dir), String(run.id));
+          const name = relative(ctx.io.cwd, run.path) || run.path;
+          if (repo.hasSource(source) || statSync(run.path).size === 0) {
+            skipped++;
+            continue;
+          }
+          const chunks = asSubunitV2(createReadStream(run.path), name);
+          try {
+            loaded.push({ input: name, report: await importStream(repo, chunks, options(ctx, argv.profile, name, source)) });
+          } catch (error) {
+            // A stored run that holds no test (stestr's own run crashed) is nothing to load.
+            if ((error as { code?: unknown }).code !== 'BATON_STORE_NOT_SUBUNIT') throw error;
+            skipped++;
+          }
+        }
+      }
+      if (argv.json) writeJson(ctx.io.stdout, { profile: argv.profile, runs: loaded.map(loadedJson), skipped });
+      else printLoaded(ctx, argv.profile, loaded, skipped);
+      for (const { report } of loaded) if (report.damage) ctx.report(report.damage);
+      const last = loaded.at(-1)?.report;
+      if (last && hasFailures(last.counts)) ctx.exit(ExitCode.TESTS_FAILED);
+    });
+  },
+});
+
+/** The stestr/testrepository repository `path` names (itself, or a project root holding one). */
+function stestrDirectory(path: string): string | undefined {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return undefined;
+  for (const candidate of [path, join(path, '.stestr'), join(path, '.testrepository')]) {
+    if (isStestrRepository(candidate)) return candidate;
+  }
+  throw new CliError('BATON_CLI_BAD_INPUT', `${path} is a directory but not a stestr or testrepository repository (no format and next-stream files)`);
+}
+
+async function loadStream(ctx: CliContext, repo: RunRepository, profile: string, input: string): Promise<Loaded> {
+  const path = input === '-' ? undefined : resolve(ctx.io.cwd, input);
+  const name = path === undefined ? 'standard input' : input;
+  const source = path === undefined ? ctx.io.stdin : createReadStream(path);
+  return { input: name, report: await importStream(repo, asSubunitV2(source, name), options(ctx, profile, name, path)) };
+}
+
+function options(ctx: CliContext, profile: string, name: string, source: string | undefined) {
+  return { profile, name, now: () => timestampFromMillis(ctx.io.now()), ...(source === undefined ? {} : { source }) };
+}
+
+function printLoaded(ctx: CliContext, profile: string, loaded: readonly Loaded[], skipped: number): void {
+  const out = ctx.io.stdout;
+  if (loaded.length <= 3) {
+    for (const { input, report } of loaded) {
+      out.write(`Loaded run ${report.run} (${profile}) from ${input}: ${plural(report.results, 'result')}: ${formatCounts(report.counts)}\n`);
+    }
+  } else {
+    const results = loaded.reduce((n, l) => n + l.report.results, 0);
+    out.write(`Loaded ${plural(loaded.length, 'run')} (${profile}), runs ${loaded[0]!.report.run}–${loaded.at(-1)!.report.run}: ${plural(results, 'result')}\n`);
+  }
+  if (skipped > 0) out.write(`Skipped ${plural(skipped, 'run')} already loaded or empty\n`);
+  if (loaded.length === 0 && skipped === 0) out.write('Nothing to load\n');
+}
+
+function loadedJson({ input, report }: Loaded): Record<string, unknown> {
+  return {
+    input,
+    run: report.run,
+    results: report.results,
+    counts: report.counts,
+    bytes: report.bytes,
+    partial: report.damage !== undefined,
+    damageOffset: report.damage?.offset ?? null,
+  };
+}

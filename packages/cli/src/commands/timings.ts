@@ -1,0 +1,64 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseTimingsFile } from '@baton/store';
+import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
+import { plural } from '../output/format.js';
+import { withRepository } from '../repository.js';
+
+interface TimingsArgs extends GlobalArgs {
+  readonly file: string;
+  readonly profile: string[] | undefined;
+}
+
+/**
+ * `baton timings export FILE` / `import FILE`: the portable JSON timings file that CI
+ * caches carry between runs; import merges (the newer record of each test wins).
+ */
+export const timingsCommand: CommandFactory = (ctx) => defineCommand({
+  command: 'timings <command>',
+  describe: 'Export or import test timings as a portable JSON file',
+  builder: (y) => y
+    .command(defineCommand({
+      command: 'export <file>',
+      describe: 'Write the timings of every profile (or of --profile) to FILE (- for stdout)',
+      builder: (z) => z
+        .positional('file', { type: 'string', demandOption: true })
+        .option('profile', { type: 'string', array: true, describe: 'Only these profiles' }),
+      handler: (argv: TimingsArgs) => withRepository(ctx, argv, (repo) => {
+        const file = repo.exportTimings(argv.profile);
+        const text = `${JSON.stringify(file)}\n`;
+        if (isStdio(argv.file)) ctx.io.stdout.write(text);
+        else {
+          writeFileSync(resolve(ctx.io.cwd, argv.file), text);
+          const tests = Object.values(file.profiles).reduce((n, p) => n + Object.keys(p).length, 0);
+          ctx.io.stderr.write(`Exported ${plural(tests, 'timing')} of ${plural(Object.keys(file.profiles).length, 'profile')} to ${argv.file}\n`);
+        }
+      }),
+    }))
+    .command(defineCommand({
+      command: 'import <file>',
+      describe: 'Merge the timings in FILE (- for stdin) into the repository',
+      builder: (z) => z.positional('file', { type: 'string', demandOption: true }),
+      handler: async (argv: TimingsArgs) => {
+        const text = isStdio(argv.file) ? await readAll(ctx.io.stdin) : readFileSync(resolve(ctx.io.cwd, argv.file), 'utf8');
+        const file = parseTimingsFile(text, isStdio(argv.file) ? 'standard input' : argv.file);
+        await withRepository(ctx, argv, (repo) => {
+          const touched = repo.importTimings(file);
+          ctx.io.stdout.write(`Merged ${plural(touched, 'timing')} into ${Object.keys(file.profiles).join(', ') || 'no profile'}\n`);
+        });
+      },
+    }))
+    .demandCommand(1, 'Name a timings command: export or import.'),
+  handler() {},
+});
+
+/** `-`, which yargs hands a string positional as '' (it parses a lone dash as an empty flag). */
+function isStdio(file: string): boolean {
+  return file === '-' || file === '';
+}
+
+async function readAll(input: AsyncIterable<Uint8Array>): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of input) parts.push(chunk);
+  return Buffer.concat(parts).toString('utf8');
+}

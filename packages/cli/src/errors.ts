@@ -1,0 +1,76 @@
+// The ONE place where error codes become exit statuses. Every package throws errors
+// with a stable `code` (BATON_<PACKAGE>_<WHAT>); `describeError` looks the code up here,
+// so a new error needs one line below and nothing else.
+
+/** The exit statuses of every baton command. */
+export const ExitCode = {
+  /** Every selected test passed or was skipped; the command did what was asked. */
+  OK: 0,
+  /** Some test failed (or, for `failing`, some test is failing). */
+  TESTS_FAILED: 1,
+  /** Usage or bad input: an unknown option, a damaged stream, no repository, an ambiguous profile. */
+  USAGE: 2,
+  /** Infrastructure: the repository is unusable, a tool or worker is missing. */
+  INFRA: 3,
+} as const;
+
+/** One of the values of `ExitCode`. */
+export type ExitStatus = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Codes of the errors the CLI itself raises. */
+export type CliErrorCode =
+  | 'BATON_CLI_USAGE'
+  | 'BATON_CLI_PROFILE_AMBIGUOUS'
+  | 'BATON_CLI_BAD_INPUT'
+  | 'BATON_CLI_UNKNOWN_TEST';
+
+/** A command-line problem; the message says what to type instead. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly code: CliErrorCode;
+
+  constructor(code: CliErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+const BY_CODE: Readonly<Record<string, ExitStatus>> = {
+  BATON_CLI_USAGE: ExitCode.USAGE,
+  BATON_CLI_PROFILE_AMBIGUOUS: ExitCode.USAGE,
+  BATON_CLI_BAD_INPUT: ExitCode.USAGE,
+  BATON_CLI_UNKNOWN_TEST: ExitCode.USAGE,
+  BATON_STORE_NOT_FOUND: ExitCode.USAGE,
+  BATON_STORE_CORRUPT_INPUT: ExitCode.USAGE,
+  BATON_STORE_NOT_SUBUNIT: ExitCode.USAGE,
+  BATON_STORE_BAD_TIMINGS: ExitCode.USAGE,
+  BATON_STORE_NO_RUNS: ExitCode.USAGE,
+  BATON_STORE_NO_SUCH_RUN: ExitCode.USAGE,
+  BATON_STORE_UNUSABLE: ExitCode.INFRA,
+  BATON_STORE_TOO_NEW: ExitCode.INFRA,
+  BATON_STORE_NO_CONVERTER: ExitCode.INFRA,
+  // Node's own codes, for files named on the command line.
+  ENOENT: ExitCode.USAGE,
+  EACCES: ExitCode.USAGE,
+  EISDIR: ExitCode.USAGE,
+  ENOTDIR: ExitCode.USAGE,
+};
+
+/** Whole families: bad subunit or a bad plan is bad input. */
+const BY_PREFIX: readonly [string, ExitStatus][] = [
+  ['BATON_SUBUNIT_', ExitCode.USAGE],
+  ['BATON_PLAN_', ExitCode.USAGE],
+];
+
+/** What to print and which status to exit with for an error that reached `main`. */
+export function describeError(error: unknown): { status: ExitStatus; message: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof code === 'string') {
+    const status = BY_CODE[code] ?? BY_PREFIX.find(([prefix]) => code.startsWith(prefix))?.[1];
+    if (status !== undefined) return { status, message };
+  }
+  // Anything unmapped is a bug or an environment failure: show where it came from.
+  const detail = error instanceof Error && error.stack !== undefined ? error.stack : message;
+  return { status: ExitCode.INFRA, message: `internal error${typeof code === 'string' ? ` (${code})` : ''}: ${detail}` };
+}

@@ -1,0 +1,53 @@
+import { timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
+import type { ResultStatus } from '@baton/store';
+
+/** Seconds with a precision that suits their size. */
+export function formatSeconds(seconds: number | undefined): string {
+  if (seconds === undefined) return '-';
+  return seconds >= 100 ? seconds.toFixed(0) : seconds >= 1 ? seconds.toFixed(2) : seconds.toFixed(3);
+}
+
+/** A timestamp to the second, UTC. */
+export function formatTime(t: Timestamp | undefined): string {
+  return t === undefined ? '-' : `${timestampToIso(t).slice(0, 19).replace('T', ' ')}Z`;
+}
+
+/** "3 runs", "1 run". */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** A count per status, in a fixed order: "118 passed, 2 failed, 3 skipped". */
+export function formatCounts(counts: Readonly<Partial<Record<ResultStatus, number>>>): string {
+  const parts: string[] = [];
+  const add = (n: number | undefined, word: string): void => {
+    if (n) parts.push(`${n.toLocaleString('en-US')} ${word}`);
+  };
+  add(counts.success, 'passed');
+  add(counts.fail, 'failed');
+  add(counts.uxsuccess, 'unexpectedly passed');
+  add(counts.inprogress, 'unfinished');
+  add(counts.skip, 'skipped');
+  add(counts.xfail, 'expected failures');
+  return parts.length === 0 ? 'no results' : parts.join(', ');
+}
+
+const TEXT = /^text\/|[/+](json|xml)\b|^application\/x-(sh|python)/;
+
+/** Whether an attachment reads as text (tracebacks, captured output, reasons). */
+export function isText(a: Attachment): boolean {
+  return a.mimeType === undefined || a.mimeType === '' || TEXT.test(a.mimeType);
+}
+
+const utf8 = new TextDecoder();
+
+/** Attachments as an indented block, for the human-readable listings. */
+export function formatAttachments(attachments: readonly Attachment[]): string {
+  let out = '';
+  for (const a of attachments) {
+    if (a.content.length === 0) continue;
+    const body = isText(a) ? utf8.decode(a.content).replace(/\s+$/, '') : `(${a.content.length} bytes of ${a.mimeType})`;
+    out += `  ${a.name}:\n${body.replace(/^/gm, '    ')}\n`;
+  }
+  return out;
+}
