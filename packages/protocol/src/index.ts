@@ -49,3 +49,15 @@ export {
   type CloseInfo,
   type HeartbeatOptions,
 } from './channel.js';
+export { streamTransport, RPC_FDS_ENV, CHILD_RPC_FDS } from './transports/fd.js';
+export { testListDigest } from './digest.js';
+export {
+  TestServerClient,
+  TestRun,
+  KILL_GRACE_MS,
+  EXIT_WAIT_MS,
+  type TestServerClientOptions,
+  type TestServerProcess,
+  type RunOptions,
+} from './client.js';
+export { spawnTestServer, STDERR_TAIL_BYTES, STDERR_TAIL_LINES, type SpawnTestServerOptions } from './spawn.js';

@@ -1,0 +1,207 @@
+"""The server: a reader thread for the channel, tests on the main thread.
+
+The reader thread answers what must not wait for a test (Ping, Cancel) and queues
+commands (List, Run) for the main thread, which runs tests there because signal-based
+timeouts and many test suites assume the main thread.
+"""
+
+import collections
+import os
+import queue
+import socket
+import threading
+
+from . import PROTOCOL_MAX, PROTOCOL_MIN
+from .channel import BadMessage, ChannelClosed, log
+from .runner import PendingSuite, StreamingResult, digest, now
+from .subunit_v2 import encode_packet
+
+#: How long the client has to send its Hello after the server started listening.
+HELLO_TIMEOUT = 30.0
+_GOODBYE = object()
+_CLOSED = object()
+
+
+class _Run(object):
+    def __init__(self, nonce, ids, timeout):
+        self.nonce = nonce
+        self.pending = collections.deque(ids)
+        self.timeout = timeout
+
+
+class Server(object):
+    def __init__(self, channel, tests, versions=(PROTOCOL_MIN, PROTOCOL_MAX), name=None):
+        self._channel = channel
+        self._tests = tests
+        self._min, self._max = versions
+        self._name = name or "python-unittest %s pid %d" % (socket.gethostname(), os.getpid())
+        self._version = None
+        self._handshake = threading.Event()
+        self._commands = queue.Queue()
+        # Runs not finished yet, in arrival order; guarded by _lock because Cancel (reader
+        # thread) takes tests out of them while the main thread runs them.
+        self._runs = []
+        self._lock = threading.Lock()
+
+    def serve(self):
+        """Runs until Goodbye or until the worker closes the channel; returns the exit code."""
+        reader = threading.Thread(target=self._read, name="baton-rpc-reader")
+        reader.daemon = True
+        reader.start()
+        if not self._handshake.wait(HELLO_TIMEOUT):
+            self._error("BATON_PROTOCOL_HELLO_TIMEOUT", "no Hello from the worker within %gs" % HELLO_TIMEOUT)
+            return 1
+        if self._version is None:
+            return 1
+        try:
+            while True:
+                command = self._commands.get()
+                if command is _GOODBYE or command is _CLOSED:
+                    return 0
+                if isinstance(command, _Run):
+                    self._run(command)
+                else:
+                    self._list(command)
+        except ChannelClosed:
+            return 0
+
+    # --- main thread -----------------------------------------------------------------
+
+    def _list(self, message):
+        wanted = message.get("tests")
+        ids = self._tests if wanted is None else [i for i in wanted if i in self._tests]
+        self._channel.write(b"".join(encode_packet(test_id=i, status="exists", timestamp=now()) for i in ids))
+        self._channel.send({"msg": "Done", "nonce": message["nonce"]})
+
+    def _run(self, run):
+        result = StreamingResult(self._channel.write, run.timeout)
+
+        def next_test():
+            while True:
+                with self._lock:
+                    if not run.pending:
+                        return None
+                    test_id = run.pending.popleft()
+                test = self._tests.get(test_id)
+                if test is not None:
+                    return test
+                result.emit(test_id, "fail", [("reason", b"unknown test id: discovery did not find it")])
+
+        try:
+            PendingSuite(next_test, result)(result)
+        finally:
+            with self._lock:
+                self._runs.remove(run)
+        self._channel.send({"msg": "Done", "nonce": run.nonce})
+
+    # --- reader thread ---------------------------------------------------------------
+
+    def _read(self):
+        try:
+            for message in self._channel.messages():
+                if isinstance(message, BadMessage):
+                    self._refuse(message.code, str(message), message.nonce)
+                elif self._version is None and not self._handshake.is_set():
+                    self._hello(message)
+                elif self._version is not None:
+                    self._dispatch(message)
+        except ChannelClosed:
+            pass
+        with self._lock:
+            # Nobody is left to report to: tests not started yet never will be.
+            for run in self._runs:
+                run.pending.clear()
+        self._handshake.set()
+        self._commands.put(_CLOSED)
+
+    def _hello(self, message):
+        if message["msg"] != "Hello":
+            self._refuse("BATON_PROTOCOL_BAD_MESSAGE", "%s before the Hello handshake" % message["msg"], message.get("nonce"))
+            return
+        theirs_min, theirs_max = message.get("min"), message.get("max")
+        if not (_is_version(theirs_min) and _is_version(theirs_max) and theirs_min <= theirs_max):
+            self._refuse("BATON_PROTOCOL_BAD_MESSAGE", "Hello needs integer versions min <= max")
+            return
+        self._channel.send({"msg": "Hello", "min": self._min, "max": self._max, "slots": 1,
+                            "name": self._name, "digest": digest(self._tests)})
+        version = min(self._max, theirs_max)
+        if version < max(self._min, theirs_min):
+            self._error("BATON_PROTOCOL_NO_COMMON_VERSION",
+                        "no common protocol version: this end speaks %s, the peer speaks %s"
+                        % (_range(self._min, self._max), _range(theirs_min, theirs_max)))
+        else:
+            self._version = version
+        self._handshake.set()
+
+    def _dispatch(self, message):
+        name = message["msg"]
+        nonce = message.get("nonce")
+        known = {"Hello", "Goodbye", "List", "Run"} | ({"Cancel", "Ping"} if self._version >= 2 else set())
+        if name == "Hello":
+            self._refuse("BATON_PROTOCOL_BAD_MESSAGE", "a second Hello")
+        elif name not in known:
+            self._refuse("BATON_PROTOCOL_UNKNOWN_MESSAGE", "%s is not a message this server takes at protocol version %d"
+                         % (name, self._version), nonce)
+        elif name == "Goodbye":
+            self._commands.put(_GOODBYE)
+        elif not isinstance(nonce, str):
+            self._refuse("BATON_PROTOCOL_BAD_MESSAGE", "%s.nonce must be a string" % name)
+        elif name == "Ping":
+            self._channel.send({"msg": "Pong", "nonce": nonce})
+        elif not _is_ids(message.get("tests"), optional=name != "Cancel"):
+            self._refuse("BATON_PROTOCOL_BAD_MESSAGE", "%s.tests must be an array of strings" % name, nonce)
+        elif name == "Cancel":
+            self._cancel(message["tests"], nonce)
+        elif name == "List":
+            self._commands.put(message)
+        else:
+            timeout = message.get("timeout") if self._version >= 2 else None
+            if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+                self._refuse("BATON_PROTOCOL_BAD_MESSAGE", "Run.timeout must be a number of seconds > 0", nonce)
+                return
+            tests = message.get("tests")
+            run = _Run(nonce, list(self._tests) if tests is None else tests, timeout)
+            with self._lock:
+                self._runs.append(run)
+            self._commands.put(run)
+
+    def _cancel(self, ids, nonce):
+        wanted = set(ids)
+        taken = []
+        with self._lock:
+            for run in self._runs:
+                kept = collections.deque()
+                for test_id in run.pending:
+                    (taken if test_id in wanted else kept).append(test_id)
+                run.pending = kept
+        self._channel.send({"msg": "Cancelled", "tests": taken, "nonce": nonce})
+
+    def _refuse(self, code, text, nonce=None):
+        log("%s: %s" % (code, text))
+        # Version 1 has no Error message; before the handshake the version is unknown,
+        # and an Error is the only way to tell the worker why nothing happens.
+        if self._version is None or self._version >= 2:
+            self._error(code, text, nonce)
+
+    def _error(self, code, text, nonce=None):
+        message = {"msg": "Error", "code": code, "message": text}
+        if nonce is not None:
+            message["nonce"] = nonce
+        try:
+            self._channel.send(message)
+        except ChannelClosed:
+            pass
+
+
+def _is_version(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _is_ids(value, optional):
+    if value is None:
+        return optional
+    return isinstance(value, list) and all(isinstance(i, str) for i in value)
+
+
+def _range(low, high):
+    return "version %d" % low if low == high else "versions %d..%d" % (low, high)

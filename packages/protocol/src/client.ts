@@ -1,0 +1,312 @@
+import { FINAL_STATUSES, ResultAggregator, type Packet, type StrayOutput, type TestResult } from '@baton/subunit';
+import { Channel, type ChannelOptions } from './channel.js';
+import { PeerDiedError, ProtocolError, type ExitInfo } from './errors.js';
+import type { HelloMessage } from './messages.js';
+import type { Transport } from './transport.js';
+
+/**
+ * How long past its timeout a test may run before the client kills the server. The
+ * server fails a timed-out test itself (version 2); this is the backstop for a test stuck
+ * where the server cannot interrupt it, and the only enforcement at version 1.
+ */
+export const KILL_GRACE_MS = 5_000;
+/** After the channel drops (or after Goodbye), how long the server process gets to exit before it is killed. */
+export const EXIT_WAIT_MS = 5_000;
+
+/** The process behind a client, when it is a local test server. */
+export interface TestServerProcess {
+  /** Settles once the process exited. */
+  readonly exited: Promise<ExitInfo>;
+  /** The last lines it wrote to stderr. */
+  stderrTail(): string;
+  kill(signal: NodeJS.Signals): void;
+}
+
+export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | 'handlers' | 'expectToken'> {
+  /** Attachments that belong to no test (output the server sent between tests). */
+  readonly onOutput?: (output: StrayOutput) => void;
+  /** A test started (its inprogress packet arrived). */
+  readonly onTestStart?: (id: string) => void;
+  /** @default KILL_GRACE_MS */
+  readonly killGraceMs?: number;
+}
+
+export interface RunOptions {
+  /** Seconds any one test may take (sent at version 2; enforced by a kill at both). */
+  readonly timeout?: number;
+}
+
+/**
+ * The results of one Run, as they stream in, in completion order. Iterate it (the
+ * iterator throws the error that ended the Run, after the results that came before it)
+ * or await `all()`.
+ */
+export class TestRun implements AsyncIterable<TestResult> {
+  /** The tests asked for; undefined for "every test". */
+  readonly tests: readonly string[] | undefined;
+  /** Seconds per test, if the Run has a timeout. */
+  readonly timeout: number | undefined;
+  private readonly buffered: TestResult[] = [];
+  private finished = false;
+  private error: ProtocolError | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(tests: readonly string[] | undefined, timeout: number | undefined) {
+    this.tests = tests;
+    this.timeout = timeout;
+  }
+
+  /** Every result, once the Run is done. */
+  async all(): Promise<TestResult[]> {
+    const out: TestResult[] = [];
+    for await (const result of this) out.push(result);
+    return out;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<TestResult> {
+    for (;;) {
+      const next = this.buffered.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      if (this.error) throw this.error;
+      if (this.finished) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  /** @internal */
+  push(result: TestResult): void {
+    this.buffered.push(result);
+    this.poke();
+  }
+
+  /** @internal */
+  end(error?: ProtocolError): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.error = error;
+    this.poke();
+  }
+
+  private poke(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
+/**
+ * Drives a test server (a local Python server, or a worker seen by the coordinator) as
+ * the client role: the handshake, List, Run with streamed results, Cancel, heartbeats,
+ * Goodbye. When the server is a local process it also reports its death: which tests
+ * were running, the exit code or signal and the tail of its stderr (`PeerDiedError`).
+ */
+export class TestServerClient {
+  /** The channel underneath, for its state and lower-level requests. */
+  readonly channel: Channel;
+  private readonly process: TestServerProcess | undefined;
+  private readonly aggregator: ResultAggregator;
+  private readonly runs: TestRun[] = [];
+  /** Which Run asked for a test whose result has not come yet. */
+  private readonly owners = new Map<string, TestRun>();
+  private readonly lists: string[][] = [];
+  /** Tests the server started and has not finished, with their watchdogs. */
+  private readonly started = new Map<string, NodeJS.Timeout | undefined>();
+  private readonly onTestStart: ((id: string) => void) | undefined;
+  private readonly killGraceMs: number;
+  private killReason: string | undefined;
+  private death: Promise<ProtocolError> | undefined;
+
+  private constructor(transport: Transport, options: TestServerClientOptions, process: TestServerProcess | undefined) {
+    this.process = process;
+    this.onTestStart = options.onTestStart;
+    this.killGraceMs = options.killGraceMs ?? KILL_GRACE_MS;
+    this.aggregator = new ResultAggregator({
+      result: (result) => this.onResult(result),
+      listed: (id) => this.lists[0]?.push(id),
+      ...(options.onOutput ? { output: options.onOutput } : {}),
+    });
+    this.channel = new Channel(transport, {
+      ...options,
+      role: 'client',
+      handlers: {
+        packet: (packet) => this.onPacket(packet),
+        close: (info) => {
+          if (info.state === 'lost') this.death = this.bury(info.error);
+        },
+      },
+    });
+  }
+
+  /**
+   * Says Hello over `transport` and resolves once the server answered. Rejects with the
+   * handshake's ProtocolError (no common version, no Hello in time, bad token), or with a
+   * `PeerDiedError` when the server process exited before its Hello.
+   */
+  static async connect(transport: Transport, options: TestServerClientOptions = {}, process?: TestServerProcess): Promise<TestServerClient> {
+    const client = new TestServerClient(transport, options, process);
+    try {
+      await client.channel.ready;
+    } catch (error) {
+      const cause = error as ProtocolError;
+      const died = client.death ? await client.death : cause;
+      throw cause.code === 'BATON_PROTOCOL_PEER_LOST' ? died : cause;
+    }
+    return client;
+  }
+
+  /** The negotiated protocol version. */
+  get version(): number {
+    return this.channel.version!;
+  }
+
+  /** The server's Hello: its name, slots and test-list digest at version 2. */
+  get peer(): HelloMessage {
+    return this.channel.peer!;
+  }
+
+  /** How many Runs the server executes at once (1 unless its Hello says otherwise). */
+  get slots(): number {
+    return this.peer.slots ?? 1;
+  }
+
+  /** Tests started (inprogress seen) and not finished. */
+  get running(): string[] {
+    return [...this.started.keys()];
+  }
+
+  /** The ids of the tests the server has (of `tests`, when given), in its order. */
+  async list(tests?: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    this.lists.push(ids);
+    try {
+      await this.channel.request(tests === undefined ? { msg: 'List' } : { msg: 'List', tests });
+    } catch (error) {
+      throw await this.explain(error as ProtocolError);
+    } finally {
+      this.lists.splice(this.lists.indexOf(ids), 1);
+    }
+    return ids;
+  }
+
+  /** Runs tests in the given order (all of them when `tests` is undefined); results stream into the TestRun. */
+  run(tests?: readonly string[], options: RunOptions = {}): TestRun {
+    const run = new TestRun(tests, options.timeout);
+    this.runs.push(run);
+    for (const id of tests ?? []) this.owners.set(id, run);
+    // Run.timeout is a version 2 field; a version 1 server gets the kill backstop only.
+    const timeout = options.timeout !== undefined && this.version >= 2 ? { timeout: options.timeout } : {};
+    this.channel.request({ msg: 'Run', ...(tests === undefined ? {} : { tests }), ...timeout }).then(
+      () => this.finish(run),
+      async (error: ProtocolError) => this.finish(run, await this.explain(error)),
+    );
+    return run;
+  }
+
+  /**
+   * Takes back tests that have not started; resolves with those the server will not run
+   * (they will get no result). A version 1 server cannot cancel: nothing is taken back.
+   */
+  async cancel(tests: readonly string[]): Promise<string[]> {
+    if (!this.channel.supports('Cancel')) return [];
+    let taken: readonly string[];
+    try {
+      taken = (await this.channel.request({ msg: 'Cancel', tests })).tests;
+    } catch (error) {
+      throw await this.explain(error as ProtocolError);
+    }
+    for (const id of taken) this.owners.delete(id);
+    return [...taken];
+  }
+
+  /** Ping round trip in milliseconds (version 2; `BATON_PROTOCOL_UNSUPPORTED` at version 1). */
+  ping(): Promise<number> {
+    return this.channel.ping();
+  }
+
+  /** Says Goodbye and waits for the server to finish; resolves with how its process exited. */
+  async goodbye(): Promise<ExitInfo | undefined> {
+    await this.channel.goodbye();
+    return this.process ? this.reap() : undefined;
+  }
+
+  /** Abandons the server without Goodbye: closes the channel and kills its process. */
+  close(): void {
+    this.channel.close();
+    this.process?.kill('SIGKILL');
+  }
+
+  private onPacket(packet: Packet): void {
+    const id = packet.testId;
+    if (id !== undefined && packet.status === 'inprogress' && !this.started.has(id)) {
+      const timeout = (this.owners.get(id) ?? this.runs[0])?.timeout;
+      this.started.set(id, timeout === undefined ? undefined : setTimeout(() => this.timedOut(id, timeout), timeout * 1000 + this.killGraceMs));
+      this.onTestStart?.(id);
+    } else if (id !== undefined && packet.status !== undefined && FINAL_STATUSES.has(packet.status)) {
+      clearTimeout(this.started.get(id));
+      this.started.delete(id);
+    }
+    this.aggregator.packet(packet);
+  }
+
+  private onResult(result: TestResult): void {
+    const run = this.owners.get(result.id) ?? this.runs.find((r) => r.tests === undefined) ?? this.runs[0];
+    this.owners.delete(result.id);
+    run?.push(result);
+  }
+
+  private finish(run: TestRun, error?: ProtocolError): void {
+    this.runs.splice(this.runs.indexOf(run), 1);
+    for (const id of run.tests ?? []) if (this.owners.get(id) === run) this.owners.delete(id);
+    run.end(error);
+  }
+
+  private timedOut(id: string, timeout: number): void {
+    this.killReason = `test ${id} ran past its timeout of ${timeout}s and did not stop`;
+    if (this.process) this.process.kill('SIGKILL');
+    else this.channel.fail(new ProtocolError('BATON_PROTOCOL_PEER_LOST', this.killReason), true);
+  }
+
+  /** The error to report for a failed request: the server's death when that is the cause. */
+  private async explain(error: ProtocolError): Promise<ProtocolError> {
+    return this.death && this.channel.state === 'lost' ? this.death : error;
+  }
+
+  /** What the loss of the channel means: for a local process, how and while running what it died. */
+  private async bury(error: ProtocolError | undefined): Promise<ProtocolError> {
+    const cause = error ?? new ProtocolError('BATON_PROTOCOL_PEER_LOST', 'the channel was lost');
+    const running = this.running;
+    for (const timer of this.started.values()) clearTimeout(timer);
+    if (!this.process) return cause;
+    // A server that dropped the channel is dying anyway: wait for its exit status. One the
+    // channel gave up on (no Pong, a protocol failure) is killed outright.
+    if (cause.code !== 'BATON_PROTOCOL_PEER_LOST') this.process.kill('SIGKILL');
+    const exit = await this.reap();
+    const what = this.killReason
+      ? `the test server was killed: ${this.killReason}`
+      : cause.code === 'BATON_PROTOCOL_PEER_LOST'
+        ? this.channel.peer === undefined
+          ? 'the test server exited before its Hello'
+          : 'the test server died'
+        : `the test server was killed: ${cause.message}`;
+    return new PeerDiedError(what, running, exit, this.process.stderrTail(), { cause });
+  }
+
+  /** Waits for the process to exit, killing it after EXIT_WAIT_MS. */
+  private async reap(): Promise<ExitInfo> {
+    const process = this.process!;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), EXIT_WAIT_MS);
+    });
+    const exit = await Promise.race([process.exited, late]);
+    clearTimeout(timer);
+    if (exit !== undefined) return exit;
+    process.kill('SIGKILL');
+    return process.exited;
+  }
+}

@@ -1,0 +1,222 @@
+// The TypeScript client driving the Python reference test server (adapters/python) as
+// real processes over the dedicated-descriptor channel.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  NoCommonVersionError,
+  PeerDiedError,
+  ProtocolError,
+  spawnTestServer,
+  testListDigest,
+  type SpawnTestServerOptions,
+  type TestServerClient,
+} from '@baton/protocol';
+import type { TestResult } from '@baton/subunit';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const suite = join(root, 'test/fixtures/python-suite');
+const python = process.env['BATON_TEST_PYTHON'] ?? 'python3';
+const signalFile = join(mkdtempSync(join(tmpdir(), 'baton-protocol-')), 'go');
+
+const T = {
+  pass: 'tests.test_outcomes.Outcomes.test_pass',
+  fail: 'tests.test_outcomes.Outcomes.test_fail',
+  error: 'tests.test_outcomes.Outcomes.test_error',
+  skip: 'tests.test_outcomes.Outcomes.test_skip',
+  xfail: 'tests.test_outcomes.Outcomes.test_xfail',
+  uxsuccess: 'tests.test_outcomes.Outcomes.test_uxsuccess',
+  subtests: 'tests.test_outcomes.Outcomes.test_subtests',
+  prints: 'tests.test_outcomes.Outcomes.test_prints',
+  brokenFixture: 'tests.test_outcomes.BrokenFixture.test_never_runs',
+  garbage: 'tests.test_hostile.Hostile.test_binary_garbage',
+  exit: 'tests.test_hostile.Hostile.test_exit',
+  waits: 'tests.test_hostile.Hostile.test_waits_for_signal_file',
+  sleeps: 'tests.test_hostile.Hostile.test_sleeps_forever',
+  ignoresAlarm: 'tests.test_hostile.Hostile.test_ignores_alarm',
+  a: 'tests.test_quick.Quick.test_a',
+  b: 'tests.test_quick.Quick.test_b',
+  c: 'tests.test_quick.Quick.test_c',
+};
+
+const clients: TestServerClient[] = [];
+// A failed assertion must not leave a server process holding the test run open.
+after(() => clients.forEach((c) => c.close()));
+
+async function start(serverArgs: string[] = [], options: Partial<SpawnTestServerOptions> = {}): Promise<TestServerClient> {
+  const client = await spawnTestServer({
+    command: python,
+    args: ['-m', 'baton_server', '--test-path', 'tests', '--top-dir', '.', ...serverArgs],
+    cwd: suite,
+    env: { ...process.env, PYTHONPATH: join(root, 'adapters/python'), BATON_FIXTURE_SIGNAL: signalFile },
+    log: () => undefined,
+    ...options,
+  });
+  clients.push(client);
+  return client;
+}
+
+const text = (r: TestResult | undefined, name: string): string | undefined => {
+  const a = r?.attachments.find((x) => x.name === name);
+  return a && Buffer.from(a.content).toString('utf8');
+};
+
+/** Collects results until the run ends, returning them with the error that ended it. */
+async function drain(results: AsyncIterable<TestResult>): Promise<{ results: TestResult[]; error: unknown }> {
+  const out: TestResult[] = [];
+  try {
+    for await (const r of results) out.push(r);
+  } catch (error) {
+    return { results: out, error };
+  }
+  return { results: out, error: undefined };
+}
+
+test('Hello, List, Run and Goodbye against the Python server', async () => {
+  const client = await start();
+  assert.equal(client.version, 2);
+  assert.equal(client.slots, 1);
+  assert.match(client.peer.name ?? '', /^python-unittest .* pid \d+$/);
+
+  const ids = await client.list();
+  assert.ok(ids.includes(T.pass) && ids.includes(T.c), ids.join('\n'));
+  assert.equal(client.peer.digest, testListDigest(ids));
+  assert.deepEqual(await client.list([T.b, 'no.such.test', T.a]), [T.b, T.a]);
+
+  // The order given is the order run, whatever the discovery order.
+  const order = [T.c, T.a, T.b, T.uxsuccess, T.xfail, T.skip, T.error, T.fail, T.pass, T.subtests, T.prints, T.brokenFixture];
+  const results = await client.run(order).all();
+  const byId = new Map(results.map((r) => [r.id, r]));
+  assert.deepEqual(
+    results.filter((r) => order.includes(r.id)).map((r) => r.id),
+    order,
+  );
+  assert.deepEqual(
+    order.map((id) => byId.get(id)?.status),
+    ['success', 'success', 'success', 'uxsuccess', 'xfail', 'skip', 'fail', 'fail', 'success', 'fail', 'success', 'fail'],
+  );
+  assert.match(text(byId.get(T.fail), 'traceback') ?? '', /AssertionError: 1 != 2/);
+  assert.match(text(byId.get(T.error), 'traceback') ?? '', /RuntimeError: boom/);
+  assert.match(text(byId.get(T.xfail), 'traceback') ?? '', /AssertionError: False is not true/);
+  assert.equal(text(byId.get(T.skip), 'reason'), 'not today');
+  assert.match(text(byId.get(T.subtests), 'traceback (i=1)') ?? '', /AssertionError: 1 == 1/);
+  assert.equal(text(byId.get(T.prints), 'stdout'), 'to stdout\n');
+  assert.equal(text(byId.get(T.prints), 'stderr'), 'to stderr\n');
+  assert.equal(text(byId.get(T.brokenFixture), 'reason'), 'not run: its class or module fixture failed');
+  assert.match(text(byId.get('setUpClass (tests.test_outcomes.BrokenFixture)'), 'traceback') ?? '', /setUpClass broke/);
+  const timed = byId.get(T.pass)!;
+  assert.ok(timed.start && timed.stop && timed.start.seconds > 1.6e9 && timed.stop.seconds >= timed.start.seconds);
+
+  assert.deepEqual(await client.goodbye(), { exitCode: 0, signal: null });
+  assert.equal(client.channel.state, 'closed');
+});
+
+test('binary garbage on stdout is captured as an attachment and never reaches the channel', async () => {
+  const strays: string[] = [];
+  const client = await start([], { onStdout: (d) => strays.push(d.toString('latin1')) });
+  const results = await client.run([T.garbage, T.a]).all();
+  assert.deepEqual(results.map((r) => [r.id, r.status]), [[T.garbage, 'success'], [T.a, 'success']]);
+  const stdout = results[0]!.attachments.find((a) => a.name === 'stdout')!;
+  assert.equal(stdout.mimeType, 'application/octet-stream');
+  assert.equal(
+    Buffer.from(stdout.content).toString('hex'),
+    'b32903150c666f7267652e742e746573746494bf14' + 'b329ff00' + Buffer.from('garbage').toString('hex') + 'fe' + Buffer.from('and text\n').toString('hex'),
+  );
+  assert.deepEqual(await client.goodbye(), { exitCode: 0, signal: null });
+  // Output written to file descriptor 1 directly bypasses sys.stdout: the worker gets it as stray output.
+  assert.equal(strays.join(''), 'fd-level \u00b3 noise\n');
+});
+
+test('a test that kills its server: the client names the test that was running and how the server died', async () => {
+  const client = await start();
+  const { results, error } = await drain(client.run([T.a, T.exit, T.b]));
+  assert.deepEqual(results.map((r) => [r.id, r.status]), [[T.a, 'success']]);
+  assert.ok(error instanceof PeerDiedError, String(error));
+  assert.equal(error.code, 'BATON_PROTOCOL_PEER_DIED');
+  assert.deepEqual(error.running, [T.exit]);
+  assert.deepEqual(error.exit, { exitCode: 3, signal: null });
+  assert.equal(error.message, `the test server died (exit code 3) while running ${T.exit}`);
+  assert.equal(client.channel.state, 'lost');
+  await assert.rejects(client.list(), (e: unknown) => e === error);
+});
+
+test('Ping is answered and Cancel takes back unstarted tests while a long test runs', async () => {
+  let started!: () => void;
+  const waiting = new Promise<void>((resolve) => (started = resolve));
+  const client = await start([], { onTestStart: (id) => id === T.waits && started() });
+  const run = client.run([T.waits, T.a, T.b, T.c]);
+  await waiting;
+  for (let i = 0; i < 3; i++) assert.ok((await client.ping()) >= 0);
+  assert.deepEqual(client.running, [T.waits]);
+  const taken = await client.cancel([T.c, T.waits, 'no.such.test', T.b]);
+  assert.deepEqual(taken.sort(), [T.b, T.c]);
+  writeFileSync(signalFile, '');
+  const results = await run.all();
+  assert.deepEqual(results.map((r) => [r.id, r.status]), [[T.waits, 'success'], [T.a, 'success']]);
+  await client.goodbye();
+});
+
+test('a per-test timeout fails the stuck test and the server carries on', async () => {
+  const client = await start();
+  const results = await client.run([T.sleeps, T.a], { timeout: 0.3 }).all();
+  assert.deepEqual(results.map((r) => [r.id, r.status]), [[T.sleeps, 'fail'], [T.a, 'success']]);
+  assert.equal(text(results[0], 'reason'), 'timed out after 0.3s');
+  assert.match(text(results[0], 'traceback') ?? '', /TestTimeout: the test exceeded its timeout/);
+  assert.ok((await client.ping()) >= 0);
+  await client.goodbye();
+});
+
+test('a test the server cannot interrupt is killed after the grace period', async () => {
+  const client = await start([], { killGraceMs: 100 });
+  const { results, error } = await drain(client.run([T.ignoresAlarm, T.a], { timeout: 0.2 }));
+  assert.deepEqual(results, []);
+  assert.ok(error instanceof PeerDiedError, String(error));
+  assert.deepEqual(error.running, [T.ignoresAlarm]);
+  assert.deepEqual(error.exit, { exitCode: null, signal: 'SIGKILL' });
+  assert.match(error.message, new RegExp(`^the test server was killed: test ${T.ignoresAlarm} ran past its timeout of 0.2s and did not stop \\(signal SIGKILL\\)`));
+});
+
+for (const [what, serverArgs, clientVersions, message] of [
+  ['client newer than server', [], { min: 3, max: 4 }, 'this end speaks versions 3..4, the peer speaks versions 1..2'],
+  ['server newer than client', ['--min-version', '3', '--max-version', '3'], undefined, 'this end speaks versions 1..2, the peer speaks version 3'],
+] as const) {
+  test(`version skew (${what}) is refused with both ranges named`, async () => {
+    await assert.rejects(start([...serverArgs], clientVersions ? { versions: clientVersions } : {}), (e: unknown) => {
+      assert.ok(e instanceof NoCommonVersionError, String(e));
+      assert.equal(e.code, 'BATON_PROTOCOL_NO_COMMON_VERSION');
+      assert.ok(e.message.includes(message), e.message);
+      return true;
+    });
+  });
+}
+
+test('a version 1 server works at version 1; Cancel degrades and Ping is refused clearly', async () => {
+  const client = await start(['--max-version', '1']);
+  assert.equal(client.version, 1);
+  assert.equal(client.peer.max, 1);
+  assert.deepEqual(await client.list([T.a]), [T.a]);
+  const results = await client.run([T.b, T.a]).all();
+  assert.deepEqual(results.map((r) => r.id), [T.b, T.a]);
+  assert.deepEqual(await client.cancel([T.a]), []);
+  await assert.rejects(client.ping(), (e: unknown) => e instanceof ProtocolError && e.code === 'BATON_PROTOCOL_UNSUPPORTED');
+  assert.deepEqual(await client.goodbye(), { exitCode: 0, signal: null });
+});
+
+test('a command that is not a test server: no Hello in time, exit before Hello, cannot start', async () => {
+  await assert.rejects(
+    start([], { command: python, args: ['-c', 'import time; time.sleep(600)'], helloTimeoutMs: 200 }),
+    (e: unknown) => e instanceof ProtocolError && e.code === 'BATON_PROTOCOL_HELLO_TIMEOUT' && /no Hello from the peer within 200 ms/.test(e.message),
+  );
+  await assert.rejects(start([], { command: python, args: ['-c', 'import sys; sys.stderr.write("No module named baton_server\\n"); sys.exit(5)'] }), (e: unknown) => {
+    assert.ok(e instanceof PeerDiedError, String(e));
+    assert.equal(e.message, 'the test server exited before its Hello (exit code 5)\n--- stderr tail ---\nNo module named baton_server');
+    return true;
+  });
+  await assert.rejects(
+    start([], { command: join(suite, 'no-such-command') }),
+    (e: unknown) => e instanceof ProtocolError && e.code === 'BATON_PROTOCOL_SPAWN_FAILED' && /ENOENT/.test(e.message),
+  );
+});
