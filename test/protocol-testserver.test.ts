@@ -1,6 +1,8 @@
 // The TypeScript client driving the Python reference test server (adapters/python) as
 // real processes over the dedicated-descriptor channel.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,12 +12,17 @@ import {
   NoCommonVersionError,
   PeerDiedError,
   ProtocolError,
+  RPC_TEST_ID,
+  decodeMessage,
+  encodeMessage,
+  isRpcPacket,
   spawnTestServer,
+  type Message,
   testListDigest,
   type SpawnTestServerOptions,
   type TestServerClient,
 } from '@baton/protocol';
-import type { TestResult } from '@baton/subunit';
+import { StreamDecoder, encodePacket, type TestResult } from '@baton/subunit';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const suite = join(root, 'test/fixtures/python-suite');
@@ -219,4 +226,60 @@ test('a command that is not a test server: no Hello in time, exit before Hello, 
     start([], { command: join(suite, 'no-such-command') }),
     (e: unknown) => e instanceof ProtocolError && e.code === 'BATON_PROTOCOL_SPAWN_FAILED' && /ENOENT/.test(e.message),
   );
+});
+
+test('the Python server answers malformed, unknown and oversized messages with Error, and exits when its channel closes', async () => {
+  const child = spawn(python, ['-m', 'baton_server', '--test-path', 'tests', '--top-dir', '.'], {
+    cwd: suite,
+    env: { ...process.env, PYTHONPATH: join(root, 'adapters/python'), BATON_RPC_FDS: '3,4' },
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  const stderr: Buffer[] = [];
+  child.stderr!.on('data', (d: Buffer) => stderr.push(d));
+  const received: Message[] = [];
+  let wake: (() => void) | undefined;
+  const decoder = new StreamDecoder({
+    packet: (p) => {
+      if (!isRpcPacket(p)) return;
+      const decoded = decodeMessage(p);
+      assert.ok(decoded.ok);
+      received.push(decoded.message);
+      wake?.();
+    },
+  });
+  child.stdio[4]!.on('data', (d: Buffer) => decoder.push(d));
+  const until = async (n: number): Promise<Message[]> => {
+    while (received.length < n) await new Promise<void>((resolve) => (wake = resolve));
+    return received.slice(0, n);
+  };
+  const send = (bytes: Uint8Array): void => void (child.stdio[3] as NodeJS.WritableStream).write(bytes);
+  const json = (text: string): Uint8Array =>
+    encodePacket({ testId: RPC_TEST_ID, mimeType: 'application/json', file: { name: 'message', content: new TextEncoder().encode(text) }, eof: true });
+
+  send(encodeMessage({ msg: 'Run', nonce: 'too-early' }));
+  send(encodeMessage({ msg: 'Hello', min: 1, max: 2 }));
+  send(json('{"msg": "Run", "nonce": '));
+  send(json('{"msg": "Explode", "nonce": "u1"}'));
+  send(json(JSON.stringify({ msg: 'List', nonce: 'big', tests: ['x'.repeat(1024 * 1024)] })));
+  send(json('{"msg": "Cancel", "nonce": "c1", "tests": "all"}'));
+  send(encodeMessage({ msg: 'Ping', nonce: 'still-alive' }));
+  const replies = await until(7);
+  assert.deepEqual(
+    replies.map((m) => (m.msg === 'Error' ? `Error ${m.code} ${m.nonce ?? '-'}` : m.msg)),
+    [
+      'Error BATON_PROTOCOL_BAD_MESSAGE too-early',
+      'Hello',
+      'Error BATON_PROTOCOL_BAD_MESSAGE -',
+      'Error BATON_PROTOCOL_UNKNOWN_MESSAGE u1',
+      'Error BATON_PROTOCOL_TOO_LARGE -',
+      'Error BATON_PROTOCOL_BAD_MESSAGE c1',
+      'Pong',
+    ],
+  );
+  (child.stdio[3] as NodeJS.WritableStream).end();
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  assert.deepEqual([code, signal], [0, null]);
+  const log = Buffer.concat(stderr).toString();
+  assert.match(log, /^baton_server: BATON_PROTOCOL_UNKNOWN_MESSAGE: Explode is not a message this server takes at protocol version 2$/m);
+  assert.match(log, /^baton_server: BATON_PROTOCOL_TOO_LARGE: message of \d+ bytes exceeds the limit of 1048576 bytes$/m);
 });

@@ -513,7 +513,7 @@ export class Channel {
         new ProtocolError(
           'BATON_PROTOCOL_PEER_LOST',
           beforeHello
-            ? 'the peer closed the channel before its Hello: is it a baton test server? (its stderr may say why)'
+            ? `the peer closed the channel before its Hello${cause ? ` (${cause.message})` : ''}: is it a baton test server? (its stderr may say why)`
             : `the peer closed the channel without Goodbye${cause ? `: ${cause.message}` : ''}`,
           cause ? { cause } : undefined,
         ),

@@ -61,3 +61,12 @@ export {
   type RunOptions,
 } from './client.js';
 export { spawnTestServer, STDERR_TAIL_BYTES, STDERR_TAIL_LINES, type SpawnTestServerOptions } from './spawn.js';
+export {
+  wsTransport,
+  connectWebSocket,
+  WebSocketAcceptor,
+  WS_MAX_PAYLOAD,
+  WS_PATH,
+  type ConnectWebSocketOptions,
+  type WebSocketAcceptorOptions,
+} from './transports/ws.js';

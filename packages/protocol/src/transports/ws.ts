@@ -1,0 +1,149 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { MAX_PACKET_SIZE } from '@baton/subunit';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { ProtocolError } from '../errors.js';
+import { tokenMatches } from '../token.js';
+import type { Transport } from '../transport.js';
+
+/**
+ * The largest WebSocket frame either end accepts (`maxPayload`): one subunit packet of the
+ * largest size the format allows. Larger sends are split into several frames, since the
+ * channel is a byte stream; a peer sending a larger frame is disconnected (close 1009).
+ */
+export const WS_MAX_PAYLOAD: number = MAX_PACKET_SIZE + 1;
+/** The path workers connect to. */
+export const WS_PATH = '/baton/rpc';
+
+/**
+ * A transport over an open WebSocket: binary frames carry the byte stream. Text frames
+ * are a protocol violation and close the connection (1003).
+ */
+export function wsTransport(socket: WebSocket, maxFrame: number = WS_MAX_PAYLOAD): Transport {
+  // ws reports a bad or oversized frame as an error, then closes; the close tells the channel.
+  let failure: Error | undefined;
+  socket.on('error', (error) => {
+    failure = error;
+  });
+  return {
+    send(bytes) {
+      if (socket.readyState !== WebSocket.OPEN) return Promise.reject(new Error('the WebSocket is closed'));
+      const frames: Promise<void>[] = [];
+      for (let at = 0; at < bytes.length; at += maxFrame) {
+        const frame = bytes.subarray(at, Math.min(at + maxFrame, bytes.length));
+        frames.push(new Promise((resolve, reject) => socket.send(frame, { binary: true }, (error) => (error ? reject(error) : resolve()))));
+      }
+      return Promise.all(frames).then(() => undefined);
+    },
+    onData(cb) {
+      socket.on('message', (data: RawData, isBinary: boolean) => {
+        if (isBinary) cb(data as Buffer);
+        else socket.close(1003, 'baton speaks binary frames only');
+      });
+    },
+    onClose(cb) {
+      socket.once('close', (code: number, reason: Buffer) => {
+        if (code === 1000 || code === 1005) cb();
+        else cb(new Error(`WebSocket closed with ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''}${failure ? `: ${failure.message}` : ''}`));
+      });
+    },
+    close() {
+      if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close(1000);
+    },
+  };
+}
+
+export interface ConnectWebSocketOptions {
+  /** Sent as `Authorization: Bearer <token>`; the server refuses the upgrade without it. */
+  readonly token?: string;
+  /** @default WS_MAX_PAYLOAD */
+  readonly maxPayload?: number;
+}
+
+/**
+ * Opens a WebSocket to `url` (ws:// or wss://) and resolves with its transport. Rejects
+ * with `BATON_PROTOCOL_AUTH` when the server refuses the token (HTTP 401), and with
+ * `BATON_PROTOCOL_PEER_LOST` when it cannot connect at all.
+ */
+export function connectWebSocket(url: string, options: ConnectWebSocketOptions = {}): Promise<Transport> {
+  const maxPayload = options.maxPayload ?? WS_MAX_PAYLOAD;
+  const socket = new WebSocket(url, {
+    maxPayload,
+    perMessageDeflate: false,
+    headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve(wsTransport(socket, maxPayload)));
+    socket.once('unexpected-response', (_request, response) => {
+      const status = response.statusCode ?? 0;
+      socket.terminate();
+      reject(
+        status === 401
+          ? new ProtocolError('BATON_PROTOCOL_AUTH', `${url} refused the token (HTTP 401): pass the coordinator's --token`)
+          : new ProtocolError('BATON_PROTOCOL_PEER_LOST', `${url} refused the WebSocket upgrade (HTTP ${status})`),
+      );
+    });
+    socket.once('error', (error) => {
+      reject(new ProtocolError('BATON_PROTOCOL_PEER_LOST', `cannot connect to ${url}: ${error.message}`, { cause: error }));
+    });
+  });
+}
+
+export interface WebSocketAcceptorOptions {
+  /** Required as `Authorization: Bearer <token>`; without this option anyone may connect. */
+  readonly token?: string;
+  /** @default WS_PATH */
+  readonly path?: string;
+  /** @default WS_MAX_PAYLOAD */
+  readonly maxPayload?: number;
+  /** A peer connected and passed the token check. */
+  readonly onTransport: (transport: Transport, request: IncomingMessage) => void;
+}
+
+/**
+ * Accepts WebSocket peers on an HTTP server the caller owns (which may serve other
+ * things: the dashboard): `server.on('upgrade', acceptor.handleUpgrade)`. The token and
+ * path are checked on the upgrade request, before the WebSocket handshake, so a refused
+ * peer gets a bare HTTP 401 or 404 and not one byte of it is read as protocol.
+ */
+export class WebSocketAcceptor {
+  private readonly wss: WebSocketServer;
+  private readonly options: WebSocketAcceptorOptions;
+  private readonly path: string;
+  private readonly maxPayload: number;
+
+  constructor(options: WebSocketAcceptorOptions) {
+    this.options = options;
+    this.path = options.path ?? WS_PATH;
+    this.maxPayload = options.maxPayload ?? WS_MAX_PAYLOAD;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxPayload, perMessageDeflate: false });
+  }
+
+  /** The `upgrade` listener for an http(s) server. */
+  readonly handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = new URL(request.url ?? '/', 'http://host').pathname;
+    if (path !== this.path) {
+      refuse(socket, '404 Not Found');
+      return;
+    }
+    if (this.options.token !== undefined) {
+      const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
+      if (!tokenMatches(match?.[1], this.options.token)) {
+        refuse(socket, '401 Unauthorized');
+        return;
+      }
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.options.onTransport(wsTransport(ws, this.maxPayload), request));
+  };
+
+  /** Disconnects every peer accepted so far. */
+  close(): void {
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+  }
+}
+
+function refuse(socket: Duplex, status: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
