@@ -101,6 +101,9 @@ class Server(object):
             for message in self._channel.messages():
                 if isinstance(message, BadMessage):
                     self._refuse(message.code, str(message), message.nonce)
+                elif message["msg"] == "Error":
+                    # Never answered, so that two ends cannot trade Errors forever.
+                    log("the worker reported %s: %s" % (message.get("code"), message.get("message")))
                 elif self._version is None and not self._handshake.is_set():
                     self._hello(message)
                 elif self._version is not None:

@@ -46,7 +46,7 @@ const CODES: ReadonlySet<string> = new Set<ProtocolErrorCode>([
 ]);
 
 /** Whether a code received on the wire is one of ours. */
-export function isProtocolErrorCode(code: string): code is ProtocolErrorCode {
+function isProtocolErrorCode(code: string): code is ProtocolErrorCode {
   return CODES.has(code);
 }
 
