@@ -8,6 +8,7 @@ timeouts and many test suites assume the main thread.
 import collections
 import os
 import queue
+import signal
 import socket
 import threading
 
@@ -97,6 +98,10 @@ class Server(object):
     # --- reader thread ---------------------------------------------------------------
 
     def _read(self):
+        if hasattr(signal, "pthread_sigmask"):
+            # The Run timeout's SIGALRM must interrupt the test on the main thread, not
+            # this thread's read.
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
         try:
             for message in self._channel.messages():
                 if isinstance(message, BadMessage):
