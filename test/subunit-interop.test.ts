@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { aggregate, decodeAll, encodePackets, type TestResult } from '@baton/subunit';
-import { generateRun } from './utils/generated-run.ts';
-import { pythonTimeToMicros, runPython, runTool, subunitCsv } from './utils/python-tools.ts';
+import { generateRun } from './utils/generated-run.js';
+import { pythonTimeToMicros, runPython, runTool, subunitCsv } from './utils/python-tools.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'subunit');
 const STREAMS = ['small-mixed.subunit', 'small-mixed-live.subunit', 'stestr-run.subunit', 'stestr-run-live.subunit'];

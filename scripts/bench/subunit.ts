@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decodeAll, StreamDecoder, StreamEncoder, type Packet } from '@baton/subunit';
-import { median, rate, ratio, table } from './_table.ts';
+import { median, rate, ratio, table } from './_table.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'subunit');
 const SOURCES = ['stestr-run-live.subunit', 'stestr-run.subunit', 'small-mixed-live.subunit', 'small-mixed.subunit'];
