@@ -13,14 +13,14 @@ import {
 } from './messages.js';
 
 /** What one field must hold; a trailing `?` marks it optional. */
-type Kind = 'string' | 'strings' | 'version' | 'count' | 'seconds';
+type Kind = 'string' | 'strings' | 'version' | 'count' | 'index' | 'seconds';
 type FieldSpec = Kind | `${Kind}?`;
 
 const FIELDS: Readonly<Record<MessageName, Readonly<Record<string, FieldSpec>>>> = {
   Hello: { max: 'version', min: 'version', slots: 'count?', name: 'string?', token: 'string?', digest: 'string?' },
   Goodbye: {},
   List: { tests: 'strings?', nonce: 'string' },
-  Run: { tests: 'strings?', nonce: 'string', timeout: 'seconds?' },
+  Run: { tests: 'strings?', nonce: 'string', timeout: 'seconds?', slot: 'index?' },
   Done: { nonce: 'string' },
   Cancel: { tests: 'strings', nonce: 'string' },
   Cancelled: { tests: 'strings', nonce: 'string' },
@@ -34,6 +34,7 @@ const KIND_CHECKS: Readonly<Record<Kind, { test: (v: unknown) => boolean; what: 
   strings: { test: (v) => Array.isArray(v) && v.every((s) => typeof s === 'string'), what: 'an array of strings' },
   version: { test: (v) => Number.isSafeInteger(v) && (v as number) >= 1, what: 'an integer >= 1' },
   count: { test: (v) => Number.isSafeInteger(v) && (v as number) >= 1, what: 'an integer >= 1' },
+  index: { test: (v) => Number.isSafeInteger(v) && (v as number) >= 0, what: 'an integer >= 0' },
   seconds: { test: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, what: 'a number of seconds > 0' },
 };
 

@@ -64,6 +64,11 @@ export interface RunMessage {
   readonly nonce: string;
   /** Seconds any one test may take before the server fails it as timed out. (v2) */
   readonly timeout?: number;
+  /**
+   * The slot (0-based, below the server's Hello `slots`) to run these tests on, after
+   * what that slot already holds; absent: the server picks its least-loaded slot. (v2)
+   */
+  readonly slot?: number;
 }
 
 /** The command with this nonce has completed. (v1) */

@@ -1,0 +1,46 @@
+import type { Attachment, TestResult } from '@baton/subunit';
+
+/** What an adapter reports while it runs tests: a test started, or one finished. */
+export type AdapterEvent =
+  | { readonly type: 'start'; readonly id: string }
+  | { readonly type: 'result'; readonly result: TestResult };
+
+export interface AdapterRunOptions {
+  /** Seconds per test; informative: the slot enforces it by killing the adapter. */
+  readonly timeout?: number;
+}
+
+/**
+ * One slot's way of running tests: a long-lived test server, or a testr-style command
+ * started per batch. The slot owns ordering, timeouts and restarts; an adapter only does
+ * the I/O.
+ */
+export interface TestAdapter {
+  /** Every test id the adapter can run. */
+  list(): Promise<string[]>;
+  /**
+   * Runs `tests` in the given order. The iterable ends once the batch is over, and throws
+   * when the adapter died: the tests it had started without a result are the casualties.
+   * One batch at a time.
+   */
+  run(tests: readonly string[], options: AdapterRunOptions): AsyncIterable<AdapterEvent>;
+  /** Takes back tests of the running batch that have not started; resolves with those that never will. */
+  cancel(tests: readonly string[]): Promise<string[]>;
+  /** Stops at once (a stuck test): the running batch ends with an error. */
+  kill(): void;
+  /** Stops cleanly, killing after a grace period. */
+  close(): Promise<void>;
+}
+
+/** What a slot gives the adapter it creates. */
+export interface AdapterContext {
+  /** 0-based slot number. */
+  readonly slot: number;
+  /** Output that belongs to no test (fd-level stdout/stderr, bytes that are not subunit). */
+  output(attachment: Attachment): void;
+  /** Lines for the operator (protocol refusals, odd input). */
+  log(line: string): void;
+}
+
+/** Starts an adapter for a slot; rejects with `BATON_WORKER_ADAPTER_FAILED` when it cannot. */
+export type AdapterFactory = (context: AdapterContext) => Promise<TestAdapter>;

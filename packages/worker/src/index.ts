@@ -1,0 +1,14 @@
+export { WorkerServer, type WorkerServerOptions, type ServeOptions } from './server.js';
+export { WorkerError, type WorkerErrorCode } from './errors.js';
+export type { TestAdapter, AdapterFactory, AdapterContext, AdapterEvent, AdapterRunOptions } from './adapter.js';
+export {
+  testServerAdapter,
+  pythonTestServer,
+  PYTHON_ADAPTER_DIR,
+  CLOSE_GRACE_MS,
+  type TestServerCommand,
+  type PythonSuite,
+} from './testserver-adapter.js';
+export { MAX_FAILED_STARTS } from './slot.js';
+export { ATTACHMENT_CHUNK_BYTES, slotRoute, workerTag } from './packets.js';
+export { systemClock, type Clock } from './clock.js';

@@ -1,0 +1,223 @@
+import { hostname } from 'node:os';
+import {
+  Channel,
+  testListDigest,
+  type CancelMessage,
+  type ChannelOptions,
+  type CloseInfo,
+  type HelloFields,
+  type ListMessage,
+  type Message,
+  type RunMessage,
+  type Transport,
+} from '@baton/protocol';
+import { timestampFromMillis, type Attachment, type Packet, type TestResult } from '@baton/subunit';
+import type { AdapterFactory, TestAdapter } from './adapter.js';
+import { systemClock, type Clock } from './clock.js';
+import { WorkerError } from './errors.js';
+import { outputPackets, resultPackets, startPacket } from './packets.js';
+import { Slot, type SlotSink } from './slot.js';
+
+export interface WorkerServerOptions {
+  /** How each slot runs tests: `testServerAdapter(…)` or `testrCommandAdapter(…)`. */
+  readonly adapter: AdapterFactory;
+  /** Tests run at once, each slot with its own adapter. @default 1 */
+  readonly slots?: number;
+  /** The identity in Hello and in failure reasons. @default `${hostname()}:${process.pid}` */
+  readonly name?: string;
+  /** @default MAX_FAILED_STARTS */
+  readonly maxFailedStarts?: number;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default console.warn with a `baton worker:` prefix */
+  readonly log?: (line: string) => void;
+}
+
+/** Options of one coordinator channel, passed on to protocol's Channel. */
+export type ServeOptions = Pick<ChannelOptions, 'expectToken' | 'helloTimeoutMs' | 'heartbeat' | 'versions'>;
+
+/**
+ * A worker: to a coordinator it is a test server with several slots. It serves the
+ * protocol's server role on one channel at a time (`serve`), announcing its slots, name
+ * and test-list digest, and runs each Run on a slot (the one named, or the least loaded),
+ * forwarding results with the slot as route code and a `worker-N` tag.
+ */
+export class WorkerServer implements SlotSink {
+  /** What Hello announces: slots, name and the digest of the tests the adapter lists. */
+  readonly hello: Required<Pick<HelloFields, 'slots' | 'name' | 'digest'>>;
+  /** Every test id the adapter lists, in its order. */
+  readonly tests: readonly string[];
+  private readonly slots: readonly Slot[];
+  private readonly clock: Clock;
+  private readonly log: (line: string) => void;
+  private channel: Channel | undefined;
+
+  private constructor(options: WorkerServerOptions, adapters: readonly TestAdapter[], tests: string[], name: string) {
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? ((line) => console.warn(`baton worker: ${line}`));
+    this.tests = tests;
+    this.hello = { slots: adapters.length, name, digest: testListDigest(tests) };
+    this.slots = adapters.map(
+      (adapter, index) =>
+        new Slot(
+          {
+            index,
+            factory: options.adapter,
+            sink: this,
+            clock: this.clock,
+            workerName: name,
+            log: this.log,
+            ...(options.maxFailedStarts === undefined ? {} : { maxFailedStarts: options.maxFailedStarts }),
+          },
+          adapter,
+        ),
+    );
+  }
+
+  /**
+   * Starts an adapter per slot and lists the tests once. Rejects with
+   * `BATON_WORKER_BAD_OPTION` for fewer than one slot, and with
+   * `BATON_WORKER_ADAPTER_FAILED` when an adapter cannot start or list (nothing is left
+   * running then).
+   */
+  static async start(options: WorkerServerOptions): Promise<WorkerServer> {
+    const slots = options.slots ?? 1;
+    if (!Number.isSafeInteger(slots) || slots < 1) throw new WorkerError('BATON_WORKER_BAD_OPTION', `slots must be an integer >= 1, not ${slots}`);
+    const name = options.name ?? `${hostname()}:${process.pid}`;
+    const log = options.log ?? ((line: string) => console.warn(`baton worker: ${line}`));
+    // The first adapters exist before the server does; their output reaches it once it does.
+    let server: WorkerServer | undefined;
+    const early: SlotSink = {
+      started: () => undefined,
+      finished: () => undefined,
+      done: () => undefined,
+      output: (slot, attachment) => server?.output(slot, attachment),
+    };
+    const started = await Promise.allSettled(Array.from({ length: slots }, (_, slot) => options.adapter(Slot.context(slot, early, log))));
+    const adapters = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const refused = started.find((s) => s.status === 'rejected');
+    let tests: string[] | undefined;
+    let failure: unknown = refused?.reason;
+    if (refused === undefined) {
+      try {
+        tests = await adapters[0]!.list();
+      } catch (cause) {
+        failure = new WorkerError('BATON_WORKER_ADAPTER_FAILED', `cannot list the tests: ${(cause as Error).message}`, { cause });
+      }
+    }
+    if (tests === undefined) {
+      await Promise.all(adapters.map((a) => a.close()));
+      throw failure;
+    }
+    server = new WorkerServer(options, adapters, tests, name);
+    return server;
+  }
+
+  /**
+   * Serves one coordinator over `transport` until the channel closes (Goodbye, or the
+   * coordinator vanished); resolves with how it ended. Work still queued then is dropped.
+   * Rejects with `BATON_WORKER_BUSY` while another channel is served.
+   */
+  async serve(transport: Transport, options: ServeOptions = {}): Promise<CloseInfo> {
+    if (this.channel !== undefined) {
+      transport.close();
+      throw new WorkerError('BATON_WORKER_BUSY', `worker ${this.hello.name} already serves a coordinator`);
+    }
+    const channel = new Channel(transport, {
+      ...options,
+      role: 'server',
+      hello: this.hello,
+      log: this.log,
+      handlers: { message: (message) => this.onMessage(channel, message) },
+    });
+    this.channel = channel;
+    const info = await channel.closed;
+    this.channel = undefined;
+    for (const slot of this.slots) slot.abandon();
+    return info;
+  }
+
+  /** Stops every adapter cleanly (Goodbye, then a kill after the grace period). */
+  async close(): Promise<void> {
+    this.channel?.close();
+    await Promise.all(this.slots.map((slot) => slot.close()));
+  }
+
+  /** @internal */
+  started(slot: number, id: string): void {
+    this.forward([startPacket(id, slot, timestampFromMillis(this.clock.now()))]);
+  }
+
+  /** @internal */
+  finished(slot: number, result: TestResult): void {
+    this.forward(resultPackets(result, slot));
+  }
+
+  /** @internal */
+  output(slot: number, attachment: Attachment): void {
+    this.forward(outputPackets(attachment, slot, timestampFromMillis(this.clock.now())));
+  }
+
+  /** @internal */
+  done(nonce: string): void {
+    this.channel?.send({ msg: 'Done', nonce }).catch(() => undefined);
+  }
+
+  private forward(packets: readonly Packet[]): void {
+    const channel = this.channel;
+    if (channel === undefined) return;
+    for (const packet of packets) channel.sendPacket(packet).catch(() => undefined);
+  }
+
+  private onMessage(channel: Channel, message: Message): void {
+    switch (message.msg) {
+      case 'List':
+        this.list(channel, message);
+        return;
+      case 'Run':
+        this.run(channel, message);
+        return;
+      case 'Cancel':
+        void this.cancel(channel, message);
+        return;
+      case 'Goodbye':
+        channel.close();
+        return;
+      case 'Error':
+        return;
+      default:
+        this.log(`${message.msg} from the coordinator ignored`);
+    }
+  }
+
+  private list(channel: Channel, message: ListMessage): void {
+    const wanted = message.tests === undefined ? undefined : new Set(message.tests);
+    for (const id of this.tests) {
+      if (wanted === undefined || wanted.has(id)) channel.sendPacket({ testId: id, status: 'exists' }).catch(() => undefined);
+    }
+    channel.send({ msg: 'Done', nonce: message.nonce }).catch(() => undefined);
+  }
+
+  private run(channel: Channel, message: RunMessage): void {
+    if (message.slot !== undefined && message.slot >= this.slots.length) {
+      const text = `Run ${message.nonce} asks for slot ${message.slot}, but worker ${this.hello.name} has slots 0..${this.slots.length - 1}`;
+      this.log(text);
+      channel.send({ msg: 'Error', code: 'BATON_PROTOCOL_BAD_MESSAGE', message: text, nonce: message.nonce }).catch(() => undefined);
+      return;
+    }
+    const slot = message.slot === undefined ? this.leastLoaded() : this.slots[message.slot]!;
+    slot.enqueue(message.nonce, message.tests ?? this.tests, message.timeout);
+  }
+
+  private async cancel(channel: Channel, message: CancelMessage): Promise<void> {
+    const ids = new Set(message.tests);
+    const taken = await Promise.all(this.slots.map((slot) => slot.cancel(ids)));
+    channel.send({ msg: 'Cancelled', tests: taken.flat(), nonce: message.nonce }).catch(() => undefined);
+  }
+
+  private leastLoaded(): Slot {
+    let best = this.slots[0]!;
+    for (const slot of this.slots) if (slot.load < best.load) best = slot;
+    return best;
+  }
+}
