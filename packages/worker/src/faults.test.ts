@@ -52,7 +52,7 @@ test('a test that kills its server fails with baton-error naming the exit code, 
   const died = h.coordinator.result(T.exit)!;
   assert.equal(died.status, 'fail');
   const reason = text(died, 'baton-error')!;
-  assert.match(reason, /worker w4 slot 0 died while running tests\.test_hostile\.Hostile\.test_exit/);
+  assert.match(reason, /worker w4 slot 0 lost its test process while running tests\.test_hostile\.Hostile\.test_exit/);
   assert.match(reason, /exit code 3/);
   assert.match(reason, /about to exit/);
   assert.equal(h.coordinator.result(T.b)?.status, 'success');
@@ -74,7 +74,7 @@ test('a test server that cannot start fails the slot\'s tests with the reason af
   for (const id of [T.a, T.b]) {
     const result = h.coordinator.result(id)!;
     assert.equal(result.status, 'fail');
-    assert.match(text(result, 'baton-error')!, /gave up after 3 failed starts of its test server in a row: no interpreter \(attempt 4\)/);
+    assert.match(text(result, 'baton-error')!, /gave up after 3 failed starts of its adapter in a row: no interpreter \(attempt 4\)/);
   }
   assert.equal(starts, 4);
 });

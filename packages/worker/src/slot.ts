@@ -219,9 +219,9 @@ export class Slot {
       if (!attempt.job.remaining.delete(id)) continue;
       const timedOut = attempt.timedOut;
       if (timedOut?.id === id) {
-        this.fail(id, 'baton-timeout', `${id} timed out after ${timedOut.seconds} s on ${this.where()}; its test server was killed and replaced`, running.start);
+        this.fail(id, 'baton-timeout', `${id} timed out after ${timedOut.seconds} s on ${this.where()}; its test process was killed and replaced`, running.start);
       } else {
-        this.fail(id, 'baton-error', `the test server of ${this.where()} died while running ${id}: ${reason}`, running.start);
+        this.fail(id, 'baton-error', `${this.where()} lost its test process while running ${id}: ${reason}`, running.start);
       }
     }
     if (attempt.running.size === 0 && attempt.timedOut === undefined) this.startFailed(`the adapter died before any test started: ${reason}`);
@@ -272,7 +272,7 @@ export class Slot {
     this.options.log(`slot ${this.index}: ${reason}`);
     if (this.failedStarts < this.maxFailedStarts) return;
     this.failedStarts = 0;
-    const text = `${this.where()} gave up after ${this.maxFailedStarts} failed starts of its test server in a row: ${reason}`;
+    const text = `${this.where()} gave up after ${this.maxFailedStarts} failed starts of its adapter in a row: ${reason}`;
     for (const job of this.jobs) {
       for (const id of job.remaining) this.fail(id, 'baton-error', text, undefined);
       job.remaining.clear();
