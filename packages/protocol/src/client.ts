@@ -34,6 +34,8 @@ export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | '
 export interface RunOptions {
   /** Seconds any one test may take (sent at version 2; enforced by a kill at both). */
   readonly timeout?: number;
+  /** The server's slot to run on, after what that slot holds (version 2; a worker's slots). */
+  readonly slot?: number;
 }
 
 /**
@@ -199,8 +201,10 @@ export class TestServerClient {
     this.runs.push(run);
     for (const id of tests ?? []) this.owners.set(id, run);
     // Run.timeout is a version 2 field; a version 1 server gets the kill backstop only.
-    const timeout = options.timeout !== undefined && this.version >= 2 ? { timeout: options.timeout } : {};
-    this.channel.request({ msg: 'Run', ...(tests === undefined ? {} : { tests }), ...timeout }).then(
+    const v2 = this.version >= 2;
+    const timeout = options.timeout !== undefined && v2 ? { timeout: options.timeout } : {};
+    const slot = options.slot !== undefined && v2 ? { slot: options.slot } : {};
+    this.channel.request({ msg: 'Run', ...(tests === undefined ? {} : { tests }), ...timeout, ...slot }).then(
       () => this.finish(run),
       async (error: ProtocolError) => this.finish(run, await this.explain(error)),
     );

@@ -1,0 +1,57 @@
+import { writeFileSync } from 'node:fs';
+import type { Reporter, RunFinished, RunResult, TestFinished } from '@baton/coordinator';
+import { isText } from '../output/format.js';
+
+const utf8 = new TextDecoder();
+
+/**
+ * `--json FILE`: the run as one JSON document written when it ends: the summary, then
+ * every result in the order it finished, with worker, position in that worker's
+ * sequence, times, tags and text attachments (binary ones as base64).
+ */
+export class JsonReporter implements Reporter {
+  private readonly file: string;
+  private readonly results: RunResult[] = [];
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  onTestFinished(event: TestFinished): void {
+    this.results.push(event.result);
+  }
+
+  onRunFinished(event: RunFinished): void {
+    const { summary } = event;
+    const doc = {
+      format: 'baton-run',
+      version: 1,
+      run: summary.run,
+      profile: summary.profile,
+      exitCode: summary.exitCode,
+      infrastructureProblem: summary.infrastructureProblem ?? null,
+      wallSeconds: summary.wallMs / 1000,
+      workers: summary.workers,
+      counts: summary.counts,
+      notRun: summary.notRun,
+      slowest: summary.slowest,
+      results: this.results.map((r) => ({
+        id: r.id,
+        status: r.status,
+        worker: r.worker,
+        seq: r.seq,
+        start: r.startMs === undefined ? null : new Date(r.startMs).toISOString(),
+        stop: r.stopMs === undefined ? null : new Date(r.stopMs).toISOString(),
+        duration: r.duration ?? null,
+        tags: r.tags,
+        ...(r.infrastructure ? { infrastructure: r.infrastructure } : {}),
+        attachments: r.attachments.map((a) => ({
+          name: a.name,
+          mimeType: a.mimeType ?? null,
+          ...(isText(a) ? { text: utf8.decode(a.content) } : { base64: Buffer.from(a.content).toString('base64') }),
+        })),
+      })),
+    };
+    writeFileSync(this.file, `${JSON.stringify(doc, null, 2)}\n`);
+  }
+}

@@ -1,0 +1,82 @@
+import { writeFileSync } from 'node:fs';
+import type { Reporter, RunFinished, RunResult, TestFinished } from '@baton/coordinator';
+import { isText } from '../output/format.js';
+
+const utf8 = new TextDecoder();
+
+/**
+ * `--junit FILE`: a JUnit XML report written when the run ends, one testcase per test
+ * (classname and name split at the last dot, as subunit2junitxml does), failures with
+ * their tracebacks, skips with their reasons, captured output in system-out.
+ */
+export class JUnitReporter implements Reporter {
+  private readonly file: string;
+  private readonly results: RunResult[] = [];
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  onTestFinished(event: TestFinished): void {
+    this.results.push(event.result);
+  }
+
+  onRunFinished(event: RunFinished): void {
+    writeFileSync(this.file, junitXml(this.results, event.summary.wallMs / 1000, event.summary.notRun));
+  }
+}
+
+/** The JUnit document for some results. Tests that never ran are errors. */
+export function junitXml(results: readonly RunResult[], seconds: number, notRun: readonly string[] = []): string {
+  const failures = results.filter((r) => r.status === 'fail' || r.status === 'uxsuccess' || r.status === 'inprogress').length;
+  const skipped = results.filter((r) => r.status === 'skip').length;
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuite name="baton" tests="${results.length + notRun.length}" failures="${failures}" errors="${notRun.length}" skipped="${skipped}" time="${seconds.toFixed(3)}">`,
+  ];
+  for (const r of results) {
+    const { classname, name } = split(r.id);
+    const open = `  <testcase classname="${attr(classname)}" name="${attr(name)}" time="${(r.duration ?? 0).toFixed(3)}"`;
+    const body: string[] = [];
+    const text = (names: RegExp) =>
+      r.attachments.filter((a) => names.test(a.name) && isText(a)).map((a) => utf8.decode(a.content)).join('\n');
+    if (r.status === 'fail' || r.status === 'inprogress') {
+      const details = text(/^(traceback|baton-.*|reason)$/) || `${r.id} ${r.status === 'inprogress' ? 'never finished' : 'failed'}`;
+      body.push(`    <failure message="${attr(firstLine(details))}">${cdata(details)}</failure>`);
+    } else if (r.status === 'uxsuccess') {
+      body.push('    <failure message="unexpected success">the test was expected to fail, and passed</failure>');
+    } else if (r.status === 'skip') {
+      body.push(`    <skipped message="${attr(text(/^reason$/))}"/>`);
+    }
+    const out = text(/^(stdout|stderr)$/);
+    if (out) body.push(`    <system-out>${cdata(out)}</system-out>`);
+    lines.push(body.length === 0 ? `${open}/>` : `${open}>`, ...body, ...(body.length === 0 ? [] : ['  </testcase>']));
+  }
+  for (const id of notRun) {
+    const { classname, name } = split(id);
+    lines.push(`  <testcase classname="${attr(classname)}" name="${attr(name)}" time="0.000">`, '    <error message="not run">the run ended before this test ran</error>', '  </testcase>');
+  }
+  lines.push('</testsuite>', '');
+  return lines.join('\n');
+}
+
+function split(id: string): { classname: string; name: string } {
+  const dot = id.lastIndexOf('.');
+  return dot < 0 ? { classname: '', name: id } : { classname: id.slice(0, dot), name: id.slice(dot + 1) };
+}
+
+function firstLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
+
+// XML 1.0 cannot carry most control characters at all, escaped or not.
+const INVALID_XML = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+function attr(s: string): string {
+  return s.replace(INVALID_XML, '?').replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '&#10;');
+}
+
+function cdata(s: string): string {
+  return `<![CDATA[${s.replace(INVALID_XML, '?').replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+}

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { resolvePlan } from '@baton/scheduler';
+import { MemoryRepository } from '@baton/store';
+import { Coordinator, type CoordinatorOptions } from './coordinator.js';
+import type { RunEvent, RunSummary } from './events.js';
+import { FakeClock, until } from './test-support/fake-clock.js';
+import { FakeWorker } from './test-support/fake-worker.js';
+
+const TESTS = Array.from({ length: 12 }, (_, i) => `pkg.mod${i % 3}.T.test_${i}`);
+
+function setup(options: Partial<CoordinatorOptions> = {}, tests: string[] = TESTS) {
+  const clock = new FakeClock();
+  const repository = new MemoryRepository();
+  const events: RunEvent[] = [];
+  let summary: RunSummary | undefined;
+  const coordinator = new Coordinator({
+    segments: resolvePlan(undefined, tests),
+    repository,
+    profile: 'default',
+    emit: (e) => events.push(e),
+    clock,
+    log: () => {},
+    channel: { heartbeat: false },
+    ...options,
+  });
+  void coordinator.finished.then((s) => (summary = s));
+  const run = coordinator.start();
+  return { clock, repository, events, coordinator, run, summary: () => summary };
+}
+
+const finishedIds = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'testFinished' ? [e.result.id] : []));
+
+test('every test runs once across two workers; results, order and summary are recorded', async () => {
+  const { repository, events, coordinator, run, summary } = setup();
+  const a = new FakeWorker({ name: 'a', slots: 2 });
+  const b = new FakeWorker({ name: 'b' });
+  await coordinator.accept(a.transport);
+  await coordinator.accept(b.transport);
+  await until(() => a.queued + b.queued > 0, 'dispatch');
+  while (!summary()) {
+    await Promise.all([a.drain(), b.drain()]);
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.deepEqual([...finishedIds(events)].sort(), [...TESTS].sort(), 'each test exactly once');
+  assert.equal(a.ran.length + b.ran.length, TESTS.length);
+  assert.ok(b.ran.length > 0 && a.ran.length > 0, 'both workers got work');
+  const s = summary()!;
+  assert.equal(s.exitCode, 0);
+  assert.deepEqual(s.counts, { success: 12 });
+  assert.equal(s.workers, 3, 'three slots');
+  const stored = repository.results(run);
+  assert.equal(stored.length, 12);
+  assert.ok(stored.every((r) => r.worker && /^(a\/[01]|b\/0)$/.test(r.worker)));
+  assert.ok(stored.every((r) => r.tags.some((t) => /^worker-[012]$/.test(t))), 'run-wide worker-N tags');
+  assert.equal(repository.run(run)?.complete, true);
+  assert.equal(repository.run(run)?.exitStatus, 0);
+  const types = events.map((e) => e.type);
+  assert.equal(types[0], 'runStarted');
+  assert.equal(types.at(-1), 'runFinished');
+  assert.ok(types.indexOf('testStarted') < types.indexOf('testFinished'));
+});
+
+test('failures make exit status 1 and are listed in the summary', async () => {
+  const outcomes = new Map([[TESTS[3]!, 'fail' as const], [TESTS[4]!, 'skip' as const]]);
+  const { coordinator, summary } = setup();
+  const w = new FakeWorker({ name: 'w', outcomes });
+  await coordinator.accept(w.transport);
+  while (!summary()) {
+    await w.drain();
+    await new Promise((r) => setImmediate(r));
+  }
+  const s = summary()!;
+  assert.equal(s.exitCode, 1);
+  assert.deepEqual(s.failures.map((f) => f.id), [TESTS[3]]);
+  assert.equal(s.stats.skipped, 1);
+  assert.equal(s.stats.passed, 10);
+});
+
+test('a worker lost mid-test: its running test is recorded lost, naming it; its queue runs elsewhere; exit 3', async () => {
+  const { events, coordinator, summary, repository, run } = setup();
+  const doomed = new FakeWorker({ name: 'doomed' });
+  const steady = new FakeWorker({ name: 'steady' });
+  await coordinator.accept(doomed.transport);
+  await coordinator.accept(steady.transport);
+  await until(() => doomed.queued > 1, 'dispatch to the doomed worker');
+  await doomed.step(); // starts a test
+  await until(() => events.some((e) => e.type === 'testStarted' && e.worker === 'doomed/0'), 'the start to arrive');
+  const victim = (events.find((e) => e.type === 'testStarted') as { test: string }).test;
+  doomed.die();
+  while (!summary()) {
+    await steady.drain();
+    await new Promise((r) => setImmediate(r));
+  }
+  const ids = finishedIds(events);
+  assert.deepEqual([...ids].sort(), [...TESTS].sort(), 'no test lost, none twice');
+  const lost = events.find((e) => e.type === 'testFinished' && e.result.id === victim);
+  assert.ok(lost && lost.type === 'testFinished');
+  assert.equal(lost.result.status, 'fail');
+  assert.equal(lost.result.infrastructure, 'lost');
+  assert.match(new TextDecoder().decode(lost.result.attachments[0]!.content), /worker doomed\/0 was lost while running this test/);
+  assert.ok(events.some((e) => e.type === 'workerGone' && e.worker === 'doomed' && e.how === 'lost'));
+  assert.equal(summary()!.exitCode, 3);
+  assert.match(summary()!.infrastructureProblem ?? '', /doomed\/0 was lost/);
+  assert.equal(repository.results(run).length, TESTS.length);
+});
+
+test('a worker whose checkout lists other tests is refused with a message that says so', async () => {
+  const { events, coordinator, summary } = setup({ testListDigest: 'a'.repeat(64) });
+  const stranger = new FakeWorker({ name: 'stranger', digest: 'b'.repeat(64) });
+  const friend = new FakeWorker({ name: 'friend', digest: 'a'.repeat(64) });
+  await coordinator.accept(stranger.transport);
+  await coordinator.accept(friend.transport);
+  const refused = events.find((e) => e.type === 'workerRefused');
+  assert.ok(refused && refused.type === 'workerRefused');
+  assert.equal(refused.worker, 'stranger');
+  assert.match(refused.reason, /lists different tests than the coordinator .*another commit checked out/);
+  while (!summary()) {
+    await friend.drain();
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(stranger.ran.length, 0);
+  assert.equal(summary()!.exitCode, 0);
+});
+
+test('no worker within the wait: exit 3, every test reported not run, the run recorded', async () => {
+  const { clock, summary, repository, run } = setup({ waitMs: 30_000 });
+  clock.advance(29_000);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(summary(), undefined);
+  clock.advance(2_000);
+  await until(() => summary() !== undefined, 'the run to end');
+  const s = summary()!;
+  assert.equal(s.exitCode, 3);
+  assert.equal(s.infrastructureProblem, 'no worker connected within 30 s');
+  assert.equal(s.notRun.length, TESTS.length);
+  assert.equal(repository.run(run)?.exitStatus, 3);
+  assert.equal(repository.run(run)?.complete, true);
+});
+
+test('min workers: nothing is dispatched until enough have joined', async () => {
+  const { coordinator, summary, events } = setup({ minWorkers: 2 });
+  const first = new FakeWorker({ name: 'first' });
+  await coordinator.accept(first.transport);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(first.queued, 0);
+  const second = new FakeWorker({ name: 'second' });
+  await coordinator.accept(second.transport);
+  await until(() => first.queued > 0 && second.queued > 0, 'both to get work');
+  while (!summary()) {
+    await Promise.all([first.drain(), second.drain()]);
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(finishedIds(events).length, TESTS.length);
+});
+
+test('a late worker takes over not-started tests from a loaded one', async () => {
+  const tests = Array.from({ length: 40 }, (_, i) => `pkg.T.test_${i}`);
+  const { coordinator, summary, events } = setup({}, tests);
+  const early = new FakeWorker({ name: 'early' });
+  await coordinator.accept(early.transport);
+  await until(() => early.queued > 0, 'dispatch');
+  await early.step();
+  await early.step();
+  const late = new FakeWorker({ name: 'late' });
+  await coordinator.accept(late.transport);
+  while (!summary()) {
+    await Promise.all([early.step(), late.drain()]);
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.ok(late.ran.length > 0, 'the late worker ran tests');
+  assert.ok(events.some((e) => e.type === 'testsReclaimed' && e.worker === 'early/0'), 'work was taken back from the early worker');
+  assert.deepEqual([...finishedIds(events)].sort(), [...tests].sort());
+});

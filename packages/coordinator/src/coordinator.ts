@@ -1,0 +1,419 @@
+import { TestServerClient, type Transport, type TestServerClientOptions } from '@baton/protocol';
+import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
+import type { RunRepository } from '@baton/store';
+import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
+import { systemClock, type Clock } from './clock.js';
+import { CoordinatorError } from './errors.js';
+import type { RunEvent, RunResult, RunStats, RunSummary } from './events.js';
+import { Ledger } from './ledger.js';
+import { ResultWriter } from './writer.js';
+import { batchTimeout, type TimeoutPolicy } from './timeouts.js';
+
+/** How often the scheduler is given a chance to rebalance when nothing else happens. */
+export const TICK_MS = 100;
+
+export interface CoordinatorOptions {
+  /** The selected tests, grouped into segments and units (the scheduler's `resolvePlan`). */
+  readonly segments: readonly Segment[];
+  readonly repository: RunRepository;
+  /** The profile results and timings belong to. */
+  readonly profile: string;
+  /** Every event of the run, in order: the one stream reporters consume. */
+  readonly emit: (event: RunEvent) => void;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default no timeout */
+  readonly timeout?: TimeoutPolicy;
+  /**
+   * `testListDigest` of the tests this checkout has: a worker announcing another digest
+   * lists other tests (another commit checked out) and is refused.
+   */
+  readonly testListDigest?: string;
+  /** Worker hosts to wait for before dispatching anything. @default 1 */
+  readonly minWorkers?: number;
+  /**
+   * Milliseconds to wait for `minWorkers`; when it passes, the run starts with the
+   * workers it has, or ends (exit status 3) with none. @default wait for ever
+   */
+  readonly waitMs?: number;
+  /** Worker slots expected in all (`-j N`), so the first to join get a fair share only. */
+  readonly expectedSlots?: number;
+  /** Digests the run is stored with. */
+  readonly selectionDigest?: string;
+  readonly planDigest?: string;
+  /** Where protocol-level complaints go. @default console.warn */
+  readonly log?: (line: string) => void;
+  /** Options for the client side of each worker channel (heartbeat, Hello timeout). */
+  readonly channel?: Omit<TestServerClientOptions, 'onTestStart' | 'onOutput' | 'log'>;
+}
+
+/** A connected worker host and its slots (each slot is one scheduler worker). */
+interface Host {
+  readonly name: string;
+  readonly client: TestServerClient;
+  readonly slots: readonly string[];
+  gone: boolean;
+}
+
+/** A slot: which host it belongs to, its number there, its number in the whole run. */
+interface Slot {
+  readonly host: Host;
+  readonly index: number;
+  readonly global: number;
+}
+
+/**
+ * The server side of a run. It accepts worker channels (a worker is a test server with
+ * slots), feeds the scheduler their events and the clock, turns the scheduler's commands
+ * into Run and Cancel messages, records every result exactly once (batched into the
+ * repository) and tells reporters everything through `emit`.
+ *
+ * A test ends in exactly one recorded result: its own, a timeout or crash the worker
+ * reports, or "lost" when its worker vanished while running it. Tests a lost worker had
+ * not started go back to the queue.
+ */
+export class Coordinator {
+  /** Settles when the run is over and recorded. */
+  readonly finished: Promise<RunSummary>;
+  private resolveFinished!: (summary: RunSummary) => void;
+
+  private readonly options: CoordinatorOptions;
+  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly ledger: Ledger;
+  private readonly writer: ResultWriter;
+  private readonly hosts = new Set<Host>();
+  private readonly slots = new Map<string, Slot>();
+  /** Which slot each dispatched, unfinished test was sent to. */
+  private readonly assigned = new Map<string, string>();
+  private readonly waiting: Host[] = [];
+  private runId = -1;
+  private startMs = 0;
+  private dispatching = false;
+  private ended = false;
+  private nextGlobal = 0;
+  private tick: { cancel(): void } | undefined;
+  private deadline: { cancel(): void } | undefined;
+  private infrastructureProblem: string | undefined;
+
+  constructor(options: CoordinatorOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    const estimates = new Map<string, number>();
+    const tests = options.segments.flatMap((s) => s.units.flat());
+    const known = options.repository.estimates(tests, options.profile);
+    for (const [id, seconds] of known.known) estimates.set(id, seconds);
+    this.scheduler = new Scheduler(options.segments, {
+      estimates,
+      ...(options.expectedSlots === undefined ? {} : { expectedWorkers: options.expectedSlots }),
+    });
+    this.ledger = new Ledger(tests, (id) => this.scheduler.estimate(id), known.unknown.length);
+    this.writer = new ResultWriter(options.repository, this.clock);
+    this.finished = new Promise((resolve) => {
+      this.resolveFinished = resolve;
+    });
+  }
+
+  /** Opens the run in the repository and starts waiting for workers. */
+  start(): number {
+    const o = this.options;
+    this.startMs = this.clock.now();
+    this.runId = o.repository.beginRun({
+      profile: o.profile,
+      start: timestampFromMillis(this.startMs),
+      ...(o.selectionDigest === undefined ? {} : { selectionDigest: o.selectionDigest }),
+      ...(o.planDigest === undefined ? {} : { planDigest: o.planDigest }),
+    });
+    this.writer.open(this.runId);
+    o.emit({
+      type: 'runStarted',
+      at: this.startMs,
+      run: this.runId,
+      profile: o.profile,
+      total: this.ledger.total,
+      estimatedWork: this.ledger.remainingWork,
+      unknown: this.ledger.unknown,
+      segments: o.segments.length,
+    });
+    this.tick = this.clock.setInterval(() => this.handle({ type: 'tick' }), TICK_MS);
+    if (o.waitMs !== undefined) {
+      this.deadline = this.clock.setTimeout(() => this.waitOver(), o.waitMs);
+    }
+    if (this.ledger.total === 0) this.handle({ type: 'tick' });
+    return this.runId;
+  }
+
+  /**
+   * Takes a worker's channel: does the handshake as the client and lets the worker in,
+   * or refuses it. Resolves once the worker is in (or refused); rejects only if the
+   * handshake itself failed.
+   */
+  async accept(transport: Transport): Promise<void> {
+    const client = await TestServerClient.connect(transport, {
+      ...this.options.channel,
+      onTestStart: (id) => this.started(id),
+      onOutput: (output) => {
+        const slot = this.slotOfRoute(client, output.routeCode);
+        this.options.emit({
+          type: 'output',
+          at: this.clock.now(),
+          worker: slot ?? client.peer.name ?? 'worker',
+          name: output.attachment.name,
+          content: output.attachment.content,
+        });
+      },
+      ...(this.options.log ? { log: this.options.log } : {}),
+    });
+    this.admit(client);
+  }
+
+  /** Ends the run now: what has not run is recorded as not run, exit status 3. */
+  abort(reason: string): void {
+    if (this.ended) return;
+    this.infrastructureProblem ??= reason;
+    void this.end();
+  }
+
+  private admit(client: TestServerClient): void {
+    const name = uniqueName(client.peer.name ?? 'worker', this.hosts);
+    const refuse = (reason: string) => {
+      this.options.emit({ type: 'workerRefused', at: this.clock.now(), worker: name, reason });
+      void client.channel
+        .send({ msg: 'Error', code: 'BATON_COORDINATOR_REFUSED', message: reason })
+        .catch(() => {})
+        .finally(() => client.close());
+    };
+    if (this.ended) return refuse('the run is over');
+    const expected = this.options.testListDigest;
+    const digest = client.peer.digest;
+    if (expected !== undefined && digest !== undefined && digest !== expected) {
+      return refuse(
+        `worker ${name} lists different tests than the coordinator (test-list digest ${digest.slice(0, 12)} ≠ ${expected.slice(0, 12)}): is another commit checked out there?`,
+      );
+    }
+    const slots = Array.from({ length: Math.max(1, client.slots) }, (_, i) => `${name}/${i}`);
+    const host: Host = { name, client, slots, gone: false };
+    this.hosts.add(host);
+    slots.forEach((id, index) => this.slots.set(id, { host, index, global: this.nextGlobal++ }));
+    this.options.emit({ type: 'workerJoined', at: this.clock.now(), worker: name, slots: slots.length, version: client.version });
+    // Results that arrived before the channel dropped are still being delivered: let them
+    // land before the scheduler hears of the death, so they count as results, not losses.
+    void client.channel.closed.then((info) =>
+      setImmediate(() => this.hostGone(host, info.state === 'lost' ? info.error?.message ?? 'connection lost' : undefined)),
+    );
+    if (this.dispatching) this.join(host);
+    else {
+      this.waiting.push(host);
+      if (this.hosts.size >= (this.options.minWorkers ?? 1)) this.beginDispatch();
+    }
+  }
+
+  private beginDispatch(): void {
+    if (this.dispatching || this.ended) return;
+    this.dispatching = true;
+    this.deadline?.cancel();
+    for (const host of this.waiting.splice(0)) if (!host.gone) this.join(host);
+  }
+
+  private waitOver(): void {
+    if (this.dispatching || this.ended) return;
+    if (this.hosts.size > 0) this.beginDispatch();
+    else this.abort(`no worker connected within ${Math.round((this.options.waitMs ?? 0) / 1000)} s`);
+  }
+
+  private join(host: Host): void {
+    for (const slot of host.slots) this.handle({ type: 'workerJoined', worker: slot });
+  }
+
+  private hostGone(host: Host, lostReason: string | undefined): void {
+    if (host.gone) return;
+    host.gone = true;
+    this.hosts.delete(host);
+    const waitingAt = this.waiting.indexOf(host);
+    if (waitingAt >= 0) this.waiting.splice(waitingAt, 1);
+    if (this.ended) return;
+    const holding = host.slots.some((slot) => [...this.assigned.values()].includes(slot));
+    this.options.emit({
+      type: 'workerGone',
+      at: this.clock.now(),
+      worker: host.name,
+      how: lostReason !== undefined && holding ? 'lost' : 'left',
+      reason: lostReason ?? 'it said goodbye',
+    });
+    if (waitingAt >= 0) return;
+    for (const slot of host.slots) this.handle({ type: 'workerDied', worker: slot }, lostReason ?? 'it left');
+  }
+
+  /** Feeds the scheduler one event and carries out its commands. */
+  private handle(event: SchedulerEvent, lostReason?: string): void {
+    if (this.ended) return;
+    const commands = this.scheduler.handle(event, (this.clock.now() - this.startMs) / 1000);
+    for (const command of commands) this.carryOut(command, lostReason);
+  }
+
+  private carryOut(command: Command, lostReason: string | undefined): void {
+    switch (command.type) {
+      case 'dispatch':
+        return this.dispatch(command.worker, command.units);
+      case 'reclaim':
+        return this.reclaim(command.worker, command.units);
+      case 'lost':
+        return this.lost(command.worker, command.test, lostReason ?? 'the worker was lost');
+      case 'finish':
+        void this.end();
+    }
+  }
+
+  private dispatch(worker: string, units: readonly DispatchedUnit[]): void {
+    const slot = this.slots.get(worker);
+    if (slot === undefined) throw new CoordinatorError('BATON_COORDINATOR_INTERNAL', `dispatch to unknown worker ${worker}`);
+    const tests = units.flatMap((u) => u.tests);
+    for (const id of tests) this.assigned.set(id, worker);
+    const timeout = batchTimeout(this.options.timeout ?? { kind: 'none' }, tests.map((id) => this.scheduler.estimate(id)));
+    this.options.emit({ type: 'testsDispatched', at: this.clock.now(), worker, tests });
+    const run = slot.host.client.run(tests, { slot: slot.index, ...(timeout === undefined ? {} : { timeout }) });
+    void (async () => {
+      try {
+        for await (const result of run) this.finishedTest(worker, result);
+      } catch {
+        // The channel is gone; hostGone turns that into a death the scheduler handles.
+      }
+    })();
+  }
+
+  private reclaim(worker: string, units: readonly DispatchedUnit[]): void {
+    const slot = this.slots.get(worker);
+    const tests = units.flatMap((u) => u.tests);
+    if (slot === undefined || slot.host.gone) return;
+    slot.host.client.cancel(tests).then(
+      (released) => {
+        for (const id of released) if (this.assigned.get(id) === worker) this.assigned.delete(id);
+        if (released.length > 0) this.options.emit({ type: 'testsReclaimed', at: this.clock.now(), worker, tests: released });
+        this.handle({ type: 'testsReleased', worker, tests: released });
+      },
+      () => {
+        // A lost channel: the death, handled by hostGone, requeues what it held.
+      },
+    );
+  }
+
+  private started(id: string): void {
+    const worker = this.assigned.get(id);
+    if (worker === undefined || this.ledger.isDone(id)) return;
+    this.ledger.start(id, this.clock.now());
+    this.handle({ type: 'testStarted', worker, test: id });
+    this.options.emit({ type: 'testStarted', at: this.clock.now(), worker, test: id, stats: this.stats() });
+  }
+
+  private finishedTest(worker: string, result: TestResult): void {
+    if (this.ledger.isDone(result.id) || this.assigned.get(result.id) !== worker) {
+      this.options.log?.(`ignored a second result for ${result.id} from ${worker}`);
+      return;
+    }
+    const slot = this.slots.get(worker)!;
+    const duration = durationOf(result);
+    const infrastructure = result.attachments.some((a) => a.name === 'baton-timeout')
+      ? 'timeout'
+      : result.attachments.some((a) => a.name === 'baton-error')
+        ? 'crashed'
+        : undefined;
+    this.record({
+      id: result.id,
+      status: result.status === undefined || result.status === 'exists' ? 'inprogress' : result.status,
+      worker,
+      seq: 0,
+      startMs: result.start && timestampToMillis(result.start),
+      stopMs: result.stop && timestampToMillis(result.stop),
+      duration,
+      tags: withWorkerTag(result.tags, slot.global),
+      attachments: result.attachments,
+      ...(infrastructure ? { infrastructure } : {}),
+    });
+    this.handle({ type: 'testFinished', worker, test: result.id, duration: duration ?? 0 });
+  }
+
+  private lost(worker: string, test: string, reason: string): void {
+    if (this.ledger.isDone(test)) return;
+    const slot = this.slots.get(worker);
+    const now = this.clock.now();
+    const message = `baton: worker ${worker} was lost while running this test (${reason}); the test did not finish`;
+    this.record({
+      id: test,
+      status: 'fail',
+      worker,
+      seq: 0,
+      startMs: this.ledger.startedAt(test) ?? now,
+      stopMs: now,
+      duration: undefined,
+      tags: slot ? withWorkerTag([], slot.global) : [],
+      attachments: [{ name: 'baton-lost', mimeType: 'text/plain;charset=utf8', content: new TextEncoder().encode(message) }],
+      infrastructure: 'lost',
+    });
+    this.infrastructureProblem ??= `worker ${worker} was lost while running ${test}`;
+  }
+
+  /** Records a result exactly once and tells the reporters. */
+  private record(draft: RunResult): void {
+    this.assigned.delete(draft.id);
+    const result = this.ledger.finish(draft);
+    this.writer.add({
+      testId: result.id,
+      status: result.status,
+      start: result.startMs === undefined ? undefined : timestampFromMillis(result.startMs),
+      stop: result.stopMs === undefined ? undefined : timestampFromMillis(result.stopMs),
+      worker: result.worker,
+      tags: result.tags,
+      attachments: result.attachments,
+    });
+    this.options.emit({ type: 'testFinished', at: this.clock.now(), result, stats: this.stats() });
+  }
+
+  private stats(): RunStats {
+    const slots = [...this.hosts].reduce((n, h) => n + h.slots.length, 0);
+    return this.ledger.stats(this.clock.now() - this.startMs, this.dispatching ? slots : 0);
+  }
+
+  private async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.tick?.cancel();
+    this.deadline?.cancel();
+    const notRun = this.ledger.notRun();
+    if (notRun.length > 0) this.infrastructureProblem ??= `${notRun.length} tests never ran`;
+    const summary = this.ledger.summary({
+      run: this.runId,
+      profile: this.options.profile,
+      wallMs: this.clock.now() - this.startMs,
+      workers: this.slots.size,
+      infrastructureProblem: this.infrastructureProblem,
+      stats: this.stats(),
+    });
+    this.writer.close({ stop: timestampFromMillis(this.clock.now()), exitStatus: summary.exitCode });
+    this.options.emit({ type: 'runFinished', at: this.clock.now(), summary });
+    await Promise.allSettled(
+      [...this.hosts].map(async (host) => {
+        host.gone = true;
+        await host.client.goodbye();
+      }),
+    );
+    this.resolveFinished(summary);
+  }
+
+  private slotOfRoute(client: TestServerClient, route: string | undefined): string | undefined {
+    const host = [...this.hosts].find((h) => h.client === client);
+    if (host === undefined || route === undefined) return host?.name;
+    const index = Number(route.split('/')[0]);
+    return host.slots[index] ?? host.name;
+  }
+}
+
+/** Replaces a worker's own `worker-N` tags (N counts its slots) by the run-wide one. */
+function withWorkerTag(tags: readonly string[], global: number): string[] {
+  return [...tags.filter((t) => !/^worker-\d+$/.test(t)), `worker-${global}`];
+}
+
+function uniqueName(name: string, hosts: Set<Host>): string {
+  const taken = new Set([...hosts].map((h) => h.name));
+  if (!taken.has(name)) return name;
+  for (let n = 2; ; n++) if (!taken.has(`${name}#${n}`)) return `${name}#${n}`;
+}

@@ -1,0 +1,210 @@
+// The one typed event stream out of a run. Every reporter (progress, subunit, JUnit,
+// JSON, the dashboard) is a consumer of these and nothing else: each event carries what
+// a reporter needs, running statistics included, so no reporter reaches into the
+// coordinator. Times are milliseconds since the epoch on the coordinator's clock.
+import type { Attachment } from '@baton/subunit';
+import type { ResultStatus } from '@baton/store';
+
+/** Counts so far, carried by the events that change them. */
+export interface RunStats {
+  /** Tests selected for the run. */
+  readonly total: number;
+  /** Tests with a recorded result. */
+  readonly done: number;
+  readonly passed: number;
+  /** Failures, unexpected successes, timeouts and lost tests. */
+  readonly failed: number;
+  readonly skipped: number;
+  /** Tests running right now. */
+  readonly running: number;
+  /** Milliseconds since the run started. */
+  readonly elapsedMs: number;
+  /**
+   * Milliseconds the rest of the run should take: the estimated work left divided by
+   * the workers connected (undefined while no worker is connected).
+   */
+  readonly etaMs: number | undefined;
+}
+
+/** A test's outcome as the run records it. */
+export interface RunResult {
+  readonly id: string;
+  readonly status: ResultStatus;
+  /** The worker slot that ran it (`host/slot`); every result has one. */
+  readonly worker: string;
+  /** Position among the results of this worker slot, from 0: the order it ran them. */
+  readonly seq: number;
+  readonly startMs: number | undefined;
+  readonly stopMs: number | undefined;
+  /** Seconds, when the worker timed it. */
+  readonly duration: number | undefined;
+  readonly tags: readonly string[];
+  readonly attachments: readonly Attachment[];
+  /** Why baton itself failed the test (it timed out, its worker was lost), if it did. */
+  readonly infrastructure?: 'timeout' | 'lost' | 'crashed';
+}
+
+export interface RunStarted {
+  readonly type: 'runStarted';
+  readonly at: number;
+  /** The repository's id of the run. */
+  readonly run: number;
+  readonly profile: string;
+  readonly total: number;
+  /** Sum of the tests' estimated durations, seconds. */
+  readonly estimatedWork: number;
+  /** Tests with no history, estimated from their neighbours. */
+  readonly unknown: number;
+  /** Segments of the plan (1 without a plan). */
+  readonly segments: number;
+}
+
+export interface WorkerJoined {
+  readonly type: 'workerJoined';
+  readonly at: number;
+  /** The worker host's name (from its Hello). */
+  readonly worker: string;
+  readonly slots: number;
+  /** Protocol version agreed with it. */
+  readonly version: number;
+}
+
+/** A worker that was not let in: a different test list, a protocol mismatch, no slots. */
+export interface WorkerRefused {
+  readonly type: 'workerRefused';
+  readonly at: number;
+  readonly worker: string;
+  readonly reason: string;
+}
+
+/** A worker went away. `lost` means it vanished with work in hand; `left` that it said Goodbye or was done. */
+export interface WorkerGone {
+  readonly type: 'workerGone';
+  readonly at: number;
+  readonly worker: string;
+  readonly how: 'left' | 'lost';
+  readonly reason: string;
+}
+
+/** Tests sent to a worker slot, in the order it will run them. */
+export interface TestsDispatched {
+  readonly type: 'testsDispatched';
+  readonly at: number;
+  readonly worker: string;
+  readonly tests: readonly string[];
+}
+
+/** Tests taken back from a worker slot before they started, to run elsewhere. */
+export interface TestsReclaimed {
+  readonly type: 'testsReclaimed';
+  readonly at: number;
+  readonly worker: string;
+  readonly tests: readonly string[];
+}
+
+export interface TestStarted {
+  readonly type: 'testStarted';
+  readonly at: number;
+  readonly worker: string;
+  readonly test: string;
+  readonly stats: RunStats;
+}
+
+export interface TestFinished {
+  readonly type: 'testFinished';
+  readonly at: number;
+  readonly result: RunResult;
+  readonly stats: RunStats;
+}
+
+/** Output a worker sent that belongs to no test. */
+export interface StrayOutput {
+  readonly type: 'output';
+  readonly at: number;
+  readonly worker: string;
+  readonly name: string;
+  readonly content: Uint8Array;
+}
+
+/** A test of the run and how long it took. */
+export interface TimedTest {
+  readonly id: string;
+  readonly duration: number;
+  readonly status: ResultStatus;
+}
+
+/** Everything a reporter prints at the end. */
+export interface RunSummary {
+  readonly run: number;
+  readonly profile: string;
+  readonly stats: RunStats;
+  readonly counts: Readonly<Partial<Record<ResultStatus, number>>>;
+  /** Tests selected but never run (the run was cut short). */
+  readonly notRun: readonly string[];
+  readonly failures: readonly RunResult[];
+  /** The slowest tests of this run, slowest first. */
+  readonly slowest: readonly TimedTest[];
+  readonly wallMs: number;
+  /** Worker slots that took part. */
+  readonly workers: number;
+  /** The exit status the run ends with (0 passed, 1 tests failed, 3 infrastructure). */
+  readonly exitCode: 0 | 1 | 3;
+  /** Why the exit status is 3, when it is. */
+  readonly infrastructureProblem: string | undefined;
+}
+
+export interface RunFinished {
+  readonly type: 'runFinished';
+  readonly at: number;
+  readonly summary: RunSummary;
+}
+
+/** Everything a run tells its reporters, in the order it happens. */
+export type RunEvent =
+  | RunStarted
+  | WorkerJoined
+  | WorkerRefused
+  | WorkerGone
+  | TestsDispatched
+  | TestsReclaimed
+  | TestStarted
+  | TestFinished
+  | StrayOutput
+  | RunFinished;
+
+/**
+ * A consumer of run events. Every hook is optional; `onEvent` sees every event. Hooks
+ * must not throw (a reporter's failure must not stop a run) and may return a promise
+ * only from `close`, which is awaited before the process exits (flush files there).
+ */
+export interface Reporter {
+  onEvent?(event: RunEvent): void;
+  onRunStarted?(event: RunStarted): void;
+  onWorkerJoined?(event: WorkerJoined): void;
+  onWorkerRefused?(event: WorkerRefused): void;
+  onWorkerGone?(event: WorkerGone): void;
+  onTestsDispatched?(event: TestsDispatched): void;
+  onTestsReclaimed?(event: TestsReclaimed): void;
+  onTestStarted?(event: TestStarted): void;
+  onTestFinished?(event: TestFinished): void;
+  onOutput?(event: StrayOutput): void;
+  onRunFinished?(event: RunFinished): void;
+  close?(): Promise<void> | void;
+}
+
+/** Delivers an event to one reporter's matching hook. */
+export function deliver(reporter: Reporter, event: RunEvent): void {
+  reporter.onEvent?.(event);
+  switch (event.type) {
+    case 'runStarted': return reporter.onRunStarted?.(event);
+    case 'workerJoined': return reporter.onWorkerJoined?.(event);
+    case 'workerRefused': return reporter.onWorkerRefused?.(event);
+    case 'workerGone': return reporter.onWorkerGone?.(event);
+    case 'testsDispatched': return reporter.onTestsDispatched?.(event);
+    case 'testsReclaimed': return reporter.onTestsReclaimed?.(event);
+    case 'testStarted': return reporter.onTestStarted?.(event);
+    case 'testFinished': return reporter.onTestFinished?.(event);
+    case 'output': return reporter.onOutput?.(event);
+    case 'runFinished': return reporter.onRunFinished?.(event);
+  }
+}

@@ -1,0 +1,147 @@
+// A worker host for coordinator tests: speaks the real protocol (server role) over a real
+// in-memory transport, and runs tests only when the test says so (`step`), so that every
+// interleaving a test needs — start, finish, cancel, death — is explicit and no test sleeps.
+import { Channel, memoryPair, type Message, type Transport } from '@baton/protocol';
+import type { Packet, TestStatus } from '@baton/subunit';
+
+export interface FakeWorkerOptions {
+  readonly name: string;
+  readonly slots?: number;
+  readonly digest?: string;
+  /** Outcome per test id. @default success */
+  readonly outcomes?: ReadonlyMap<string, TestStatus>;
+  /** Seconds each test takes (stamped into its timestamps). @default 0.01 */
+  readonly duration?: (id: string) => number;
+}
+
+interface Queued {
+  readonly id: string;
+  readonly nonce: string;
+}
+
+export class FakeWorker {
+  /** The coordinator's end of the channel. */
+  readonly transport: Transport;
+  /** Tests per slot, in the order received. */
+  readonly queues: Queued[][];
+  /** Every test this worker ran (reported a result for), in order. */
+  readonly ran: string[] = [];
+  private readonly channel: Channel;
+  private readonly options: FakeWorkerOptions;
+  private readonly running: (Queued | undefined)[];
+  private readonly runsLeft = new Map<string, number>();
+  private clockMs = Date.UTC(2026, 0, 1);
+  private readonly ourEnd: Transport;
+
+  constructor(options: FakeWorkerOptions) {
+    this.options = options;
+    const [coordinatorEnd, workerEnd] = memoryPair();
+    this.transport = coordinatorEnd;
+    this.ourEnd = workerEnd;
+    const slots = options.slots ?? 1;
+    this.queues = Array.from({ length: slots }, () => []);
+    this.running = Array.from({ length: slots }, () => undefined);
+    this.channel = new Channel(workerEnd, {
+      role: 'server',
+      hello: { slots, name: options.name, ...(options.digest ? { digest: options.digest } : {}) },
+      heartbeat: false,
+      log: () => {},
+      handlers: { message: (m) => this.onMessage(m) },
+    });
+  }
+
+  /** Tests waiting (not started) on every slot. */
+  get queued(): number {
+    return this.queues.reduce((n, q) => n + q.length, 0);
+  }
+
+  /** Starts the next test of a slot (inprogress), or finishes the running one. Returns false if idle. */
+  async step(slot = 0): Promise<boolean> {
+    const running = this.running[slot];
+    if (running !== undefined) {
+      await this.finish(slot, running);
+      return true;
+    }
+    const next = this.queues[slot]!.shift();
+    if (next === undefined) return false;
+    this.running[slot] = next;
+    await this.send({ testId: next.id, status: 'inprogress', timestamp: this.stamp(0), routeCode: String(slot) });
+    return true;
+  }
+
+  /** Steps every slot until this worker holds nothing. */
+  async drain(): Promise<void> {
+    let busy = true;
+    while (busy) {
+      busy = false;
+      for (let slot = 0; slot < this.queues.length; slot++) busy = (await this.step(slot)) || busy;
+    }
+  }
+
+  /** The worker vanishes: its end of the transport closes without Goodbye. */
+  die(): void {
+    this.ourEnd.close();
+  }
+
+  private async finish(slot: number, test: Queued): Promise<void> {
+    this.running[slot] = undefined;
+    const status = this.options.outcomes?.get(test.id) ?? 'success';
+    const seconds = this.options.duration?.(test.id) ?? 0.01;
+    this.ran.push(test.id);
+    await this.send({ testId: test.id, status, timestamp: this.stamp(seconds), tags: [`worker-${slot}`], routeCode: String(slot) });
+    await this.settle(test.nonce);
+  }
+
+  private stamp(advanceSeconds: number) {
+    this.clockMs += advanceSeconds * 1000;
+    return { seconds: Math.floor(this.clockMs / 1000), nanos: (this.clockMs % 1000) * 1e6 };
+  }
+
+  private async send(packet: Packet): Promise<void> {
+    await this.channel.sendPacket(packet);
+  }
+
+  /** One test of a Run is over (or cancelled): Done when none is left. */
+  private async settle(nonce: string): Promise<void> {
+    const left = (this.runsLeft.get(nonce) ?? 1) - 1;
+    this.runsLeft.set(nonce, left);
+    if (left === 0) {
+      this.runsLeft.delete(nonce);
+      await this.channel.send({ msg: 'Done', nonce });
+    }
+  }
+
+  private onMessage(message: Message): void {
+    switch (message.msg) {
+      case 'List':
+        void this.channel.send({ msg: 'Done', nonce: message.nonce });
+        return;
+      case 'Run': {
+        const tests = message.tests ?? [];
+        const slot = message.slot ?? 0;
+        this.runsLeft.set(message.nonce, tests.length);
+        for (const id of tests) this.queues[slot]!.push({ id, nonce: message.nonce });
+        if (tests.length === 0) void this.settle(message.nonce);
+        return;
+      }
+      case 'Cancel': {
+        const wanted = new Set(message.tests);
+        const taken: Queued[] = [];
+        for (const queue of this.queues) {
+          for (let i = queue.length - 1; i >= 0; i--) {
+            if (wanted.has(queue[i]!.id)) taken.push(...queue.splice(i, 1));
+          }
+        }
+        void this.channel.send({ msg: 'Cancelled', nonce: message.nonce, tests: taken.map((t) => t.id) }).then(async () => {
+          for (const t of taken) await this.settle(t.nonce);
+        });
+        return;
+      }
+      case 'Goodbye':
+        this.channel.close();
+        return;
+      default:
+        return;
+    }
+  }
+}
