@@ -14,3 +14,14 @@ export { ATTACHMENT_CHUNK_BYTES, slotRoute, workerTag } from './packets.js';
 export { systemClock, type Clock } from './clock.js';
 export { testrCommandAdapter, COMMAND_STDERR_TAIL_BYTES, type TestrCommand } from './command-adapter.js';
 export { listCommand, runCommand } from './substitute.js';
+export {
+  runWorker,
+  dialCoordinator,
+  CONNECT_WAIT_MS,
+  CONNECT_BACKOFF_MS,
+  CONNECT_BACKOFF_MAX_MS,
+  type DialOptions,
+  type WorkerConnection,
+  type RunWorkerOptions,
+} from './connect.js';
+export { listenWorker, isLoopback, type ListenOptions, type WorkerListener } from './listen.js';

@@ -25,6 +25,16 @@ export function wsTransport(socket: WebSocket, maxFrame: number = WS_MAX_PAYLOAD
   socket.on('error', (error) => {
     failure = error;
   });
+  // Frames are taken from the start and held until the receiver is set: a peer that
+  // speaks first (a coordinator's Hello to a worker that dialled it) may have its first
+  // frame parsed with the upgrade response, before the caller could call onData.
+  let receiver: ((bytes: Uint8Array) => void) | undefined;
+  const early: Uint8Array[] = [];
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    if (!isBinary) socket.close(1003, 'baton speaks binary frames only');
+    else if (receiver) receiver(data as Buffer);
+    else early.push(data as Buffer);
+  });
   return {
     send(bytes) {
       if (socket.readyState !== WebSocket.OPEN) return Promise.reject(new Error('the WebSocket is closed'));
@@ -36,9 +46,10 @@ export function wsTransport(socket: WebSocket, maxFrame: number = WS_MAX_PAYLOAD
       return Promise.all(frames).then(() => undefined);
     },
     onData(cb) {
-      socket.on('message', (data: RawData, isBinary: boolean) => {
-        if (isBinary) cb(data as Buffer);
-        else socket.close(1003, 'baton speaks binary frames only');
+      // Not re-entrantly: the caller is still setting itself up (as with memoryPair).
+      queueMicrotask(() => {
+        for (const data of early.splice(0)) cb(data);
+        receiver = cb;
       });
     },
     onClose(cb) {

@@ -1,0 +1,90 @@
+import { createServer, type Server } from 'node:http';
+import { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WS_PATH, WebSocketAcceptor } from '@baton/protocol';
+import { WorkerError } from './errors.js';
+import type { ServeOptions, WorkerServer } from './server.js';
+
+export interface ListenOptions {
+  /** The interface to listen on; anything but loopback requires `token`. */
+  readonly host: string;
+  /** 0 picks a free port (see `WorkerListener.port`). */
+  readonly port: number;
+  /** Required from coordinators as a bearer token on the upgrade. */
+  readonly token?: string;
+  /** An http(s) server to attach to instead of a new plain one (for wss, `--tls-cert`). */
+  readonly server?: Server | HttpsServer;
+  readonly serve?: ServeOptions;
+  /** A coordinator session ended: undefined after Goodbye, else why it was lost. */
+  readonly onSessionEnd?: (error: Error | undefined) => void;
+}
+
+/** A listening worker. */
+export interface WorkerListener {
+  /** The port actually bound. */
+  readonly port: number;
+  /** The URL a coordinator dials (`baton run --worker …`). */
+  readonly url: string;
+  /** Stops listening and disconnects the coordinator, if any; the worker itself stays up. */
+  close(): Promise<void>;
+}
+
+/** Whether `host` only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * `baton worker --listen`: waits for coordinators to dial in and serves one at a time
+ * (another one meanwhile gets HTTP 503). Refuses with `BATON_WORKER_TOKEN_REQUIRED` to
+ * listen beyond loopback without a token.
+ */
+export async function listenWorker(worker: WorkerServer, options: ListenOptions): Promise<WorkerListener> {
+  if (options.token === undefined && !isLoopback(options.host)) {
+    throw new WorkerError(
+      'BATON_WORKER_TOKEN_REQUIRED',
+      `listening on ${options.host} accepts coordinators from other machines, which requires a token: pass --token-file, or listen on 127.0.0.1`,
+    );
+  }
+  let busy = false;
+  const acceptor = new WebSocketAcceptor({
+    ...(options.token === undefined ? {} : { token: options.token }),
+    onTransport: (transport) => {
+      busy = true;
+      worker.serve(transport, options.serve).then(
+        (info) => options.onSessionEnd?.(info.error),
+        (error: Error) => options.onSessionEnd?.(error),
+      ).finally(() => {
+        busy = false;
+      });
+    },
+  });
+  const server = options.server ?? createServer((_request, response) => response.writeHead(404).end());
+  server.on('upgrade', (request, socket: Duplex, head: Buffer) => {
+    if (!busy) {
+      acceptor.handleUpgrade(request, socket, head);
+      return;
+    }
+    socket.once('finish', () => socket.destroy());
+    socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+  const scheme = server instanceof HttpsServer ? 'wss' : 'ws';
+  return {
+    port,
+    url: `${scheme}://${host}:${port}${WS_PATH}`,
+    close: async () => {
+      acceptor.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
