@@ -25,3 +25,4 @@ export {
   type RunWorkerOptions,
 } from './connect.js';
 export { listenWorker, isLoopback, type ListenOptions, type WorkerListener } from './listen.js';
+export { inheritedTransport } from './inherited.js';
