@@ -22,7 +22,11 @@ export type CliErrorCode =
   | 'BATON_CLI_USAGE'
   | 'BATON_CLI_PROFILE_AMBIGUOUS'
   | 'BATON_CLI_BAD_INPUT'
-  | 'BATON_CLI_UNKNOWN_TEST';
+  | 'BATON_CLI_UNKNOWN_TEST'
+  | 'BATON_CLI_NO_CONFIG'
+  | 'BATON_CLI_BAD_CONFIG'
+  | 'BATON_CLI_NO_TESTS'
+  | 'BATON_CLI_TOKEN_REQUIRED';
 
 /** A command-line problem; the message says what to type instead. */
 export class CliError extends Error {
@@ -40,6 +44,14 @@ const BY_CODE: Readonly<Record<string, ExitStatus>> = {
   BATON_CLI_PROFILE_AMBIGUOUS: ExitCode.USAGE,
   BATON_CLI_BAD_INPUT: ExitCode.USAGE,
   BATON_CLI_UNKNOWN_TEST: ExitCode.USAGE,
+  BATON_CLI_NO_CONFIG: ExitCode.USAGE,
+  BATON_CLI_BAD_CONFIG: ExitCode.USAGE,
+  BATON_CLI_NO_TESTS: ExitCode.USAGE,
+  BATON_CLI_TOKEN_REQUIRED: ExitCode.USAGE,
+  // A wrong token or a bad option is the user's to fix, not the infrastructure's.
+  BATON_PROTOCOL_AUTH: ExitCode.USAGE,
+  BATON_WORKER_BAD_OPTION: ExitCode.USAGE,
+  BATON_WORKER_TOKEN_REQUIRED: ExitCode.USAGE,
   BATON_STORE_NOT_FOUND: ExitCode.USAGE,
   BATON_STORE_CORRUPT_INPUT: ExitCode.USAGE,
   BATON_STORE_NOT_SUBUNIT: ExitCode.USAGE,
@@ -60,6 +72,11 @@ const BY_CODE: Readonly<Record<string, ExitStatus>> = {
 const BY_PREFIX: readonly [string, ExitStatus][] = [
   ['BATON_SUBUNIT_', ExitCode.USAGE],
   ['BATON_PLAN_', ExitCode.USAGE],
+  ['BATON_WORKLOAD_', ExitCode.USAGE],
+  // A worker that cannot start its tests, a channel that fails, a run with no workers.
+  ['BATON_PROTOCOL_', ExitCode.INFRA],
+  ['BATON_WORKER_', ExitCode.INFRA],
+  ['BATON_COORDINATOR_', ExitCode.INFRA],
 ];
 
 /** What to print and which status to exit with for an error that reached `main`. */

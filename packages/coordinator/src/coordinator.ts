@@ -152,6 +152,7 @@ export class Coordinator {
     const client = await TestServerClient.connect(transport, {
       ...this.options.channel,
       onTestStart: (id) => this.started(id),
+      onResult: (result) => this.resultArrived(result),
       onOutput: (output) => {
         const slot = this.slotOfRoute(client, output.routeCode);
         this.options.emit({
@@ -272,13 +273,11 @@ export class Coordinator {
     const timeout = batchTimeout(this.options.timeout ?? { kind: 'none' }, tests.map((id) => this.scheduler.estimate(id)));
     this.options.emit({ type: 'testsDispatched', at: this.clock.now(), worker, tests });
     const run = slot.host.client.run(tests, { slot: slot.index, ...(timeout === undefined ? {} : { timeout }) });
+    // Results are taken in stream order through onResult; the Run's own copy is only drained.
+    // A Run that fails means the channel is gone: hostGone turns that into a death.
     void (async () => {
-      try {
-        for await (const result of run) this.finishedTest(worker, result);
-      } catch {
-        // The channel is gone; hostGone turns that into a death the scheduler handles.
-      }
-    })();
+      for await (const _ of run);
+    })().catch(() => {});
   }
 
   private reclaim(worker: string, units: readonly DispatchedUnit[]): void {
@@ -305,9 +304,10 @@ export class Coordinator {
     this.options.emit({ type: 'testStarted', at: this.clock.now(), worker, test: id, stats: this.stats() });
   }
 
-  private finishedTest(worker: string, result: TestResult): void {
-    if (this.ledger.isDone(result.id) || this.assigned.get(result.id) !== worker) {
-      this.options.log?.(`ignored a second result for ${result.id} from ${worker}`);
+  private resultArrived(result: TestResult): void {
+    const worker = this.assigned.get(result.id);
+    if (worker === undefined || this.ledger.isDone(result.id)) {
+      this.options.log?.(`ignored a result for ${result.id}, which ${this.ledger.isDone(result.id) ? 'already has one' : 'was not dispatched'}`);
       return;
     }
     const slot = this.slots.get(worker)!;

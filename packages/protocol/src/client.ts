@@ -27,6 +27,11 @@ export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | '
   readonly onOutput?: (output: StrayOutput) => void;
   /** A test started (its inprogress packet arrived). */
   readonly onTestStart?: (id: string) => void;
+  /**
+   * A test finished, called in stream order with `onTestStart` (a Run's iterator hands
+   * results over later, on the microtask queue, so it cannot order them against starts).
+   */
+  readonly onResult?: (result: TestResult) => void;
   /** @default KILL_GRACE_MS */
   readonly killGraceMs?: number;
 }
@@ -119,6 +124,7 @@ export class TestServerClient {
   /** Tests the server started and has not finished, with their watchdogs. */
   private readonly started = new Map<string, NodeJS.Timeout | undefined>();
   private readonly onTestStart: ((id: string) => void) | undefined;
+  private readonly onResultHook: ((result: TestResult) => void) | undefined;
   private readonly killGraceMs: number;
   private killReason: string | undefined;
   private death: Promise<ProtocolError> | undefined;
@@ -126,6 +132,7 @@ export class TestServerClient {
   private constructor(transport: Transport, options: TestServerClientOptions, process: TestServerProcess | undefined) {
     this.process = process;
     this.onTestStart = options.onTestStart;
+    this.onResultHook = options.onResult;
     this.killGraceMs = options.killGraceMs ?? KILL_GRACE_MS;
     this.aggregator = new ResultAggregator({
       result: (result) => this.onResult(result),
@@ -258,6 +265,7 @@ export class TestServerClient {
   }
 
   private onResult(result: TestResult): void {
+    this.onResultHook?.(result);
     const run = this.owners.get(result.id) ?? this.runs.find((r) => r.tests === undefined) ?? this.runs[0];
     this.owners.delete(result.id);
     run?.push(result);

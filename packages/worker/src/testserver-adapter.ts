@@ -64,7 +64,10 @@ export function testServerAdapter(server: TestServerCommand): AdapterFactory {
         onStdout: (data) => context.output({ name: 'stdout', mimeType: TEXT, content: data }),
         onStderr: (data) => context.output({ name: 'stderr', mimeType: TEXT, content: data }),
         onOutput: (stray) => context.output(stray.attachment),
+        // Starts and results both arrive here synchronously, in stream order, so a test's
+        // start is never forwarded ahead of the result of the test before it.
         onTestStart: (id) => events?.push({ type: 'start', id }),
+        onResult: (result) => events?.push({ type: 'result', result }),
       });
     } catch (cause) {
       throw new WorkerError(
@@ -97,7 +100,7 @@ class TestServerAdapter implements TestAdapter {
     const run = this.client.run(tests);
     void (async () => {
       try {
-        for await (const result of run) queue.push({ type: 'result', result });
+        for await (const _ of run); // results came through onResult
         queue.end();
       } catch (error) {
         queue.fail(error);

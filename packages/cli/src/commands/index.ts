@@ -2,16 +2,22 @@
 // src/commands/<name>.ts exporting a CommandFactory and add one line here.
 import type { CommandFactory } from '../context.js';
 import { failingCommand } from './failing.js';
+import { coordinatorCommand } from './coordinator.js';
 import { historyCommand } from './history.js';
 import { initCommand } from './init.js';
 import { lastCommand } from './last.js';
 import { loadCommand } from './load.js';
+import { runCommand } from './run.js';
 import { slowestCommand } from './slowest.js';
 import { statsCommand } from './stats.js';
 import { timingsCommand } from './timings.js';
+import { workerCommand } from './worker.js';
 
 /** The registry `main` builds the command line from. */
 export const commands: readonly CommandFactory[] = [
+  runCommand,
+  coordinatorCommand,
+  workerCommand,
   initCommand,
   loadCommand,
   lastCommand,

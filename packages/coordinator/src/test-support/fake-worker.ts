@@ -98,7 +98,7 @@ export class FakeWorker {
   }
 
   private async send(packet: Packet): Promise<void> {
-    await this.channel.sendPacket(packet);
+    if (this.channel.state === 'ready') await this.channel.sendPacket(packet);
   }
 
   /** One test of a Run is over (or cancelled): Done when none is left. */
@@ -107,7 +107,8 @@ export class FakeWorker {
     this.runsLeft.set(nonce, left);
     if (left === 0) {
       this.runsLeft.delete(nonce);
-      await this.channel.send({ msg: 'Done', nonce });
+      // The coordinator may have said Goodbye on the last result, before this Done.
+      if (this.channel.state === 'ready') await this.channel.send({ msg: 'Done', nonce });
     }
   }
 

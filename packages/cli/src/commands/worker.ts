@@ -1,0 +1,84 @@
+import { WS_PATH } from '@baton/protocol';
+import { dialCoordinator, listenWorker, WorkerServer } from '@baton/worker';
+import { loadProjectConfig } from '../config.js';
+import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
+import { CliError } from '../errors.js';
+import { adapterFor } from '../run/adapter.js';
+import { parseListen, readToken } from '../run/listen.js';
+import { inheritedTransport } from '../run/local-workers.js';
+
+interface WorkerArgs extends GlobalArgs {
+  readonly connect: string | undefined;
+  readonly listen: string | undefined;
+  readonly rpcFds: string | undefined;
+  readonly tokenFile: string | undefined;
+  readonly slots: number;
+  readonly name: string | undefined;
+  readonly wait: number;
+}
+
+/** `baton worker`: serves a coordinator, running the project's tests on its slots. */
+export const workerCommand: CommandFactory = (ctx) =>
+  defineCommand<WorkerArgs>({
+    command: 'worker',
+    describe: 'Run tests for a coordinator: --connect ws(s)://HOST:PORT (dial out) or --listen HOST:PORT',
+    builder: (y) =>
+      y
+        .option('connect', { type: 'string', describe: 'The coordinator to dial (ws:// or wss://HOST:PORT); retried until it is up' })
+        .option('listen', { type: 'string', describe: 'Wait for a coordinator to dial HOST:PORT (baton run --worker URL)' })
+        .option('rpc-fds', { type: 'string', hidden: true, describe: 'Serve the coordinator on these inherited descriptors (local workers)' })
+        .option('token-file', { type: 'string', describe: 'File holding the shared secret' })
+        .option('slots', { type: 'number', default: 1, describe: 'Tests to run at once, each slot with its own test server' })
+        .option('name', { type: 'string', describe: 'This worker\'s name in reports (default host:pid)' })
+        .option('wait', { type: 'number', default: 60, describe: 'Seconds to keep dialling a coordinator that is not up yet' })
+        .check((argv) => {
+          const modes = [argv['connect'], argv['listen'], argv['rpcFds']].filter((m) => m !== undefined);
+          if (modes.length !== 1) throw new CliError('BATON_CLI_USAGE', 'give exactly one of --connect URL or --listen HOST:PORT');
+          return true;
+        }),
+    handler: async (argv) => {
+      const log = (line: string) => ctx.io.stderr.write(`baton worker: ${line}\n`);
+      const config = loadProjectConfig(ctx.io.cwd);
+      const token = readToken(argv.tokenFile);
+      const worker = await WorkerServer.start({
+        adapter: adapterFor(config),
+        slots: argv.slots,
+        log,
+        ...(argv.name === undefined ? {} : { name: argv.name }),
+      });
+      try {
+        if (argv.rpcFds !== undefined) {
+          await worker.serve(inheritedTransport(argv.rpcFds));
+          return;
+        }
+        if (argv.connect !== undefined) {
+          const url = /^wss?:\/\/[^/]+$/.test(argv.connect) ? `${argv.connect}${WS_PATH}` : argv.connect;
+          const transport = await dialCoordinator({
+            url,
+            ...(token === undefined ? {} : { token }),
+            waitMs: argv.wait * 1000,
+            onRetry: (error, delay) => log(`coordinator not reachable yet (${error.message}); retrying in ${Math.round(delay)} ms`),
+          });
+          log(`serving ${worker.tests.length} tests on ${argv.slots} slot(s) for ${url}`);
+          const info = await worker.serve(transport);
+          if (info.state === 'lost') throw info.error ?? new CliError('BATON_CLI_USAGE', 'the coordinator went away');
+          return;
+        }
+        const { host, port } = parseListen(argv.listen!);
+        const listener = await listenWorker(worker, {
+          host,
+          port,
+          ...(token === undefined ? {} : { token }),
+          onSessionEnd: (error) => log(error ? `coordinator session ended: ${error.message}` : 'coordinator said goodbye'),
+        });
+        log(`waiting for a coordinator at ${listener.url}`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await listener.close();
+      } finally {
+        await worker.close();
+      }
+    },
+  });

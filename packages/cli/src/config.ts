@@ -1,0 +1,201 @@
+// Where a project says how its tests are listed and run: `baton.json`, or with no baton
+// configuration at all, an existing `.stestr.conf` or `.testr.conf`, so that a project
+// that used stestr or testrepository runs under baton unchanged.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { CliError } from './errors.js';
+
+export const CONFIG_FILES = ['baton.json', '.stestr.conf', '.testr.conf'] as const;
+
+/** How a worker runs the project's tests. */
+export type AdapterSpec =
+  | {
+      /** The reference Python server over a unittest suite (`.stestr.conf`'s inputs). */
+      readonly kind: 'python';
+      readonly testPath: string;
+      readonly topDir: string;
+      /** @default $BATON_PYTHON or python3 */
+      readonly python: string;
+    }
+  | {
+      /** Any program that speaks baton's protocol as a test server. */
+      readonly kind: 'server';
+      readonly command: readonly [string, ...string[]];
+    }
+  | {
+      /** A testr-compatible command, run once per batch. */
+      readonly kind: 'testr';
+      readonly testCommand: string;
+      readonly testIdOption: string | undefined;
+      readonly testListOption: string | undefined;
+    };
+
+/** A per-test timeout: fixed seconds, or a multiple of the test's history with a floor. */
+export type TimeoutSpec = { readonly seconds: number } | { readonly multiple: number; readonly minimum: number };
+
+export interface ProjectConfig {
+  /** The directory the configuration file is in: tests run there. */
+  readonly root: string;
+  /** The file it came from. */
+  readonly file: string;
+  readonly adapter: AdapterSpec;
+  /** stestr's `group_regex`: tests whose match is equal share a worker, in order. */
+  readonly groupRegex: string | undefined;
+  readonly timeout: TimeoutSpec | undefined;
+  /** The profile runs are recorded under unless `--profile` says otherwise. */
+  readonly profile: string | undefined;
+}
+
+/** Finds the configuration from `cwd` upwards and reads it; exit status 2 when there is none or it is bad. */
+export function loadProjectConfig(cwd: string): ProjectConfig {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    for (const name of CONFIG_FILES) {
+      const file = join(dir, name);
+      if (existsSync(file)) return readConfig(file);
+    }
+    if (dirname(dir) === dir) break;
+  }
+  throw new CliError(
+    'BATON_CLI_NO_CONFIG',
+    `no baton.json, .stestr.conf or .testr.conf in ${resolve(cwd)} or above: write a baton.json (see the README) saying how to run the tests`,
+  );
+}
+
+/** Reads one configuration file. */
+export function readConfig(file: string): ProjectConfig {
+  const text = readFileSync(file, 'utf8');
+  const root = dirname(resolve(file));
+  if (file.endsWith('.json')) return fromBatonJson(text, file, root);
+  const ini = parseIni(text);
+  if (file.endsWith('.stestr.conf')) {
+    const testPath = ini.get('test_path');
+    if (!testPath) throw bad(file, 'test_path', 'is missing: stestr configurations name the directory tests are discovered in');
+    return { root, file, adapter: { kind: 'python', testPath, topDir: ini.get('top_dir') ?? '.', python: defaultPython() }, groupRegex: regex(file, 'group_regex', ini.get('group_regex')), timeout: undefined, profile: undefined };
+  }
+  const testCommand = ini.get('test_command');
+  if (!testCommand) throw bad(file, 'test_command', 'is missing: testr configurations name the command that runs the tests');
+  return {
+    root,
+    file,
+    adapter: { kind: 'testr', testCommand, testIdOption: ini.get('test_id_option'), testListOption: ini.get('test_list_option') },
+    groupRegex: regex(file, 'group_regex', ini.get('group_regex')),
+    timeout: undefined,
+    profile: undefined,
+  };
+}
+
+function defaultPython(): string {
+  return process.env['BATON_PYTHON'] ?? 'python3';
+}
+
+/**
+ * The `[DEFAULT]` section of an INI file as Python's configparser reads it: `key=value`
+ * or `key: value`, continuation lines (indented) joined with newlines, `#`/`;` comments.
+ */
+export function parseIni(text: string): Map<string, string> {
+  const values = new Map<string, string>();
+  let section = 'DEFAULT';
+  let last: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    if (/^\s*([#;]|$)/.test(raw)) continue;
+    if (/^\s/.test(raw) && last !== undefined) {
+      if (section === 'DEFAULT') values.set(last, `${values.get(last)}\n${raw.trim()}`);
+      continue;
+    }
+    const header = /^\[([^\]]+)\]\s*$/.exec(raw);
+    if (header) {
+      section = header[1]!.trim();
+      last = undefined;
+      continue;
+    }
+    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw);
+    if (!kv) continue;
+    last = kv[1]!.trim().toLowerCase();
+    if (section === 'DEFAULT') values.set(last, kv[2]!.trim());
+  }
+  return values;
+}
+
+function fromBatonJson(text: string, file: string, root: string): ProjectConfig {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new CliError('BATON_CLI_BAD_CONFIG', `${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  const obj = record(doc, file, '$');
+  const known = new Set(['python', 'server', 'testr', 'groupRegex', 'timeout', 'profile']);
+  for (const key of Object.keys(obj)) if (!known.has(key)) throw bad(file, `$.${key}`, `is not a baton.json setting (known: ${[...known].join(', ')})`);
+  const kinds = ['python', 'server', 'testr'].filter((k) => obj[k] !== undefined);
+  if (kinds.length !== 1) throw bad(file, '$', `needs exactly one of "python", "server" or "testr" to say how tests run${kinds.length ? ` (found ${kinds.join(' and ')})` : ''}`);
+  let adapter: AdapterSpec;
+  if (obj['python'] !== undefined) {
+    const p = record(obj['python'], file, '$.python');
+    adapter = {
+      kind: 'python',
+      testPath: string(p['testPath'], file, '$.python.testPath'),
+      topDir: p['topDir'] === undefined ? '.' : string(p['topDir'], file, '$.python.topDir'),
+      python: p['interpreter'] === undefined ? defaultPython() : string(p['interpreter'], file, '$.python.interpreter'),
+    };
+  } else if (obj['server'] !== undefined) {
+    const s = record(obj['server'], file, '$.server');
+    const command = s['command'];
+    if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string')) {
+      throw bad(file, '$.server.command', 'must be a non-empty array of strings (the program and its arguments)');
+    }
+    adapter = { kind: 'server', command: command as [string, ...string[]] };
+  } else {
+    const t = record(obj['testr'], file, '$.testr');
+    adapter = {
+      kind: 'testr',
+      testCommand: string(t['testCommand'], file, '$.testr.testCommand'),
+      testIdOption: t['testIdOption'] === undefined ? undefined : string(t['testIdOption'], file, '$.testr.testIdOption'),
+      testListOption: t['testListOption'] === undefined ? undefined : string(t['testListOption'], file, '$.testr.testListOption'),
+    };
+  }
+  return {
+    root,
+    file,
+    adapter,
+    groupRegex: obj['groupRegex'] === undefined ? undefined : regex(file, '$.groupRegex', string(obj['groupRegex'], file, '$.groupRegex')),
+    timeout: obj['timeout'] === undefined ? undefined : timeout(obj['timeout'], file),
+    profile: obj['profile'] === undefined ? undefined : string(obj['profile'], file, '$.profile'),
+  };
+}
+
+function timeout(value: unknown, file: string): TimeoutSpec {
+  if (typeof value === 'number') {
+    if (!(value > 0)) throw bad(file, '$.timeout', 'must be a positive number of seconds');
+    return { seconds: value };
+  }
+  const t = record(value, file, '$.timeout');
+  const multiple = t['multiple'];
+  if (typeof multiple !== 'number' || !(multiple > 1)) throw bad(file, '$.timeout.multiple', 'must be a number above 1 (a multiple of the test\'s usual duration)');
+  const minimum = t['minimum'] ?? 60;
+  if (typeof minimum !== 'number' || !(minimum > 0)) throw bad(file, '$.timeout.minimum', 'must be a positive number of seconds');
+  return { multiple, minimum };
+}
+
+function regex(file: string, where: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  try {
+    new RegExp(value);
+  } catch (error) {
+    throw bad(file, where, `is not a valid regular expression: ${(error as Error).message}`);
+  }
+  return value;
+}
+
+function record(value: unknown, file: string, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(file, path, 'must be an object');
+  return value as Record<string, unknown>;
+}
+
+function string(value: unknown, file: string, path: string): string {
+  if (typeof value !== 'string' || value === '') throw bad(file, path, 'must be a non-empty string');
+  return value;
+}
+
+function bad(file: string, path: string, what: string): CliError {
+  return new CliError('BATON_CLI_BAD_CONFIG', `${file}: ${path} ${what}`);
+}

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Coordinator, deliver, HISTORY_TIMEOUT_FLOOR_SECONDS, type Reporter, type RunSummary, type TimeoutPolicy } from '@baton/coordinator';
+import { connectWebSocket, testListDigest, type Transport } from '@baton/protocol';
+import { parsePlan, resolvePlan, type Segment } from '@baton/scheduler';
+import { DEFAULT_PROFILE, findRepositoryRoot, initRepository, type SqliteRepository } from '@baton/store';
+import { loadProjectConfig, type ProjectConfig } from '../config.js';
+import type { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { JsonReporter } from '../reporters/json.js';
+import { JUnitReporter } from '../reporters/junit.js';
+import { ProgressReporter } from '../reporters/progress.js';
+import { SubunitReporter } from '../reporters/subunit.js';
+import { listTests } from './adapter.js';
+import { listenForPeers, readToken, type Listener } from './listen.js';
+import { startLocalWorkers, stopLocalWorkers, type LocalWorker } from './local-workers.js';
+import type { RunArgs } from './options.js';
+import { selectTests } from './select.js';
+
+/** Seconds a listening coordinator waits for its first worker unless `--wait` says otherwise. */
+export const DEFAULT_WAIT_SECONDS = 300;
+
+/**
+ * A whole run: read the configuration, list and select tests, resolve the plan, open the
+ * repository, start or await workers, drive the coordinator, feed the reporters, and
+ * leave the exit status in `ctx`. `baton run` and `baton coordinator` differ only in
+ * their defaults (local workers or none).
+ */
+export async function executeRun(ctx: CliContext, args: RunArgs, localByDefault: boolean): Promise<void> {
+  const log = (line: string) => ctx.io.stderr.write(`baton: ${line}\n`);
+  const config = loadProjectConfig(ctx.io.cwd);
+  const token = readToken(args.tokenFile);
+  const jobs = args.jobs ?? (localByDefault ? availableParallelism() : 0);
+  if (!Number.isInteger(jobs) || jobs < 0) throw new CliError('BATON_CLI_USAGE', `-j takes a whole number of local workers, not ${args.jobs}`);
+  if (jobs === 0 && args.listen === undefined && args.worker.length === 0) {
+    throw new CliError('BATON_CLI_USAGE', 'no workers: give -j N for local workers, --listen HOST:PORT for workers that connect, or --worker URL');
+  }
+
+  // Local workers start their test servers while this process lists the tests: the two
+  // are the slowest part of starting a run, and independent.
+  const locals: LocalWorker[] = startLocalWorkers(jobs, config.root, log);
+  const repoRoot = args.repo ?? findRepositoryRoot(ctx.io.cwd) ?? config.root;
+  const { repository, created } = initRepository({ cwd: ctx.io.cwd, repo: repoRoot });
+  if (created) log(`created a repository in ${repoRoot}/.baton`);
+  try {
+    const profile = args.profile ?? config.profile ?? DEFAULT_PROFILE;
+    const all = await listTests(config, log);
+    if (all.length === 0) throw new CliError('BATON_CLI_NO_TESTS', `${config.file}: the project lists no tests`);
+    const selected = selectTests(all, { filters: args.filters, loadList: args.loadList, failing: args.failing, profile }, repository);
+    if (selected.length === 0) {
+      if (args.failing) {
+        ctx.io.stdout.write(`baton: no failing tests in profile ${profile}: nothing to run\n`);
+        return;
+      }
+      throw new CliError('BATON_CLI_NO_TESTS', `no test matches ${args.filters.map((f) => JSON.stringify(f)).join(' or ') || 'the selection'} (the project has ${all.length})`);
+    }
+    const { segments, planDigest } = plan(args, config, selected, all);
+    const summary = await coordinate(ctx, args, {
+      config,
+      repository,
+      profile,
+      segments,
+      planDigest,
+      allDigest: testListDigest(all),
+      selectionDigest: testListDigest(selected),
+      jobs,
+      locals,
+      token,
+      log,
+    });
+    ctx.exit(summary.exitCode);
+  } finally {
+    await stopLocalWorkers(locals);
+    repository.close();
+  }
+}
+
+function plan(args: RunArgs, config: ProjectConfig, selected: string[], all: string[]): { segments: Segment[]; planDigest: string | undefined } {
+  const groupRegex = config.groupRegex;
+  if (args.plan === undefined) return { segments: resolvePlan(undefined, selected, { ...(groupRegex ? { groupRegex } : {}) }), planDigest: undefined };
+  const text = readFileSync(args.plan, 'utf8');
+  const parsed = parsePlan(text, { file: args.plan });
+  const segments = resolvePlan(parsed, selected, { known: all, unnamed: args.planUnnamed, file: args.plan, ...(groupRegex ? { groupRegex } : {}) });
+  return { segments, planDigest: createHash('sha256').update(text).digest('hex') };
+}
+
+interface RunSetup {
+  readonly config: ProjectConfig;
+  readonly repository: SqliteRepository;
+  readonly profile: string;
+  readonly segments: Segment[];
+  readonly planDigest: string | undefined;
+  readonly allDigest: string;
+  readonly selectionDigest: string;
+  readonly jobs: number;
+  readonly locals: readonly LocalWorker[];
+  readonly token: string | undefined;
+  readonly log: (line: string) => void;
+}
+
+async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Promise<RunSummary> {
+  const { config, jobs, locals, log } = setup;
+  const reporters: Reporter[] = [];
+  // With --subunit the stream owns stdout; people read progress on stderr.
+  const human = args.subunit ? ctx.io.stderr : ctx.io.stdout;
+  reporters.push(new ProgressReporter({ out: human as ConstructorParameters<typeof ProgressReporter>[0]['out'] }));
+  if (args.subunit) reporters.push(new SubunitReporter(ctx.io.stdout));
+  if (args.junit !== undefined) reporters.push(new JUnitReporter(args.junit));
+  if (args.json !== undefined) reporters.push(new JsonReporter(args.json));
+
+  const listening = args.listen !== undefined;
+  const coordinator = new Coordinator({
+    segments: setup.segments,
+    repository: setup.repository,
+    profile: setup.profile,
+    emit: (event) => {
+      for (const r of reporters) deliver(r, event);
+    },
+    timeout: timeoutPolicy(args, config),
+    testListDigest: setup.allDigest,
+    selectionDigest: setup.selectionDigest,
+    ...(setup.planDigest === undefined ? {} : { planDigest: setup.planDigest }),
+    minWorkers: args.minWorkers ?? 1,
+    ...(listening || args.worker.length > 0 ? { waitMs: (args.wait ?? DEFAULT_WAIT_SECONDS) * 1000 } : {}),
+    ...(jobs > 0 && !listening ? { expectedSlots: jobs } : {}),
+    log,
+  });
+  coordinator.start();
+
+  // Every way a worker arrives ends in accept; when every expected one failed, say why.
+  let expected = jobs + args.worker.length;
+  let failures = 0;
+  const admit = (what: string, transport: Promise<Transport>) => {
+    transport
+      .then((t) => coordinator.accept(t))
+      .catch((error: Error) => {
+        log(`${what}: ${error.message}`);
+        if (++failures === expected && !listening) coordinator.abort(`no worker could start (${what}: ${error.message})`);
+      });
+  };
+  for (const w of locals) admit(`local worker ${w.name}`, Promise.resolve(w.transport));
+  for (const url of args.worker) admit(`worker ${url}`, connectWebSocket(url, { ...(setup.token === undefined ? {} : { token: setup.token }) }));
+  let listener: Listener | undefined;
+  if (listening) {
+    listener = await listenForPeers({
+      listen: args.listen!,
+      token: setup.token,
+      tlsCert: args.tlsCert,
+      tlsKey: args.tlsKey,
+      onTransport: (t) => {
+        expected++;
+        admit('a connecting worker', Promise.resolve(t));
+      },
+    });
+    log(`listening for workers at ${listener.url}`);
+  }
+  const interrupt = () => coordinator.abort('interrupted');
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    return await coordinator.finished;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    await listener?.close();
+    for (const r of reporters) await r.close?.();
+  }
+}
+
+function timeoutPolicy(args: RunArgs, config: ProjectConfig): TimeoutPolicy {
+  if (args.timeout !== undefined) {
+    if (!(args.timeout > 0)) throw new CliError('BATON_CLI_USAGE', `--timeout takes a positive number of seconds, not ${args.timeout}`);
+    return { kind: 'fixed', seconds: args.timeout };
+  }
+  const t = config.timeout;
+  if (t === undefined) return { kind: 'none' };
+  if ('seconds' in t) return { kind: 'fixed', seconds: t.seconds };
+  return { kind: 'history', multiple: t.multiple, minimum: t.minimum ?? HISTORY_TIMEOUT_FLOOR_SECONDS };
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { WebSocketAcceptor, WS_PATH, type Transport } from '@baton/protocol';
+import { CliError } from '../errors.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** `HOST:PORT` (or `[v6]:PORT`, or `:PORT` for every interface) as given to `--listen`. */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
+  if (!m) throw new CliError('BATON_CLI_USAGE', `--listen takes HOST:PORT (e.g. 127.0.0.1:7700 or 0.0.0.0:7700), not ${JSON.stringify(value)}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
+}
+
+/** The token in a `--token-file`, never echoed anywhere. */
+export function readToken(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const token = readFileSync(file, 'utf8').trim();
+  if (token.length < 16) throw new CliError('BATON_CLI_USAGE', `${file}: a token needs at least 16 characters (e.g. \`openssl rand -hex 32\`)`);
+  return token;
+}
+
+export interface ListenOptions {
+  readonly listen: string;
+  readonly token: string | undefined;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly onTransport: (transport: Transport) => void;
+}
+
+export interface Listener {
+  /** The URL workers connect to (the real port when 0 was asked for). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens for baton peers over WebSocket (wss with `--tls-cert`/`--tls-key`). Beyond
+ * loopback a token is required, so that nobody on the network can join a run or feed it
+ * results; the token is checked on the upgrade request, before any protocol byte.
+ */
+export async function listenForPeers(options: ListenOptions): Promise<Listener> {
+  const { host, port } = parseListen(options.listen);
+  if (!LOOPBACK.has(host) && options.token === undefined) {
+    throw new CliError('BATON_CLI_TOKEN_REQUIRED', `listening on ${host} reaches beyond this machine: give a shared secret with --token-file`);
+  }
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new CliError('BATON_CLI_USAGE', '--tls-cert and --tls-key go together');
+  }
+  const acceptor = new WebSocketAcceptor({
+    ...(options.token === undefined ? {} : { token: options.token }),
+    onTransport: (transport) => options.onTransport(transport),
+  });
+  const tls = options.tlsCert !== undefined && options.tlsKey !== undefined;
+  const server: Server = tls
+    ? createHttpsServer({ cert: readFileSync(options.tlsCert!), key: readFileSync(options.tlsKey!) })
+    : createHttpServer();
+  server.on('request', (_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end(`baton speaks WebSocket at ${WS_PATH}\n`);
+  });
+  server.on('upgrade', acceptor.handleUpgrade);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new CliError('BATON_CLI_USAGE', `cannot listen on ${options.listen}: ${error.message}`)));
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `${tls ? 'wss' : 'ws'}://${shown}:${address.port}${WS_PATH}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

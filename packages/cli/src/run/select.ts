@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import type { RunRepository } from '@baton/store';
+import { CliError } from '../errors.js';
+
+export interface Selection {
+  /** Regular expressions; a test is selected if any matches part of its id (testr's rule). */
+  readonly filters: readonly string[];
+  /** A file of test ids, one per line (`--load-list`). */
+  readonly loadList: string | undefined;
+  /** Only the tests failing in the profile (`--failing`). */
+  readonly failing: boolean;
+  readonly profile: string;
+}
+
+/** The tests a run selects, in the project's order. Bad filters or unknown ids are exit status 2. */
+export function selectTests(all: readonly string[], selection: Selection, repository: RunRepository): string[] {
+  let chosen = all;
+  if (selection.loadList !== undefined) {
+    const wanted = readFileSync(selection.loadList, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const known = new Set(all);
+    const unknown = wanted.filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      throw new CliError('BATON_CLI_UNKNOWN_TEST', `${selection.loadList}: ${unknown.length} test id(s) the project does not have, e.g. ${unknown.slice(0, 3).join(', ')}`);
+    }
+    const set = new Set(wanted);
+    chosen = chosen.filter((id) => set.has(id));
+  }
+  if (selection.failing) {
+    const failing = new Set(repository.failing(selection.profile).map((f) => f.testId));
+    chosen = chosen.filter((id) => failing.has(id));
+  }
+  if (selection.filters.length > 0) {
+    const res = selection.filters.map((f) => {
+      try {
+        return new RegExp(f);
+      } catch (error) {
+        throw new CliError('BATON_CLI_USAGE', `filter ${JSON.stringify(f)} is not a valid regular expression: ${(error as Error).message}`);
+      }
+    });
+    chosen = chosen.filter((id) => res.some((re) => re.test(id)));
+  }
+  return [...chosen];
+}
