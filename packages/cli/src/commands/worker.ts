@@ -1,16 +1,17 @@
 import { WS_PATH } from '@baton/protocol';
-import { dialCoordinator, listenWorker, WorkerServer } from '@baton/worker';
+import { dialCoordinator, inheritedTransport, listenWorker, WorkerServer } from '@baton/worker';
 import { loadProjectConfig } from '../config.js';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { adapterFor } from '../run/adapter.js';
-import { parseListen, readToken } from '../run/listen.js';
-import { inheritedTransport } from '../run/local-workers.js';
+import { httpServer, parseListen, readToken } from '../run/listen.js';
 
 interface WorkerArgs extends GlobalArgs {
   readonly connect: string | undefined;
   readonly listen: string | undefined;
-  readonly rpcFds: string | undefined;
+  readonly local: boolean;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
   readonly tokenFile: string | undefined;
   readonly slots: number;
   readonly name: string | undefined;
@@ -26,13 +27,15 @@ export const workerCommand: CommandFactory = (ctx) =>
       y
         .option('connect', { type: 'string', describe: 'The coordinator to dial (ws:// or wss://HOST:PORT); retried until it is up' })
         .option('listen', { type: 'string', describe: 'Wait for a coordinator to dial HOST:PORT (baton run --worker URL)' })
-        .option('rpc-fds', { type: 'string', hidden: true, describe: 'Serve the coordinator on these inherited descriptors (local workers)' })
+        .option('local', { type: 'boolean', default: false, hidden: true, describe: 'Serve the parent baton on the descriptors in $BATON_RPC_FDS' })
         .option('token-file', { type: 'string', describe: 'File holding the shared secret' })
+        .option('tls-cert', { type: 'string', describe: 'Certificate (PEM) to listen with wss://' })
+        .option('tls-key', { type: 'string', describe: 'Private key (PEM) of --tls-cert' })
         .option('slots', { type: 'number', default: 1, describe: 'Tests to run at once, each slot with its own test server' })
         .option('name', { type: 'string', describe: 'This worker\'s name in reports (default host:pid)' })
         .option('wait', { type: 'number', default: 60, describe: 'Seconds to keep dialling a coordinator that is not up yet' })
         .check((argv) => {
-          const modes = [argv['connect'], argv['listen'], argv['rpcFds']].filter((m) => m !== undefined);
+          const modes = [argv['connect'], argv['listen'], argv['local'] || undefined].filter((m) => m !== undefined);
           if (modes.length !== 1) throw new CliError('BATON_CLI_USAGE', 'give exactly one of --connect URL or --listen HOST:PORT');
           return true;
         }),
@@ -47,8 +50,8 @@ export const workerCommand: CommandFactory = (ctx) =>
         ...(argv.name === undefined ? {} : { name: argv.name }),
       });
       try {
-        if (argv.rpcFds !== undefined) {
-          await worker.serve(inheritedTransport(argv.rpcFds));
+        if (argv.local) {
+          await worker.serve(inheritedTransport());
           return;
         }
         if (argv.connect !== undefined) {
@@ -68,6 +71,7 @@ export const workerCommand: CommandFactory = (ctx) =>
         const listener = await listenWorker(worker, {
           host,
           port,
+          server: httpServer(argv.tlsCert, argv.tlsKey),
           ...(token === undefined ? {} : { token }),
           onSessionEnd: (error) => log(error ? `coordinator session ended: ${error.message}` : 'coordinator said goodbye'),
         });

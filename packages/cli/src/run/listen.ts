@@ -1,17 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketAcceptor, WS_PATH, type Transport } from '@baton/protocol';
+import { isLoopback } from '@baton/worker';
 import { CliError } from '../errors.js';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** `HOST:PORT` (or `[v6]:PORT`, or `:PORT` for every interface) as given to `--listen`. */
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
   if (!m) throw new CliError('BATON_CLI_USAGE', `--listen takes HOST:PORT (e.g. 127.0.0.1:7700 or 0.0.0.0:7700), not ${JSON.stringify(value)}`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
+}
+
+/** A plain HTTP server, or HTTPS (for wss://) when given `--tls-cert` and `--tls-key`. */
+export function httpServer(tlsCert: string | undefined, tlsKey: string | undefined): Server {
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new CliError('BATON_CLI_USAGE', '--tls-cert and --tls-key go together');
+  if (tlsCert === undefined || tlsKey === undefined) return createHttpServer();
+  return createHttpsServer({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) });
 }
 
 /** The token in a `--token-file`, never echoed anywhere. */
@@ -43,20 +49,15 @@ export interface Listener {
  */
 export async function listenForPeers(options: ListenOptions): Promise<Listener> {
   const { host, port } = parseListen(options.listen);
-  if (!LOOPBACK.has(host) && options.token === undefined) {
+  if (!isLoopback(host) && options.token === undefined) {
     throw new CliError('BATON_CLI_TOKEN_REQUIRED', `listening on ${host} reaches beyond this machine: give a shared secret with --token-file`);
-  }
-  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
-    throw new CliError('BATON_CLI_USAGE', '--tls-cert and --tls-key go together');
   }
   const acceptor = new WebSocketAcceptor({
     ...(options.token === undefined ? {} : { token: options.token }),
     onTransport: (transport) => options.onTransport(transport),
   });
-  const tls = options.tlsCert !== undefined && options.tlsKey !== undefined;
-  const server: Server = tls
-    ? createHttpsServer({ cert: readFileSync(options.tlsCert!), key: readFileSync(options.tlsKey!) })
-    : createHttpServer();
+  const server = httpServer(options.tlsCert, options.tlsKey);
+  const tls = server instanceof HttpsServer;
   server.on('request', (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end(`baton speaks WebSocket at ${WS_PATH}\n`);
   });

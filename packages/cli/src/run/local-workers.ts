@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { CHILD_RPC_FDS, streamTransport, type Transport } from '@baton/protocol';
+import { CHILD_RPC_FDS, RPC_FDS_ENV, streamTransport, type Transport } from '@baton/protocol';
 
 /** The CLI's own entry point, which local workers are started with. */
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -17,7 +16,7 @@ export interface LocalWorker {
 }
 
 /**
- * Starts `count` worker processes (`baton worker --rpc-fds 3,4`) in the project root,
+ * Starts `count` worker processes (`baton worker --local`) in the project root,
  * each with one slot and its own long-lived test server, connected to this process by a
  * pair of dedicated pipes, never their stdout. Their stderr goes to `log`, a line at a
  * time.
@@ -25,8 +24,9 @@ export interface LocalWorker {
 export function startLocalWorkers(count: number, root: string, log: (line: string) => void): LocalWorker[] {
   return Array.from({ length: count }, (_, i) => {
     const name = `local-${i}`;
-    const child = spawn(process.execPath, [BIN, 'worker', '--rpc-fds', CHILD_RPC_FDS, '--slots', '1', '--name', name], {
+    const child = spawn(process.execPath, [BIN, 'worker', '--local', '--slots', '1', '--name', name], {
       cwd: root,
+      env: { ...process.env, [RPC_FDS_ENV]: CHILD_RPC_FDS },
       stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
     });
     let partial = '';
@@ -51,13 +51,4 @@ export async function stopLocalWorkers(workers: readonly LocalWorker[]): Promise
       clearTimeout(timer);
     }),
   );
-}
-
-/** The worker side of `--rpc-fds R,W`: a transport over the descriptors the parent handed down. */
-export function inheritedTransport(fds: string): Transport {
-  const [read, write] = fds.split(',').map(Number);
-  if (!Number.isInteger(read) || !Number.isInteger(write)) throw new Error(`--rpc-fds takes "READ,WRITE" descriptor numbers, not ${JSON.stringify(fds)}`);
-  const input = new Socket({ fd: read!, readable: true, writable: false });
-  const output = new Socket({ fd: write!, readable: false, writable: true });
-  return streamTransport(input, output);
 }
