@@ -1,0 +1,330 @@
+// `npm run bench -- e2e [--parts 1,2,3] [--tests 2000] [--work 60] [--jobs 8] [--noop 20000]
+//   [--noop-jobs 2] [--demo-jobs 4] [--repeat 1] [--cpu-prof DIR] [--keep]`
+//
+// End-to-end benchmarks of `baton run`, each a real CLI process over real Python test
+// servers, measured from outside (process start to exit) and, through `--json`, inside
+// (first test start, last test stop):
+//   1. a generated sleep suite (heavy-tailed durations, fixed seed) on `-j 8` with stale
+//      history: wall / lower bound, where lower bound = max(Σ true durations / 8, longest);
+//   2. no-op tests on `-j 2`: tests per second end to end, every result stored;
+//   3. examples/python-demo under Debian's `stestr run --concurrency N` and `baton run -j N`,
+//      alternated, each twice (the first builds history): the wall-time ratio of the second.
+// Every Python process is /usr/bin/python3 (what Debian's stestr runs), so that an
+// interpreter shim on PATH is not part of either tool's time.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, rate, ratio, table } from './_table.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+const DEMO = join(ROOT, 'examples', 'python-demo');
+const PYTHON = '/usr/bin/python3';
+const STESTR = '/usr/bin/stestr';
+/** The lower bound's definition, printed under the tables. */
+const LOWER_BOUND = 'lower bound = max(Σ true durations / workers, longest test)';
+
+interface Options {
+  parts: Set<number>;
+  tests: number;
+  work: number;
+  jobs: number;
+  noop: number;
+  noopJobs: number;
+  demoJobs: number;
+  repeat: number;
+  cpuProf: string | undefined;
+  keep: boolean;
+}
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { parts: new Set([1, 2, 3]), tests: 2000, work: 60, jobs: 8, noop: 20_000, noopJobs: 2, demoJobs: 4, repeat: 1, cpuProf: undefined, keep: false };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const num = () => {
+      const n = Number(value());
+      if (!(n > 0)) throw new Error(`${flag} takes a positive number`);
+      return n;
+    };
+    switch (flag) {
+      case '--parts': o.parts = new Set(value().split(',').map(Number)); break;
+      case '--tests': o.tests = num(); break;
+      case '--work': o.work = num(); break;
+      case '--jobs': o.jobs = num(); break;
+      case '--noop': o.noop = num(); break;
+      case '--noop-jobs': o.noopJobs = num(); break;
+      case '--demo-jobs': o.demoJobs = num(); break;
+      case '--repeat': o.repeat = num(); break;
+      case '--cpu-prof': o.cpuProf = value(); break;
+      case '--keep': o.keep = true; break;
+      default: throw new Error(`unknown option ${flag}`);
+    }
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes
+
+interface Timed {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Epoch ms just before spawn and at exit (comparable with the JSON report's ISO times). */
+  readonly startedAt: number;
+  readonly exitedAt: number;
+  /** Wall seconds on the monotonic clock. */
+  readonly wall: number;
+}
+
+function timed(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    const child = spawn(command, args, { cwd, env: { ...process.env, BATON_PYTHON: PYTHON, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr, startedAt, exitedAt: Date.now(), wall: (performance.now() - t0) / 1000 }));
+  });
+}
+
+const baton = (args: string[], cwd: string, env?: NodeJS.ProcessEnv) => timed(process.execPath, [BIN, ...args], cwd, env);
+
+function check(what: string, r: Timed, expected: number[]): void {
+  if (r.code !== null && expected.includes(r.code)) return;
+  throw new Error(`${what} exited ${r.code} (expected ${expected.join(' or ')})\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`);
+}
+
+/** What a `--json` report tells about where the wall time went. */
+interface Phases {
+  readonly results: number;
+  readonly workers: number;
+  readonly startup: number;
+  readonly testing: number;
+  readonly shutdown: number;
+  /** Seconds between the first and the last worker finishing its last test. */
+  readonly spread: number;
+}
+
+function phases(file: string, run: Timed): Phases {
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { results: { worker: string; start: string | null; stop: string | null }[] };
+  let first = Infinity;
+  let last = -Infinity;
+  const lastByWorker = new Map<string, number>();
+  for (const r of doc.results) {
+    if (r.start !== null) first = Math.min(first, Date.parse(r.start));
+    if (r.stop !== null) {
+      const stop = Date.parse(r.stop);
+      last = Math.max(last, stop);
+      lastByWorker.set(r.worker, Math.max(lastByWorker.get(r.worker) ?? -Infinity, stop));
+    }
+  }
+  const ends = [...lastByWorker.values()];
+  return {
+    results: doc.results.length,
+    workers: lastByWorker.size,
+    startup: (first - run.startedAt) / 1000,
+    testing: (last - first) / 1000,
+    shutdown: (run.exitedAt - last) / 1000,
+    spread: (Math.max(...ends) - Math.min(...ends)) / 1000,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Generated suites
+
+/** mulberry32: a small seeded PRNG, so that every run of the bench generates the same suite. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Heavy-tailed durations (log-normal, σ = 1.5) scaled to `work` seconds in total, the
+ * longest capped at a quarter of a worker's share so that the bound is the work, not one
+ * test; whole milliseconds, at least 1 ms.
+ */
+function durations(count: number, work: number, workers: number, random: () => number): number[] {
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const raw = Array.from({ length: count }, () => Math.exp(1.5 * normal()));
+  const cap = work / workers / 4;
+  let d = raw;
+  for (let i = 0; i < 20; i++) {
+    const sum = d.reduce((s, x) => s + x, 0);
+    d = d.map((x) => Math.min(cap, (x * work) / sum));
+  }
+  return d.map((x) => Math.max(0.001, Math.round(x * 1000) / 1000));
+}
+
+interface Suite {
+  readonly dir: string;
+  readonly ids: string[];
+}
+
+/** A unittest package `suite/` of `bodies.length` tests, 200 to a module, with a `.stestr.conf`. */
+function writeSuite(dir: string, bodies: string[]): Suite {
+  mkdirSync(join(dir, 'suite'), { recursive: true });
+  writeFileSync(join(dir, '.stestr.conf'), '[DEFAULT]\ntest_path=./suite\ntop_dir=./\n');
+  writeFileSync(join(dir, 'suite', '__init__.py'), '');
+  const ids: string[] = [];
+  const perModule = 200;
+  for (let m = 0; m * perModule < bodies.length; m++) {
+    const name = `test_m${String(m).padStart(3, '0')}`;
+    const lines = ['import time', 'import unittest', '', '', 'class T(unittest.TestCase):'];
+    for (let i = m * perModule; i < Math.min(bodies.length, (m + 1) * perModule); i++) {
+      const test = `test_${String(i).padStart(5, '0')}`;
+      lines.push(`    def ${test}(self):`, `        ${bodies[i]}`);
+      ids.push(`suite.${name}.T.${test}`);
+    }
+    writeFileSync(join(dir, 'suite', `${name}.py`), `${lines.join('\n')}\n`);
+  }
+  return { dir, ids };
+}
+
+const secs = (s: number) => `${s.toFixed(2)} s`;
+
+// ---------------------------------------------------------------------------------------
+// 1. Stale history
+
+async function staleHistory(o: Options, tmp: string): Promise<void> {
+  const random = rng(0xba70);
+  const truth = durations(o.tests, o.work, o.jobs, random);
+  const suite = writeSuite(join(tmp, 'sleep'), truth.map((d) => `time.sleep(${d})`));
+  // The stale history: 5% of tests recorded 20× slower than they now are, 5% 20× faster.
+  const order = truth.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const fivePercent = Math.round(o.tests * 0.05);
+  const recorded = [...truth];
+  for (const i of order.slice(0, fivePercent)) recorded[i] = truth[i]! * 20;
+  for (const i of order.slice(fivePercent, 2 * fivePercent)) recorded[i] = truth[i]! / 20;
+  const updated = Date.now() * 1000;
+  const timings = {
+    format: 'baton-timings',
+    version: 1,
+    profiles: {
+      default: Object.fromEntries(suite.ids.map((id, i) => [id, { estimate: recorded[i], last: recorded[i], count: 5, failures: 0, lastStatus: 'success', updated }])),
+    },
+  };
+  writeFileSync(join(tmp, 'stale-timings.json'), JSON.stringify(timings));
+
+  const sum = truth.reduce((s, x) => s + x, 0);
+  const longest = Math.max(...truth);
+  const bound = Math.max(sum / o.jobs, longest);
+  const rows: (string | number)[][] = [['run', 'wall', 'bound', 'wall/bound', 'testing', 'testing/bound', 'startup', 'shutdown', 'finish spread']];
+  const walls: number[] = [];
+  for (let r = 1; r <= o.repeat; r++) {
+    rmSync(join(suite.dir, '.baton'), { recursive: true, force: true });
+    check('baton init', await baton(['init'], suite.dir), [0]);
+    check('baton timings import', await baton(['timings', 'import', join(tmp, 'stale-timings.json')], suite.dir), [0]);
+    const json = join(tmp, `stale-${r}.json`);
+    const run = await baton(['run', '-j', String(o.jobs), '--json', json], suite.dir);
+    check('baton run (stale history)', run, [0]);
+    const p = phases(json, run);
+    if (p.results !== o.tests) throw new Error(`baton run recorded ${p.results} results, not ${o.tests}`);
+    walls.push(run.wall);
+    rows.push([String(r), secs(run.wall), secs(bound), ratio(run.wall / bound), secs(p.testing), ratio(p.testing / bound), secs(p.startup), secs(p.shutdown), secs(p.spread)]);
+  }
+  if (o.repeat > 1) rows.push(['median', secs(median(walls)), secs(bound), ratio(median(walls) / bound), '', '', '', '', '']);
+  console.log(`\n(1) ${o.tests} sleep tests, ${secs(sum)} of work (log-normal σ 1.5, longest ${secs(longest)}, seed 0xba70), baton run -j ${o.jobs}, stale history (5% recorded 20× slower, 5% 20× faster)`);
+  console.log(table(rows));
+  console.log(`reference: ${LOWER_BOUND} = ${secs(bound)} (true durations as generated); aim wall/bound ≤ 1.10×.`);
+  console.log('  testing = last test stop − first test start; startup = first test start − process start; shutdown = process exit − last test stop; finish spread = last − first worker to finish (from --json).');
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Throughput
+
+async function throughput(o: Options, tmp: string): Promise<void> {
+  const suite = writeSuite(join(tmp, 'noop'), Array.from({ length: o.noop }, () => 'pass'));
+  const rows: (string | number)[][] = [['run', 'wall', 'tests/s', 'testing', 'tests/s testing', 'startup', 'shutdown', 'stored']];
+  const walls: number[] = [];
+  for (let r = 1; r <= o.repeat; r++) {
+    rmSync(join(suite.dir, '.baton'), { recursive: true, force: true });
+    const json = join(tmp, `noop-${r}.json`);
+    let env: NodeJS.ProcessEnv = {};
+    if (o.cpuProf !== undefined) {
+      mkdirSync(o.cpuProf, { recursive: true });
+      // NODE_OPTIONS reaches the `baton worker --local` children too: one profile per process.
+      env = { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${o.cpuProf}` };
+    }
+    const run = await baton(['run', '-j', String(o.noopJobs), '--json', json], suite.dir, env);
+    check('baton run (no-op)', run, [0]);
+    const p = phases(json, run);
+    const last = await baton(['last', '--json'], suite.dir);
+    check('baton last --json', last, [0]);
+    const counts = (JSON.parse(last.stdout) as { profiles: Record<string, { run: { counts: Record<string, number> } }> }).profiles['default']!.run.counts;
+    const stored = Object.values(counts).reduce((s, n) => s + n, 0);
+    if (stored !== o.noop || p.results !== o.noop) throw new Error(`the repository holds ${stored} results and the report ${p.results}, not ${o.noop}`);
+    walls.push(run.wall);
+    rows.push([String(r), secs(run.wall), rate(o.noop / run.wall), secs(p.testing), rate(o.noop / p.testing), secs(p.startup), secs(p.shutdown), rate(stored)]);
+  }
+  if (o.repeat > 1) rows.push(['median', secs(median(walls)), rate(o.noop / median(walls)), '', '', '', '', '']);
+  console.log(`\n(2) ${rate(o.noop)} no-op tests, baton run -j ${o.noopJobs}, empty repository`);
+  console.log(table(rows));
+  console.log(`reference: tests/s = ${rate(o.noop)} / wall of the whole \`baton run\` process (stored = results of the run in \`baton last --json\`); aim ≥ 5,000 tests/s.`);
+  if (o.cpuProf !== undefined) console.log(`  CPU profiles (.cpuprofile, one per node process) in ${o.cpuProf}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. baton against stestr
+
+async function againstStestr(o: Options, tmp: string): Promise<void> {
+  const version = spawnSync(PYTHON, ['-c', 'import importlib.metadata as m; print(m.version("stestr"))'], { encoding: 'utf8' }).stdout.trim();
+  const dir = join(tmp, 'demo');
+  cpSync(DEMO, dir, { recursive: true });
+  rmSync(join(dir, '.baton'), { recursive: true, force: true });
+  rmSync(join(dir, '.stestr'), { recursive: true, force: true });
+  const n = String(o.demoJobs);
+  const walls = { stestr: [] as number[], baton: [] as number[] };
+  for (let r = 1; r <= 2; r++) {
+    const s = await timed(STESTR, ['run', '--concurrency', n], dir);
+    check(`stestr run #${r}`, s, [0]);
+    walls.stestr.push(s.wall);
+    const b = await baton(['run', '-j', n], dir);
+    check(`baton run #${r}`, b, [0]);
+    walls.baton.push(b.wall);
+  }
+  const rows: (string | number)[][] = [
+    ['tool', 'run 1 (no history)', 'run 2 (history)'],
+    [`stestr run --concurrency ${n}`, secs(walls.stestr[0]!), secs(walls.stestr[1]!)],
+    [`baton run -j ${n}`, secs(walls.baton[0]!), secs(walls.baton[1]!)],
+    ['baton / stestr', ratio(walls.baton[0]! / walls.stestr[0]!), ratio(walls.baton[1]! / walls.stestr[1]!)],
+  ];
+  console.log(`\n(3) examples/python-demo (329 unittest tests), N = ${n}, runs alternated stestr, baton, stestr, baton`);
+  console.log(table(rows));
+  console.log(`reference: stestr ${version} from Debian (${STESTR}, ${PYTHON}) vs baton with BATON_PYTHON=${PYTHON}; wall of each whole process; aim run 2 ratio ≤ 0.90×.`);
+}
+
+export default async function e2e(args: string[]): Promise<void> {
+  const o = parseArgs(args);
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first with \`npx tsc -b packages/cli\``);
+  const tmp = mkdtempSync(join(tmpdir(), 'baton-bench-e2e-'));
+  try {
+    console.log(`e2e: node ${process.version}, ${PYTHON}; temp dir ${tmp}`);
+    if (o.parts.has(1)) await staleHistory(o, tmp);
+    if (o.parts.has(2)) await throughput(o, tmp);
+    if (o.parts.has(3)) await againstStestr(o, tmp);
+  } finally {
+    if (o.keep) console.log(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
