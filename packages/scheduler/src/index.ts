@@ -1,1 +1,32 @@
-export {};
+export { DEFAULT_ESTIMATE_SECONDS, Estimator, MIN_ESTIMATE_SECONDS, prefixesOf } from './estimates.js';
+export type { EstimateSource, EstimatorOptions, KnownEstimates } from './estimates.js';
+export { PlanError, SchedulerError, ValidationError, WorkloadError } from './errors.js';
+export type { InputErrorDetails, PlanErrorCode, SchedulerErrorCode, WorkloadErrorCode } from './errors.js';
+export type {
+  Command,
+  Dispatch,
+  DispatchedUnit,
+  Finish,
+  Lost,
+  Reclaim,
+  SchedulerEvent,
+  SchedulingPolicy,
+  TestFinished,
+  TestsReleased,
+  TestStarted,
+  Tick,
+  WorkerDied,
+  WorkerJoined,
+  WorkerLeft,
+} from './events.js';
+export { groupKeyOf, groupTests } from './groups.js';
+export type { Unit } from './groups.js';
+export { lowerBound } from './lowerBound.js';
+export type { BoundSegment, BoundWorker } from './lowerBound.js';
+export { checkPlan, parsePlan, planFromJson, resolvePlan } from './plan.js';
+export type { Plan, PlanSegment, PlanSource, ResolveOptions, Segment, UnnamedPolicy } from './plan.js';
+export { mulberry32 } from './rng.js';
+export type { Rng } from './rng.js';
+export { Scheduler } from './scheduler.js';
+export type { SchedulerOptions } from './scheduler.js';
+export { UnitState, WorkerSession } from './state.js';

@@ -1,0 +1,66 @@
+/**
+ * The numbers and formulas of baton's dispatch policy, apart from the
+ * bookkeeping, so that each can be read and tested on its own.
+ */
+
+/**
+ * Guided self-scheduling divides the remaining work by `GUIDED_FACTOR × workers`
+ * (Polychronopoulos & Kuck's GSS uses 1; factoring uses 2): big batches of
+ * cheap tests early, single tests near the end, so per-message overhead stays
+ * low without a tail of over-committed workers.
+ */
+export const GUIDED_FACTOR = 2;
+/**
+ * Units without history get smaller batches (factoring shrinks batches as the
+ * variance of task times grows): less work is committed blind, and the
+ * neighbour estimates learnt from the first results reorder the rest.
+ */
+export const GUIDED_FACTOR_UNKNOWN = 8;
+/** Keep this many round trips of queued work on a worker, so it never waits for the next message. */
+export const PREFETCH_ROUND_TRIPS = 1.5;
+/** Taking work back costs a reclaim, the worker's answer and a new dispatch: one and a half round trips. */
+export const STEAL_ROUND_TRIPS = 1.5;
+/** A worker this much slower than the fastest leaves the longest units to faster ones. */
+export const SLOW_WORKER_MARGIN = 1.25;
+/** How far down the queue a slow worker looks for a unit short enough for it. */
+export const MAX_SKIPPED = 32;
+/** How often one unit may be taken back to move elsewhere. */
+export const MAX_UNIT_STEALS = 4;
+/** The round trip assumed until one is measured. */
+export const DEFAULT_ROUND_TRIP_SECONDS = 0.01;
+/** Weight of a new round-trip sample in the moving average. */
+export const ROUND_TRIP_SMOOTHING = 0.25;
+
+/**
+ * How much estimated work (speed-1 seconds) to send a worker now: its guided
+ * share of the queue (`queued × share / GUIDED_FACTOR`, where share is its
+ * fraction of the total speed), but at least enough to cover the prefetch
+ * horizon beyond what it already holds. `unknown`: the units at the head of
+ * the queue have no history.
+ */
+export function batchTarget(queuedWork: number, share: number, horizonWork: number, heldWork: number, unknown: boolean): number {
+  return Math.max((queuedWork * share) / (unknown ? GUIDED_FACTOR_UNKNOWN : GUIDED_FACTOR), horizonWork - heldWork);
+}
+
+/**
+ * How many units to take back from the tail of a victim's queue for an idle
+ * thief, given the victim's backlog (seconds until it would finish
+ * everything), both slownesses (seconds per estimated second), the delay
+ * before the thief can start (`stealDelay`), and the candidates' estimates
+ * from the tail inwards. Takes units while that lowers the later of the two
+ * finish times, so an unhelpful reclaim is never sent.
+ */
+export function stealCount(backlog: number, victimSlowness: number, thiefSlowness: number, stealDelay: number, tailEstimates: readonly number[]): number {
+  let moved = 0;
+  let count = 0;
+  let best = backlog;
+  for (const e of tailEstimates) {
+    const next = moved + e;
+    const finish = Math.max(backlog - next * victimSlowness, stealDelay + next * thiefSlowness);
+    if (finish >= best) break;
+    best = finish;
+    moved = next;
+    count++;
+  }
+  return count;
+}

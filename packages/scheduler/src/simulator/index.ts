@@ -1,0 +1,16 @@
+export type { PolicyContext } from './context.js';
+export { BASELINES_NOTE, createPolicy, POLICIES } from './policies.js';
+export type { PolicyName } from './policies.js';
+export { formatReport, prepare, runSimulation } from './report.js';
+export type { PolicyResult, SimulationOptions, SimulationReport } from './report.js';
+export { CLASS_GROUP_REGEX, generateScenario, SCENARIOS } from './scenarios.js';
+export type { ScenarioName, ScenarioOptions } from './scenarios.js';
+export { SimulationError, simulate } from './simulator.js';
+export type { SimulateOptions, SimulationResult, TestRun } from './simulator.js';
+export { DEFAULT_LATENCY_SECONDS, parseWorkload, workloadFromJson } from './workload.js';
+export type { Workload, WorkloadTest, WorkloadWorker } from './workload.js';
+export { partitionTests } from './baselines/stestr.js';
+export { roundRobinPartition } from './baselines/roundRobin.js';
+export { MIN_PENDING, WorkStealPolicy } from './baselines/worksteal.js';
+export { StaticPolicy } from './baselines/static.js';
+export type { Partitioner } from './baselines/static.js';
