@@ -1,6 +1,6 @@
 import { ResultAggregator, StreamDecoder, type SubunitError, type TestResult, type Timestamp } from '@baton/subunit';
 import { StoreError } from './errors.js';
-import { FAILING_STATUSES, toMicros } from './timing.js';
+import { FAILING_STATUSES } from './timing.js';
 import type { ResultInput, ResultStatus, RunRepository } from './types.js';
 
 /** Options of `importStream`. */
@@ -10,16 +10,17 @@ export interface ImportOptions {
   readonly source?: string;
   /** Names the input in messages. */
   readonly name: string;
-  /** The clock: the run's start and stop when the stream carries no timestamps, and batch ages. */
+  /** The clock for the run's start and stop when the stream carries no timestamps. */
   readonly now: () => Timestamp;
   /**
-   * Results per transaction.
-   * @default 2000
+   * Results per transaction. Large batches matter for big imports: each commit rewrites
+   * every index page it touched, and new test ids land all over the name index.
+   * @default 10000
    */
   readonly batchSize?: number;
   /**
-   * A batch older than this is committed even if not full, so that a slow live stream
-   * (or a writer killed mid-run) loses at most this much.
+   * A batch is committed this long after its first result even if not full, so that a
+   * slow live stream (or a writer killed mid-run) loses at most this much.
    * @default 200
    */
   readonly flushAfterMs?: number;
@@ -49,13 +50,13 @@ export async function importStream(
   chunks: AsyncIterable<Uint8Array>,
   options: ImportOptions,
 ): Promise<ImportReport> {
-  const batchSize = options.batchSize ?? 2000;
+  const batchSize = options.batchSize ?? 10_000;
   const flushAfterMs = options.flushAfterMs ?? 200;
-  const nowMs = (): number => toMicros(options.now()) / 1000;
 
   let run: number | undefined;
   let batch: ResultInput[] = [];
-  let batchSince = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let flushError: unknown;
   let bytes = 0;
   let results = 0;
   let lastStop: Timestamp | undefined;
@@ -64,16 +65,27 @@ export async function importStream(
   const counts: Partial<Record<ResultStatus, number>> = {};
 
   const flush = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
     if (run === undefined || batch.length === 0) return;
-    repo.recordResults(run, batch);
+    const pending = batch;
     batch = [];
+    repo.recordResults(run, pending);
+  };
+  // From a timer, a failed commit cannot throw to anyone: keep it for the read loop.
+  const flushLater = (): void => {
+    try {
+      flush();
+    } catch (error) {
+      flushError ??= error;
+    }
   };
   const aggregator = new ResultAggregator({
     result(result) {
       const input = toInput(result);
       if (input === undefined) return;
-      if (batch.length === 0) batchSince = nowMs();
       batch.push(input);
+      timer ??= setTimeout(flushLater, flushAfterMs);
       results++;
       counts[input.status] = (counts[input.status] ?? 0) + 1;
       if (input.stop !== undefined) lastStop = input.stop;
@@ -97,14 +109,19 @@ export async function importStream(
     },
   });
 
-  for await (const chunk of chunks) {
-    bytes += chunk.length;
-    decoder.push(chunk);
-    if (batch.length > 0 && nowMs() - batchSince >= flushAfterMs) flush();
+  try {
+    for await (const chunk of chunks) {
+      if (flushError !== undefined) throw flushError;
+      bytes += chunk.length;
+      decoder.push(chunk);
+    }
+    decoder.end();
+    aggregator.end();
+    flush();
+  } finally {
+    clearTimeout(timer);
   }
-  decoder.end();
-  aggregator.end();
-  flush();
+  if (flushError !== undefined) throw flushError;
 
   if (run === undefined) {
     const what = bytes === 0 ? 'is empty' : `holds no subunit v2 packet in its ${bytes} bytes`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION } from './schema.js';
-import { SqliteRepository } from './sqlite.js';
+import { ESTIMATES_SQL, SqliteRepository } from './sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-sqlite-'));
 after(() => rmSync(dir, { recursive: true }));
@@ -37,6 +37,19 @@ describe('SqliteRepository', () => {
     second.recordResults(run, [{ testId: 'c', status: 'success', worker: 'w' }, { testId: 'd', status: 'success' }]);
     assert.deepEqual(second.results(run).map((r) => [r.testId, r.seq]), [['a', 0], ['b', 0], ['c', 1], ['d', 1]]);
     second.close();
+  });
+
+  it('looks estimates up id by id through the indexes, never scanning a table', () => {
+    const file = fresh();
+    SqliteRepository.open(file).close();
+    const db = new Database(file, { readonly: true });
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${ESTIMATES_SQL}`).all('[]', 'p') as { detail: string }[]).map((r) => r.detail);
+    db.close();
+    assert.deepEqual(plan, [
+      'SCAN j VIRTUAL TABLE INDEX 1:',
+      'SEARCH t USING COVERING INDEX sqlite_autoindex_tests_1 (name=?)',
+      'SEARCH tm USING PRIMARY KEY (profile=? AND test=?)',
+    ]);
   });
 
   it('refuses a database from a newer baton', () => {

@@ -54,6 +54,16 @@ type TimingRow = [
 // Must read exactly as the WHERE of the partial index timings_failing for SQLite to use it.
 const FAILING_CODES = `(${[...FAILING_STATUSES].map(statusToCode).sort().join(', ')})`;
 const RESULT_COLUMNS = 't.name, r.run, r.status, r.start_us, r.stop_us, r.worker, r.seq, r.tags, r.details';
+/**
+ * Estimates for a list of ids: one indexed lookup per id. CROSS JOIN fixes the loop
+ * order; left to itself the planner, knowing nothing of json_each's size, scans the
+ * profile's timings and re-reads the whole id list for each (minutes for 100k ids).
+ */
+export const ESTIMATES_SQL = `
+  SELECT j.value, tm.estimate FROM json_each(?) j
+  CROSS JOIN tests t ON t.name = j.value
+  CROSS JOIN timings tm ON tm.profile = ? AND tm.test = t.id
+  WHERE tm.estimate IS NOT NULL`;
 const TIMING_COLUMNS = 'estimate, last_duration, count, failures, last_status, last_run, updated_us';
 
 interface OpenRun {
@@ -97,6 +107,12 @@ export class SqliteRepository implements RunRepository {
       // can lose the last transactions, never corrupt the file.
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
+      // Imports touch index pages all over the test-name index; a 64 MiB cache keeps
+      // them, and checkpointing every ~40 MB of WAL instead of 4 MB copies each hot
+      // page back to the file less often (measured: a large load takes half the time).
+      db.pragma('cache_size = -65536');
+      db.pragma('wal_autocheckpoint = 10000');
+      db.pragma('journal_size_limit = 67108864');
       migrate(db, file);
       return new SqliteRepository(file, db);
     } catch (error) {
@@ -317,6 +333,8 @@ function migrate(db: Database.Database, file: string): void {
   if (version() > SCHEMA_VERSION) {
     throw new StoreError('BATON_STORE_TOO_NEW', `the repository ${file} has schema version ${version()}, newer than this baton understands (${SCHEMA_VERSION}); upgrade baton`);
   }
+  // Only a database behind takes the write lock; the usual open is read-only.
+  if (version() === SCHEMA_VERSION) return;
   MIGRATIONS.forEach((sql, i) => {
     db.transaction(() => {
       // Re-read inside the lock: another process may have migrated meanwhile.
@@ -361,11 +379,7 @@ function prepare(db: Database.Database) {
     allTimings: raw(`SELECT tm.profile, t.name, ${TIMING_COLUMNS} FROM timings tm JOIN tests t ON t.id = tm.test ORDER BY tm.profile, t.name`),
     results: raw(`SELECT ${RESULT_COLUMNS} FROM results r JOIN tests t ON t.id = r.test WHERE r.run = ? ORDER BY r.rowid`),
     resultOf: raw(`SELECT ${RESULT_COLUMNS} FROM results r JOIN tests t ON t.id = r.test WHERE r.run = ? AND r.test = ? ORDER BY r.rowid DESC LIMIT 1`),
-    estimates: raw(`
-      SELECT j.value, tm.estimate FROM json_each(?) j
-      JOIN tests t ON t.name = j.value
-      JOIN timings tm ON tm.profile = ? AND tm.test = t.id
-      WHERE tm.estimate IS NOT NULL`),
+    estimates: raw(ESTIMATES_SQL),
     failing: raw(`
       SELECT t.name, tm.test, tm.last_run FROM timings tm JOIN tests t ON t.id = tm.test
       WHERE tm.profile = ? AND tm.last_status IN ${FAILING_CODES} ORDER BY t.name`),

@@ -1,7 +1,7 @@
 // Synthetic subunit v2 streams shaped like stestr's: tests spread over `workers` with
 // worker-N tags, realistic ids, a few failures with tracebacks and some skips. Seeded, so
 // a given size always produces the same bytes.
-import { encodePacket, type Packet } from '@baton/subunit';
+import { encodePackets, type Packet } from '@baton/subunit';
 
 /** Options of `syntheticStream`. */
 export interface SyntheticOptions {
@@ -23,7 +23,7 @@ export function syntheticTestId(i: number): string {
 
 const TRACEBACK = new TextEncoder().encode('Traceback (most recent call last):\n  File "pkg/module.py", line 42, in test\n    self.assertEqual(a, b)\nAssertionError: 1 != 2\n');
 
-/** Encoded packets, one result (inprogress, [traceback], final) per yield. */
+/** One encoded result (its inprogress, [traceback] and final packets) per yield. */
 export function* syntheticStream(options: SyntheticOptions): Generator<Uint8Array> {
   const workers = options.workers ?? 8;
   const failEvery = options.failEvery ?? 97;
@@ -45,11 +45,12 @@ export function* syntheticStream(options: SyntheticOptions): Generator<Uint8Arra
     clocks[w] = startUs + durationUs + 10;
     const status: Packet['status'] = i % failEvery === failEvery - 1 ? 'fail' : i % 50 === 7 ? 'skip' : 'success';
     const ts = (us: number) => ({ seconds: Math.floor(us / 1e6), nanos: (us % 1e6) * 1000 });
-    yield encodePacket({ testId, status: 'inprogress', timestamp: ts(startUs), tags });
+    const packets: Packet[] = [{ testId, status: 'inprogress', timestamp: ts(startUs), tags }];
     if (status === 'fail') {
-      yield encodePacket({ testId, file: { name: 'traceback', content: TRACEBACK }, mimeType: 'text/x-traceback; charset="utf8"; language="python"', eof: true, tags });
+      packets.push({ testId, file: { name: 'traceback', content: TRACEBACK }, mimeType: 'text/x-traceback; charset="utf8"; language="python"', eof: true, tags });
     }
-    yield encodePacket({ testId, status, timestamp: ts(startUs + durationUs), tags });
+    packets.push({ testId, status, timestamp: ts(startUs + durationUs), tags });
+    yield encodePackets(packets);
   }
 }
 
