@@ -6,16 +6,17 @@
 // (first test start, last test stop):
 //   1. a generated sleep suite (heavy-tailed durations, fixed seed) on `-j 8` with stale
 //      history: wall / lower bound, where lower bound = max(Σ true durations / 8, longest);
-//   2. no-op tests on `-j 2`: tests per second end to end, every result stored;
+//   2. no-op tests on `-j 2`, cold (empty repository) then warm (its history): tests per
+//      second end to end, every result stored; `--cpu-prof DIR` profiles every node process;
 //   3. examples/python-demo under Debian's `stestr run --concurrency N` and `baton run -j N`,
 //      alternated, each twice (the first builds history): the wall-time ratio of the second.
 // Every Python process is /usr/bin/python3 (what Debian's stestr runs), so that an
 // interpreter shim on PATH is not part of either tool's time.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median, rate, ratio, table } from './_table.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -114,15 +115,26 @@ interface Phases {
   readonly shutdown: number;
   /** Seconds between the first and the last worker finishing its last test. */
   readonly spread: number;
+  /** Seconds between the first and the last worker starting its first test. */
+  readonly joinSpread: number;
+  /** Results whose recorded duration is negative (stop before start). */
+  readonly negative: number;
 }
 
 function phases(file: string, run: Timed): Phases {
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as { results: { worker: string; start: string | null; stop: string | null }[] };
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { results: { worker: string; start: string | null; stop: string | null; duration: number | null }[] };
   let first = Infinity;
   let last = -Infinity;
+  let negative = 0;
   const lastByWorker = new Map<string, number>();
+  const firstByWorker = new Map<string, number>();
   for (const r of doc.results) {
-    if (r.start !== null) first = Math.min(first, Date.parse(r.start));
+    if (r.duration !== null && r.duration < 0) negative++;
+    if (r.start !== null) {
+      const start = Date.parse(r.start);
+      first = Math.min(first, start);
+      firstByWorker.set(r.worker, Math.min(firstByWorker.get(r.worker) ?? Infinity, start));
+    }
     if (r.stop !== null) {
       const stop = Date.parse(r.stop);
       last = Math.max(last, stop);
@@ -130,6 +142,7 @@ function phases(file: string, run: Timed): Phases {
     }
   }
   const ends = [...lastByWorker.values()];
+  const starts = [...firstByWorker.values()];
   return {
     results: doc.results.length,
     workers: lastByWorker.size,
@@ -137,6 +150,8 @@ function phases(file: string, run: Timed): Phases {
     testing: (last - first) / 1000,
     shutdown: (run.exitedAt - last) / 1000,
     spread: (Math.max(...ends) - Math.min(...ends)) / 1000,
+    joinSpread: (Math.max(...starts) - Math.min(...starts)) / 1000,
+    negative,
   };
 }
 
@@ -229,7 +244,8 @@ async function staleHistory(o: Options, tmp: string): Promise<void> {
   const sum = truth.reduce((s, x) => s + x, 0);
   const longest = Math.max(...truth);
   const bound = Math.max(sum / o.jobs, longest);
-  const rows: (string | number)[][] = [['run', 'wall', 'bound', 'wall/bound', 'testing', 'testing/bound', 'startup', 'shutdown', 'finish spread']];
+  const rows: (string | number)[][] = [['run', 'wall', 'bound', 'wall/bound', 'testing', 'testing/bound', 'startup', 'shutdown', 'start spread', 'finish spread']];
+  const negatives: number[] = [];
   const walls: number[] = [];
   for (let r = 1; r <= o.repeat; r++) {
     rmSync(join(suite.dir, '.baton'), { recursive: true, force: true });
@@ -241,13 +257,16 @@ async function staleHistory(o: Options, tmp: string): Promise<void> {
     const p = phases(json, run);
     if (p.results !== o.tests) throw new Error(`baton run recorded ${p.results} results, not ${o.tests}`);
     walls.push(run.wall);
-    rows.push([String(r), secs(run.wall), secs(bound), ratio(run.wall / bound), secs(p.testing), ratio(p.testing / bound), secs(p.startup), secs(p.shutdown), secs(p.spread)]);
+    negatives.push(p.negative);
+    rows.push([String(r), secs(run.wall), secs(bound), ratio(run.wall / bound), secs(p.testing), ratio(p.testing / bound), secs(p.startup), secs(p.shutdown), secs(p.joinSpread), secs(p.spread)]);
   }
-  if (o.repeat > 1) rows.push(['median', secs(median(walls)), secs(bound), ratio(median(walls) / bound), '', '', '', '', '']);
+  if (o.repeat > 1) rows.push(['median', secs(median(walls)), secs(bound), ratio(median(walls) / bound), '', '', '', '', '', '']);
   console.log(`\n(1) ${o.tests} sleep tests, ${secs(sum)} of work (log-normal σ 1.5, longest ${secs(longest)}, seed 0xba70), baton run -j ${o.jobs}, stale history (5% recorded 20× slower, 5% 20× faster)`);
   console.log(table(rows));
   console.log(`reference: ${LOWER_BOUND} = ${secs(bound)} (true durations as generated); aim wall/bound ≤ 1.10×.`);
-  console.log('  testing = last test stop − first test start; startup = first test start − process start; shutdown = process exit − last test stop; finish spread = last − first worker to finish (from --json).');
+  console.log('  testing = last test stop − first test start; startup = first test start − process start; shutdown = process exit − last test stop;');
+  console.log('  start/finish spread = last − first worker to start its first / finish its last test (all from --json).');
+  if (negatives.some((n) => n > 0)) console.log(`  warning: ${negatives.join(', ')} result(s) recorded with a negative duration (stop before start)`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -256,32 +275,60 @@ async function staleHistory(o: Options, tmp: string): Promise<void> {
 async function throughput(o: Options, tmp: string): Promise<void> {
   const suite = writeSuite(join(tmp, 'noop'), Array.from({ length: o.noop }, () => 'pass'));
   const rows: (string | number)[][] = [['run', 'wall', 'tests/s', 'testing', 'tests/s testing', 'startup', 'shutdown', 'stored']];
-  const walls: number[] = [];
+  const walls: Record<'cold' | 'warm', number[]> = { cold: [], warm: [] };
   for (let r = 1; r <= o.repeat; r++) {
     rmSync(join(suite.dir, '.baton'), { recursive: true, force: true });
-    const json = join(tmp, `noop-${r}.json`);
-    let env: NodeJS.ProcessEnv = {};
-    if (o.cpuProf !== undefined) {
-      mkdirSync(o.cpuProf, { recursive: true });
-      // NODE_OPTIONS reaches the `baton worker --local` children too: one profile per process.
-      env = { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${o.cpuProf}` };
+    // Cold: an empty repository, every estimate learned during the run; warm: the next run, with that history.
+    for (const kind of ['cold', 'warm'] as const) {
+      const json = join(tmp, `noop-${kind}-${r}.json`);
+      const env: NodeJS.ProcessEnv = o.cpuProf === undefined ? {} : { NODE_OPTIONS: `--import=${profilerPreload(join(o.cpuProf, `${kind}-${r}`))}` };
+      const run = await baton(['run', '-j', String(o.noopJobs), '--json', json], suite.dir, env);
+      check(`baton run (no-op, ${kind})`, run, [0]);
+      const p = phases(json, run);
+      const last = await baton(['last', '--json'], suite.dir);
+      check('baton last --json', last, [0]);
+      const counts = (JSON.parse(last.stdout) as { profiles: Record<string, { run: { counts: Record<string, number> } }> }).profiles['default']!.run.counts;
+      const stored = Object.values(counts).reduce((s, n) => s + n, 0);
+      if (stored !== o.noop || p.results !== o.noop) throw new Error(`the repository holds ${stored} results and the report ${p.results}, not ${o.noop}`);
+      walls[kind].push(run.wall);
+      rows.push([`${kind} ${r}`, secs(run.wall), rate(o.noop / run.wall), secs(p.testing), rate(o.noop / p.testing), secs(p.startup), secs(p.shutdown), rate(stored)]);
     }
-    const run = await baton(['run', '-j', String(o.noopJobs), '--json', json], suite.dir, env);
-    check('baton run (no-op)', run, [0]);
-    const p = phases(json, run);
-    const last = await baton(['last', '--json'], suite.dir);
-    check('baton last --json', last, [0]);
-    const counts = (JSON.parse(last.stdout) as { profiles: Record<string, { run: { counts: Record<string, number> } }> }).profiles['default']!.run.counts;
-    const stored = Object.values(counts).reduce((s, n) => s + n, 0);
-    if (stored !== o.noop || p.results !== o.noop) throw new Error(`the repository holds ${stored} results and the report ${p.results}, not ${o.noop}`);
-    walls.push(run.wall);
-    rows.push([String(r), secs(run.wall), rate(o.noop / run.wall), secs(p.testing), rate(o.noop / p.testing), secs(p.startup), secs(p.shutdown), rate(stored)]);
   }
-  if (o.repeat > 1) rows.push(['median', secs(median(walls)), rate(o.noop / median(walls)), '', '', '', '', '']);
-  console.log(`\n(2) ${rate(o.noop)} no-op tests, baton run -j ${o.noopJobs}, empty repository`);
+  if (o.repeat > 1) for (const kind of ['cold', 'warm'] as const) rows.push([`median ${kind}`, secs(median(walls[kind])), rate(o.noop / median(walls[kind])), '', '', '', '', '']);
+  console.log(`\n(2) ${rate(o.noop)} no-op tests, baton run -j ${o.noopJobs}: cold (empty repository), then warm (the history of the cold run)`);
   console.log(table(rows));
   console.log(`reference: tests/s = ${rate(o.noop)} / wall of the whole \`baton run\` process (stored = results of the run in \`baton last --json\`); aim ≥ 5,000 tests/s.`);
-  if (o.cpuProf !== undefined) console.log(`  CPU profiles (.cpuprofile, one per node process) in ${o.cpuProf}`);
+  if (o.cpuProf !== undefined) console.log(`  CPU profiles (.cpuprofile, one per node process) in ${o.cpuProf}/{cold,warm}-N`);
+}
+
+/**
+ * A module to preload with NODE_OPTIONS (which refuses `--cpu-prof`) so that every node
+ * process of a run, the coordinator and its `baton worker --local` children alike, writes
+ * `<dir>/<argv…>-<pid>.cpuprofile` when it exits (the in-thread inspector session answers
+ * synchronously, so an exit handler can stop the profiler and write the profile).
+ */
+function profilerPreload(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'preload-profiler.mjs');
+  writeFileSync(
+    file,
+    `import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+const session = new Session();
+session.connect();
+session.post('Profiler.enable');
+session.post('Profiler.setSamplingInterval', { interval: 200 });
+session.post('Profiler.start');
+process.on('exit', () => {
+  session.post('Profiler.stop', (error, result) => {
+    if (error) return;
+    const role = process.argv[2] ?? 'node';
+    writeFileSync(${JSON.stringify(dir)} + '/' + role + '-' + process.pid + '.cpuprofile', JSON.stringify(result.profile));
+  });
+});
+`,
+  );
+  return pathToFileURL(file).href;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -319,7 +366,8 @@ export default async function e2e(args: string[]): Promise<void> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first with \`npx tsc -b packages/cli\``);
   const tmp = mkdtempSync(join(tmpdir(), 'baton-bench-e2e-'));
   try {
-    console.log(`e2e: node ${process.version}, ${PYTHON}; temp dir ${tmp}`);
+    const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+    console.log(`e2e: node ${process.version}, ${PYTHON}, ${availableParallelism()} cores, load average ${load} at the start; temp dir ${tmp}`);
     if (o.parts.has(1)) await staleHistory(o, tmp);
     if (o.parts.has(2)) await throughput(o, tmp);
     if (o.parts.has(3)) await againstStestr(o, tmp);
