@@ -5,6 +5,7 @@ import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } f
 import { systemClock, type Clock } from './clock.js';
 import { CoordinatorError } from './errors.js';
 import type { RunEvent, RunResult, RunStats, RunSummary } from './events.js';
+import { Assignments } from './assignments.js';
 import { Ledger } from './ledger.js';
 import { ResultWriter } from './writer.js';
 import { batchTimeout, type TimeoutPolicy } from './timeouts.js';
@@ -84,8 +85,7 @@ export class Coordinator {
   private readonly writer: ResultWriter;
   private readonly hosts = new Set<Host>();
   private readonly slots = new Map<string, Slot>();
-  /** Which slot each dispatched, unfinished test was sent to. */
-  private readonly assigned = new Map<string, string>();
+  private readonly assigned = new Assignments();
   private readonly waiting: Host[] = [];
   private runId = -1;
   private startMs = 0;
@@ -95,6 +95,8 @@ export class Coordinator {
   private tick: { cancel(): void } | undefined;
   private deadline: { cancel(): void } | undefined;
   private infrastructureProblem: string | undefined;
+  /** Tests recorded as running only because their worker died before saying (see hostGone). */
+  private readonly presumed = new Set<string>();
 
   constructor(options: CoordinatorOptions) {
     this.options = options;
@@ -202,8 +204,10 @@ export class Coordinator {
     void client.channel.closed.then((info) =>
       setImmediate(() => this.hostGone(host, info.state === 'lost' ? info.error?.message ?? 'connection lost' : undefined)),
     );
-    if (this.dispatching) this.join(host);
-    else {
+    if (this.dispatching) {
+      this.deadline?.cancel();
+      this.join(host);
+    } else {
       this.waiting.push(host);
       if (this.hosts.size >= (this.options.minWorkers ?? 1)) this.beginDispatch();
     }
@@ -233,7 +237,7 @@ export class Coordinator {
     const waitingAt = this.waiting.indexOf(host);
     if (waitingAt >= 0) this.waiting.splice(waitingAt, 1);
     if (this.ended) return;
-    const holding = host.slots.some((slot) => [...this.assigned.values()].includes(slot));
+    const holding = host.slots.some((slot) => this.assigned.holds(slot));
     this.options.emit({
       type: 'workerGone',
       at: this.clock.now(),
@@ -242,7 +246,34 @@ export class Coordinator {
       reason: lostReason ?? 'it said goodbye',
     });
     if (waitingAt >= 0) return;
-    for (const slot of host.slots) this.handle({ type: 'workerDied', worker: slot }, lostReason ?? 'it left');
+    for (const slot of host.slots) {
+      // A worker can die before it reports the start of the test that killed it (a test
+      // that crashes its machine). Its next test is then the likeliest culprit: recording
+      // it as lost here, rather than requeueing it, keeps it from taking down another.
+      const head = this.assigned.head(slot);
+      if (head !== undefined && !this.slotIsRunning(slot)) {
+        this.presumed.add(head);
+        this.started(head);
+      }
+      this.handle({ type: 'workerDied', worker: slot }, lostReason ?? 'it left');
+    }
+    if (this.hosts.size === 0 && !this.ended) this.noWorkersLeft();
+  }
+
+  /** Every worker is gone: wait for new ones as at the start, or give up if none can come. */
+  private noWorkersLeft(): void {
+    if (this.options.waitMs === undefined) {
+      this.abort('every worker is gone');
+      return;
+    }
+    this.deadline = this.clock.setTimeout(() => {
+      if (this.hosts.size === 0) this.abort(`every worker is gone and none joined within ${Math.round(this.options.waitMs! / 1000)} s`);
+    }, this.options.waitMs);
+  }
+
+  private slotIsRunning(slot: string): boolean {
+    for (const [id] of this.ledger.running()) if (this.assigned.slotOf(id) === slot) return true;
+    return false;
   }
 
   /** Feeds the scheduler one event and carries out its commands. */
@@ -269,7 +300,7 @@ export class Coordinator {
     const slot = this.slots.get(worker);
     if (slot === undefined) throw new CoordinatorError('BATON_COORDINATOR_INTERNAL', `dispatch to unknown worker ${worker}`);
     const tests = units.flatMap((u) => u.tests);
-    for (const id of tests) this.assigned.set(id, worker);
+    this.assigned.assign(worker, tests);
     const timeout = batchTimeout(this.options.timeout ?? { kind: 'none' }, tests.map((id) => this.scheduler.estimate(id)));
     this.options.emit({ type: 'testsDispatched', at: this.clock.now(), worker, tests });
     const run = slot.host.client.run(tests, { slot: slot.index, ...(timeout === undefined ? {} : { timeout }) });
@@ -286,7 +317,7 @@ export class Coordinator {
     if (slot === undefined || slot.host.gone) return;
     slot.host.client.cancel(tests).then(
       (released) => {
-        for (const id of released) if (this.assigned.get(id) === worker) this.assigned.delete(id);
+        for (const id of released) if (this.assigned.slotOf(id) === worker) this.assigned.remove(id);
         if (released.length > 0) this.options.emit({ type: 'testsReclaimed', at: this.clock.now(), worker, tests: released });
         this.handle({ type: 'testsReleased', worker, tests: released });
       },
@@ -297,7 +328,7 @@ export class Coordinator {
   }
 
   private started(id: string): void {
-    const worker = this.assigned.get(id);
+    const worker = this.assigned.slotOf(id);
     if (worker === undefined || this.ledger.isDone(id)) return;
     this.ledger.start(id, this.clock.now());
     this.handle({ type: 'testStarted', worker, test: id });
@@ -305,7 +336,7 @@ export class Coordinator {
   }
 
   private resultArrived(result: TestResult): void {
-    const worker = this.assigned.get(result.id);
+    const worker = this.assigned.slotOf(result.id);
     if (worker === undefined || this.ledger.isDone(result.id)) {
       this.options.log?.(`ignored a result for ${result.id}, which ${this.ledger.isDone(result.id) ? 'already has one' : 'was not dispatched'}`);
       return;
@@ -336,7 +367,9 @@ export class Coordinator {
     if (this.ledger.isDone(test)) return;
     const slot = this.slots.get(worker);
     const now = this.clock.now();
-    const message = `baton: worker ${worker} was lost while running this test (${reason}); the test did not finish`;
+    const message = this.presumed.delete(test)
+      ? `baton: worker ${worker} was lost (${reason}) before it reported starting any test; this was the next test it had been sent, so it is recorded as lost rather than run again elsewhere`
+      : `baton: worker ${worker} was lost while running this test (${reason}); the test did not finish`;
     this.record({
       id: test,
       status: 'fail',
@@ -354,7 +387,7 @@ export class Coordinator {
 
   /** Records a result exactly once and tells the reporters. */
   private record(draft: RunResult): void {
-    this.assigned.delete(draft.id);
+    this.assigned.remove(draft.id);
     const result = this.ledger.finish(draft);
     this.writer.add({
       testId: result.id,

@@ -48,6 +48,11 @@ export class Ledger {
     if (!this.startedAt_.has(id)) this.startedAt_.set(id, at);
   }
 
+  /** The running tests and when they started. */
+  running(): IterableIterator<[string, number]> {
+    return this.startedAt_.entries();
+  }
+
   /** When a running test started (coordinator clock, ms), if it did. */
   startedAt(id: string): number | undefined {
     return this.startedAt_.get(id);

@@ -1,4 +1,4 @@
-import { FINAL_STATUSES, ResultAggregator, type Packet, type StrayOutput, type TestResult } from '@baton/subunit';
+import { FINAL_STATUSES, ResultAggregator, type Packet, type StrayOutput, type TestResult, type Timestamp } from '@baton/subunit';
 import { Channel, type ChannelOptions } from './channel.js';
 import { PeerDiedError, ProtocolError, type ExitInfo } from './errors.js';
 import type { HelloMessage } from './messages.js';
@@ -25,8 +25,8 @@ export interface TestServerProcess {
 export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | 'handlers' | 'expectToken'> {
   /** Attachments that belong to no test (output the server sent between tests). */
   readonly onOutput?: (output: StrayOutput) => void;
-  /** A test started (its inprogress packet arrived). */
-  readonly onTestStart?: (id: string) => void;
+  /** A test started (its inprogress packet arrived, stamped with the server's clock). */
+  readonly onTestStart?: (id: string, timestamp: Timestamp | undefined) => void;
   /**
    * A test finished, called in stream order with `onTestStart` (a Run's iterator hands
    * results over later, on the microtask queue, so it cannot order them against starts).
@@ -123,7 +123,7 @@ export class TestServerClient {
   private readonly lists: string[][] = [];
   /** Tests the server started and has not finished, with their watchdogs. */
   private readonly started = new Map<string, NodeJS.Timeout | undefined>();
-  private readonly onTestStart: ((id: string) => void) | undefined;
+  private readonly onTestStart: ((id: string, timestamp: Timestamp | undefined) => void) | undefined;
   private readonly onResultHook: ((result: TestResult) => void) | undefined;
   private readonly killGraceMs: number;
   private killReason: string | undefined;
@@ -256,7 +256,7 @@ export class TestServerClient {
     if (id !== undefined && packet.status === 'inprogress' && !this.started.has(id)) {
       const timeout = (this.owners.get(id) ?? this.runs[0])?.timeout;
       this.started.set(id, timeout === undefined ? undefined : setTimeout(() => this.timedOut(id, timeout), timeout * 1000 + this.killGraceMs));
-      this.onTestStart?.(id);
+      this.onTestStart?.(id, packet.timestamp);
     } else if (id !== undefined && packet.status !== undefined && FINAL_STATUSES.has(packet.status)) {
       clearTimeout(this.started.get(id));
       this.started.delete(id);

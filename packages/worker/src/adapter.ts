@@ -1,8 +1,8 @@
-import type { Attachment, TestResult } from '@baton/subunit';
+import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
 
 /** What an adapter reports while it runs tests: a test started, or one finished. */
 export type AdapterEvent =
-  | { readonly type: 'start'; readonly id: string }
+  | { readonly type: 'start'; readonly id: string; readonly timestamp: Timestamp | undefined }
   | { readonly type: 'result'; readonly result: TestResult };
 
 export interface AdapterRunOptions {

@@ -118,7 +118,7 @@ class CommandAdapter implements TestAdapter {
           const id = packet.testId;
           if (id !== undefined && packet.status === 'inprogress' && !running.has(id)) {
             running.add(id);
-            queue.push({ type: 'start', id });
+            queue.push({ type: 'start', id, timestamp: packet.timestamp });
           }
           results.packet(packet);
         },

@@ -11,7 +11,7 @@ import {
   type RunMessage,
   type Transport,
 } from '@baton/protocol';
-import { timestampFromMillis, type Attachment, type Packet, type TestResult } from '@baton/subunit';
+import { timestampFromMillis, type Attachment, type Packet, type TestResult, type Timestamp } from '@baton/subunit';
 import type { AdapterFactory, TestAdapter } from './adapter.js';
 import { systemClock, type Clock } from './clock.js';
 import { WorkerError } from './errors.js';
@@ -144,8 +144,9 @@ export class WorkerServer implements SlotSink {
   }
 
   /** @internal */
-  started(slot: number, id: string): void {
-    this.forward([startPacket(id, slot, timestampFromMillis(this.clock.now()))]);
+  started(slot: number, id: string, timestamp: Timestamp | undefined): void {
+    // The test server's own stamp, so that start and stop come from one clock.
+    this.forward([startPacket(id, slot, timestamp ?? timestampFromMillis(this.clock.now()))]);
   }
 
   /** @internal */

@@ -1,4 +1,4 @@
-import type { Attachment, TestResult } from '@baton/subunit';
+import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
 import type { AdapterContext, AdapterFactory, TestAdapter } from './adapter.js';
 import type { Clock } from './clock.js';
 import { workerFailure } from './packets.js';
@@ -12,7 +12,8 @@ export const MAX_FAILED_STARTS = 3;
 
 /** Where a slot reports what happens on it. */
 export interface SlotSink {
-  started(slot: number, id: string): void;
+  /** A test started; `timestamp` is the adapter's own stamp of that moment, when it gave one. */
+  started(slot: number, id: string, timestamp: Timestamp | undefined): void;
   finished(slot: number, result: TestResult): void;
   output(slot: number, attachment: Attachment): void;
   /** Every test of the Run with this nonce has a result or was cancelled. */
@@ -191,7 +192,7 @@ export class Slot {
       const events = adapter.run([...attempt.handed], job.timeout === undefined ? {} : { timeout: job.timeout });
       for await (const event of events) {
         if (attempt.timedOut || attempt.abandoned) continue;
-        if (event.type === 'start') this.onStart(attempt, event.id);
+        if (event.type === 'start') this.onStart(attempt, event.id, event.timestamp);
         else this.onResult(attempt, event.result);
       }
     } catch (error) {
@@ -227,13 +228,13 @@ export class Slot {
     if (attempt.running.size === 0 && attempt.timedOut === undefined) this.startFailed(`the adapter died before any test started: ${reason}`);
   }
 
-  private onStart(attempt: Attempt, id: string): void {
+  private onStart(attempt: Attempt, id: string, timestamp: Timestamp | undefined): void {
     this.failedStarts = 0;
     const timeout = attempt.job.timeout;
     const disarm =
       timeout === undefined ? () => undefined : this.options.clock.setTimeout(() => this.timeOut(attempt, id, timeout), timeout * 1000);
     attempt.running.set(id, { start: this.options.clock.now(), disarm });
-    this.options.sink.started(this.index, id);
+    this.options.sink.started(this.index, id, timestamp);
   }
 
   private onResult(attempt: Attempt, result: TestResult): void {

@@ -66,7 +66,7 @@ export function testServerAdapter(server: TestServerCommand): AdapterFactory {
         onOutput: (stray) => context.output(stray.attachment),
         // Starts and results both arrive here synchronously, in stream order, so a test's
         // start is never forwarded ahead of the result of the test before it.
-        onTestStart: (id) => events?.push({ type: 'start', id }),
+        onTestStart: (id, timestamp) => events?.push({ type: 'start', id, timestamp }),
         onResult: (result) => events?.push({ type: 'result', result }),
       });
     } catch (cause) {

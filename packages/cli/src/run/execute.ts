@@ -13,7 +13,7 @@ import { JUnitReporter } from '../reporters/junit.js';
 import { ProgressReporter } from '../reporters/progress.js';
 import { SubunitReporter } from '../reporters/subunit.js';
 import { listTests } from './adapter.js';
-import { listenForPeers, readToken, type Listener } from './listen.js';
+import { checkListen, listenForPeers, readToken, type Listener } from './listen.js';
 import { startLocalWorkers, stopLocalWorkers, type LocalWorker } from './local-workers.js';
 import type { RunArgs } from './options.js';
 import { selectTests } from './select.js';
@@ -31,6 +31,7 @@ export async function executeRun(ctx: CliContext, args: RunArgs, localByDefault:
   const log = (line: string) => ctx.io.stderr.write(`baton: ${line}\n`);
   const config = loadProjectConfig(ctx.io.cwd);
   const token = readToken(args.tokenFile);
+  if (args.listen !== undefined) checkListen(args.listen, token);
   const jobs = args.jobs ?? (localByDefault ? availableParallelism() : 0);
   if (!Number.isInteger(jobs) || jobs < 0) throw new CliError('BATON_CLI_USAGE', `-j takes a whole number of local workers, not ${args.jobs}`);
   if (jobs === 0 && args.listen === undefined && args.worker.length === 0) {

@@ -20,6 +20,15 @@ export function httpServer(tlsCert: string | undefined, tlsKey: string | undefin
   return createHttpsServer({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) });
 }
 
+/** Parses `--listen` and refuses it beyond loopback without a token: checked before a run starts anything. */
+export function checkListen(listen: string, token: string | undefined): { host: string; port: number } {
+  const { host, port } = parseListen(listen);
+  if (!isLoopback(host) && token === undefined) {
+    throw new CliError('BATON_CLI_TOKEN_REQUIRED', `listening on ${host} reaches beyond this machine: give a shared secret with --token-file`);
+  }
+  return { host, port };
+}
+
 /** The token in a `--token-file`, never echoed anywhere. */
 export function readToken(file: string | undefined): string | undefined {
   if (file === undefined) return undefined;
@@ -48,10 +57,7 @@ export interface Listener {
  * results; the token is checked on the upgrade request, before any protocol byte.
  */
 export async function listenForPeers(options: ListenOptions): Promise<Listener> {
-  const { host, port } = parseListen(options.listen);
-  if (!isLoopback(host) && options.token === undefined) {
-    throw new CliError('BATON_CLI_TOKEN_REQUIRED', `listening on ${host} reaches beyond this machine: give a shared secret with --token-file`);
-  }
+  const { host, port } = checkListen(options.listen, options.token);
   const acceptor = new WebSocketAcceptor({
     ...(options.token === undefined ? {} : { token: options.token }),
     onTransport: (transport) => options.onTransport(transport),

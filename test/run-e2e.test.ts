@@ -1,0 +1,239 @@
+// `baton run`, `baton coordinator` and `baton worker` end to end: real worker processes,
+// real Python test servers, real WebSockets on loopback, the real repository.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { aggregate, decodeAll } from '@baton/subunit';
+import { makeProject, runBaton, startBaton, STESTR_CONF, unittestModule } from './utils/baton-process.js';
+import { runTool } from './utils/python-tools.js';
+
+interface JsonReport {
+  exitCode: number;
+  infrastructureProblem: string | null;
+  counts: Record<string, number>;
+  notRun: string[];
+  results: { id: string; status: string; worker: string; seq: number; start: string; stop: string; attachments: { name: string; text?: string }[]; infrastructure?: string }[];
+}
+
+const readJson = (file: string): JsonReport => JSON.parse(readFileSync(file, 'utf8')) as JsonReport;
+
+/** A project with passes, a failure, a skip and a slowish test, in two modules. */
+function mixedProject(): string {
+  const quick: Record<string, string> = {};
+  for (let i = 0; i < 12; i++) quick[`test_quick_${i}`] = `self.assertEqual(${i}, ${i})`;
+  return makeProject({
+    '.stestr.conf': STESTR_CONF,
+    'tests/__init__.py': '',
+    'tests/test_quick.py': unittestModule('TestQuick', quick),
+    'tests/test_mixed.py': unittestModule('TestMixed', {
+      test_fails: 'self.assertEqual(1, 2, "deliberate")',
+      test_skips: 'self.skipTest("not here")',
+      test_prints: 'print("printed by a test")',
+      test_slowish: 'time.sleep(0.3)',
+    }),
+  });
+}
+
+const ALL_MIXED = 16;
+
+describe('baton run on local workers', () => {
+  test('runs every test once, reports failures, records the run, and uses its history the second time', async () => {
+    const dir = mixedProject();
+    const first = await runBaton(dir, ['run', '-j', '2', '--json', 'run.json']);
+    assert.equal(first.status, 1, first.stderr + first.stdout);
+    assert.match(first.stdout, /FAIL tests\.test_mixed\.TestMixed\.test_fails/);
+    assert.match(first.stdout, /AssertionError: 1 != 2 : deliberate/);
+    assert.match(first.stdout, /Ran 16 tests in [\d.]+ s on [12] worker slots?: 14 passed, 1 failed, 1 skipped\n/);
+    assert.match(first.stdout, /Slowest \d+ tests:\n +0\.3\d* s {2}tests\.test_mixed\.TestMixed\.test_slowish/);
+    assert.match(first.stdout, /16 tests with no history/);
+    const report = readJson(join(dir, 'run.json'));
+    assert.equal(report.results.length, ALL_MIXED);
+    assert.equal(new Set(report.results.map((r) => r.id)).size, ALL_MIXED, 'each test exactly once');
+    assert.ok(report.results.every((r) => /^local-[01]\/0$/.test(r.worker)));
+    const printed = report.results.find((r) => r.id.endsWith('test_prints'))!;
+    assert.match(printed.attachments.find((a) => a.name === 'stdout')?.text ?? '', /printed by a test/);
+
+    const last = await runBaton(dir, ['last', '--json']);
+    assert.equal(last.status, 1, last.stderr);
+    assert.match(last.stdout, /test_fails/);
+
+    const second = await runBaton(dir, ['run', '-j', '2']);
+    assert.equal(second.status, 1);
+    assert.doesNotMatch(second.stdout, /with no history/);
+    assert.match(second.stdout, /baton: run 2 \(default\)/);
+
+    const failing = await runBaton(dir, ['run', '-j', '1', '--failing', '--json', 'failing.json']);
+    assert.equal(failing.status, 1);
+    assert.deepEqual(readJson(join(dir, 'failing.json')).results.map((r) => r.id), ['tests.test_mixed.TestMixed.test_fails']);
+  });
+
+  test('--subunit writes a stream that subunit-ls, subunit2junitxml and subunit-trace accept, progress on stderr', async () => {
+    const dir = mixedProject();
+    const run = await runBaton(dir, ['run', '-j', '2', '--subunit', '--junit', 'junit.xml']);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /Ran 16 tests/);
+    const stream = run.stdoutBytes;
+    const decoded = decodeAll(stream);
+    assert.deepEqual(decoded.errors, []);
+    assert.equal(decoded.text.length, 0, 'nothing but subunit on stdout');
+    const { results } = aggregate(decoded.packets);
+    assert.equal(results.length, ALL_MIXED);
+    assert.ok(results.every((r) => r.tags.some((t) => /^worker-[01]$/.test(t))), 'worker-N tags');
+
+    const ls = runTool('subunit-ls', ['--no-passthrough'], stream);
+    assert.equal(ls.stdout.toString('utf8').split('\n').filter(Boolean).length, ALL_MIXED);
+    const junit = runTool('subunit2junitxml', ['--no-passthrough'], stream);
+    assert.match(junit.stdout.toString('utf8'), /<testsuite errors="0" failures="1" name="" tests="16"/);
+    const trace = runTool('subunit-trace', ['--no-summary'], stream);
+    assert.match(trace.stdout.toString('utf8'), /\{[01]\} tests\.test_mixed\.TestMixed\.test_fails \[[\d.]+s\] \.\.\. FAILED/);
+    assert.match(trace.stdout.toString('utf8'), /\{[01]\} tests\.test_mixed\.TestMixed\.test_skips \.\.\. SKIPPED: not here/);
+
+    const xml = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    assert.match(xml, /<testsuite name="baton" tests="16" failures="1" errors="0" skipped="1"/);
+  });
+
+  test('a worker that dies mid-test: the test is recorded lost naming the worker, the rest run elsewhere, exit 3', async () => {
+    const quick: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) quick[`test_quick_${i}`] = 'time.sleep(0.05)';
+    const dir = makeProject({
+      '.stestr.conf': STESTR_CONF,
+      'tests/__init__.py': '',
+      'tests/test_quick.py': unittestModule('TestQuick', quick),
+      // Kills the worker process hosting it (the test server's parent): a worker lost
+      // mid-run, as when a CI machine vanishes.
+      'tests/test_killer.py': unittestModule('TestKiller', { test_kills_its_worker: 'os.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(5)' }),
+    });
+    const run = await runBaton(dir, ['run', '-j', '2', '--json', 'run.json']);
+    assert.equal(run.status, 3, run.stdout + run.stderr);
+    const report = readJson(join(dir, 'run.json'));
+    assert.equal(report.results.length, 11, 'no test lost, none twice');
+    assert.equal(new Set(report.results.map((r) => r.id)).size, 11);
+    const victim = report.results.find((r) => r.id.endsWith('test_kills_its_worker'))!;
+    assert.equal(victim.status, 'fail');
+    assert.equal(victim.infrastructure, 'lost');
+    assert.match(victim.attachments[0]!.text ?? "", /worker local-[01]\/0 was lost/);
+    assert.ok(report.results.filter((r) => r.id.includes('test_quick')).every((r) => r.status === 'success'));
+    assert.match(run.stdout, /lost worker local-[01]/);
+    assert.match(run.stdout, /infrastructure problem: worker local-[01]\/0 was lost while running tests\.test_killer/);
+  });
+
+  test('--timeout kills a stuck test, records a timeout, and the worker carries on with a fresh server', async () => {
+    const dir = makeProject({
+      '.stestr.conf': STESTR_CONF,
+      'tests/__init__.py': '',
+      'tests/test_t.py': unittestModule('TestT', {
+        test_a_hangs: 'signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])\ntime.sleep(600)',
+        test_b: 'pass',
+        test_c: 'pass',
+      }),
+    });
+    const run = await runBaton(dir, ['run', '-j', '1', '--timeout', '1', '--json', 'run.json']);
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    const report = readJson(join(dir, 'run.json'));
+    const hung = report.results.find((r) => r.id.endsWith('test_a_hangs'))!;
+    assert.equal(hung.status, 'fail');
+    assert.match(hung.attachments.map((a) => a.text).join('\n'), /timed out after 1 s/);
+    assert.deepEqual(report.results.filter((r) => r.status === 'success').map((r) => r.id.split('.').pop()).sort(), ['test_b', 'test_c']);
+  });
+
+  test('a plan: segments never overlap, a one-test segment runs alone; a bad plan is refused with its JSON path', async () => {
+    const methods: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) methods[`test_${i}`] = 'time.sleep(0.1)';
+    const dir = makeProject({ '.stestr.conf': STESTR_CONF, 'tests/__init__.py': '', 'tests/test_p.py': unittestModule('TestP', methods) });
+    const id = (i: number) => `tests.test_p.TestP.test_${i}`;
+    writeFileSync(join(dir, 'plan.json'), JSON.stringify({ version: 1, segments: [{ name: 'parallel', tests: [id(0), id(1), id(2), id(3)] }, { name: 'alone', tests: [id(4)] }, { name: 'last', tests: [id(5)] }] }));
+    const run = await runBaton(dir, ['run', '-j', '3', '--plan', 'plan.json', '--json', 'run.json']);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const results = readJson(join(dir, 'run.json')).results;
+    const span = (ids: string[]) => {
+      const rs = results.filter((r) => ids.includes(r.id));
+      return [Math.min(...rs.map((r) => Date.parse(r.start))), Math.max(...rs.map((r) => Date.parse(r.stop)))] as const;
+    };
+    const [, parallelEnd] = span([0, 1, 2, 3].map(id));
+    const [aloneStart, aloneEnd] = span([id(4)]);
+    const [lastStart] = span([id(5)]);
+    assert.ok(aloneStart >= parallelEnd, 'the alone segment starts after the parallel one ends');
+    assert.ok(lastStart >= aloneEnd, 'the last segment starts after the alone one ends');
+
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ version: 1, segments: [{ name: 'x', tests: [id(0), 'tests.test_p.TestP.test_nope'] }] }));
+    const bad = await runBaton(dir, ['run', '-j', '1', '--plan', 'bad.json']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /bad\.json/);
+    assert.match(bad.stderr, /\$\.segments\[0\]\.tests\[1\]/);
+    assert.match(bad.stderr, /tests\.test_p\.TestP\.test_nope/);
+  });
+
+  test('a testr-style project (.testr.conf with subunit.run) runs through the command adapter', async () => {
+    const dir = makeProject({
+      '.testr.conf': '[DEFAULT]\ntest_command=/usr/bin/python3 -m subunit.run discover -t . -s tests $LISTOPT $IDOPTION\ntest_id_option=--load-list $IDFILE\ntest_list_option=--list\n',
+      'tests/__init__.py': '',
+      'tests/test_r.py': unittestModule('TestR', { test_one: 'pass', test_two: 'pass', test_three: 'self.assertTrue(False)' }),
+    });
+    const run = await runBaton(dir, ['run', '-j', '2', '--json', 'run.json']);
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    assert.deepEqual(readJson(join(dir, 'run.json')).counts, { success: 2, fail: 1 });
+  });
+
+  test('bad input is exit status 2 with a message that says what and where', async () => {
+    const none = makeProject({ 'README': 'no configuration here' });
+    const noConfig = await runBaton(none, ['run']);
+    assert.equal(noConfig.status, 2);
+    assert.match(noConfig.stderr, /no baton\.json, \.stestr\.conf or \.testr\.conf in .* or above/);
+
+    const badJson = makeProject({ 'baton.json': '{"python": {"testPath": 3}}' });
+    const r = await runBaton(badJson, ['run']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /baton\.json: \$\.python\.testPath must be a non-empty string/);
+
+    const dir = mixedProject();
+    const open = await runBaton(dir, ['coordinator', '--listen', '0.0.0.0:0']);
+    assert.equal(open.status, 2);
+    assert.match(open.stderr, /listening on 0\.0\.0\.0 reaches beyond this machine: give a shared secret with --token-file/);
+    const nothing = await runBaton(dir, ['run', '-j', '1', 'no_such_test']);
+    assert.equal(nothing.status, 2);
+    assert.match(nothing.stderr, /no test matches "no_such_test"/);
+  });
+});
+
+describe('baton coordinator with workers that connect', () => {
+  test('workers dial in with the token; a wrong token and another checkout are refused with clear messages', async () => {
+    const dir = mixedProject();
+    writeFileSync(join(dir, 'token'), 'a-shared-secret-of-enough-length\n');
+    writeFileSync(join(dir, 'wrong'), 'not-the-secret-at-all-no-no-no\n');
+    const coordinator = startBaton(dir, ['coordinator', '--listen', '127.0.0.1:0', '--token-file', 'token', '--min-workers', '2', '--wait', '60', '--json', 'run.json']);
+    const [, url] = await coordinator.waitFor(/listening for workers at (ws:\/\/\S+)/);
+    const intruder = await runBaton(dir, ['worker', '--connect', url!, '--token-file', 'wrong', '--wait', '5']);
+    assert.notEqual(intruder.status, 0);
+    assert.match(intruder.stderr, /refused this worker's token/);
+    assert.doesNotMatch(intruder.stderr + (await Promise.race([coordinator.exited.then((f) => f.stderr), Promise.resolve('')])), /a-shared-secret/);
+
+    // Another checkout: the same project with one more test.
+    const other = mixedProject();
+    writeFileSync(join(other, 'tests/test_extra.py'), unittestModule('TestExtra', { test_new: 'pass' }));
+    writeFileSync(join(other, 'token'), 'a-shared-secret-of-enough-length\n');
+    const stranger = await runBaton(other, ['worker', '--connect', url!, '--token-file', 'token']);
+    assert.notEqual(stranger.status, 0);
+    assert.match(stranger.stderr, /lists different tests than the coordinator/);
+
+    const workers = [0, 1].map(() => startBaton(dir, ['worker', '--connect', url!, '--token-file', 'token', '--slots', '1']));
+    const done = await coordinator.exited;
+    assert.equal(done.status, 1, done.stdout + done.stderr);
+    assert.match(done.stdout, /refused worker .*lists different tests than the coordinator/);
+    const report = readJson(join(dir, 'run.json'));
+    assert.equal(report.results.length, ALL_MIXED);
+    assert.equal(new Set(report.results.map((r) => r.worker.split('/')[0])).size, 2, 'both workers ran tests');
+    for (const w of workers) assert.equal((await w.exited).status, 0);
+  });
+
+  test('a coordinator dials workers that listen (a fixed fleet)', async () => {
+    const dir = mixedProject();
+    const worker = startBaton(dir, ['worker', '--listen', '127.0.0.1:0', '--slots', '2']);
+    const [, url] = await worker.waitFor(/waiting for a coordinator at (ws:\/\/\S+)/);
+    const run = await runBaton(dir, ['run', '-j', '0', '--worker', url!, '--json', 'run.json']);
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    assert.equal(readJson(join(dir, 'run.json')).results.length, ALL_MIXED);
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+  });
+});
