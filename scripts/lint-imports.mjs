@@ -34,7 +34,10 @@ function walk(dir, out) {
   return out;
 }
 
-for (const pkg of readdirSync(join(root, 'packages'))) {
+// `lint-imports.mjs [PACKAGE…]` checks the named packages (turbo runs it per package);
+// with no names it checks them all.
+const only = process.argv.slice(2);
+for (const pkg of only.length ? only : readdirSync(join(root, 'packages'))) {
   const src = join(root, 'packages', pkg, 'src');
   let files;
   try {
@@ -71,4 +74,4 @@ if (problems.length) {
   console.error(`lint-imports: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log('lint-imports: package graph ok');
+console.log(`lint-imports: package graph ok${only.length ? ` (${only.join(', ')})` : ''}`);
