@@ -1,6 +1,7 @@
 // `baton run`, `baton coordinator` and `baton worker` end to end: real worker processes,
 // real Python test servers, real WebSockets on loopback, the real repository.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -224,6 +225,20 @@ describe('baton coordinator with workers that connect', () => {
     assert.equal(report.results.length, ALL_MIXED);
     assert.equal(new Set(report.results.map((r) => r.worker.split('/')[0])).size, 2, 'both workers ran tests');
     for (const w of workers) assert.equal((await w.exited).status, 0);
+  });
+
+  test('wss: a coordinator with --tls-cert/--tls-key and a worker that trusts its certificate', async () => {
+    const dir = mixedProject();
+    writeFileSync(join(dir, 'token'), 'another-shared-secret-long-enough\n');
+    const cert = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: dir });
+    assert.equal(cert.status, 0, cert.stderr?.toString());
+    const coordinator = startBaton(dir, ['coordinator', '--listen', '127.0.0.1:0', '--token-file', 'token', '--tls-cert', 'cert.pem', '--tls-key', 'key.pem', '--json', 'run.json']);
+    const [, url] = await coordinator.waitFor(/listening for workers at (wss:\/\/\S+)/);
+    const worker = startBaton(dir, ['worker', '--connect', url!, '--token-file', 'token', '--slots', '2'], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') });
+    const done = await coordinator.exited;
+    assert.equal(done.status, 1, done.stdout + done.stderr);
+    assert.equal(readJson(join(dir, 'run.json')).results.length, ALL_MIXED);
+    assert.equal((await worker.exited).status, 0);
   });
 
   test('a coordinator dials workers that listen (a fixed fleet)', async () => {
