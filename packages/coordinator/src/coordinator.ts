@@ -7,6 +7,7 @@ import { CoordinatorError } from './errors.js';
 import type { RunEvent, RunResult, RunStats, RunSummary } from './events.js';
 import { Assignments } from './assignments.js';
 import { Ledger } from './ledger.js';
+import { toResultInput } from './results.js';
 import { ResultWriter } from './writer.js';
 import { batchTimeout, type TimeoutPolicy } from './timeouts.js';
 
@@ -389,15 +390,7 @@ export class Coordinator {
   private record(draft: RunResult): void {
     this.assigned.remove(draft.id);
     const result = this.ledger.finish(draft);
-    this.writer.add({
-      testId: result.id,
-      status: result.status,
-      start: result.startMs === undefined ? undefined : timestampFromMillis(result.startMs),
-      stop: result.stopMs === undefined ? undefined : timestampFromMillis(result.stopMs),
-      worker: result.worker,
-      tags: result.tags,
-      attachments: result.attachments,
-    });
+    this.writer.add(toResultInput(result));
     this.options.emit({ type: 'testFinished', at: this.clock.now(), result, stats: this.stats() });
   }
 

@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import type { Reporter, RunFinished, RunResult, TestFinished } from '@baton/coordinator';
+import type { RunResult, RunSummary } from '@baton/coordinator';
 import { isText } from '../output/format.js';
+import { FileReporter } from './file.js';
 
 const utf8 = new TextDecoder();
 
@@ -9,20 +9,8 @@ const utf8 = new TextDecoder();
  * every result in the order it finished, with worker, position in that worker's
  * sequence, times, tags and text attachments (binary ones as base64).
  */
-export class JsonReporter implements Reporter {
-  private readonly file: string;
-  private readonly results: RunResult[] = [];
-
-  constructor(file: string) {
-    this.file = file;
-  }
-
-  onTestFinished(event: TestFinished): void {
-    this.results.push(event.result);
-  }
-
-  onRunFinished(event: RunFinished): void {
-    const { summary } = event;
+export class JsonReporter extends FileReporter {
+  protected render(results: readonly RunResult[], summary: RunSummary): string {
     const doc = {
       format: 'baton-run',
       version: 1,
@@ -35,7 +23,7 @@ export class JsonReporter implements Reporter {
       counts: summary.counts,
       notRun: summary.notRun,
       slowest: summary.slowest,
-      results: this.results.map((r) => ({
+      results: results.map((r) => ({
         id: r.id,
         status: r.status,
         worker: r.worker,
@@ -52,6 +40,6 @@ export class JsonReporter implements Reporter {
         })),
       })),
     };
-    writeFileSync(this.file, `${JSON.stringify(doc, null, 2)}\n`);
+    return `${JSON.stringify(doc, null, 2)}\n`;
   }
 }

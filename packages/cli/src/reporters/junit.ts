@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import type { Reporter, RunFinished, RunResult, TestFinished } from '@baton/coordinator';
+import type { RunResult, RunSummary } from '@baton/coordinator';
 import { isText } from '../output/format.js';
+import { FileReporter } from './file.js';
 
 const utf8 = new TextDecoder();
 
@@ -9,20 +9,9 @@ const utf8 = new TextDecoder();
  * (classname and name split at the last dot, as subunit2junitxml does), failures with
  * their tracebacks, skips with their reasons, captured output in system-out.
  */
-export class JUnitReporter implements Reporter {
-  private readonly file: string;
-  private readonly results: RunResult[] = [];
-
-  constructor(file: string) {
-    this.file = file;
-  }
-
-  onTestFinished(event: TestFinished): void {
-    this.results.push(event.result);
-  }
-
-  onRunFinished(event: RunFinished): void {
-    writeFileSync(this.file, junitXml(this.results, event.summary.wallMs / 1000, event.summary.notRun));
+export class JUnitReporter extends FileReporter {
+  protected render(results: readonly RunResult[], summary: RunSummary): string {
+    return junitXml(results, summary.wallMs / 1000, summary.notRun);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Reporter, RunResult, TestFinished, StrayOutput } from '@baton/coordinator';
+import { toResultInput, type Reporter, type RunResult, type TestFinished, type StrayOutput } from '@baton/coordinator';
 import { resultPackets } from '@baton/store';
 import { StreamEncoder, timestampFromMillis, type Packet } from '@baton/subunit';
 
@@ -30,15 +30,6 @@ export class SubunitReporter implements Reporter {
 }
 
 function packetsOf(result: RunResult): Packet[] {
-  return resultPackets({
-    run: 0,
-    testId: result.id,
-    status: result.status,
-    start: result.startMs === undefined ? undefined : timestampFromMillis(result.startMs),
-    stop: result.stopMs === undefined ? undefined : timestampFromMillis(result.stopMs),
-    worker: result.worker,
-    seq: result.seq,
-    tags: result.tags,
-    attachments: result.attachments,
-  });
+  const input = toResultInput(result);
+  return resultPackets({ ...input, run: 0, seq: result.seq, start: input.start, stop: input.stop, worker: input.worker, tags: input.tags ?? [], attachments: input.attachments ?? [] });
 }
