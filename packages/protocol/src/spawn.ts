@@ -59,9 +59,11 @@ export async function spawnTestServer(options: SpawnTestServerOptions): Promise<
   } catch (error) {
     throw new ProtocolError('BATON_PROTOCOL_SPAWN_FAILED', `cannot start test server '${command}': ${(error as Error).message}`, { cause: error });
   }
+  // 'close' comes once the process exited and its stdio closed; the streams themselves
+  // have usually closed before 'exit', so waiting on their own events would miss them.
+  const drained = once(child, 'close');
   const exited = new Promise<ExitInfo>((resolve) => {
     child.once('exit', (exitCode, signal) => {
-      const drained = Promise.all([once(child.stdout!, 'close'), once(child.stderr!, 'close')]);
       const late = new Promise((r) => setTimeout(r, STDIO_DRAIN_MS).unref());
       void Promise.race([drained, late]).then(() => resolve({ exitCode, signal }));
     });

@@ -1,5 +1,5 @@
 import { WS_PATH } from '@baton/protocol';
-import { dialCoordinator, inheritedTransport, listenWorker, WorkerServer } from '@baton/worker';
+import { dialCoordinator, listenWorker, WorkerServer } from '@baton/worker';
 import { loadProjectConfig } from '../config.js';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
@@ -9,7 +9,6 @@ import { httpServer, parseListen, readToken } from '../run/listen.js';
 interface WorkerArgs extends GlobalArgs {
   readonly connect: string | undefined;
   readonly listen: string | undefined;
-  readonly local: boolean;
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
   readonly tokenFile: string | undefined;
@@ -27,7 +26,6 @@ export const workerCommand: CommandFactory = (ctx) =>
       y
         .option('connect', { type: 'string', describe: 'The coordinator to dial (ws:// or wss://HOST:PORT); retried until it is up' })
         .option('listen', { type: 'string', describe: 'Wait for a coordinator to dial HOST:PORT (baton run --worker URL)' })
-        .option('local', { type: 'boolean', default: false, hidden: true, describe: 'Serve the parent baton on the descriptors in $BATON_RPC_FDS' })
         .option('token-file', { type: 'string', describe: 'File holding the shared secret' })
         .option('tls-cert', { type: 'string', describe: 'Certificate (PEM) to listen with wss://' })
         .option('tls-key', { type: 'string', describe: 'Private key (PEM) of --tls-cert' })
@@ -35,7 +33,7 @@ export const workerCommand: CommandFactory = (ctx) =>
         .option('name', { type: 'string', describe: 'This worker\'s name in reports (default host:pid)' })
         .option('wait', { type: 'number', default: 60, describe: 'Seconds to keep dialling a coordinator that is not up yet' })
         .check((argv) => {
-          const modes = [argv['connect'], argv['listen'], argv['local'] || undefined].filter((m) => m !== undefined);
+          const modes = [argv['connect'], argv['listen']].filter((m) => m !== undefined);
           if (modes.length !== 1) throw new CliError('BATON_CLI_USAGE', 'give exactly one of --connect URL or --listen HOST:PORT');
           return true;
         }),
@@ -50,10 +48,6 @@ export const workerCommand: CommandFactory = (ctx) =>
         ...(argv.name === undefined ? {} : { name: argv.name }),
       });
       try {
-        if (argv.local) {
-          await worker.serve(inheritedTransport());
-          return;
-        }
         if (argv.connect !== undefined) {
           const url = /^wss?:\/\/[^/]+$/.test(argv.connect) ? `${argv.connect}${WS_PATH}` : argv.connect;
           const transport = await dialCoordinator({

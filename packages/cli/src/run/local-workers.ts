@@ -4,8 +4,8 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CHILD_RPC_FDS, RPC_FDS_ENV, streamTransport, type Transport } from '@baton/protocol';
 
-/** The CLI's own entry point, which local workers are started with. */
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+/** The local worker's entry point (see local-worker.ts). */
+const ENTRY = fileURLToPath(new URL('../local-worker.js', import.meta.url));
 /** How long a local worker gets to exit after its channel closed before it is killed. */
 export const LOCAL_WORKER_EXIT_MS = 10_000;
 
@@ -16,7 +16,7 @@ export interface LocalWorker {
 }
 
 /**
- * Starts `count` worker processes (`baton worker --local`) in the project root,
+ * Starts `count` worker processes (`local-worker.js`) in the project root,
  * each with one slot and its own long-lived test server, connected to this process by a
  * pair of dedicated pipes, never their stdout. Their stderr goes to `log`, a line at a
  * time.
@@ -24,7 +24,7 @@ export interface LocalWorker {
 export function startLocalWorkers(count: number, root: string, log: (line: string) => void): LocalWorker[] {
   return Array.from({ length: count }, (_, i) => {
     const name = `local-${i}`;
-    const child = spawn(process.execPath, [BIN, 'worker', '--local', '--slots', '1', '--name', name], {
+    const child = spawn(process.execPath, [ENTRY, name, '1'], {
       cwd: root,
       env: { ...process.env, [RPC_FDS_ENV]: CHILD_RPC_FDS },
       stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
