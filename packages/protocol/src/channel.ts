@@ -39,6 +39,8 @@ export const HEARTBEAT_TIMEOUT_MS = 30_000;
 export const GOODBYE_TIMEOUT_MS = 10_000;
 /** Sends handed to the transport at once; further sends queue in order (see `backlog`). */
 export const SEND_WINDOW = 16;
+/** Bytes written in one turn of the event loop that are joined into one send, at most. */
+export const COALESCE_BYTES: number = 256 * 1024;
 
 /** The client sends Hello first and commands; the server answers them. */
 export type ChannelRole = 'client' | 'server';
@@ -151,6 +153,8 @@ export class Channel {
   private readonly handlers: ChannelHandlers;
   private readonly decoder: StreamDecoder;
   private readonly queue = new PQueue({ concurrency: SEND_WINDOW });
+  /** Bytes written this turn, not yet handed to the queue. */
+  private batch: Batch | undefined;
   private readonly pending = new Map<string, Pending>();
   private nextNonce = 1;
   private helloTimer: NodeJS.Timeout | undefined;
@@ -336,8 +340,25 @@ export class Channel {
     return new ProtocolError('BATON_PROTOCOL_NOT_READY', `cannot ${what}: the channel is ${this.currentState}`);
   }
 
+  /**
+   * Queues bytes for the transport. Everything written in one turn of the event loop
+   * (a worker forwarding a burst of results) goes out as one send, up to COALESCE_BYTES:
+   * one system call and one frame instead of one per packet, on both ends.
+   */
   private write(bytes: Uint8Array): Promise<void> {
-    return this.queue.add(() => this.transport.send(bytes));
+    let batch = this.batch;
+    if (batch === undefined || batch.size + bytes.length > COALESCE_BYTES) {
+      const fresh: Batch = { parts: [], size: 0, sent: Promise.resolve() };
+      fresh.sent = Promise.resolve().then(() => {
+        if (this.batch === fresh) this.batch = undefined;
+        const joined = fresh.parts.length === 1 ? fresh.parts[0]! : concat(fresh.parts, fresh.size);
+        return this.queue.add(() => this.transport.send(joined));
+      });
+      this.batch = batch = fresh;
+    }
+    batch.parts.push(bytes);
+    batch.size += bytes.length;
+    return batch.sent;
   }
 
   private sendHello(): void {
@@ -498,8 +519,13 @@ export class Channel {
   }
 
   private closeTransport(): void {
-    // Queued sends (an Error explaining the close, a last Done) go out first.
-    this.queue.onIdle().then(() => this.transport.close(), () => this.transport.close());
+    // Queued sends (an Error explaining the close, a last Done) go out first, including
+    // the writes of this turn that are still gathering into a batch.
+    const pending = this.batch?.sent ?? Promise.resolve();
+    void pending
+      .catch(() => undefined)
+      .then(() => this.queue.onIdle())
+      .then(() => this.transport.close(), () => this.transport.close());
   }
 
   private onTransportClose(cause: Error | undefined): void {
@@ -530,4 +556,21 @@ export class Channel {
 
 function nonceOf(message: Message): string | undefined {
   return 'nonce' in message ? message.nonce : undefined;
+}
+
+/** Writes gathered into one send; `sent` settles when the send does. */
+interface Batch {
+  readonly parts: Uint8Array[];
+  size: number;
+  sent: Promise<void>;
+}
+
+function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
