@@ -56,6 +56,16 @@ export const MIGRATIONS: readonly string[] = [
   -- Codes 2, 4, 6 are inprogress, uxsuccess, fail (timing.ts FAILING_STATUSES).
   CREATE INDEX timings_failing ON timings (profile, test) WHERE last_status IN (2, 4, 6);
   `,
+  `
+  -- generation counts the write transactions that changed a profile's timings; the
+  -- estimate index (estimate-index.ts) is valid only while it matches index_generation.
+  CREATE TABLE profile_state (
+    profile          TEXT PRIMARY KEY,
+    generation       INTEGER NOT NULL,
+    index_generation INTEGER,
+    estimate_index   BLOB
+  );
+  `,
 ];
 
 /** The schema version this build writes. */

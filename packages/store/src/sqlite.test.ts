@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { SCHEMA_VERSION } from './schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { ESTIMATES_SQL, SqliteRepository } from './sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-sqlite-'));
@@ -20,10 +20,23 @@ describe('SqliteRepository', () => {
     const db = new Database(file, { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all(), ['results', 'runs', 'tests', 'timings']);
+    assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all(), ['profile_state', 'results', 'runs', 'tests', 'timings']);
     db.close();
     const repo = SqliteRepository.open(file);
     assert.equal(repo.schemaVersion, SCHEMA_VERSION);
+    repo.close();
+  });
+
+  it('migrates a database of an older schema, keeping what it holds', () => {
+    const file = fresh();
+    const db = new Database(file);
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO runs (profile, start_us) VALUES ('p', 0)").run();
+    db.close();
+    const repo = SqliteRepository.open(file);
+    assert.equal(repo.schemaVersion, SCHEMA_VERSION);
+    assert.equal(repo.latestRun('p')?.id, 1);
     repo.close();
   });
 
@@ -47,9 +60,40 @@ describe('SqliteRepository', () => {
     db.close();
     assert.deepEqual(plan, [
       'SCAN j VIRTUAL TABLE INDEX 1:',
-      'SEARCH t USING COVERING INDEX sqlite_autoindex_tests_1 (name=?)',
-      'SEARCH tm USING PRIMARY KEY (profile=? AND test=?)',
+      'SEARCH t USING COVERING INDEX sqlite_autoindex_tests_1 (name=?) LEFT-JOIN',
+      'SEARCH tm USING PRIMARY KEY (profile=? AND test=?) LEFT-JOIN',
     ]);
+  });
+
+  it('answers estimates from the index once a run finishes, and from SQL while one is recording', () => {
+    const file = fresh();
+    const repo = SqliteRepository.open(file);
+    const indexValid = () => {
+      const db = new Database(file, { readonly: true });
+      const valid = db.prepare('SELECT count(*) FROM profile_state WHERE index_generation = generation').pluck().get();
+      db.close();
+      return valid === 1;
+    };
+    const ids = ['a', 'b', 'c'];
+    const run = repo.beginRun({ profile: 'p', start: at(0) });
+    repo.recordResults(run, [{ testId: 'a', status: 'success', start: at(0), stop: at(2) }, { testId: 'b', status: 'success' }]);
+    assert.equal(indexValid(), false);
+    const bySql = repo.estimates(ids, 'p');
+    repo.finishRun(run, { stop: at(3) });
+    assert.equal(indexValid(), true);
+    assert.deepEqual(repo.estimates(ids, 'p'), bySql);
+    assert.deepEqual(bySql, { known: new Map([['a', 2]]), unknown: ['b', 'c'] });
+
+    const next = repo.beginRun({ profile: 'p', start: at(10) });
+    repo.recordResults(next, [{ testId: 'a', status: 'success', start: at(10), stop: at(14) }]);
+    assert.equal(indexValid(), false);
+    assert.deepEqual([...repo.estimates(['a'], 'p').known], [['a', 2.6]]);
+    repo.finishRun(next, { stop: at(15) });
+    assert.deepEqual([...repo.estimates(['a'], 'p').known], [['a', 2.6]]);
+    repo.importTimings({ format: 'baton-timings', version: 1, profiles: { p: { c: { estimate: 7, last: 7, count: 1, failures: 0, lastStatus: 'success', lastRun: undefined, updated: 1 } } } });
+    assert.equal(indexValid(), true);
+    assert.deepEqual(repo.estimates(ids, 'p'), { known: new Map([['a', 2.6], ['c', 7]]), unknown: ['b'] });
+    repo.close();
   });
 
   it('refuses a database from a newer baton', () => {
@@ -57,7 +101,7 @@ describe('SqliteRepository', () => {
     const db = new Database(file);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    assert.throws(() => SqliteRepository.open(file), { code: 'BATON_STORE_TOO_NEW', message: /schema version 2, newer than this baton understands \(1\); upgrade baton/ });
+    assert.throws(() => SqliteRepository.open(file), { code: 'BATON_STORE_TOO_NEW', message: new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this baton understands \\(${SCHEMA_VERSION}\\); upgrade baton`) });
   });
 
   it('reports a file that is not a database as unusable', () => {
