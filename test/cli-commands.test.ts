@@ -26,7 +26,7 @@ describe('baton init', () => {
   it('creates .baton/baton.db, and says so when it exists already', () => {
     const dir = mkdtempSync(join(tmpdir(), 'baton-init-'));
     assert.deepEqual(baton(dir, ['init']), { status: 0, stdout: `Initialised an empty baton repository: ${dir}/.baton/baton.db\n`, stderr: '', stdoutBytes: Buffer.from(`Initialised an empty baton repository: ${dir}/.baton/baton.db\n`) });
-    assert.match(baton(dir, ['init']).stdout, /already exists: .*\(schema version 2\)/);
+    assert.match(baton(dir, ['init']).stdout, /already exists: .*\(schema version 3\)/);
   });
 
   it('is found from a subdirectory, like .git; elsewhere commands say to run baton init', () => {
@@ -116,9 +116,9 @@ describe('baton slowest, stats, history', () => {
     const dir = project();
     baton(dir, ['load', 'run1.subunit', 'run2.subunit']);
     const stats = JSON.parse(baton(dir, ['stats', '--json']).stdout);
-    assert.deepEqual([stats.runs, stats.incompleteRuns, stats.results, stats.tests, stats.schemaVersion], [2, 0, 5, 3, 2]);
+    assert.deepEqual([stats.runs, stats.incompleteRuns, stats.results, stats.tests, stats.schemaVersion], [2, 0, 5, 3, 3]);
     assert.deepEqual(stats.profiles, [{ name: 'default', runs: 2, tests: 3, failing: 0, latestRun: 2 }]);
-    assert.match(baton(dir, ['stats']).stdout, /^Repository .*baton\.db \(schema version 2, [\d.]+ MB\)\n2 runs \(0 incomplete\), 5 results, 3 tests\nProfile  Runs  Tests  Failing  Latest run\n/);
+    assert.match(baton(dir, ['stats']).stdout, /^Repository .*baton\.db \(schema version 3, [\d.]+ MB\)\n2 runs \(0 incomplete\), 5 results, 3 tests\nProfile  Runs  Tests  Failing  Latest run\n/);
   });
 
   it('lists the history of a test, and says so for an unknown one', () => {

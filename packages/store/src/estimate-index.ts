@@ -25,14 +25,13 @@ export function hashTestId(id: string): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0) || 1;
 }
 
-/** Builds the table from (test id, estimate) pairs. */
-export function buildEstimateIndex(entries: readonly (readonly [string, number])[]): Buffer {
+/** Builds the table from `count` (`hashTestId(test id)`, estimate) pairs, streamed. */
+export function buildEstimateIndex(count: number, entries: Iterable<readonly [number, number]>): Buffer {
   let capacity = 16;
-  while (capacity < entries.length * 2) capacity *= 2;
+  while (capacity < count * 2) capacity *= 2;
   const table = new Float64Array(capacity * 2);
   const mask = capacity - 1;
-  for (const [id, estimate] of entries) {
-    const key = hashTestId(id);
+  for (const [key, estimate] of entries) {
     let slot = key & mask;
     while (table[slot] !== 0 && table[slot] !== key) slot = (slot + 1) & mask;
     table[slot] = key;

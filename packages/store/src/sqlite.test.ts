@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { hashTestId } from './estimate-index.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { ESTIMATES_SQL, SqliteRepository } from './sqlite.js';
 
@@ -33,11 +34,17 @@ describe('SqliteRepository', () => {
     db.exec(MIGRATIONS[0]!);
     db.pragma('user_version = 1');
     db.prepare("INSERT INTO runs (profile, start_us) VALUES ('p', 0)").run();
+    db.prepare("INSERT INTO tests (name) VALUES ('t.a')").run();
+    db.prepare("INSERT INTO timings (profile, test, estimate, count, failures, last_status) VALUES ('p', 1, 1.5, 1, 0, 3)").run();
     db.close();
     const repo = SqliteRepository.open(file);
     assert.equal(repo.schemaVersion, SCHEMA_VERSION);
     assert.equal(repo.latestRun('p')?.id, 1);
+    assert.deepEqual([...repo.estimates(['t.a'], 'p').known], [['t.a', 1.5]]);
     repo.close();
+    const migrated = new Database(file, { readonly: true });
+    assert.equal(migrated.prepare('SELECT hash FROM timings').pluck().get(), hashTestId('t.a'));
+    migrated.close();
   });
 
   it('continues the seq of each worker when another connection records into an open run', () => {

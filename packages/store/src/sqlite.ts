@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { packAttachments, unpackAttachments } from './details.js';
-import { buildEstimateIndex, lookupEstimates } from './estimate-index.js';
+import { buildEstimateIndex, hashTestId, lookupEstimates } from './estimate-index.js';
 import { StoreError, noSuchRun } from './errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import {
@@ -116,6 +116,7 @@ export class SqliteRepository implements RunRepository {
       db.pragma('cache_size = -65536');
       db.pragma('wal_autocheckpoint = 10000');
       db.pragma('journal_size_limit = 67108864');
+      db.function('baton_hash', { deterministic: true }, (name: unknown) => hashTestId(String(name)));
       migrate(db, file);
       return new SqliteRepository(file, db);
     } catch (error) {
@@ -172,7 +173,7 @@ export class SqliteRepository implements RunRepository {
       );
       const duration = durationSeconds(startUs ?? undefined, stopUs ?? undefined) ?? null;
       upsertTiming.run(open.profile, test, duration, duration, duration === null ? 0 : 1,
-        FAILING_STATUSES.has(r.status) ? 1 : 0, status, run, stopUs);
+        FAILING_STATUSES.has(r.status) ? 1 : 0, status, run, stopUs, hashTestId(r.testId));
     }
   }
 
@@ -291,7 +292,7 @@ export class SqliteRepository implements RunRepository {
         const row = this.sql.timing.get(profile, test) as TimingRow | undefined;
         const t = mergeTiming(row && toTiming(row), theirs);
         this.sql.putTiming.run(profile, test, t.estimate ?? null, t.last ?? null, t.count, t.failures,
-          statusToCode(t.lastStatus), t.lastRun ?? null, t.updated ?? null);
+          statusToCode(t.lastStatus), t.lastRun ?? null, t.updated ?? null, hashTestId(name));
         touched++;
       }
       this.indexEstimates(profile);
@@ -305,8 +306,9 @@ export class SqliteRepository implements RunRepository {
    * paid once by the writer so that every later `estimates` is a blob read.
    */
   private indexEstimates(profile: string): void {
-    const entries = this.sql.profileEstimates.all(profile) as [string, number][];
-    this.sql.putIndex.run(buildEstimateIndex(entries), profile);
+    const count = this.sql.countEstimates.get(profile) as number;
+    const entries = this.sql.profileEstimates.iterate(profile) as IterableIterator<[number, number]>;
+    this.sql.putIndex.run(buildEstimateIndex(count, entries), profile);
   }
 
   close(): void {
@@ -392,8 +394,8 @@ function prepare(db: Database.Database) {
     insertResult: db.prepare('INSERT INTO results (run, test, status, start_us, stop_us, worker, seq, tags, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     // nextTiming (timing.ts) as one statement; bare column names are the stored row.
     upsertTiming: db.prepare(`
-      INSERT INTO timings (profile, test, estimate, last_duration, count, failures, last_status, last_run, updated_us)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO timings (profile, test, estimate, last_duration, count, failures, last_status, last_run, updated_us, hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (profile, test) DO UPDATE SET
         estimate = CASE WHEN excluded.last_duration IS NULL THEN estimate
                         WHEN estimate IS NULL THEN excluded.last_duration
@@ -406,11 +408,12 @@ function prepare(db: Database.Database) {
         updated_us = coalesce(excluded.updated_us, updated_us)`),
     timing: raw(`SELECT ${TIMING_COLUMNS} FROM timings WHERE profile = ? AND test = ?`),
     touchProfile: db.prepare('INSERT INTO profile_state (profile, generation) VALUES (?, 1) ON CONFLICT (profile) DO UPDATE SET generation = generation + 1'),
-    profileEstimates: raw('SELECT t.name, tm.estimate FROM timings tm CROSS JOIN tests t ON t.id = tm.test WHERE tm.profile = ? AND tm.estimate IS NOT NULL'),
+    profileEstimates: raw('SELECT hash, estimate FROM timings WHERE profile = ? AND estimate IS NOT NULL'),
+    countEstimates: pluck('SELECT count(*) FROM timings WHERE profile = ? AND estimate IS NOT NULL'),
     putIndex: db.prepare('UPDATE profile_state SET estimate_index = ?, index_generation = generation WHERE profile = ?'),
     validIndex: pluck('SELECT estimate_index FROM profile_state WHERE profile = ? AND index_generation = generation'),
     profileGeneration: pluck('SELECT generation FROM profile_state WHERE profile = ?'),
-    putTiming: db.prepare(`INSERT OR REPLACE INTO timings (profile, test, ${TIMING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    putTiming: db.prepare(`INSERT OR REPLACE INTO timings (profile, test, ${TIMING_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     allTimings: raw(`SELECT tm.profile, t.name, ${TIMING_COLUMNS} FROM timings tm JOIN tests t ON t.id = tm.test ORDER BY tm.profile, t.name`),
     results: raw(`SELECT ${RESULT_COLUMNS} FROM results r JOIN tests t ON t.id = r.test WHERE r.run = ? ORDER BY r.rowid`),
     resultOf: raw(`SELECT ${RESULT_COLUMNS} FROM results r JOIN tests t ON t.id = r.test WHERE r.run = ? AND r.test = ? ORDER BY r.rowid DESC LIMIT 1`),
