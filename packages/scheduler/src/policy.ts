@@ -33,13 +33,17 @@ export const ROUND_TRIP_SMOOTHING = 0.25;
 
 /**
  * How much estimated work (speed-1 seconds) to send a worker now: its guided
- * share of the queue (`queued × share / GUIDED_FACTOR`, where share is its
- * fraction of the total speed), but at least enough to cover the prefetch
- * horizon beyond what it already holds. `unknown`: the units at the head of
- * the queue have no history.
+ * share of the queue (`queued × share / factor`, where share is its fraction
+ * of the total speed) less what it is still busy with (`runningWork`, the rest
+ * of its running unit, and `heldWork`, its unstarted units), but at least
+ * enough to cover the prefetch horizon beyond what it holds — unless its
+ * running unit alone covers the horizon, when it may get nothing (≤ 0).
+ * `unknown`: the units at the head of the queue have no history.
  */
-export function batchTarget(queuedWork: number, share: number, horizonWork: number, heldWork: number, unknown: boolean): number {
-  return Math.max((queuedWork * share) / (unknown ? GUIDED_FACTOR_UNKNOWN : GUIDED_FACTOR), horizonWork - heldWork);
+export function batchTarget(queuedWork: number, share: number, horizonWork: number, heldWork: number, runningWork: number, unknown: boolean): number {
+  const guided = (queuedWork * share) / (unknown ? GUIDED_FACTOR_UNKNOWN : GUIDED_FACTOR) - runningWork - heldWork;
+  const prefetch = runningWork >= horizonWork ? 0 : horizonWork - heldWork;
+  return Math.max(guided, prefetch);
 }
 
 /**

@@ -53,6 +53,8 @@ interface Load {
   timing: boolean;
   /** `epoch` when this worker last looked for work to take back and found none. */
   stealFailed: number;
+  /** When a wake-up is due for this worker (one at a time). */
+  wakeAt: number | undefined;
 }
 
 const byEstimate = (a: UnitRecord, b: UnitRecord): boolean => a.estimate > b.estimate || (a.estimate === b.estimate && a.rank < b.rank);
@@ -76,6 +78,8 @@ export class Scheduler implements SchedulingPolicy {
   private readonly loads = new Map<string, Load>();
   /** Ready workers holding no unstarted unit: the ones to feed first. */
   private readonly hungry = new Set<WorkerRecord>();
+  /** When to look again at busy workers (any event, a Tick included, is the clock). */
+  private readonly wakeups = new Heap<{ readonly at: number; readonly load: Load; readonly since: number }>((a, b) => a.at < b.at);
   private readonly hasUnknown: Uint8Array;
   private readonly stolen: Uint8Array;
   private readonly expectedWorkers: number;
@@ -93,8 +97,6 @@ export class Scheduler implements SchedulingPolicy {
   private fastestSlowness = 1;
   private loadedSegment = -1;
   private finishSent = false;
-  private feeding = false;
-  private skippedWhileFeeding = false;
   /** Workers that ever joined. */
   private joinedCount = 0;
 
@@ -154,6 +156,7 @@ export class Scheduler implements SchedulingPolicy {
 
   handle(event: SchedulerEvent, now: number): Command[] {
     const out: Command[] = [];
+    this.wake(now, out);
     switch (event.type) {
       case 'workerJoined':
         this.onJoined(event.worker, event.speed, now, out);
@@ -200,6 +203,7 @@ export class Scheduler implements SchedulingPolicy {
       lastDispatchAt: now,
       timing: false,
       stealFailed: -1,
+      wakeAt: undefined,
     });
     this.readyCount++;
     this.joinedCount++;
@@ -373,23 +377,26 @@ export class Scheduler implements SchedulingPolicy {
     // Once one idle worker found nothing worth taking back, the others would
     // scan the same victims in vain: stop stealing for this pass (O(W), not O(W²)).
     let stealing = true;
-    this.feeding = true;
-    // A slow worker may leave units for a faster one visited earlier in the
-    // pass; go round again while that happens and something moved.
-    for (let again = true; again; ) {
-      this.skippedWhileFeeding = false;
-      const before = out.length;
-      for (const w of [...this.hungry]) stealing = this.fill(w, now, out, stealing);
-      again = this.skippedWhileFeeding && out.length > before;
+    for (const w of [...this.hungry]) stealing = this.fill(w, now, out, stealing);
+  }
+
+  /** Tops up the workers whose running unit is now within a prefetch horizon of its end. */
+  private wake(now: number, out: Command[]): void {
+    for (let w = this.wakeups.peek(); w && w.at <= now; w = this.wakeups.peek()) {
+      this.wakeups.pop();
+      if (w.load.wakeAt !== w.at) continue;
+      w.load.wakeAt = undefined;
+      // Stale if the worker moved on to another unit since.
+      if (w.load.runningStart === w.since && w.load.worker.running) this.fill(w.load.worker, now, out);
     }
-    this.feeding = false;
   }
 
   /**
    * Tops a worker up to its guided share or, if the queue is empty, finds it
-   * work to take back (when `steal`). Returns false if a steal found nothing.
+   * work to take back (when `steal`); a slow worker may step aside from the
+   * longest units (when `stepAside`). Returns false if a steal found nothing.
    */
-  private fill(worker: WorkerRecord, now: number, out: Command[], steal = true): boolean {
+  private fill(worker: WorkerRecord, now: number, out: Command[], steal = true, stepAside = true): boolean {
     if (worker.session !== WorkerSession.Ready || this.ledger.finished) return steal;
     const load = this.load(worker);
     if (load.waitingOn !== undefined) return steal;
@@ -404,8 +411,21 @@ export class Scheduler implements SchedulingPolicy {
     const workers = Math.min(limit ?? Infinity, Math.max(this.readyCount, this.expectedWorkers));
     const share = this.speeds.typicalSlowness() / f / workers;
     const head = this.queue.peek() as UnitRecord;
-    const target = batchTarget(this.queuedWork, share, horizon, load.pendingWork, this.hasUnknown[head.index] === 1);
-    const skipped = this.skipTooLong(load, f, now);
+    const running = this.runningLeft(worker, now);
+    const target = batchTarget(this.queuedWork, share, horizon, load.pendingWork, running / f, this.hasUnknown[head.index] === 1);
+    if (target <= 0) {
+      // Busy with its guided share and a running unit that outlasts the round
+      // trip: it needs nothing yet. Sending the next longest unit now would
+      // break longest-first (another worker may be free sooner); look again
+      // when the running unit is one prefetch horizon from its end.
+      const at = load.runningStart + load.runningTime - PREFETCH_ROUND_TRIPS * this.roundTrip;
+      if (at > now && load.wakeAt !== at) {
+        load.wakeAt = at;
+        this.wakeups.push({ at, load, since: load.runningStart });
+      }
+      return steal;
+    }
+    const skipped = stepAside ? this.skipTooLong(load, f, now) : [];
     const units: DispatchedUnit[] = [];
     let taken = 0;
     while (taken < target || units.length === 0) {
@@ -429,12 +449,23 @@ export class Scheduler implements SchedulingPolicy {
     return this.offerSkipped(skipped, now, out, steal);
   }
 
-  /** What a slow worker left is for a faster one, which may be idle and expecting no event. */
+  /**
+   * What a slow worker left is for a faster one, which may be idle and
+   * expecting no event: offer it to the fastest hungry worker, which takes it
+   * (it does not step aside in turn, so this does not recurse).
+   */
   private offerSkipped(skipped: readonly UnitRecord[], now: number, out: Command[], steal: boolean): boolean {
-    if (skipped.length > 0) {
-      if (this.feeding) this.skippedWhileFeeding = true;
-      else this.feedHungry(now, out);
+    if (skipped.length === 0) return steal;
+    let best: WorkerRecord | undefined;
+    let bestSlowness = Infinity;
+    for (const w of this.hungry) {
+      const g = this.speeds.slowness(w.id);
+      if (g < bestSlowness) {
+        best = w;
+        bestSlowness = g;
+      }
     }
+    if (best) this.fill(best, now, out, false, false);
     return steal;
   }
 
@@ -450,7 +481,8 @@ export class Scheduler implements SchedulingPolicy {
     const head = this.queue.peek();
     const workers = Math.max(this.readyCount, this.expectedWorkers);
     const fair = (this.queuedWork * this.speeds.typicalSlowness()) / workers;
-    if (!head || head.estimate * f <= fair || f <= this.fastest() * SLOW_WORKER_MARGIN) return skipped;
+    // Only a worker known to be slow (a prior, or enough observations) steps aside.
+    if (!head || head.estimate * f <= fair || !this.speeds.isKnown(load.worker.id) || f <= this.fastest() * SLOW_WORKER_MARGIN) return skipped;
     const mine = load.pendingWork * f + this.runningLeft(load.worker, now);
     // Until the expected workers have joined, faster ones may still come.
     const coming = this.joinedCount < this.expectedWorkers;

@@ -41,6 +41,12 @@ export class WorkerSpeeds {
     if (++this.sinceTypical >= Math.max(SPEED_WINDOW, this.workers.size) || this.typical === undefined) this.typicalStale = true;
   }
 
+  /** True when the worker's speed rests on a prior or on enough observations of its own. */
+  isKnown(worker: string): boolean {
+    const s = this.workers.get(worker);
+    return s !== undefined && (!Number.isNaN(s.prior) || s.logs.length >= SPEED_MIN_SAMPLES);
+  }
+
   /** Expected seconds per estimated second on this worker. */
   slowness(worker: string): number {
     const s = this.workers.get(worker);
