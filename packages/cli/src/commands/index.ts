@@ -8,6 +8,7 @@ import { initCommand } from './init.js';
 import { lastCommand } from './last.js';
 import { loadCommand } from './load.js';
 import { runCommand } from './run.js';
+import { simulateCommand } from './simulate.js';
 import { slowestCommand } from './slowest.js';
 import { statsCommand } from './stats.js';
 import { timingsCommand } from './timings.js';
@@ -26,4 +27,5 @@ export const commands: readonly CommandFactory[] = [
   statsCommand,
   historyCommand,
   timingsCommand,
+  simulateCommand,
 ];
