@@ -129,11 +129,6 @@ export class Scheduler implements SchedulingPolicy {
     return this.ledger.finished;
   }
 
-  /** The current round-trip estimate in seconds. */
-  get measuredRoundTrip(): number {
-    return this.roundTrip;
-  }
-
   /** A unit's lifecycle state, by the number used in Dispatch. */
   unitState(unit: number): UnitState | undefined {
     return this.ledger.units[unit]?.state;

@@ -268,11 +268,6 @@ export class Ledger {
     return this.unitOf.get(test);
   }
 
-  /** True once the test finished or was lost. */
-  isSettled(test: string): boolean {
-    return this.settledTests.has(test);
-  }
-
   private held(worker: WorkerRecord, test: string): { unit: UnitRecord; pos: number } {
     const entry = this.unitOf.get(test);
     if (!entry || entry.unit.worker !== worker)
