@@ -41,7 +41,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-timeout=120000', '--test-concurrency=2', ...passThrough, ...files],
+  ['--import', 'tsx', '--test', '--test-timeout=300000', '--test-concurrency=2', ...passThrough, ...files],
   { stdio: 'inherit', cwd: root },
 );
 process.exit(result.status ?? 1);

@@ -1,0 +1,65 @@
+// `baton coordinator` with `baton worker`s that connect, and `baton run` dialling
+// listening workers: real processes, real WebSockets on loopback, tokens and TLS.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { runBaton, startBaton, unittestModule } from './utils/baton-process.js';
+import { ALL_MIXED, mixedProject, readJson } from './utils/projects.js';
+
+describe('baton coordinator with workers that connect', () => {
+  test('workers dial in with the token; a wrong token and another checkout are refused with clear messages', async () => {
+    const dir = mixedProject();
+    writeFileSync(join(dir, 'token'), 'a-shared-secret-of-enough-length\n');
+    writeFileSync(join(dir, 'wrong'), 'not-the-secret-at-all-no-no-no\n');
+    const coordinator = startBaton(dir, ['coordinator', '--listen', '127.0.0.1:0', '--token-file', 'token', '--min-workers', '2', '--wait', '60', '--json', 'run.json']);
+    const [, url] = await coordinator.waitFor(/listening for workers at (ws:\/\/\S+)/);
+    const intruder = await runBaton(dir, ['worker', '--connect', url!, '--token-file', 'wrong', '--wait', '5']);
+    assert.notEqual(intruder.status, 0);
+    assert.match(intruder.stderr, /refused this worker's token/);
+    assert.doesNotMatch(intruder.stderr + (await Promise.race([coordinator.exited.then((f) => f.stderr), Promise.resolve('')])), /a-shared-secret/);
+
+    // Another checkout: the same project with one more test.
+    const other = mixedProject();
+    writeFileSync(join(other, 'tests/test_extra.py'), unittestModule('TestExtra', { test_new: 'pass' }));
+    writeFileSync(join(other, 'token'), 'a-shared-secret-of-enough-length\n');
+    const stranger = await runBaton(other, ['worker', '--connect', url!, '--token-file', 'token']);
+    assert.notEqual(stranger.status, 0);
+    assert.match(stranger.stderr, /lists different tests than the coordinator/);
+
+    const workers = [0, 1].map(() => startBaton(dir, ['worker', '--connect', url!, '--token-file', 'token', '--slots', '1']));
+    const done = await coordinator.exited;
+    assert.equal(done.status, 1, done.stdout + done.stderr);
+    assert.match(done.stdout, /refused worker .*lists different tests than the coordinator/);
+    const report = readJson(join(dir, 'run.json'));
+    assert.equal(report.results.length, ALL_MIXED);
+    assert.equal(new Set(report.results.map((r) => r.worker.split('/')[0])).size, 2, 'both workers ran tests');
+    for (const w of workers) assert.equal((await w.exited).status, 0);
+  });
+
+  test('wss: a coordinator with --tls-cert/--tls-key and a worker that trusts its certificate', async () => {
+    const dir = mixedProject();
+    writeFileSync(join(dir, 'token'), 'another-shared-secret-long-enough\n');
+    const cert = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: dir });
+    assert.equal(cert.status, 0, cert.stderr?.toString());
+    const coordinator = startBaton(dir, ['coordinator', '--listen', '127.0.0.1:0', '--token-file', 'token', '--tls-cert', 'cert.pem', '--tls-key', 'key.pem', '--json', 'run.json']);
+    const [, url] = await coordinator.waitFor(/listening for workers at (wss:\/\/\S+)/);
+    const worker = startBaton(dir, ['worker', '--connect', url!, '--token-file', 'token', '--slots', '2'], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') });
+    const done = await coordinator.exited;
+    assert.equal(done.status, 1, done.stdout + done.stderr);
+    assert.equal(readJson(join(dir, 'run.json')).results.length, ALL_MIXED);
+    assert.equal((await worker.exited).status, 0);
+  });
+
+  test('a coordinator dials workers that listen (a fixed fleet)', async () => {
+    const dir = mixedProject();
+    const worker = startBaton(dir, ['worker', '--listen', '127.0.0.1:0', '--slots', '2']);
+    const [, url] = await worker.waitFor(/waiting for a coordinator at (ws:\/\/\S+)/);
+    const run = await runBaton(dir, ['run', '-j', '0', '--worker', url!, '--json', 'run.json']);
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    assert.equal(readJson(join(dir, 'run.json')).results.length, ALL_MIXED);
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+  });
+});
