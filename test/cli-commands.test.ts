@@ -1,11 +1,11 @@
 // The first baton commands end to end, as real processes on real repositories.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { encodePackets, type Packet } from '@baton/subunit';
-import { baton, initProject } from '../packages/cli/src/test-support/run-baton.js';
+import { baton, initProject, tempDir } from '../packages/cli/src/test-support/run-baton.js';
 
 const T0 = 1_700_000_000;
 const test = (id: string, status: Packet['status'], start: number, stop: number, extra: Partial<Packet> = {}): Packet[] => [
@@ -24,7 +24,7 @@ function project(): string {
 
 describe('baton init', () => {
   it('creates .baton/baton.db, and says so when it exists already', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'baton-init-'));
+    const dir = tempDir('baton-init-');
     assert.deepEqual(baton(dir, ['init']), { status: 0, stdout: `Initialised an empty baton repository: ${dir}/.baton/baton.db\n`, stderr: '', stdoutBytes: Buffer.from(`Initialised an empty baton repository: ${dir}/.baton/baton.db\n`) });
     assert.match(baton(dir, ['init']).stdout, /already exists: .*\(schema version 3\)/);
   });
@@ -36,7 +36,7 @@ describe('baton init', () => {
     assert.equal(baton(sub, ['load', '../../run1.subunit']).status, 1);
     assert.equal(JSON.parse(baton(sub, ['stats', '--json']).stdout).file, join(dir, '.baton', 'baton.db'));
     assert.equal(JSON.parse(baton(tmpdir(), ['--repo', dir, 'stats', '--json']).stdout).runs, 1);
-    const elsewhere = mkdtempSync(join(tmpdir(), 'baton-none-'));
+    const elsewhere = tempDir('baton-none-');
     const r = baton(elsewhere, ['last']);
     assert.equal(r.status, 2);
     assert.equal(r.stderr, `baton: no baton repository in ${elsewhere} or any parent; run \`baton init\` in the project root\n`);

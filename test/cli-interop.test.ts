@@ -3,11 +3,10 @@
 // subunit2junitxml read what baton writes.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { baton } from '../packages/cli/src/test-support/run-baton.js';
+import { baton, tempDir } from '../packages/cli/src/test-support/run-baton.js';
 
 const TESTS = `import unittest
 
@@ -33,7 +32,7 @@ function filter(tool: string, args: string[], input: Buffer): string {
 describe('interop with stestr and python-subunit', () => {
   let dir = '';
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'baton-stestr-'));
+    dir = tempDir('baton-stestr-');
     mkdirSync(join(dir, 'pkg'));
     writeFileSync(join(dir, 'pkg', '__init__.py'), '');
     writeFileSync(join(dir, 'pkg', 'test_demo.py'), TESTS);

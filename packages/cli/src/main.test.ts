@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CliIo } from './context.js';
 import { main } from './main.js';
+import { tempDir } from './test-support/run-baton.js';
 
 function io(cwd: string) {
   const out = { stdout: '', stderr: '' };
@@ -20,7 +20,7 @@ function io(cwd: string) {
 
 describe('main', () => {
   it('runs a command in-process and returns its status, without exiting', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'baton-main-'));
+    const dir = tempDir('baton-main-');
     const { io: a, out } = io(dir);
     assert.equal(await main(['init'], a), 0);
     assert.equal(out.stdout, `Initialised an empty baton repository: ${join(dir, '.baton', 'baton.db')}\n`);
@@ -30,7 +30,7 @@ describe('main', () => {
   });
 
   it('refuses `baton load` with nothing to read: no files and a terminal on stdin', async () => {
-    const { io: a, out } = io(mkdtempSync(join(tmpdir(), 'baton-main-')));
+    const { io: a, out } = io(tempDir('baton-main-'));
     assert.equal(await main(['load'], a), 2);
     assert.equal(out.stderr, 'baton: no input: name subunit files or a .stestr/ directory, or pipe a stream into `baton load -`\n');
   });

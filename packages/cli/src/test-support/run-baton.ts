@@ -1,6 +1,6 @@
 // Runs the built CLI (packages/cli/dist/bin.js) as a real process, the way users and CI do.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,9 +27,21 @@ export function startBaton(cwd: string, args: readonly string[]): ChildProcessWi
   return spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
+const made: string[] = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 /** A fresh temporary project directory with `baton init` done. */
 export function initProject(prefix = 'baton-cli-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   const r = baton(dir, ['init']);
   if (r.status !== 0) throw new Error(`baton init failed: ${r.stderr}`);
   return dir;
