@@ -12,7 +12,7 @@ import { JsonReporter } from '../reporters/json.js';
 import { JUnitReporter } from '../reporters/junit.js';
 import { ProgressReporter } from '../reporters/progress.js';
 import { SubunitReporter } from '../reporters/subunit.js';
-import { listTests } from './adapter.js';
+import { interpreterOf, listTests, withResolvedPython } from './adapter.js';
 import { checkListen, listenForPeers, readToken, type Listener } from './listen.js';
 import { startLocalWorkers, stopLocalWorkers, type LocalWorker } from './local-workers.js';
 import type { RunArgs } from './options.js';
@@ -29,7 +29,7 @@ export const DEFAULT_WAIT_SECONDS = 300;
  */
 export async function executeRun(ctx: CliContext, args: RunArgs, localByDefault: boolean): Promise<void> {
   const log = (line: string) => ctx.io.stderr.write(`baton: ${line}\n`);
-  const config = loadProjectConfig(ctx.io.cwd);
+  const config = withResolvedPython(loadProjectConfig(ctx.io.cwd));
   const token = readToken(args.tokenFile);
   if (args.listen !== undefined) checkListen(args.listen, token);
   const jobs = args.jobs ?? (localByDefault ? availableParallelism() : 0);
@@ -40,7 +40,7 @@ export async function executeRun(ctx: CliContext, args: RunArgs, localByDefault:
 
   // Local workers start their test servers while this process lists the tests: the two
   // are the slowest part of starting a run, and independent.
-  const locals: LocalWorker[] = startLocalWorkers(jobs, config.root, log);
+  const locals: LocalWorker[] = startLocalWorkers(jobs, config.root, interpreterOf(config), log);
   const repoRoot = args.repo ?? findRepositoryRoot(ctx.io.cwd) ?? config.root;
   const { repository, created } = initRepository({ cwd: ctx.io.cwd, repo: repoRoot });
   if (created) log(`created a repository in ${repoRoot}/.baton`);

@@ -21,10 +21,10 @@ export interface LocalWorker {
  * pair of dedicated pipes, never their stdout. Their stderr goes to `log`, a line at a
  * time.
  */
-export function startLocalWorkers(count: number, root: string, log: (line: string) => void): LocalWorker[] {
+export function startLocalWorkers(count: number, root: string, python: string | undefined, log: (line: string) => void): LocalWorker[] {
   return Array.from({ length: count }, (_, i) => {
     const name = `local-${i}`;
-    const child = spawn(process.execPath, [ENTRY, name, '1'], {
+    const child = spawn(process.execPath, [ENTRY, name, '1', ...(python === undefined ? [] : [python])], {
       cwd: root,
       env: { ...process.env, [RPC_FDS_ENV]: CHILD_RPC_FDS },
       stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
