@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadProjectConfig, parseIni } from './config.js';
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-config-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+test('INI as configparser reads it: continuation lines, comments, other sections ignored', () => {
+  const ini = parseIni([
+    '# a comment',
+    '[DEFAULT]',
+    'test_command=OS_STDOUT_CAPTURE=1 \\',
+    '    ${PYTHON:-python} -m subunit.run discover -t ./ . $LISTOPT $IDOPTION',
+    'test_id_option: --load-list $IDFILE',
+    '; another comment',
+    '[other]',
+    'test_command=ignored',
+  ].join('\n'));
+  assert.equal(ini.get('test_command'), 'OS_STDOUT_CAPTURE=1 \\\n${PYTHON:-python} -m subunit.run discover -t ./ . $LISTOPT $IDOPTION');
+  assert.equal(ini.get('test_id_option'), '--load-list $IDFILE');
+});
+
+test('.stestr.conf gives the Python test server its path, top dir and group regex; found from a subdirectory', () => {
+  const dir = project({ '.stestr.conf': '[DEFAULT]\ntest_path=./tests\ntop_dir=./\ngroup_regex=([^\\.]*\\.)*\n' });
+  mkdirSync(join(dir, 'sub'));
+  const config = loadProjectConfig(join(dir, 'sub'));
+  assert.equal(config.root, dir);
+  assert.deepEqual(config.adapter, { kind: 'python', testPath: './tests', topDir: './', python: process.env['BATON_PYTHON'] ?? 'python3' });
+  assert.equal(config.groupRegex, '([^\\.]*\\.)*');
+});
+
+test('baton.json wins over stestr files beside it, and every mistake names its JSON path', () => {
+  const dir = project({ 'baton.json': JSON.stringify({ server: { command: ['./serve', '--fast'] }, timeout: { multiple: 4 }, profile: 'py312' }), '.stestr.conf': '[DEFAULT]\ntest_path=x\n' });
+  const config = loadProjectConfig(dir);
+  assert.deepEqual(config.adapter, { kind: 'server', command: ['./serve', '--fast'] });
+  assert.deepEqual(config.timeout, { multiple: 4, minimum: 60 });
+  assert.equal(config.profile, 'py312');
+  const cases: [unknown, RegExp][] = [
+    [{ python: { testPath: 'a' }, testr: { testCommand: 'b' } }, /\$ needs exactly one of "python", "server" or "testr" .*found python and testr/],
+    [{ server: { command: [] } }, /\$\.server\.command must be a non-empty array of strings/],
+    [{ python: { testPath: 't' }, groupRegex: '(' }, /\$\.groupRegex is not a valid regular expression/],
+    [{ python: { testPath: 't' }, timeout: -1 }, /\$\.timeout must be a positive number of seconds/],
+    [{ python: { testPath: 't' }, colour: 'blue' }, /\$\.colour is not a baton\.json setting/],
+  ];
+  for (const [doc, message] of cases) {
+    const bad = project({ 'baton.json': JSON.stringify(doc) });
+    assert.throws(() => loadProjectConfig(bad), (e: Error & { code?: string }) => e.code === 'BATON_CLI_BAD_CONFIG' && message.test(e.message) && e.message.includes('baton.json'));
+  }
+  assert.throws(() => loadProjectConfig(project({ 'baton.json': '{"python":' })), /baton\.json: not valid JSON/);
+});
