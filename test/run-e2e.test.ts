@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { aggregate, decodeAll } from '@baton/subunit';
-import { makeProject, runBaton, STESTR_CONF, unittestModule } from './utils/baton-process.js';
+import { makeProject, runBaton, startBaton, STESTR_CONF, unittestModule } from './utils/baton-process.js';
 import { ALL_MIXED, mixedProject, readJson } from './utils/projects.js';
 import { runTool } from './utils/python-tools.js';
 
@@ -151,6 +151,35 @@ describe('baton run on local workers', () => {
     const run = await runBaton(dir, ['run', '-j', '2', '--json', 'run.json']);
     assert.equal(run.status, 1, run.stdout + run.stderr);
     assert.deepEqual(readJson(join(dir, 'run.json')).counts, { success: 2, fail: 1 });
+  });
+
+  test('--load-list runs exactly the ids in the file; an id the project lacks is exit status 2', async () => {
+    const dir = mixedProject();
+    writeFileSync(join(dir, 'ids'), 'tests.test_quick.TestQuick.test_quick_3\ntests.test_mixed.TestMixed.test_skips\n');
+    const run = await runBaton(dir, ['run', '-j', '1', '--load-list', 'ids', '--json', 'run.json']);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.deepEqual(readJson(join(dir, 'run.json')).results.map((r) => r.id).sort(), ['tests.test_mixed.TestMixed.test_skips', 'tests.test_quick.TestQuick.test_quick_3']);
+    writeFileSync(join(dir, 'bad-ids'), 'tests.test_quick.TestQuick.test_quick_3\ntests.nope.T.test_x\n');
+    const bad = await runBaton(dir, ['run', '-j', '1', '--load-list', 'bad-ids']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /bad-ids: 1 test id\(s\) the project does not have, e\.g\. tests\.nope\.T\.test_x/);
+  });
+
+  test('an interrupted run stops its workers, says what never ran, and keeps what finished (exit 3)', async () => {
+    const methods: Record<string, string> = { test_a_quick: 'pass' };
+    for (let i = 0; i < 4; i++) methods[`test_slow_${i}`] = 'time.sleep(30)';
+    const dir = makeProject({ '.stestr.conf': STESTR_CONF, 'tests/__init__.py': '', 'tests/test_i.py': unittestModule('TestI', methods) });
+    const run = startBaton(dir, ['run', '-j', '1', '--json', 'run.json']);
+    await run.waitFor(/worker local-0 joined/);
+    run.child.kill('SIGINT');
+    const done = await run.exited;
+    assert.equal(done.status, 3, done.stdout + done.stderr);
+    assert.match(done.stdout, /infrastructure problem: interrupted/);
+    const report = readJson(join(dir, 'run.json'));
+    assert.equal(report.results.length + report.notRun.length, 5, 'every test accounted for');
+    assert.ok(report.notRun.length >= 3);
+    const last = await runBaton(dir, ['last', '--json']);
+    assert.notEqual(last.status, 2, last.stderr);
   });
 
   test('bad input is exit status 2 with a message that says what and where', async () => {
