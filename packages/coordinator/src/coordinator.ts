@@ -1,4 +1,4 @@
-import { TestServerClient, type Transport, type TestServerClientOptions } from '@baton/protocol';
+import { TestServerClient, type ClientHooks, type Transport, type TestServerClientOptions } from '@baton/protocol';
 import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
 import type { RunRepository } from '@baton/store';
 import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
@@ -152,8 +152,21 @@ export class Coordinator {
    * handshake itself failed.
    */
   async accept(transport: Transport): Promise<void> {
-    const client = await TestServerClient.connect(transport, {
-      ...this.options.channel,
+    const client = await TestServerClient.connect(transport, { ...this.options.channel, ...(this.options.log ? { log: this.options.log } : {}) });
+    this.adopt(client);
+  }
+
+  /**
+   * Takes a worker connected before the run began (e.g. the local worker the CLI asked
+   * for the list of tests, saving a listing of its own): its callbacks now feed this run.
+   */
+  adopt(client: TestServerClient): void {
+    client.setHooks(this.hooksFor(client));
+    this.admit(client);
+  }
+
+  private hooksFor(client: TestServerClient): ClientHooks {
+    return {
       onTestStart: (id) => this.started(id),
       onResult: (result) => this.resultArrived(result),
       onOutput: (output) => {
@@ -166,9 +179,7 @@ export class Coordinator {
           content: output.attachment.content,
         });
       },
-      ...(this.options.log ? { log: this.options.log } : {}),
-    });
-    this.admit(client);
+    };
   }
 
   /** Ends the run now: what has not run is recorded as not run, exit status 3. */

@@ -36,6 +36,9 @@ export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | '
   readonly killGraceMs?: number;
 }
 
+/** The callbacks of `TestServerClientOptions` that `setHooks` can replace. */
+export type ClientHooks = Pick<TestServerClientOptions, 'onOutput' | 'onTestStart' | 'onResult'>;
+
 export interface RunOptions {
   /** Seconds any one test may take (sent at version 2; enforced by a kill at both). */
   readonly timeout?: number;
@@ -123,21 +126,19 @@ export class TestServerClient {
   private readonly lists: string[][] = [];
   /** Tests the server started and has not finished, with their watchdogs. */
   private readonly started = new Map<string, NodeJS.Timeout | undefined>();
-  private readonly onTestStart: ((id: string, timestamp: Timestamp | undefined) => void) | undefined;
-  private readonly onResultHook: ((result: TestResult) => void) | undefined;
+  private hooks: ClientHooks;
   private readonly killGraceMs: number;
   private killReason: string | undefined;
   private death: Promise<ProtocolError> | undefined;
 
   private constructor(transport: Transport, options: TestServerClientOptions, process: TestServerProcess | undefined) {
     this.process = process;
-    this.onTestStart = options.onTestStart;
-    this.onResultHook = options.onResult;
+    this.hooks = options;
     this.killGraceMs = options.killGraceMs ?? KILL_GRACE_MS;
     this.aggregator = new ResultAggregator({
       result: (result) => this.onResult(result),
       listed: (id) => this.lists[0]?.push(id),
-      ...(options.onOutput ? { output: options.onOutput } : {}),
+      output: (output) => this.hooks.onOutput?.(output),
     });
     this.channel = new Channel(transport, {
       ...options,
@@ -166,6 +167,14 @@ export class TestServerClient {
       throw cause.code === 'BATON_PROTOCOL_PEER_LOST' ? died : cause;
     }
     return client;
+  }
+
+  /**
+   * Replaces the start, result and output callbacks: a client connected (and asked for
+   * its list) before whoever drives its Runs existed hands them over this way.
+   */
+  setHooks(hooks: ClientHooks): void {
+    this.hooks = hooks;
   }
 
   /** The negotiated protocol version. */
@@ -256,7 +265,7 @@ export class TestServerClient {
     if (id !== undefined && packet.status === 'inprogress' && !this.started.has(id)) {
       const timeout = (this.owners.get(id) ?? this.runs[0])?.timeout;
       this.started.set(id, timeout === undefined ? undefined : setTimeout(() => this.timedOut(id, timeout), timeout * 1000 + this.killGraceMs));
-      this.onTestStart?.(id, packet.timestamp);
+      this.hooks.onTestStart?.(id, packet.timestamp);
     } else if (id !== undefined && packet.status !== undefined && FINAL_STATUSES.has(packet.status)) {
       clearTimeout(this.started.get(id));
       this.started.delete(id);
@@ -265,7 +274,7 @@ export class TestServerClient {
   }
 
   private onResult(result: TestResult): void {
-    this.onResultHook?.(result);
+    this.hooks.onResult?.(result);
     const run = this.owners.get(result.id) ?? this.runs.find((r) => r.tests === undefined) ?? this.runs[0];
     this.owners.delete(result.id);
     run?.push(result);

@@ -59,6 +59,7 @@ export {
   type TestServerClientOptions,
   type TestServerProcess,
   type RunOptions,
+  type ClientHooks,
 } from './client.js';
 export { spawnTestServer, STDERR_TAIL_BYTES, STDERR_TAIL_LINES, type SpawnTestServerOptions } from './spawn.js';
 export {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Coordinator, deliver, HISTORY_TIMEOUT_FLOOR_SECONDS, type Reporter, type RunSummary, type TimeoutPolicy } from '@baton/coordinator';
-import { connectWebSocket, testListDigest, type Transport } from '@baton/protocol';
+import { connectWebSocket, testListDigest, TestServerClient, type Transport } from '@baton/protocol';
 import { parsePlan, resolvePlan, type Segment } from '@baton/scheduler';
 import { DEFAULT_PROFILE, findRepositoryRoot, initRepository, type SqliteRepository } from '@baton/store';
 import { loadProjectConfig, type ProjectConfig } from '../config.js';
@@ -46,7 +46,10 @@ export async function executeRun(ctx: CliContext, args: RunArgs, localByDefault:
   if (created) log(`created a repository in ${repoRoot}/.baton`);
   try {
     const profile = args.profile ?? config.profile ?? DEFAULT_PROFILE;
-    const all = await listTests(config, log);
+    // A local worker lists the tests anyway (for its Hello); asking it saves starting a
+    // test server here only to list them, in the busiest moment of the run's start.
+    const first = locals.length > 0 ? await connectFirst(locals[0]!, log) : undefined;
+    const all = first ? await first.list() : await listTests(config, log);
     if (all.length === 0) throw new CliError('BATON_CLI_NO_TESTS', `${config.file}: the project lists no tests`);
     const selected = selectTests(all, { filters: args.filters, loadList: args.loadList, failing: args.failing, profile }, repository);
     if (selected.length === 0) {
@@ -67,6 +70,7 @@ export async function executeRun(ctx: CliContext, args: RunArgs, localByDefault:
       selectionDigest: testListDigest(selected),
       jobs,
       locals,
+      first,
       token,
       log,
     });
@@ -96,12 +100,14 @@ interface RunSetup {
   readonly selectionDigest: string;
   readonly jobs: number;
   readonly locals: readonly LocalWorker[];
+  /** The first local worker, already connected to list the tests. */
+  readonly first: TestServerClient | undefined;
   readonly token: string | undefined;
   readonly log: (line: string) => void;
 }
 
 async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Promise<RunSummary> {
-  const { config, jobs, locals, log } = setup;
+  const { config, jobs, locals, first, log } = setup;
   const reporters: Reporter[] = [];
   // With --subunit the stream owns stdout; people read progress on stderr.
   const human = args.subunit ? ctx.io.stderr : ctx.io.stdout;
@@ -127,6 +133,11 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     ...(jobs > 0 && !listening ? { expectedSlots: jobs } : {}),
     log,
   });
+  // Ctrl-C ends the run cleanly (workers stopped, what finished recorded, exit 3). The
+  // handlers go in before anything can tell the user the run has begun.
+  const interrupt = () => coordinator.abort('interrupted');
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   coordinator.start();
 
   // Every way a worker arrives ends in accept; when every expected one failed, say why.
@@ -140,7 +151,8 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
         if (++failures === expected && !listening) coordinator.abort(`no worker could start (${what}: ${error.message})`);
       });
   };
-  for (const w of locals) admit(`local worker ${w.name}`, Promise.resolve(w.transport));
+  if (first) coordinator.adopt(first);
+  for (const w of first ? locals.slice(1) : locals) admit(`local worker ${w.name}`, Promise.resolve(w.transport));
   for (const url of args.worker) admit(`worker ${url}`, connectWebSocket(url, { ...(setup.token === undefined ? {} : { token: setup.token }) }));
   let listener: Listener | undefined;
   if (listening) {
@@ -156,9 +168,6 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     });
     log(`listening for workers at ${listener.url}`);
   }
-  const interrupt = () => coordinator.abort('interrupted');
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
   try {
     return await coordinator.finished;
   } finally {
@@ -166,6 +175,16 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     process.off('SIGTERM', interrupt);
     await listener?.close();
     for (const r of reporters) await r.close?.();
+  }
+}
+
+/** Connects the first local worker early, or returns undefined (logged) if it cannot serve. */
+async function connectFirst(worker: LocalWorker, log: (line: string) => void): Promise<TestServerClient | undefined> {
+  try {
+    return await TestServerClient.connect(worker.transport, { log });
+  } catch (error) {
+    log(`local worker ${worker.name}: ${(error as Error).message}`);
+    return undefined;
   }
 }
 
