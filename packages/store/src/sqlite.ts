@@ -158,6 +158,7 @@ export class SqliteRepository implements RunRepository {
     const open = this.openRun(run);
     const { insertResult, upsertTiming } = this.sql;
     this.sql.touchProfile.run(open.profile);
+    this.lookUpIds(results);
     for (const r of results) {
       const test = this.intern(r.testId, interned);
       const worker = r.worker ?? '';
@@ -329,6 +330,19 @@ export class SqliteRepository implements RunRepository {
     return open;
   }
 
+  /**
+   * Learns the ids of a batch's tests already in the repository with one query, instead
+   * of an insert attempt and a lookup per test: a run of known tests interns nothing.
+   */
+  private lookUpIds(results: readonly ResultInput[]): void {
+    const unknown = new Set<string>();
+    for (const r of results) if (!this.testIds.has(r.testId)) unknown.add(r.testId);
+    if (unknown.size === 0) return;
+    for (const [name, id] of this.sql.testIds.raw().iterate(JSON.stringify([...unknown])) as Iterable<[string, number]>) {
+      this.testIds.set(name, id);
+    }
+  }
+
   private intern(name: string, interned: string[]): number {
     let id = this.testIds.get(name);
     if (id === undefined) {
@@ -391,6 +405,7 @@ function prepare(db: Database.Database) {
     nextSeqs: raw("SELECT coalesce(worker, ''), max(seq) + 1 FROM results WHERE run = ? GROUP BY worker"),
     insertTest: db.prepare('INSERT OR IGNORE INTO tests (name) VALUES (?)'),
     testId: pluck('SELECT id FROM tests WHERE name = ?'),
+    testIds: db.prepare('SELECT tests.name, tests.id FROM json_each(?) AS wanted JOIN tests ON tests.name = wanted.value'),
     insertResult: db.prepare('INSERT INTO results (run, test, status, start_us, stop_us, worker, seq, tags, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     // nextTiming (timing.ts) as one statement; bare column names are the stored row.
     upsertTiming: db.prepare(`
