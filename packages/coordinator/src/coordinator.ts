@@ -3,7 +3,7 @@ import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type
 import type { RunRepository } from '@baton/store';
 import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
 import { systemClock, type Clock } from './clock.js';
-import { CoordinatorError } from './errors.js';
+import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import type { RunEvent, RunResult, RunStats, RunSummary } from './events.js';
 import { Assignments } from './assignments.js';
 import { Ledger } from './ledger.js';
@@ -194,7 +194,7 @@ export class Coordinator {
     const refuse = (reason: string) => {
       this.options.emit({ type: 'workerRefused', at: this.clock.now(), worker: name, reason });
       void client.channel
-        .send({ msg: 'Error', code: 'BATON_COORDINATOR_REFUSED', message: reason })
+        .send({ msg: 'Error', code: 'BATON_COORDINATOR_REFUSED' satisfies CoordinatorErrorCode, message: reason })
         .catch(() => {})
         .finally(() => client.close());
     };

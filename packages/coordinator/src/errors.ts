@@ -1,8 +1,8 @@
-/** Stable codes of the coordinator's errors. */
-export type CoordinatorErrorCode =
-  | 'BATON_COORDINATOR_NO_WORKERS'
-  | 'BATON_COORDINATOR_REFUSED'
-  | 'BATON_COORDINATOR_INTERNAL';
+/**
+ * Stable codes of the coordinator's errors. `REFUSED` travels to a worker in an Error
+ * message when it is not let in; `INTERNAL` is a broken invariant.
+ */
+export type CoordinatorErrorCode = 'BATON_COORDINATOR_REFUSED' | 'BATON_COORDINATOR_INTERNAL';
 
 /** A run could not be carried out as asked. */
 export class CoordinatorError extends Error {
