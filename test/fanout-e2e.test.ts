@@ -2,10 +2,10 @@
 // listening workers: real processes, real WebSockets on loopback, tokens and TLS.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { runBaton, startBaton, unittestModule } from './utils/baton-process.js';
+import { makeProject, runBaton, startBaton, STESTR_CONF, unittestModule } from './utils/baton-process.js';
 import { ALL_MIXED, mixedProject, readJson } from './utils/projects.js';
 
 describe('baton coordinator with workers that connect', () => {
@@ -50,6 +50,40 @@ describe('baton coordinator with workers that connect', () => {
     assert.equal(done.status, 1, done.stdout + done.stderr);
     assert.equal(readJson(join(dir, 'run.json')).results.length, ALL_MIXED);
     assert.equal((await worker.exited).status, 0);
+  });
+
+  test('a worker told to stop (SIGTERM) leaves gracefully: its unstarted tests run elsewhere, nothing is lost', async () => {
+    const methods: Record<string, string> = {};
+    // Each test leaves a marker when it starts, so the test knows work is under way.
+    for (let i = 0; i < 12; i++) methods[`test_${String(i).padStart(2, '0')}`] = `open(os.path.join(os.environ['MARKERS'], 'started-${i}'), 'w').close()\ntime.sleep(0.4)`;
+    const dir = makeProject({ '.stestr.conf': STESTR_CONF, 'tests/__init__.py': '', 'tests/test_l.py': unittestModule('TestL', methods) });
+    const markers = join(dir, 'markers');
+    mkdirSync(markers);
+    writeFileSync(join(dir, 'token'), 'leave-gracefully-secret-1234\n');
+    const coordinator = startBaton(dir, ['coordinator', '--listen', '127.0.0.1:0', '--token-file', 'token', '--min-workers', '2', '--json', 'run.json']);
+    const [, url] = await coordinator.waitFor(/listening for workers at (ws:\/\/\S+)/);
+    const env = { MARKERS: markers };
+    const leaver = startBaton(dir, ['worker', '--connect', url!, '--token-file', 'token', '--name', 'leaver'], env);
+    const stayer = startBaton(dir, ['worker', '--connect', url!, '--token-file', 'token', '--name', 'stayer'], env);
+    await coordinator.waitFor(/worker leaver joined/);
+    for (let i = 0; readdirSync(markers).length === 0; i++) {
+      assert.ok(i < 400, 'a test started');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    leaver.child.kill('SIGTERM');
+    const left = await leaver.exited;
+    assert.equal(left.status, 0, left.stderr);
+    assert.match(left.stderr, /SIGTERM: leaving once the running tests finish/);
+    const done = await coordinator.exited;
+    assert.equal(done.status, 0, done.stdout + done.stderr);
+    assert.doesNotMatch(done.stdout, /lost worker/);
+    const report = readJson(join(dir, 'run.json'));
+    assert.equal(report.results.length, 12);
+    assert.equal(new Set(report.results.map((r) => r.id)).size, 12);
+    assert.ok(report.results.every((r) => r.status === 'success'));
+    const byLeaver = report.results.filter((r) => r.worker.startsWith('leaver')).length;
+    assert.ok(byLeaver >= 1 && byLeaver < 12, `the leaver ran ${byLeaver} tests, the stayer the rest`);
+    assert.equal((await stayer.exited).status, 0);
   });
 
   test('a coordinator dials workers that listen (a fixed fleet)', async () => {

@@ -1,4 +1,4 @@
-import { TestServerClient, type ClientHooks, type Transport, type TestServerClientOptions } from '@baton/protocol';
+import { TestServerClient, WORKER_LEAVING, type ClientHooks, type Transport, type TestServerClientOptions } from '@baton/protocol';
 import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
 import type { RunRepository } from '@baton/store';
 import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
@@ -55,6 +55,8 @@ interface Host {
   readonly client: TestServerClient;
   readonly slots: readonly string[];
   gone: boolean;
+  /** It announced that it is leaving; it finishes what it runs and takes nothing new. */
+  leaving: boolean;
 }
 
 /** A slot: which host it belongs to, its number there, its number in the whole run. */
@@ -169,6 +171,9 @@ export class Coordinator {
     return {
       onTestStart: (id) => this.started(id),
       onResult: (result) => this.resultArrived(result),
+      onNotice: (code) => {
+        if (code === WORKER_LEAVING) this.hostLeaving(client);
+      },
       onOutput: (output) => {
         const slot = this.slotOfRoute(client, output.routeCode);
         this.options.emit({
@@ -207,7 +212,7 @@ export class Coordinator {
       );
     }
     const slots = Array.from({ length: Math.max(1, client.slots) }, (_, i) => `${name}/${i}`);
-    const host: Host = { name, client, slots, gone: false };
+    const host: Host = { name, client, slots, gone: false, leaving: false };
     this.hosts.add(host);
     slots.forEach((id, index) => this.slots.set(id, { host, index, global: this.nextGlobal++ }));
     this.options.emit({ type: 'workerJoined', at: this.clock.now(), worker: name, slots: slots.length, version: client.version });
@@ -255,7 +260,7 @@ export class Coordinator {
       at: this.clock.now(),
       worker: host.name,
       how: lostReason !== undefined && holding ? 'lost' : 'left',
-      reason: lostReason ?? 'it said goodbye',
+      reason: host.leaving ? 'it left, as it had announced' : lostReason ?? 'it said goodbye',
     });
     if (waitingAt >= 0) return;
     for (const slot of host.slots) {
@@ -263,13 +268,25 @@ export class Coordinator {
       // that crashes its machine). Its next test is then the likeliest culprit: recording
       // it as lost here, rather than requeueing it, keeps it from taking down another.
       const head = this.assigned.head(slot);
-      if (head !== undefined && !this.slotIsRunning(slot)) {
+      if (head !== undefined && !this.slotIsRunning(slot) && !host.leaving) {
         this.presumed.add(head);
         this.started(head);
       }
       this.handle({ type: 'workerDied', worker: slot }, lostReason ?? 'it left');
     }
     if (this.hosts.size === 0 && !this.ended) this.noWorkersLeft();
+  }
+
+  /**
+   * A worker said it is leaving (its machine is going away): it takes no new work, the
+   * tests it has not started are taken back for others, and it finishes what it runs.
+   */
+  private hostLeaving(client: TestServerClient): void {
+    const host = [...this.hosts].find((h) => h.client === client);
+    if (host === undefined || host.leaving) return;
+    host.leaving = true;
+    if (this.waiting.includes(host)) return;
+    for (const slot of host.slots) this.handle({ type: 'workerLeft', worker: slot });
   }
 
   /** Every worker is gone: wait for new ones as at the start, or give up if none can come. */

@@ -32,12 +32,17 @@ export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | '
    * results over later, on the microtask queue, so it cannot order them against starts).
    */
   readonly onResult?: (result: TestResult) => void;
+  /**
+   * The server sent an Error tied to no request of ours: news about itself, such as a
+   * worker announcing that it is leaving (`BATON_WORKER_LEAVING`).
+   */
+  readonly onNotice?: (code: string, message: string) => void;
   /** @default KILL_GRACE_MS */
   readonly killGraceMs?: number;
 }
 
 /** The callbacks of `TestServerClientOptions` that `setHooks` can replace. */
-export type ClientHooks = Pick<TestServerClientOptions, 'onOutput' | 'onTestStart' | 'onResult'>;
+export type ClientHooks = Pick<TestServerClientOptions, 'onOutput' | 'onTestStart' | 'onResult' | 'onNotice'>;
 
 export interface RunOptions {
   /** Seconds any one test may take (sent at version 2; enforced by a kill at both). */
@@ -145,6 +150,9 @@ export class TestServerClient {
       role: 'client',
       handlers: {
         packet: (packet) => this.onPacket(packet),
+        message: (message) => {
+          if (message.msg === 'Error') this.hooks.onNotice?.(message.code, message.message);
+        },
         close: (info) => {
           if (info.state === 'lost') this.death = this.bury(info.error);
         },

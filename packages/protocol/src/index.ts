@@ -4,6 +4,7 @@ export {
   RPC_FILE_NAME,
   MAX_MESSAGE_BYTES,
   SUPPORTED_VERSIONS,
+  WORKER_LEAVING,
   MESSAGE_SPECS,
   supports,
   type VersionRange,

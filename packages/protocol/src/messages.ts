@@ -21,6 +21,12 @@ export interface VersionRange {
   readonly max: number;
 }
 
+/**
+ * The code of an Error a worker sends, tied to no request, when it is about to leave:
+ * it will take no new work and closes the channel once it has finished what it runs. (v2)
+ */
+export const WORKER_LEAVING = 'BATON_WORKER_LEAVING';
+
 /** The versions this implementation speaks. */
 export const SUPPORTED_VERSIONS: VersionRange = { min: 1, max: 2 };
 

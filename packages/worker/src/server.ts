@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import {
   Channel,
   testListDigest,
+  WORKER_LEAVING,
   type CancelMessage,
   type ChannelOptions,
   type CloseInfo,
@@ -51,6 +52,7 @@ export class WorkerServer implements SlotSink {
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
   private channel: Channel | undefined;
+  private leaving = false;
 
   private constructor(options: WorkerServerOptions, adapters: readonly TestAdapter[], tests: string[], name: string) {
     this.clock = options.clock ?? systemClock;
@@ -133,8 +135,26 @@ export class WorkerServer implements SlotSink {
     this.channel = channel;
     const info = await channel.closed;
     this.channel = undefined;
+    this.leaving = false;
     for (const slot of this.slots) slot.abandon();
     return info;
+  }
+
+  /**
+   * Leaves the coordinator gracefully (the machine is going away, `baton worker` got
+   * SIGTERM): tells it so, so that it takes back the tests not started yet, finishes the
+   * running ones, and closes the channel once every slot is idle. `serve` then resolves.
+   */
+  leave(reason: string): void {
+    const channel = this.channel;
+    if (channel === undefined || this.leaving) return;
+    this.leaving = true;
+    channel.send({ msg: 'Error', code: WORKER_LEAVING, message: `worker ${this.hello.name} is leaving: ${reason}` }).catch(() => undefined);
+    this.closeIfLeft();
+  }
+
+  private closeIfLeft(): void {
+    if (this.leaving && this.slots.every((slot) => slot.load === 0)) this.channel?.close();
   }
 
   /** Stops every adapter cleanly (Goodbye, then a kill after the grace period). */
@@ -162,6 +182,7 @@ export class WorkerServer implements SlotSink {
   /** @internal */
   done(nonce: string): void {
     this.channel?.send({ msg: 'Done', nonce }).catch(() => undefined);
+    this.closeIfLeft();
   }
 
   private forward(packets: readonly Packet[]): void {

@@ -57,6 +57,17 @@ export const workerCommand: CommandFactory = (ctx) =>
             onRetry: (error, delay) => log(`coordinator not reachable yet (${error.message}); retrying in ${Math.round(delay)} ms`),
           });
           log(`serving ${worker.tests.length} tests on ${argv.slots} slot(s) for ${url}`);
+          // SIGTERM (a CI machine being stopped) or Ctrl-C: leave gracefully — the
+          // coordinator takes back what has not started, the running tests finish. A
+          // second signal stops at once.
+          const leave = (signal: string) => {
+            log(`${signal}: leaving once the running tests finish (again to stop now)`);
+            worker.leave(`it received ${signal}`);
+            process.once('SIGTERM', () => process.exit(3));
+            process.once('SIGINT', () => process.exit(3));
+          };
+          process.once('SIGTERM', () => leave('SIGTERM'));
+          process.once('SIGINT', () => leave('SIGINT'));
           const info = await worker.serve(transport);
           if (info.state === 'lost') throw info.error ?? new CliError('BATON_CLI_USAGE', 'the coordinator went away');
           return;
