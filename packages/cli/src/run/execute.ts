@@ -38,8 +38,8 @@ export async function executeRun(ctx: CliContext, args: RunArgs, localByDefault:
     throw new CliError('BATON_CLI_USAGE', 'no workers: give -j N for local workers, --listen HOST:PORT for workers that connect, or --worker URL');
   }
 
-  // Local workers start their test servers while this process lists the tests: the two
-  // are the slowest part of starting a run, and independent.
+  // Local workers start first: starting them (node, a test server, discovery) is the
+  // slowest part of a run's start, and the repository opens meanwhile.
   const locals: LocalWorker[] = startLocalWorkers(jobs, config.root, interpreterOf(config), log);
   const repoRoot = args.repo ?? findRepositoryRoot(ctx.io.cwd) ?? config.root;
   const { repository, created } = initRepository({ cwd: ctx.io.cwd, repo: repoRoot });
