@@ -222,7 +222,8 @@ export class Scheduler implements SchedulingPolicy {
     this.hungry.delete(worker);
     const load = this.load(worker);
     const report = this.ledger.died(id);
-    if (report.lost) out.push({ type: 'lost', worker: id, test: report.lost.test, unit: report.lost.unit.index });
+    const lost = this.ledger.lostCommand(id, report);
+    if (lost) out.push(lost);
     Object.assign(load, { pendingWork: 0, pendingCount: 0, runningTime: 0, reclaiming: false, waitingOn: undefined });
     for (const l of this.loads.values()) if (l.waitingOn === id) l.waitingOn = undefined;
     for (const unit of report.requeued) this.enqueue(unit);
@@ -551,9 +552,8 @@ export class Scheduler implements SchedulingPolicy {
   }
 
   private sendReclaim(worker: WorkerRecord, units: UnitRecord[], out: Command[]): void {
-    this.ledger.reclaim(units);
     this.load(worker).reclaiming = true;
-    out.push({ type: 'reclaim', worker: worker.id, units: units.map((u) => this.ledger.view(u)) });
+    out.push(this.ledger.reclaim(worker.id, units));
   }
 
   /** Estimated seconds until the worker's running unit ends. */

@@ -1,5 +1,5 @@
 import { SchedulerError } from './errors.js';
-import type { DispatchedUnit } from './events.js';
+import type { DispatchedUnit, Lost, Reclaim } from './events.js';
 import type { Segment } from './plan.js';
 
 /**
@@ -180,9 +180,15 @@ export class Ledger {
     return { unit, unitDone, segmentDone: unitDone && this.open[unit.segment] === 0 };
   }
 
-  /** Marks dispatched units as asked back. */
-  reclaim(units: readonly UnitRecord[]): void {
+  /** Marks dispatched units as asked back and returns the command that asks for them. */
+  reclaim(workerId: string, units: readonly UnitRecord[]): Reclaim {
     for (const u of units) if (u.state === UnitState.Dispatched) u.state = UnitState.Reclaiming;
+    return { type: 'reclaim', worker: workerId, units: units.map((u) => this.view(u)) };
+  }
+
+  /** The Lost command a death report calls for, if its worker was running a test. */
+  lostCommand(workerId: string, report: DeathReport): Lost | undefined {
+    return report.lost && { type: 'lost', worker: workerId, test: report.lost.test, unit: report.lost.unit.index };
   }
 
   /**

@@ -43,16 +43,14 @@ export class StaticPolicy implements SchedulingPolicy {
       case 'workerLeft': {
         this.gone.add(event.worker);
         const units = l.leave(event.worker);
-        if (units.length > 0) {
-          l.reclaim(units);
-          out.push({ type: 'reclaim', worker: event.worker, units: units.map((u) => l.view(u)) });
-        }
+        if (units.length > 0) out.push(l.reclaim(event.worker, units));
         break;
       }
       case 'workerDied': {
         this.gone.add(event.worker);
         const report = l.died(event.worker);
-        if (report.lost) out.push({ type: 'lost', worker: event.worker, test: report.lost.test, unit: report.lost.unit.index });
+        const lost = l.lostCommand(event.worker, report);
+        if (lost) out.push(lost);
         this.orphans.push(...report.requeued);
         this.settled(out);
         break;

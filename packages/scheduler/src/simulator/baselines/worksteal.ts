@@ -61,15 +61,13 @@ export class WorkStealPolicy implements SchedulingPolicy {
       case 'workerLeft': {
         this.shuttingDown.add(event.worker);
         const units = l.leave(event.worker);
-        if (units.length > 0) {
-          l.reclaim(units);
-          out.push({ type: 'reclaim', worker: event.worker, units: units.map((u) => l.view(u)) });
-        }
+        if (units.length > 0) out.push(l.reclaim(event.worker, units));
         break;
       }
       case 'workerDied': {
         const report = l.died(event.worker);
-        if (report.lost) out.push({ type: 'lost', worker: event.worker, test: report.lost.test, unit: report.lost.unit.index });
+        const lost = l.lostCommand(event.worker, report);
+        if (lost) out.push(lost);
         const pendingOnNode = this.nodes.get(event.worker) ?? [];
         this.nodes.delete(event.worker);
         const requeued = new Set(report.requeued);
@@ -167,8 +165,7 @@ export class WorkStealPolicy implements SchedulingPolicy {
       return;
     }
     const stolen = from[1].slice(-numSteal);
-    this.ledger.reclaim(stolen);
-    out.push({ type: 'reclaim', worker: from[0], units: stolen.map((u) => this.ledger.view(u)) });
+    out.push(this.ledger.reclaim(from[0], stolen));
     this.stealFrom = from[0];
   }
 
