@@ -1,5 +1,6 @@
 import { FINAL_STATUSES, ResultAggregator, type Packet, type StrayOutput, type TestResult, type Timestamp } from '@baton/subunit';
 import { Channel, type ChannelOptions } from './channel.js';
+import { EventQueue } from './event-queue.js';
 import { PeerDiedError, ProtocolError, type ExitInfo } from './errors.js';
 import type { HelloMessage } from './messages.js';
 import type { Transport } from './transport.js';
@@ -56,17 +57,14 @@ export interface RunOptions {
  * iterator throws the error that ended the Run, after the results that came before it)
  * or await `all()`.
  */
-export class TestRun implements AsyncIterable<TestResult> {
+export class TestRun extends EventQueue<TestResult> {
   /** The tests asked for; undefined for "every test". */
   readonly tests: readonly string[] | undefined;
   /** Seconds per test, if the Run has a timeout. */
   readonly timeout: number | undefined;
-  private readonly buffered: TestResult[] = [];
-  private finished = false;
-  private error: ProtocolError | undefined;
-  private wake: (() => void) | undefined;
 
   constructor(tests: readonly string[] | undefined, timeout: number | undefined) {
+    super();
     this.tests = tests;
     this.timeout = timeout;
   }
@@ -76,41 +74,6 @@ export class TestRun implements AsyncIterable<TestResult> {
     const out: TestResult[] = [];
     for await (const result of this) out.push(result);
     return out;
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<TestResult> {
-    for (;;) {
-      const next = this.buffered.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
-      }
-      if (this.error) throw this.error;
-      if (this.finished) return;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-    }
-  }
-
-  /** @internal */
-  push(result: TestResult): void {
-    this.buffered.push(result);
-    this.poke();
-  }
-
-  /** @internal */
-  end(error?: ProtocolError): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.error = error;
-    this.poke();
-  }
-
-  private poke(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
   }
 }
 
@@ -291,7 +254,8 @@ export class TestServerClient {
   private finish(run: TestRun, error?: ProtocolError): void {
     this.runs.splice(this.runs.indexOf(run), 1);
     for (const id of run.tests ?? []) if (this.owners.get(id) === run) this.owners.delete(id);
-    run.end(error);
+    if (error) run.fail(error);
+    else run.end();
   }
 
   private timedOut(id: string, timeout: number): void {

@@ -33,6 +33,7 @@ export {
   type ExitInfo,
 } from './errors.js';
 export type { Transport } from './transport.js';
+export { EventQueue } from './event-queue.js';
 export { memoryPair } from './transports/memory.js';
 export {
   Channel,

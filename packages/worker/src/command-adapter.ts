@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventQueue } from '@baton/protocol';
 import { ResultAggregator, StreamDecoder, decodeAll } from '@baton/subunit';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
 import { WorkerError } from './errors.js';
-import { EventQueue } from './event-queue.js';
 import { listCommand, runCommand } from './substitute.js';
 
 /** How much of a command's stderr is kept for the reason of its death. */

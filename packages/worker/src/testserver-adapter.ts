@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { spawnTestServer, type TestServerClient } from '@baton/protocol';
+import { EventQueue, spawnTestServer, type TestServerClient } from '@baton/protocol';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
 import { WorkerError } from './errors.js';
-import { EventQueue } from './event-queue.js';
 
 /** How long a test server gets to exit after Goodbye before it is killed. */
 export const CLOSE_GRACE_MS = 5_000;
