@@ -18,6 +18,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mulberry32 } from '@baton/scheduler';
 import { median, rate, ratio, table } from './_table.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -161,18 +162,6 @@ function phases(file: string, run: Timed): Phases {
 // ---------------------------------------------------------------------------------------
 // Generated suites
 
-/** mulberry32: a small seeded PRNG, so that every run of the bench generates the same suite. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Heavy-tailed durations (log-normal, σ = 1.5) scaled to `work` seconds in total, the
  * longest capped at a quarter of a worker's share so that the bound is the work, not one
@@ -221,7 +210,9 @@ const secs = (s: number) => `${s.toFixed(2)} s`;
 // 1. Stale history
 
 async function staleHistory(o: Options, tmp: string): Promise<void> {
-  const random = rng(0xba70);
+  // Seeded, so that every run of the bench generates the same suite.
+  const seeded = mulberry32(0xba70);
+  const random = () => seeded.next();
   const truth = durations(o.tests, o.work, o.jobs, random);
   const suite = writeSuite(join(tmp, 'sleep'), truth.map((d) => `time.sleep(${d})`));
   // The stale history: 5% of tests recorded 20× slower than they now are, 5% 20× faster.
