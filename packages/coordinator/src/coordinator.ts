@@ -216,11 +216,9 @@ export class Coordinator {
     this.hosts.add(host);
     slots.forEach((id, index) => this.slots.set(id, { host, index, global: this.nextGlobal++ }));
     this.options.emit({ type: 'workerJoined', at: this.clock.now(), worker: name, slots: slots.length, version: client.version });
-    // Results that arrived before the channel dropped are still being delivered: let them
-    // land before the scheduler hears of the death, so they count as results, not losses.
-    void client.channel.closed.then((info) =>
-      setImmediate(() => this.hostGone(host, info.state === 'lost' ? info.error?.message ?? 'connection lost' : undefined)),
-    );
+    // Results reach us synchronously, packet by packet (onResult), so by the time the
+    // channel's end is known every result that arrived is recorded: no loss is double-counted.
+    void client.channel.closed.then((info) => this.hostGone(host, info.state === 'lost' ? info.error?.message ?? 'connection lost' : undefined));
     if (this.dispatching) {
       this.deadline?.cancel();
       this.join(host);
