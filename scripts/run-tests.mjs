@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under the given folders (default: every package's src/ and test/)
+// Runs the given *.test.ts files and every one under the given folders (default: every package's src/ and test/)
 // with node:test through tsx. node 20 does not expand globs itself and npm's sh has no
 // `**`, so the files are collected here. Extra arguments after `--` go to node --test.
 import { readdirSync, statSync } from 'node:fs';
@@ -19,6 +19,7 @@ function defaultDirs() {
 }
 
 function collect(dir, out) {
+  if (dir.endsWith('.test.ts')) return [...out, dir];
   let entries;
   try {
     entries = readdirSync(dir);

@@ -86,6 +86,40 @@ describe('baton coordinator with workers that connect', () => {
     assert.equal((await stayer.exited).status, 0);
   });
 
+  test('a worker that dies mid-test: the test is recorded lost naming the worker, the rest run elsewhere, exit 3', async () => {
+    const quick: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) quick[`test_quick_${i}`] = 'time.sleep(0.05)';
+    const dir = makeProject({
+      '.stestr.conf': STESTR_CONF,
+      'tests/__init__.py': '',
+      'tests/test_quick.py': unittestModule('TestQuick', quick),
+      // Kills the worker process hosting it (the test server's parent): a worker lost
+      // mid-run, as when a CI machine vanishes.
+      'tests/test_killer.py': unittestModule('TestKiller', { test_kills_its_worker: 'os.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(5)' }),
+    });
+    const coordinator = startBaton(dir, ['coordinator', '--listen', '127.0.0.1:0', '--min-workers', '3', '--json', 'run.json']);
+    const [, url] = await coordinator.waitFor(/listening for workers at (ws:\/\/\S+)/);
+    // The worker may die before it forwards the start (or the previous result), so the
+    // coordinator can blame the wrong test once and send the killer on; it is recorded
+    // lost at its second worker at the latest. Three workers leave one standing.
+    for (const name of ['w0', 'w1', 'w2']) startBaton(dir, ['worker', '--connect', url!, '--name', name]);
+    const run = await coordinator.exited;
+    assert.equal(run.status, 3, run.stdout + run.stderr);
+    const report = readJson(join(dir, 'run.json'));
+    assert.deepEqual(report.notRun, []);
+    assert.equal(report.results.length, 11, 'every test has a result');
+    assert.equal(new Set(report.results.map((r) => r.id)).size, 11, 'and only one');
+    const victim = report.results.find((r) => r.id.endsWith('test_kills_its_worker'))!;
+    assert.equal(victim.status, 'fail');
+    assert.equal(victim.infrastructure, 'lost');
+    assert.match(victim.attachments[0]!.text ?? '', /worker w[012]\/0 was lost/);
+    const lost = report.results.filter((r) => r.infrastructure === 'lost');
+    assert.ok(lost.length <= 2, 'at most one innocent test blamed');
+    assert.ok(report.results.filter((r) => r.infrastructure === undefined).every((r) => r.status === 'success'));
+    assert.match(run.stdout, /lost worker w[012]/);
+    assert.match(run.stdout, /infrastructure problem: worker w[012]\/0 was lost while running tests\./);
+  });
+
   test('a coordinator dials workers that listen (a fixed fleet)', async () => {
     const dir = mixedProject();
     const worker = startBaton(dir, ['worker', '--listen', '127.0.0.1:0', '--slots', '2']);

@@ -1,5 +1,5 @@
 import { defineCommand, type CommandFactory } from '../context.js';
-import { executeRun } from '../run/execute.js';
+import { beginRun } from '../run/begin.js';
 import { runOptions, type RunArgs } from '../run/options.js';
 
 /** `baton run`: the main job, on local workers unless told otherwise. */
@@ -8,5 +8,10 @@ export const runCommand: CommandFactory = (ctx) =>
     command: 'run [filters..]',
     describe: 'Run the tests: online scheduling over local (-j N) and/or remote workers, results recorded',
     builder: runOptions,
-    handler: (argv) => executeRun(ctx, argv, true),
+    handler: async (argv) => {
+      const start = beginRun(ctx, argv, true);
+      // Loaded only now, while the local worker's test servers start (see beginRun).
+      const { executeRun } = await import('../run/execute.js');
+      await executeRun(ctx, argv, start);
+    },
   });

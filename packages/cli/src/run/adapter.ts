@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { pythonTestServer, testrCommandAdapter, testServerAdapter, type AdapterFactory } from '@baton/worker';
 import type { AdapterSpec, ProjectConfig } from '../config.js';
 
@@ -24,19 +24,18 @@ export function adapterFor(config: ProjectConfig): AdapterFactory {
  * The configuration with its Python interpreter named by absolute path, found once by
  * asking it. A bare `python3` may be a version manager's shim (pyenv) that costs a
  * quarter of a second of CPU at every start: paid once here instead of by every test
- * server of every local worker, all starting at the same moment.
+ * server, all starting at the same moment. Asynchronous, so that it overlaps the loading
+ * of the rest of the run.
  */
-export function withResolvedPython(config: ProjectConfig): ProjectConfig {
+export function withResolvedPython(config: ProjectConfig): Promise<ProjectConfig> {
   const spec = config.adapter;
-  if (spec.kind !== 'python' || spec.python.includes('/')) return config;
-  const r = spawnSync(spec.python, ['-c', 'import sys; print(sys.executable)'], { cwd: config.root, encoding: 'utf8' });
-  const resolved = r.status === 0 ? r.stdout.trim() : '';
-  return resolved.startsWith('/') ? { ...config, adapter: { ...spec, python: resolved } } : config;
-}
-
-/** The Python interpreter a configuration names, if it runs Python tests. */
-export function interpreterOf(config: ProjectConfig): string | undefined {
-  return config.adapter.kind === 'python' ? config.adapter.python : undefined;
+  if (spec.kind !== 'python' || spec.python.includes('/')) return Promise.resolve(config);
+  return new Promise((resolve) => {
+    execFile(spec.python, ['-c', 'import sys; print(sys.executable)'], { cwd: config.root, encoding: 'utf8' }, (error, stdout) => {
+      const resolved = error ? '' : stdout.trim();
+      resolve(resolved.startsWith('/') ? { ...config, adapter: { ...spec, python: resolved } } : config);
+    });
+  });
 }
 
 /** Every test the project has, listed the way its workers will list them. */

@@ -1,20 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { Coordinator, deliver, HISTORY_TIMEOUT_FLOOR_SECONDS, type Reporter, type RunSummary, type TimeoutPolicy } from '@baton/coordinator';
-import { connectWebSocket, testListDigest, TestServerClient, type Transport } from '@baton/protocol';
+import { connectWebSocket, testListDigest, type Transport } from '@baton/protocol';
 import { parsePlan, resolvePlan, type Segment } from '@baton/scheduler';
 import { DEFAULT_PROFILE, findRepositoryRoot, initRepository, type SqliteRepository } from '@baton/store';
-import { loadProjectConfig, type ProjectConfig } from '../config.js';
+import type { WorkerServer } from '@baton/worker';
+import type { ProjectConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { JsonReporter } from '../reporters/json.js';
 import { JUnitReporter } from '../reporters/junit.js';
 import { ProgressReporter } from '../reporters/progress.js';
 import { SubunitReporter } from '../reporters/subunit.js';
-import { interpreterOf, listTests, withResolvedPython } from './adapter.js';
-import { checkListen, listenForPeers, readToken, type Listener } from './listen.js';
-import { startLocalWorkers, stopLocalWorkers, type LocalWorker } from './local-workers.js';
+import { listTests } from './adapter.js';
+import type { RunStart } from './begin.js';
+import { listenForPeers, type Listener } from './listen.js';
+import { serveLocally } from './local-workers.js';
 import type { RunArgs } from './options.js';
 import { selectTests } from './select.js';
 
@@ -27,29 +28,22 @@ export const DEFAULT_WAIT_SECONDS = 300;
  * leave the exit status in `ctx`. `baton run` and `baton coordinator` differ only in
  * their defaults (local workers or none).
  */
-export async function executeRun(ctx: CliContext, args: RunArgs, localByDefault: boolean): Promise<void> {
+export async function executeRun(ctx: CliContext, args: RunArgs, start: RunStart): Promise<void> {
   const log = (line: string) => ctx.io.stderr.write(`baton: ${line}\n`);
-  const config = withResolvedPython(loadProjectConfig(ctx.io.cwd));
-  const token = readToken(args.tokenFile);
-  if (args.listen !== undefined) checkListen(args.listen, token);
-  const jobs = args.jobs ?? (localByDefault ? availableParallelism() : 0);
-  if (!Number.isInteger(jobs) || jobs < 0) throw new CliError('BATON_CLI_USAGE', `-j takes a whole number of local workers, not ${args.jobs}`);
-  if (jobs === 0 && args.listen === undefined && args.worker.length === 0) {
-    throw new CliError('BATON_CLI_USAGE', 'no workers: give -j N for local workers, --listen HOST:PORT for workers that connect, or --worker URL');
-  }
-
-  // Local workers start first: starting them (node, a test server, discovery) is the
-  // slowest part of a run's start, and the repository opens meanwhile.
-  const locals: LocalWorker[] = startLocalWorkers(jobs, config.root, interpreterOf(config), log);
-  const repoRoot = args.repo ?? findRepositoryRoot(ctx.io.cwd) ?? config.root;
-  const { repository, created } = initRepository({ cwd: ctx.io.cwd, repo: repoRoot });
-  if (created) log(`created a repository in ${repoRoot}/.baton`);
+  const { jobs, token, local: starting } = start;
+  let local: WorkerServer | undefined;
+  let repository: SqliteRepository | undefined;
   try {
+    const config = await start.config;
+    const repoRoot = args.repo ?? findRepositoryRoot(ctx.io.cwd) ?? config.root;
+    const opened = initRepository({ cwd: ctx.io.cwd, repo: repoRoot });
+    repository = opened.repository;
+    if (opened.created) log(`created a repository in ${repoRoot}/.baton`);
     const profile = args.profile ?? config.profile ?? DEFAULT_PROFILE;
-    // A local worker lists the tests anyway (for its Hello); asking it saves starting a
+    // The local worker lists the tests anyway (for its Hello): its list saves starting a
     // test server here only to list them, in the busiest moment of the run's start.
-    const first = locals.length > 0 ? await connectFirst(locals[0]!, log) : undefined;
-    const all = first ? await first.list() : await listTests(config, log);
+    local = await starting;
+    const all = local ? [...local.tests] : await listTests(config, log);
     if (all.length === 0) throw new CliError('BATON_CLI_NO_TESTS', `${config.file}: the project lists no tests`);
     const selected = selectTests(all, { filters: args.filters, loadList: args.loadList, failing: args.failing, profile }, repository);
     if (selected.length === 0) {
@@ -69,15 +63,14 @@ export async function executeRun(ctx: CliContext, args: RunArgs, localByDefault:
       allDigest: testListDigest(all),
       selectionDigest: testListDigest(selected),
       jobs,
-      locals,
-      first,
+      local,
       token,
       log,
     });
     ctx.exit(summary.exitCode);
   } finally {
-    await stopLocalWorkers(locals);
-    repository.close();
+    await (local ?? (await starting?.catch(() => undefined)))?.close();
+    repository?.close();
   }
 }
 
@@ -99,15 +92,14 @@ interface RunSetup {
   readonly allDigest: string;
   readonly selectionDigest: string;
   readonly jobs: number;
-  readonly locals: readonly LocalWorker[];
-  /** The first local worker, already connected to list the tests. */
-  readonly first: TestServerClient | undefined;
+  /** The `-j N` worker in this process, if any. */
+  readonly local: WorkerServer | undefined;
   readonly token: string | undefined;
   readonly log: (line: string) => void;
 }
 
 async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Promise<RunSummary> {
-  const { config, jobs, locals, first, log } = setup;
+  const { config, jobs, local, log } = setup;
   const reporters: Reporter[] = [];
   // With --subunit the stream owns stdout; people read progress on stderr.
   const human = args.subunit ? ctx.io.stderr : ctx.io.stdout;
@@ -141,7 +133,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
   coordinator.start();
 
   // Every way a worker arrives ends in accept; when every expected one failed, say why.
-  let expected = jobs + args.worker.length;
+  let expected = (local ? 1 : 0) + args.worker.length;
   let failures = 0;
   const admit = (what: string, transport: Promise<Transport>) => {
     transport
@@ -151,8 +143,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
         if (++failures === expected && !listening) coordinator.abort(`no worker could start (${what}: ${error.message})`);
       });
   };
-  if (first) coordinator.adopt(first);
-  for (const w of first ? locals.slice(1) : locals) admit(`local worker ${w.name}`, Promise.resolve(w.transport));
+  if (local) admit('the local worker', Promise.resolve(serveLocally(local, log)));
   for (const url of args.worker) admit(`worker ${url}`, connectWebSocket(url, { ...(setup.token === undefined ? {} : { token: setup.token }) }));
   let listener: Listener | undefined;
   if (listening) {
@@ -175,16 +166,6 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     process.off('SIGTERM', interrupt);
     await listener?.close();
     for (const r of reporters) await r.close?.();
-  }
-}
-
-/** Connects the first local worker early, or returns undefined (logged) if it cannot serve. */
-async function connectFirst(worker: LocalWorker, log: (line: string) => void): Promise<TestServerClient | undefined> {
-  try {
-    return await TestServerClient.connect(worker.transport, { log });
-  } catch (error) {
-    log(`local worker ${worker.name}: ${(error as Error).message}`);
-    return undefined;
   }
 }
 

@@ -1,54 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { CHILD_RPC_FDS, RPC_FDS_ENV, streamTransport, type Transport } from '@baton/protocol';
+import { memoryPair, type Transport } from '@baton/protocol';
+import { WorkerServer } from '@baton/worker';
+import type { ProjectConfig } from '../config.js';
+import { adapterFor } from './adapter.js';
 
-/** The local worker's entry point (see local-worker.ts). */
-const ENTRY = fileURLToPath(new URL('../local-worker.js', import.meta.url));
-/** How long a local worker gets to exit after its channel closed before it is killed. */
-export const LOCAL_WORKER_EXIT_MS = 10_000;
+/** The name local slots go by (`local/0`, `local/1`, …). */
+export const LOCAL_WORKER_NAME = 'local';
 
-export interface LocalWorker {
-  readonly name: string;
-  readonly transport: Transport;
-  readonly process: ChildProcess;
+/**
+ * `-j N`: a worker inside this process with N slots, each keeping its own long-lived test
+ * server (a child process, where tests run and crash). Nothing else is started: a worker
+ * process per slot would add a node start-up per slot to every run and a relay hop to every
+ * result, for no isolation the test servers do not already give. A slot whose test server
+ * dies or times out records that test and carries on with a fresh server, as any worker's does.
+ * Resolves once every slot's server is up and the tests are listed (`worker.tests`).
+ */
+export function startLocalWorker(jobs: number, config: ProjectConfig, log: (line: string) => void): Promise<WorkerServer> {
+  return WorkerServer.start({ adapter: adapterFor(config), slots: jobs, name: LOCAL_WORKER_NAME, log });
 }
 
 /**
- * Starts `count` worker processes (`local-worker.js`) in the project root,
- * each with one slot and its own long-lived test server, connected to this process by a
- * pair of dedicated pipes, never their stdout. Their stderr goes to `log`, a line at a
- * time.
+ * Serves the coordinator from the local worker over an in-memory channel: the same
+ * protocol as any worker's, so the coordinator cannot tell. Returns the coordinator's end.
  */
-export function startLocalWorkers(count: number, root: string, python: string | undefined, log: (line: string) => void): LocalWorker[] {
-  return Array.from({ length: count }, (_, i) => {
-    const name = `local-${i}`;
-    const child = spawn(process.execPath, [ENTRY, name, '1', ...(python === undefined ? [] : [python])], {
-      cwd: root,
-      env: { ...process.env, [RPC_FDS_ENV]: CHILD_RPC_FDS },
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
-    });
-    let partial = '';
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
-      const lines = (partial + text).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) if (line) log(`[${name}] ${line}`);
-    });
-    child.once('error', (error) => log(`[${name}] cannot start: ${error.message}`));
-    return { name, transport: streamTransport(child.stdio[4] as Readable, child.stdio[3] as Writable), process: child };
-  });
-}
-
-/** Waits for local workers to exit, killing those that take longer than LOCAL_WORKER_EXIT_MS. */
-export async function stopLocalWorkers(workers: readonly LocalWorker[]): Promise<void> {
-  await Promise.all(
-    workers.map(async ({ process: child, transport }) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      transport.close();
-      const timer = setTimeout(() => child.kill('SIGKILL'), LOCAL_WORKER_EXIT_MS);
-      await once(child, 'exit');
-      clearTimeout(timer);
-    }),
-  );
+export function serveLocally(worker: WorkerServer, log: (line: string) => void): Transport {
+  const [workerEnd, coordinatorEnd] = memoryPair();
+  worker.serve(workerEnd).catch((error: Error) => log(`local worker: ${error.message}`));
+  return coordinatorEnd;
 }

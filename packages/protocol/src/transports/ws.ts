@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { MAX_PACKET_SIZE } from '@baton/subunit';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { ProtocolError } from '../errors.js';
 import { tokenMatches } from '../token.js';
 import type { Transport } from '../transport.js';
@@ -14,6 +15,15 @@ import type { Transport } from '../transport.js';
 export const WS_MAX_PAYLOAD: number = MAX_PACKET_SIZE + 1;
 /** The path workers connect to. */
 export const WS_PATH = '/baton/rpc';
+
+/**
+ * `ws`, loaded on first use: it takes a sixth of a second to load, which every `baton run`
+ * on local workers alone (no WebSocket at all) would otherwise pay before its first test.
+ */
+let wsModule: typeof import('ws') | undefined;
+function ws(): typeof import('ws') {
+  return (wsModule ??= createRequire(import.meta.url)('ws') as typeof import('ws'));
+}
 
 /**
  * A transport over an open WebSocket: binary frames carry the byte stream. Text frames
@@ -37,7 +47,7 @@ export function wsTransport(socket: WebSocket, maxFrame: number = WS_MAX_PAYLOAD
   });
   return {
     send(bytes) {
-      if (socket.readyState !== WebSocket.OPEN) return Promise.reject(new Error('the WebSocket is closed'));
+      if (socket.readyState !== socket.OPEN) return Promise.reject(new Error('the WebSocket is closed'));
       const frames: Promise<void>[] = [];
       for (let at = 0; at < bytes.length; at += maxFrame) {
         const frame = bytes.subarray(at, Math.min(at + maxFrame, bytes.length));
@@ -59,7 +69,7 @@ export function wsTransport(socket: WebSocket, maxFrame: number = WS_MAX_PAYLOAD
       });
     },
     close() {
-      if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close(1000);
+      if (socket.readyState === socket.CONNECTING || socket.readyState === socket.OPEN) socket.close(1000);
     },
   };
 }
@@ -78,7 +88,7 @@ export interface ConnectWebSocketOptions {
  */
 export function connectWebSocket(url: string, options: ConnectWebSocketOptions = {}): Promise<Transport> {
   const maxPayload = options.maxPayload ?? WS_MAX_PAYLOAD;
-  const socket = new WebSocket(url, {
+  const socket = new (ws().WebSocket)(url, {
     maxPayload,
     perMessageDeflate: false,
     headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
@@ -127,7 +137,7 @@ export class WebSocketAcceptor {
     this.options = options;
     this.path = options.path ?? WS_PATH;
     this.maxPayload = options.maxPayload ?? WS_MAX_PAYLOAD;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxPayload, perMessageDeflate: false });
+    this.wss = new (ws().WebSocketServer)({ noServer: true, maxPayload: this.maxPayload, perMessageDeflate: false });
   }
 
   /** The `upgrade` listener for an http(s) server. */
