@@ -63,7 +63,18 @@ export {
   type RunOptions,
   type ClientHooks,
 } from './client.js';
-export { spawnTestServer, STDERR_TAIL_BYTES, STDERR_TAIL_LINES, type SpawnTestServerOptions } from './spawn.js';
+export {
+  spawnTestServer,
+  spawnLocalProcess,
+  connectLocalTestServer,
+  afterDrain,
+  OutputTail,
+  STDERR_TAIL_BYTES,
+  STDERR_TAIL_LINES,
+  type SpawnTestServerOptions,
+  type LocalProcess,
+  type LocalOutputOptions,
+} from './spawn.js';
 export {
   wsTransport,
   connectWebSocket,

@@ -15,7 +15,17 @@ export const STDERR_TAIL_LINES = 20;
  */
 const STDIO_DRAIN_MS = 1_000;
 
-export interface SpawnTestServerOptions extends TestServerClientOptions {
+/** Where a local test server's real stdout/stderr go. */
+export interface LocalOutputOptions {
+  /**
+   * Output the process wrote to its real stdout/stderr rather than to a test's captured
+   * streams (a subprocess of a test, C code writing to fd 1): stray output for the worker.
+   */
+  readonly onStdout?: (data: Buffer) => void;
+  readonly onStderr?: (data: Buffer) => void;
+}
+
+export interface SpawnTestServerOptions extends TestServerClientOptions, LocalOutputOptions {
   /** The executable (e.g. `python3`). */
   readonly command: string;
   /** Its arguments (e.g. `['-m', 'baton_server', '--test-path', 'tests']`). */
@@ -23,12 +33,84 @@ export interface SpawnTestServerOptions extends TestServerClientOptions {
   readonly cwd?: string;
   /** @default process.env */
   readonly env?: NodeJS.ProcessEnv;
-  /**
-   * Output the process wrote to its real stdout/stderr rather than to a test's captured
-   * streams (a subprocess of a test, C code writing to fd 1): stray output for the worker.
-   */
-  readonly onStdout?: (data: Buffer) => void;
-  readonly onStderr?: (data: Buffer) => void;
+}
+
+/**
+ * A local process with a channel of its own beside stdout/stderr: a test server spawned
+ * with its RPC descriptors, or one a fork server forked and connected over sockets.
+ */
+export interface LocalProcess {
+  readonly pid: number;
+  /** What the process writes on its channel. */
+  readonly channelIn: Readable;
+  /** What it reads from its channel. */
+  readonly channelOut: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Settles once the process exited and its stdout/stderr delivered their last bytes (see `afterDrain`). */
+  readonly exited: Promise<ExitInfo>;
+  /** Signals the process unless it already exited. */
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** The last STDERR_TAIL_BYTES of a stream, for reports of its process's death. */
+export class OutputTail {
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+
+  push(data: Buffer): void {
+    this.chunks.push(data);
+    this.bytes += data.length;
+    while (this.bytes - this.chunks[0]!.length >= STDERR_TAIL_BYTES) this.bytes -= this.chunks.shift()!.length;
+  }
+
+  /** Its last STDERR_TAIL_LINES lines. */
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8').trimEnd().split('\n').slice(-STDERR_TAIL_LINES).join('\n');
+  }
+}
+
+/**
+ * `exit`, once `drained` (the end of the process's stdout/stderr) settled too, or a second
+ * after the exit: a background process a test started may hold them open forever.
+ */
+export async function afterDrain(exit: Promise<ExitInfo>, drained: Promise<unknown>): Promise<ExitInfo> {
+  const info = await exit;
+  await Promise.race([drained.catch(() => undefined), new Promise((r) => setTimeout(r, STDIO_DRAIN_MS).unref())]);
+  return info;
+}
+
+/**
+ * Starts `command` with a channel on descriptors 3 (it reads) and 4 (it writes), named
+ * in `$BATON_RPC_FDS`; its stdin is /dev/null. Rejects with `BATON_PROTOCOL_SPAWN_FAILED`
+ * when the command cannot start.
+ */
+export async function spawnLocalProcess(command: string, args: readonly string[], options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {}): Promise<LocalProcess> {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...(options.env ?? process.env), [RPC_FDS_ENV]: CHILD_RPC_FDS },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+  });
+  try {
+    await once(child, 'spawn');
+  } catch (error) {
+    throw new ProtocolError('BATON_PROTOCOL_SPAWN_FAILED', `cannot start test server '${command}': ${(error as Error).message}`, { cause: error });
+  }
+  // 'close' comes once the process exited and its stdio closed; the streams themselves
+  // have usually closed before 'exit', so waiting on their own events would miss them.
+  const drained = once(child, 'close');
+  const exit = new Promise<ExitInfo>((resolve) => child.once('exit', (exitCode, signal) => resolve({ exitCode, signal })));
+  return {
+    pid: child.pid!,
+    channelIn: child.stdio[4] as Readable,
+    channelOut: child.stdio[3] as Writable,
+    stdout: child.stdout!,
+    stderr: child.stderr!,
+    exited: afterDrain(exit, drained),
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
 }
 
 /**
@@ -39,48 +121,29 @@ export interface SpawnTestServerOptions extends TestServerClientOptions {
  * its Hello, or with the handshake's error; the process is killed in every case.
  */
 export async function spawnTestServer(options: SpawnTestServerOptions): Promise<TestServerClient> {
-  const { command, args = [], cwd, env = process.env, onStdout, onStderr, ...clientOptions } = options;
-  const child = spawn(command, args, {
-    cwd,
-    env: { ...env, [RPC_FDS_ENV]: CHILD_RPC_FDS },
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-  });
-  const tail: Buffer[] = [];
-  let tailBytes = 0;
-  child.stdout!.on('data', (data: Buffer) => onStdout?.(data));
-  child.stderr!.on('data', (data: Buffer) => {
+  const { command, args = [], cwd, env, ...clientOptions } = options;
+  return connectLocalTestServer(await spawnLocalProcess(command, args, { cwd, env }), clientOptions);
+}
+
+/**
+ * Drives a local process as a test server: its stdout/stderr go to `onStdout`/`onStderr`
+ * (stderr's tail into death reports), the handshake goes over its channel. Rejects like
+ * `spawnTestServer`, the process killed.
+ */
+export async function connectLocalTestServer(local: LocalProcess, options: TestServerClientOptions & LocalOutputOptions = {}): Promise<TestServerClient> {
+  const { onStdout, onStderr, ...clientOptions } = options;
+  const tail = new OutputTail();
+  local.stdout.on('data', (data: Buffer) => onStdout?.(data));
+  local.stderr.on('data', (data: Buffer) => {
     onStderr?.(data);
     tail.push(data);
-    tailBytes += data.length;
-    while (tailBytes - tail[0]!.length >= STDERR_TAIL_BYTES) tailBytes -= tail.shift()!.length;
   });
+  const serverProcess: TestServerProcess = { exited: local.exited, stderrTail: () => tail.text(), kill: (signal) => local.kill(signal) };
   try {
-    await once(child, 'spawn');
+    return await TestServerClient.connect(streamTransport(local.channelIn, local.channelOut), clientOptions, serverProcess);
   } catch (error) {
-    throw new ProtocolError('BATON_PROTOCOL_SPAWN_FAILED', `cannot start test server '${command}': ${(error as Error).message}`, { cause: error });
-  }
-  // 'close' comes once the process exited and its stdio closed; the streams themselves
-  // have usually closed before 'exit', so waiting on their own events would miss them.
-  const drained = once(child, 'close');
-  const exited = new Promise<ExitInfo>((resolve) => {
-    child.once('exit', (exitCode, signal) => {
-      const late = new Promise((r) => setTimeout(r, STDIO_DRAIN_MS).unref());
-      void Promise.race([drained, late]).then(() => resolve({ exitCode, signal }));
-    });
-  });
-  const serverProcess: TestServerProcess = {
-    exited,
-    stderrTail: () => Buffer.concat(tail).toString('utf8').trimEnd().split('\n').slice(-STDERR_TAIL_LINES).join('\n'),
-    kill: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
-  };
-  const transport = streamTransport(child.stdio[4] as Readable, child.stdio[3] as Writable);
-  try {
-    return await TestServerClient.connect(transport, clientOptions, serverProcess);
-  } catch (error) {
-    serverProcess.kill('SIGKILL');
-    await exited;
+    local.kill('SIGKILL');
+    await local.exited;
     throw error;
   }
 }
