@@ -1,8 +1,18 @@
-// The scheduler benchmark: `npm run bench -- scheduler [--scenarios a,b] [--workers 2,8]`.
-// Every scenario is generated from a fixed seed (10,000 tests), run in the simulator for
-// baton and the re-implemented baselines, and reported as makespan / lower bound. Then the
-// decision cost of baton's scheduler with 100,000 tests and 1,000 workers.
-import type { Command, SchedulerEvent, SchedulingPolicy } from '@baton/scheduler';
+// The scheduler benchmark: `npm run bench -- scheduler [--parts makespan,decisions,run,setup]
+//   [--scenarios a,b] [--workers 2,8] [--repeat 5] [--reference REV]`.
+//   makespan:  every scenario generated from a fixed seed (10,000 tests), run in the simulator for
+//              baton and the re-implemented baselines, reported as makespan / lower bound;
+//   decisions: the decision cost of baton's scheduler with 100,000 tests and 1,000 workers;
+//   run:       the CPU the scheduler costs per test in a run shaped like `baton run -j 2` of
+//              20,000 no-op tests (cold: no history; warm: all of it), against the scheduler
+//              at REV, side by side in this process;
+//   setup:     constructing the scheduler for 20,000 and 100,000 tests, against REV too.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mulberry32, Scheduler, type Command, type SchedulerEvent, type SchedulerOptions, type SchedulingPolicy, type Segment } from '@baton/scheduler';
 import {
   BASELINES_NOTE,
   createPolicy,
@@ -12,8 +22,11 @@ import {
   SCENARIOS,
   simulate,
   type ScenarioName,
+  type Workload,
 } from '@baton/scheduler/simulator';
+import { median, table } from './_table.js';
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SEED = 20260101;
 const WORKER_COUNTS = [2, 8, 64, 512];
 const TARGET = 1.05;
@@ -21,6 +34,11 @@ const TARGET_ACCURATE = 1.02;
 // baton sends tests in several messages where a static partition sends one; a
 // difference below this is message latency, not scheduling.
 const TIE = 0.001;
+const PARTS = ['makespan', 'decisions', 'run', 'setup'];
+/** The scheduler before its per-event cost was cut: what `run` and `setup` compare against. */
+const REFERENCE = '03562c5';
+/** What `baton run` costs the scheduler per test at most, for 5,000 tests/s on 2 cores. */
+const RUN_TARGET_MICROS = 8;
 
 function option(args: string[], name: string): string[] | undefined {
   const i = args.indexOf(name);
@@ -50,10 +68,7 @@ function timed(inner: SchedulingPolicy): SchedulingPolicy & { micros: number; ev
   return t;
 }
 
-export default async function (args: string[]): Promise<void> {
-  const scenarios = (option(args, '--scenarios') ?? SCENARIOS) as ScenarioName[];
-  const workerCounts = (option(args, '--workers') ?? WORKER_COUNTS.map(String)).map(Number);
-  const started = performance.now();
+function makespans(scenarios: readonly ScenarioName[], workerCounts: readonly number[]): void {
   console.log(`scheduler benchmark: 10,000 tests per scenario, seed ${SEED}, latency 2 ms one way; cells are makespan / lower bound`);
   console.log(BASELINES_NOTE);
   console.log('');
@@ -78,20 +93,190 @@ export default async function (args: string[]): Promise<void> {
   for (const r of rows) console.log(line(r));
   console.log('');
   console.log(misses.length === 0 ? 'baton met every target.' : `* missed targets (see packages/scheduler/README.md, "Benchmark"):\n  ${misses.join('\n  ')}`);
+}
 
-  // Decision cost: 100,000 tests with history, 1,000 workers, driven through the simulator.
+function decisionCost(): void {
+  // 100,000 tests with history, 1,000 workers, driven through the simulator.
   const workload = generateScenario('accurate', { tests: 100_000, workers: 1000, seed: SEED });
   const { context } = prepare(workload);
   const t0 = performance.now();
   const policy = timed(createPolicy('baton', context));
   const setup = performance.now() - t0;
   simulate(workload, policy);
-  console.log('');
   // Every event is a decision (dispatch, reclaim or wait); all of handle() is counted.
   console.log(
     `decision cost (100,000 tests, 1,000 workers): ${(policy.micros / policy.events).toFixed(2)} µs per decision (${policy.events} events; target < 20 µs); ` +
       `${(policy.micros / policy.units).toFixed(2)} µs per unit dispatched, ${(policy.micros / policy.dispatches).toFixed(1)} µs per Dispatch message ` +
       `(${policy.dispatches} messages); scheduler setup ${setup.toFixed(0)} ms`,
   );
+}
+
+type SchedulerClass = new (segments: readonly Segment[], options?: SchedulerOptions) => SchedulingPolicy;
+
+/**
+ * The scheduler's source at `rev`, extracted with `git archive` (the checkout is not
+ * touched) and loaded through tsx; a reason instead if that is not possible.
+ */
+async function loadReference(rev: string, dir: string): Promise<SchedulerClass | string> {
+  const archive = spawnSync('git', ['archive', '--format=tar', rev, 'packages/scheduler/src'], { cwd: ROOT, maxBuffer: 1 << 28 });
+  if (archive.status !== 0) return `git archive ${rev} failed: ${archive.stderr.toString().trim()}`;
+  const tar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+  if (tar.status !== 0) return `tar failed: ${tar.stderr.toString().trim()}`;
+  const mod = (await import(pathToFileURL(join(dir, 'packages', 'scheduler', 'src', 'scheduler.ts')).href)) as { Scheduler: SchedulerClass };
+  return mod.Scheduler;
+}
+
+/**
+ * `baton run -j 2` of no-op tests as the coordinator sees it: ids as the e2e bench's
+ * generated suite (200 tests to a module), a few tenths of a millisecond per test and
+ * per message. Warm history is a previous run's: each estimate off by up to ±50%.
+ */
+function noopRun(tests: number, warm: boolean): Workload {
+  const rng = mulberry32(SEED);
+  return {
+    tests: Array.from({ length: tests }, (_, i) => {
+      const duration = 0.0002 + 0.0004 * rng.next();
+      const id = `suite.test_m${String(Math.floor(i / 200)).padStart(3, '0')}.T.test_${String(i).padStart(5, '0')}`;
+      return warm ? { id, duration, estimate: duration * (0.5 + rng.next()) } : { id, duration };
+    }),
+    workers: [
+      { id: 'w1', speed: 1, join: 0 },
+      { id: 'w2', speed: 1, join: 0 },
+    ],
+    latency: 0.0002,
+  };
+}
+
+/** The options the coordinator passes. */
+function coordinatorOptions(workload: Workload): SchedulerOptions {
+  return { estimates: prepare(workload).context.history, expectedWorkers: workload.workers.length };
+}
+
+interface Trace {
+  readonly events: readonly (readonly [SchedulerEvent, number])[];
+  /** Every command, in order, as JSON: equal traces mean equal decisions. */
+  readonly decisions: string;
+}
+
+/** The events a simulated run feeds the scheduler, to replay them without the simulator's cost. */
+function trace(S: SchedulerClass, workload: Workload): Trace {
+  const inner = new S(prepare(workload).segments, coordinatorOptions(workload));
+  const events: [SchedulerEvent, number][] = [];
+  const commands: Command[][] = [];
+  simulate(workload, {
+    handle(event, now) {
+      const out = inner.handle(event, now);
+      events.push([event, now]);
+      commands.push(out);
+      return out;
+    },
+  });
+  return { events, decisions: JSON.stringify(commands) };
+}
+
+/** µs of handle() per test, replaying the trace into a fresh scheduler (median of `repeat`). */
+function replay(S: SchedulerClass, workload: Workload, t: Trace, repeat: number): number {
+  const segments = prepare(workload).segments;
+  const options = coordinatorOptions(workload);
+  const times: number[] = [];
+  for (let r = 0; r < repeat; r++) {
+    const s = new S(segments, options);
+    const t0 = performance.now();
+    for (const [event, now] of t.events) s.handle(event, now);
+    times.push(((performance.now() - t0) * 1000) / workload.tests.length);
+  }
+  return median(times);
+}
+
+/** ms to construct a scheduler (median of `repeat`). */
+function construction(S: SchedulerClass, workload: Workload, repeat: number): number {
+  const segments = prepare(workload).segments;
+  const options = coordinatorOptions(workload);
+  const times: number[] = [];
+  for (let r = 0; r < repeat; r++) {
+    const t0 = performance.now();
+    new S(segments, options);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+const micros = (n: number): string => `${n.toFixed(2)} µs`;
+const millis = (n: number): string => `${n.toFixed(1)} ms`;
+const times = (now: number, before: number | undefined): string => (before === undefined ? '' : `${(before / now).toFixed(1)}×`);
+
+function runCost(reference: SchedulerClass | undefined, rev: string, repeat: number): void {
+  const tests = 20_000;
+  const rows: (string | number)[][] = [['history', 'events', 'dispatches', 'this scheduler', `at ${rev}`, 'faster', 'same decisions']];
+  for (const warm of [false, true]) {
+    const workload = noopRun(tests, warm);
+    const mine = trace(Scheduler, workload);
+    const theirs = reference && trace(reference, workload);
+    // Alternate, so that both see the same machine load.
+    const now: number[] = [];
+    const before: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      now.push(replay(Scheduler, workload, mine, repeat));
+      if (reference && theirs) before.push(replay(reference, workload, theirs, repeat));
+    }
+    const dispatches = mine.decisions.split('"dispatch"').length - 1;
+    const b = theirs ? median(before) : undefined;
+    rows.push([
+      warm ? 'warm' : 'cold',
+      mine.events.length,
+      dispatches,
+      micros(median(now)),
+      b === undefined ? '' : micros(b),
+      times(median(now), b),
+      theirs ? (theirs.decisions === mine.decisions ? 'yes' : 'NO') : '',
+    ]);
+  }
+  console.log(`scheduler CPU per test, baton run -j 2 of ${tests.toLocaleString('en-US')} no-op tests (simulated, then replayed; µs of handle() per test; target ≤ ${RUN_TARGET_MICROS} µs)`);
+  console.log(table(rows));
+}
+
+function setupCost(reference: SchedulerClass | undefined, rev: string, repeat: number): void {
+  const rows: (string | number)[][] = [['tests', 'history', 'this scheduler', `at ${rev}`, 'faster']];
+  for (const tests of [20_000, 100_000])
+    for (const warm of [false, true]) {
+      const workload = noopRun(tests, warm);
+      const now = construction(Scheduler, workload, repeat);
+      const before = reference && construction(reference, workload, repeat);
+      rows.push([tests.toLocaleString('en-US'), warm ? 'warm' : 'cold', millis(now), before === undefined ? '' : millis(before), times(now, before)]);
+    }
+  console.log('scheduler construction (before the first test can start)');
+  console.log(table(rows));
+}
+
+export default async function (args: string[]): Promise<void> {
+  const parts = new Set(option(args, '--parts') ?? PARTS);
+  const scenarios = (option(args, '--scenarios') ?? SCENARIOS) as ScenarioName[];
+  const workerCounts = (option(args, '--workers') ?? WORKER_COUNTS.map(String)).map(Number);
+  const repeat = Number(option(args, '--repeat')?.[0] ?? 5);
+  const rev = option(args, '--reference')?.[0] ?? REFERENCE;
+  const started = performance.now();
+  if (parts.has('makespan')) makespans(scenarios, workerCounts);
+  if (parts.has('decisions')) {
+    console.log('');
+    decisionCost();
+  }
+  if (parts.has('run') || parts.has('setup')) {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-bench-scheduler-'));
+    try {
+      const loaded = await loadReference(rev, dir);
+      const reference = typeof loaded === 'string' ? undefined : loaded;
+      if (typeof loaded === 'string') console.log(`\nno reference scheduler: ${loaded}`);
+      if (parts.has('run')) {
+        console.log('');
+        runCost(reference, rev, repeat);
+      }
+      if (parts.has('setup')) {
+        console.log('');
+        setupCost(reference, rev, repeat);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   console.log(`bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
