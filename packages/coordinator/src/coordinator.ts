@@ -1,4 +1,4 @@
-import { TestServerClient, WORKER_LEAVING, type ClientHooks, type Transport, type TestServerClientOptions } from '@baton/protocol';
+import { TestServerClient, WORKER_LEAVING, type ClientHooks, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
 import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
 import type { RunRepository } from '@baton/store';
 import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
@@ -52,7 +52,7 @@ export interface CoordinatorOptions {
 /** A connected worker host and its slots (each slot is one scheduler worker). */
 interface Host {
   readonly name: string;
-  readonly client: TestServerClient;
+  readonly link: WorkerLink;
   readonly slots: readonly string[];
   gone: boolean;
   /** It announced that it is leaving; it finishes what it runs and takes nothing new. */
@@ -159,27 +159,27 @@ export class Coordinator {
   }
 
   /**
-   * Takes a worker connected before the run began (e.g. the local worker the CLI asked
-   * for the list of tests, saving a listing of its own): its callbacks now feed this run.
+   * Takes a worker already connected, or linked in this process (`WorkerServer.link()`):
+   * its callbacks now feed this run.
    */
-  adopt(client: TestServerClient): void {
-    client.setHooks(this.hooksFor(client));
-    this.admit(client);
+  adopt(link: WorkerLink): void {
+    link.setHooks(this.hooksFor(link));
+    this.admit(link);
   }
 
-  private hooksFor(client: TestServerClient): ClientHooks {
+  private hooksFor(link: WorkerLink): ClientHooks {
     return {
       onTestStart: (id) => this.started(id),
       onResult: (result) => this.resultArrived(result),
       onNotice: (code) => {
-        if (code === WORKER_LEAVING) this.hostLeaving(client);
+        if (code === WORKER_LEAVING) this.hostLeaving(link);
       },
       onOutput: (output) => {
-        const slot = this.slotOfRoute(client, output.routeCode);
+        const slot = this.slotOfRoute(link, output.routeCode);
         this.options.emit({
           type: 'output',
           at: this.clock.now(),
-          worker: slot ?? client.peer.name ?? 'worker',
+          worker: slot ?? link.peer.name ?? 'worker',
           name: output.attachment.name,
           content: output.attachment.content,
         });
@@ -194,31 +194,28 @@ export class Coordinator {
     void this.end();
   }
 
-  private admit(client: TestServerClient): void {
-    const name = uniqueName(client.peer.name ?? 'worker', this.hosts);
+  private admit(link: WorkerLink): void {
+    const name = uniqueName(link.peer.name ?? 'worker', this.hosts);
     const refuse = (reason: string) => {
       this.options.emit({ type: 'workerRefused', at: this.clock.now(), worker: name, reason });
-      void client.channel
-        .send({ msg: 'Error', code: 'BATON_COORDINATOR_REFUSED' satisfies CoordinatorErrorCode, message: reason })
-        .catch(() => {})
-        .finally(() => client.close());
+      link.refuse('BATON_COORDINATOR_REFUSED' satisfies CoordinatorErrorCode, reason);
     };
     if (this.ended) return refuse('the run is over');
     const expected = this.options.testListDigest;
-    const digest = client.peer.digest;
+    const digest = link.peer.digest;
     if (expected !== undefined && digest !== undefined && digest !== expected) {
       return refuse(
         `worker ${name} lists different tests than the coordinator (test-list digest ${digest.slice(0, 12)} ≠ ${expected.slice(0, 12)}): is another commit checked out there?`,
       );
     }
-    const slots = Array.from({ length: Math.max(1, client.slots) }, (_, i) => `${name}/${i}`);
-    const host: Host = { name, client, slots, gone: false, leaving: false };
+    const slots = Array.from({ length: Math.max(1, link.slots) }, (_, i) => `${name}/${i}`);
+    const host: Host = { name, link, slots, gone: false, leaving: false };
     this.hosts.add(host);
     slots.forEach((id, index) => this.slots.set(id, { host, index, global: this.nextGlobal++ }));
-    this.options.emit({ type: 'workerJoined', at: this.clock.now(), worker: name, slots: slots.length, version: client.version });
-    // Results reach us synchronously, packet by packet (onResult), so by the time the
-    // channel's end is known every result that arrived is recorded: no loss is double-counted.
-    void client.channel.closed.then((info) => this.hostGone(host, info.state === 'lost' ? info.error?.message ?? 'connection lost' : undefined));
+    this.options.emit({ type: 'workerJoined', at: this.clock.now(), worker: name, slots: slots.length, version: link.version });
+    // Results reach us synchronously, one by one (onResult), so by the time the worker's
+    // end is known every result that arrived is recorded: no loss is double-counted.
+    void link.ended.then((lost) => this.hostGone(host, lost));
     if (this.dispatching) {
       this.deadline?.cancel();
       this.join(host);
@@ -279,8 +276,8 @@ export class Coordinator {
    * A worker said it is leaving (its machine is going away): it takes no new work, the
    * tests it has not started are taken back for others, and it finishes what it runs.
    */
-  private hostLeaving(client: TestServerClient): void {
-    const host = [...this.hosts].find((h) => h.client === client);
+  private hostLeaving(link: WorkerLink): void {
+    const host = [...this.hosts].find((h) => h.link === link);
     if (host === undefined || host.leaving) return;
     host.leaving = true;
     if (this.waiting.includes(host)) return;
@@ -330,19 +327,16 @@ export class Coordinator {
     this.assigned.assign(worker, tests);
     const timeout = batchTimeout(this.options.timeout ?? { kind: 'none' }, tests.map((id) => this.scheduler.estimate(id)));
     this.options.emit({ type: 'testsDispatched', at: this.clock.now(), worker, tests });
-    const run = slot.host.client.run(tests, { slot: slot.index, ...(timeout === undefined ? {} : { timeout }) });
-    // Results are taken in stream order through onResult; the Run's own copy is only drained.
-    // A Run that fails means the channel is gone: hostGone turns that into a death.
-    void (async () => {
-      for await (const _ of run);
-    })().catch(() => {});
+    // Results are taken in stream order through onResult. A Run that fails means the
+    // worker is gone: hostGone turns that into a death.
+    slot.host.link.submit(tests, { slot: slot.index, ...(timeout === undefined ? {} : { timeout }) }).catch(() => {});
   }
 
   private reclaim(worker: string, units: readonly DispatchedUnit[]): void {
     const slot = this.slots.get(worker);
     const tests = units.flatMap((u) => u.tests);
     if (slot === undefined || slot.host.gone) return;
-    slot.host.client.cancel(tests).then(
+    slot.host.link.cancel(tests).then(
       (released) => {
         for (const id of released) if (this.assigned.slotOf(id) === worker) this.assigned.remove(id);
         if (released.length > 0) this.options.emit({ type: 'testsReclaimed', at: this.clock.now(), worker, tests: released });
@@ -445,14 +439,14 @@ export class Coordinator {
     await Promise.allSettled(
       [...this.hosts].map(async (host) => {
         host.gone = true;
-        await host.client.goodbye();
+        await host.link.goodbye();
       }),
     );
     this.resolveFinished(summary);
   }
 
-  private slotOfRoute(client: TestServerClient, route: string | undefined): string | undefined {
-    const host = [...this.hosts].find((h) => h.client === client);
+  private slotOfRoute(link: WorkerLink, route: string | undefined): string | undefined {
+    const host = [...this.hosts].find((h) => h.link === link);
     if (host === undefined || route === undefined) return host?.name;
     const index = Number(route.split('/')[0]);
     return host.slots[index] ?? host.name;

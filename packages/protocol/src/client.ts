@@ -2,6 +2,7 @@ import { FINAL_STATUSES, ResultAggregator, type Packet, type StrayOutput, type T
 import { Channel, type ChannelOptions } from './channel.js';
 import { EventQueue } from './event-queue.js';
 import { PeerDiedError, ProtocolError, type ExitInfo } from './errors.js';
+import type { WorkerLink } from './link.js';
 import type { HelloMessage } from './messages.js';
 import type { Transport } from './transport.js';
 
@@ -83,14 +84,17 @@ export class TestRun extends EventQueue<TestResult> {
  * Goodbye. When the server is a local process it also reports its death: which tests
  * were running, the exit code or signal and the tail of its stderr (`PeerDiedError`).
  */
-export class TestServerClient {
+export class TestServerClient implements WorkerLink {
   /** The channel underneath, for its state and lower-level requests. */
   readonly channel: Channel;
   private readonly process: TestServerProcess | undefined;
   private readonly aggregator: ResultAggregator;
   private readonly runs: TestRun[] = [];
-  /** Which Run asked for a test whose result has not come yet. */
-  private readonly owners = new Map<string, TestRun>();
+  /**
+   * Which Run asked for a test whose result has not come yet; null for a submitted one,
+   * whose results go to the hooks only.
+   */
+  private readonly owners = new Map<string, TestRun | null>();
   private readonly lists: string[][] = [];
   /** Tests the server started and has not finished, with their watchdogs. */
   private readonly started = new Map<string, NodeJS.Timeout | undefined>();
@@ -158,6 +162,10 @@ export class TestServerClient {
     return this.channel.peer!;
   }
 
+  get ended(): Promise<string | undefined> {
+    return this.channel.closed.then((info) => (info.state === 'lost' ? info.error?.message ?? 'connection lost' : undefined));
+  }
+
   /** How many Runs the server executes at once (1 unless its Hello says otherwise). */
   get slots(): number {
     return this.peer.slots ?? 1;
@@ -187,15 +195,41 @@ export class TestServerClient {
     const run = new TestRun(tests, options.timeout);
     this.runs.push(run);
     for (const id of tests ?? []) this.owners.set(id, run);
+    this.sendRun(tests, options).then(
+      () => this.finish(run),
+      (error: ProtocolError) => this.finish(run, error),
+    );
+    return run;
+  }
+
+  /**
+   * Runs tests whose results only the hooks want (a coordinator records them as they come):
+   * no TestRun holds them. Resolves once the Run is done.
+   */
+  submit(tests: readonly string[], options: RunOptions = {}): Promise<void> {
+    for (const id of tests) this.owners.set(id, null);
+    return this.sendRun(tests, options).finally(() => {
+      for (const id of tests) if (this.owners.get(id) === null) this.owners.delete(id);
+    });
+  }
+
+  private async sendRun(tests: readonly string[] | undefined, options: RunOptions): Promise<void> {
     // Run.timeout is a version 2 field; a version 1 server gets the kill backstop only.
     const v2 = this.version >= 2;
     const timeout = options.timeout !== undefined && v2 ? { timeout: options.timeout } : {};
     const slot = options.slot !== undefined && v2 ? { slot: options.slot } : {};
-    this.channel.request({ msg: 'Run', ...(tests === undefined ? {} : { tests }), ...timeout, ...slot }).then(
-      () => this.finish(run),
-      async (error: ProtocolError) => this.finish(run, await this.explain(error)),
-    );
-    return run;
+    try {
+      await this.channel.request({ msg: 'Run', ...(tests === undefined ? {} : { tests }), ...timeout, ...slot });
+    } catch (error) {
+      throw await this.explain(error as ProtocolError);
+    }
+  }
+
+  refuse(code: string, message: string): void {
+    void this.channel
+      .send({ msg: 'Error', code, message })
+      .catch(() => {})
+      .finally(() => this.close());
   }
 
   /**
@@ -246,8 +280,9 @@ export class TestServerClient {
 
   private onResult(result: TestResult): void {
     this.hooks.onResult?.(result);
-    const run = this.owners.get(result.id) ?? this.runs.find((r) => r.tests === undefined) ?? this.runs[0];
+    const owner = this.owners.get(result.id);
     this.owners.delete(result.id);
+    const run = owner === undefined ? this.runs.find((r) => r.tests === undefined) ?? this.runs[0] : owner;
     run?.push(result);
   }
 

@@ -63,6 +63,7 @@ export {
   type RunOptions,
   type ClientHooks,
 } from './client.js';
+export type { WorkerLink } from './link.js';
 export {
   spawnTestServer,
   spawnLocalProcess,

@@ -31,10 +31,14 @@ export function startPacket(id: string, slot: number, at: Timestamp): Packet {
   return { testId: id, status: 'inprogress', timestamp: at, tags: [workerTag(slot)], routeCode: String(slot) };
 }
 
+/** A result as it leaves the worker: routed by `slot` and tagged `worker-N`. */
+export function routedResult(result: TestResult, slot: number): TestResult {
+  return { ...result, routeCode: slotRoute(slot, result.routeCode), tags: withTag(result.tags, slot) };
+}
+
 /** The packets of a finished test: its attachments, then its final status. */
 export function resultPackets(result: TestResult, slot: number): Packet[] {
-  const routeCode = slotRoute(slot, result.routeCode);
-  const tags = withTag(result.tags, slot);
+  const { routeCode, tags } = routedResult(result, slot);
   const packets: Packet[] = [];
   for (const attachment of result.attachments) {
     for (const chunk of chunks(attachment.content)) {

@@ -11,13 +11,16 @@ import {
   type Message,
   type RunMessage,
   type Transport,
+  type WorkerLink,
 } from '@baton/protocol';
 import { timestampFromMillis, type Attachment, type Packet, type TestResult, type Timestamp } from '@baton/subunit';
 import type { AdapterFactory, TestAdapter } from './adapter.js';
 import { systemClock, type Clock } from './clock.js';
 import { WorkerError } from './errors.js';
+import { InProcessLink } from './link.js';
 import { outputPackets, resultPackets, startPacket } from './packets.js';
 import { Slot, type SlotSink } from './slot.js';
+import type { Upstream } from './upstream.js';
 
 export interface WorkerServerOptions {
   /** How each slot runs tests: `testServerAdapter(…)` or `testrCommandAdapter(…)`. */
@@ -51,7 +54,8 @@ export class WorkerServer implements SlotSink {
   private readonly slots: readonly Slot[];
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
-  private channel: Channel | undefined;
+  /** The coordinator served now, if any. */
+  private upstream: Upstream | undefined;
   private leaving = false;
 
   private constructor(options: WorkerServerOptions, adapters: readonly TestAdapter[], tests: string[], name: string) {
@@ -121,9 +125,9 @@ export class WorkerServer implements SlotSink {
    * Rejects with `BATON_WORKER_BUSY` while another channel is served.
    */
   async serve(transport: Transport, options: ServeOptions = {}): Promise<CloseInfo> {
-    if (this.channel !== undefined) {
+    if (this.upstream !== undefined) {
       transport.close();
-      throw new WorkerError('BATON_WORKER_BUSY', `worker ${this.hello.name} already serves a coordinator`);
+      throw this.busy();
     }
     const channel = new Channel(transport, {
       ...options,
@@ -132,12 +136,40 @@ export class WorkerServer implements SlotSink {
       log: this.log,
       handlers: { message: (message) => this.onMessage(channel, message) },
     });
-    this.channel = channel;
+    const upstream = channelUpstream(channel);
+    this.upstream = upstream;
     const info = await channel.closed;
-    this.channel = undefined;
+    this.detach(upstream);
+    return info;
+  }
+
+  /**
+   * Serves a coordinator in this process without a channel (`baton run -j N`): the link is
+   * what the coordinator drives (`Coordinator.adopt`), and results reach it as objects.
+   * Throws `BATON_WORKER_BUSY` while another coordinator is served.
+   */
+  link(): WorkerLink {
+    if (this.upstream !== undefined) throw this.busy();
+    const link = new InProcessLink(this.hello, {
+      run: (nonce, tests, slot, timeout) => this.enqueue(nonce, tests, slot, timeout),
+      cancel: (ids) => this.takeBack(ids),
+      log: this.log,
+    });
+    this.upstream = link;
+    void link.ended.then(() => this.detach(link));
+    return link;
+  }
+
+  private busy(): WorkerError {
+    return new WorkerError('BATON_WORKER_BUSY', `worker ${this.hello.name} already serves a coordinator`);
+  }
+
+  /** The coordinator is gone: work still queued is dropped. */
+  private detach(upstream: Upstream): void {
+    if (this.upstream !== upstream) return;
+    this.upstream = undefined;
     this.leaving = false;
     for (const slot of this.slots) slot.abandon();
-    return info;
   }
 
   /**
@@ -146,49 +178,43 @@ export class WorkerServer implements SlotSink {
    * running ones, and closes the channel once every slot is idle. `serve` then resolves.
    */
   leave(reason: string): void {
-    const channel = this.channel;
-    if (channel === undefined || this.leaving) return;
+    const upstream = this.upstream;
+    if (upstream === undefined || this.leaving) return;
     this.leaving = true;
-    channel.send({ msg: 'Error', code: WORKER_LEAVING, message: `worker ${this.hello.name} is leaving: ${reason}` }).catch(() => undefined);
+    upstream.notice(WORKER_LEAVING, `worker ${this.hello.name} is leaving: ${reason}`);
     this.closeIfLeft();
   }
 
   private closeIfLeft(): void {
-    if (this.leaving && this.slots.every((slot) => slot.load === 0)) this.channel?.close();
+    if (this.leaving && this.slots.every((slot) => slot.load === 0)) this.upstream?.close();
   }
 
   /** Stops every adapter cleanly (Goodbye, then a kill after the grace period). */
   async close(): Promise<void> {
-    this.channel?.close();
+    this.upstream?.close();
     await Promise.all(this.slots.map((slot) => slot.close()));
   }
 
   /** @internal */
   started(slot: number, id: string, timestamp: Timestamp | undefined): void {
     // The test server's own stamp, so that start and stop come from one clock.
-    this.forward([startPacket(id, slot, timestamp ?? timestampFromMillis(this.clock.now()))]);
+    this.upstream?.started(slot, id, timestamp ?? timestampFromMillis(this.clock.now()));
   }
 
   /** @internal */
   finished(slot: number, result: TestResult): void {
-    this.forward(resultPackets(result, slot));
+    this.upstream?.finished(slot, result);
   }
 
   /** @internal */
   output(slot: number, attachment: Attachment): void {
-    this.forward(outputPackets(attachment, slot, timestampFromMillis(this.clock.now())));
+    this.upstream?.output(slot, attachment, timestampFromMillis(this.clock.now()));
   }
 
   /** @internal */
   done(nonce: string): void {
-    this.channel?.send({ msg: 'Done', nonce }).catch(() => undefined);
+    this.upstream?.done(nonce);
     this.closeIfLeft();
-  }
-
-  private forward(packets: readonly Packet[]): void {
-    const channel = this.channel;
-    if (channel === undefined) return;
-    for (const packet of packets) channel.sendPacket(packet).catch(() => undefined);
   }
 
   private onMessage(channel: Channel, message: Message): void {
@@ -221,20 +247,28 @@ export class WorkerServer implements SlotSink {
   }
 
   private run(channel: Channel, message: RunMessage): void {
-    if (message.slot !== undefined && message.slot >= this.slots.length) {
-      const text = `Run ${message.nonce} asks for slot ${message.slot}, but worker ${this.hello.name} has slots 0..${this.slots.length - 1}`;
-      this.log(text);
-      channel.send({ msg: 'Error', code: 'BATON_PROTOCOL_BAD_MESSAGE', message: text, nonce: message.nonce }).catch(() => undefined);
-      return;
+    const refused = this.enqueue(message.nonce, message.tests ?? this.tests, message.slot, message.timeout);
+    if (refused === undefined) return;
+    this.log(refused);
+    channel.send({ msg: 'Error', code: 'BATON_PROTOCOL_BAD_MESSAGE', message: refused, nonce: message.nonce }).catch(() => undefined);
+  }
+
+  /** Queues a Run on its slot (the one named, or the least loaded); says why not if it cannot. */
+  private enqueue(nonce: string, tests: readonly string[], slot: number | undefined, timeout: number | undefined): string | undefined {
+    if (slot !== undefined && slot >= this.slots.length) {
+      return `Run ${nonce} asks for slot ${slot}, but worker ${this.hello.name} has slots 0..${this.slots.length - 1}`;
     }
-    const slot = message.slot === undefined ? this.leastLoaded() : this.slots[message.slot]!;
-    slot.enqueue(message.nonce, message.tests ?? this.tests, message.timeout);
+    (slot === undefined ? this.leastLoaded() : this.slots[slot]!).enqueue(nonce, tests, timeout);
+    return undefined;
   }
 
   private async cancel(channel: Channel, message: CancelMessage): Promise<void> {
-    const ids = new Set(message.tests);
-    const taken = await Promise.all(this.slots.map((slot) => slot.cancel(ids)));
-    channel.send({ msg: 'Cancelled', tests: taken.flat(), nonce: message.nonce }).catch(() => undefined);
+    const taken = await this.takeBack(new Set(message.tests));
+    channel.send({ msg: 'Cancelled', tests: taken, nonce: message.nonce }).catch(() => undefined);
+  }
+
+  private async takeBack(ids: ReadonlySet<string>): Promise<string[]> {
+    return (await Promise.all(this.slots.map((slot) => slot.cancel(ids)))).flat();
   }
 
   private leastLoaded(): Slot {
@@ -242,4 +276,19 @@ export class WorkerServer implements SlotSink {
     for (const slot of this.slots) if (slot.load < best.load) best = slot;
     return best;
   }
+}
+
+/** A coordinator at the other end of a channel: everything goes out as packets and messages. */
+function channelUpstream(channel: Channel): Upstream {
+  const send = (packets: readonly Packet[]) => {
+    for (const packet of packets) channel.sendPacket(packet).catch(() => undefined);
+  };
+  return {
+    started: (slot, id, timestamp) => send([startPacket(id, slot, timestamp)]),
+    finished: (slot, result) => send(resultPackets(result, slot)),
+    output: (slot, attachment, timestamp) => send(outputPackets(attachment, slot, timestamp)),
+    done: (nonce) => void channel.send({ msg: 'Done', nonce }).catch(() => undefined),
+    notice: (code, message) => void channel.send({ msg: 'Error', code, message }).catch(() => undefined),
+    close: () => channel.close(),
+  };
 }

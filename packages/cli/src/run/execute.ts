@@ -15,7 +15,6 @@ import { SubunitReporter } from '../reporters/subunit.js';
 import { listTests } from './adapter.js';
 import type { RunStart } from './begin.js';
 import { listenForPeers, type Listener } from './listen.js';
-import { serveLocally } from './local-workers.js';
 import type { RunArgs } from './options.js';
 import { selectTests } from './select.js';
 
@@ -133,7 +132,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
   coordinator.start();
 
   // Every way a worker arrives ends in accept; when every expected one failed, say why.
-  let expected = (local ? 1 : 0) + args.worker.length;
+  let expected = args.worker.length;
   let failures = 0;
   const admit = (what: string, transport: Promise<Transport>) => {
     transport
@@ -143,7 +142,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
         if (++failures === expected && !listening) coordinator.abort(`no worker could start (${what}: ${error.message})`);
       });
   };
-  if (local) admit('the local worker', Promise.resolve(serveLocally(local, log)));
+  if (local) coordinator.adopt(local.link());
   for (const url of args.worker) admit(`worker ${url}`, connectWebSocket(url, { ...(setup.token === undefined ? {} : { token: setup.token }) }));
   let listener: Listener | undefined;
   if (listening) {

@@ -1,4 +1,3 @@
-import { memoryPair, type Transport } from '@baton/protocol';
 import { WorkerServer } from '@baton/worker';
 import type { ProjectConfig } from '../config.js';
 import { adapterFor } from './adapter.js';
@@ -12,18 +11,9 @@ export const LOCAL_WORKER_NAME = 'local';
  * process per slot would add a node start-up per slot to every run and a relay hop to every
  * result, for no isolation the test servers do not already give. A slot whose test server
  * dies or times out records that test and carries on with a fresh server, as any worker's does.
- * Resolves once every slot's server is up and the tests are listed (`worker.tests`).
+ * Resolves once every slot's server is up and the tests are listed (`worker.tests`); the
+ * coordinator drives it through `worker.link()`.
  */
 export function startLocalWorker(jobs: number, config: ProjectConfig, log: (line: string) => void): Promise<WorkerServer> {
   return WorkerServer.start({ adapter: adapterFor(config), slots: jobs, name: LOCAL_WORKER_NAME, log });
-}
-
-/**
- * Serves the coordinator from the local worker over an in-memory channel: the same
- * protocol as any worker's, so the coordinator cannot tell. Returns the coordinator's end.
- */
-export function serveLocally(worker: WorkerServer, log: (line: string) => void): Transport {
-  const [workerEnd, coordinatorEnd] = memoryPair();
-  worker.serve(workerEnd).catch((error: Error) => log(`local worker: ${error.message}`));
-  return coordinatorEnd;
 }

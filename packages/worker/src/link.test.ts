@@ -1,0 +1,100 @@
+// A WorkerServer linked in-process (`baton run -j N`), with the real Python reference test
+// server in each slot: what a coordinator sees through the link must be what it would see
+// through a channel.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { memoryPair, WORKER_LEAVING, type WorkerLink } from '@baton/protocol';
+import type { StrayOutput, TestResult } from '@baton/subunit';
+import { WorkerServer } from './server.js';
+import { pythonTestServer, testServerAdapter } from './testserver-adapter.js';
+import { SUITE_DIR, T, signalPath } from './test-support/coordinator.js';
+
+const signal = signalPath();
+const adapter = testServerAdapter(pythonTestServer({ testPath: 'tests', cwd: SUITE_DIR, env: { ...process.env, BATON_WORKER_SIGNAL: signal } }));
+let worker: WorkerServer;
+
+before(async () => {
+  worker = await WorkerServer.start({ adapter, slots: 2, name: 'inproc', log: () => undefined });
+});
+after(() => worker.close());
+
+/** A link with every hook recorded, in order. */
+function linked(): { link: WorkerLink; events: string[]; results: Map<string, TestResult>; outputs: StrayOutput[]; notices: string[] } {
+  const link = worker.link();
+  const events: string[] = [];
+  const results = new Map<string, TestResult>();
+  const outputs: StrayOutput[] = [];
+  const notices: string[] = [];
+  link.setHooks({
+    onTestStart: (id) => events.push(`start ${id}`),
+    onResult: (result) => {
+      events.push(`result ${result.id}`);
+      results.set(result.id, result);
+    },
+    onOutput: (output) => outputs.push(output),
+    onNotice: (code) => notices.push(code),
+  });
+  return { link, events, results, outputs, notices };
+}
+
+test('the link says what Hello would, and the worker serves no one else meanwhile', async () => {
+  const { link } = linked();
+  assert.deepEqual({ name: link.peer.name, slots: link.slots, digest: link.peer.digest }, worker.hello);
+  assert.throws(() => worker.link(), (e: Error & { code?: string }) => e.code === 'BATON_WORKER_BUSY');
+  const [a] = memoryPair();
+  await assert.rejects(worker.serve(a), (e: Error & { code?: string }) => e.code === 'BATON_WORKER_BUSY');
+  await link.goodbye();
+  assert.equal(await link.ended, undefined, 'a goodbye is not a loss');
+  // Free again once the link ended.
+  const again = worker.link();
+  await again.goodbye();
+});
+
+test('Runs on two slots: starts before results, routed and tagged by slot as a channel would send them', async () => {
+  const { link, events, results } = linked();
+  const slow = link.submit([T.waits, T.d], { slot: 0 });
+  await until(() => events.includes(`start ${T.waits}`));
+  await link.submit([T.c, T.a], { slot: 1 });
+  assert.equal(results.has(T.waits), false, 'slot 1 finished while slot 0 still runs');
+  writeFileSync(signal, '');
+  await slow;
+  for (const [id, slot] of [[T.c, '1'], [T.a, '1'], [T.waits, '0'], [T.d, '0']] as const) {
+    const result = results.get(id)!;
+    assert.equal(result.status, 'success', id);
+    assert.equal(result.routeCode, slot);
+    assert.ok(result.tags.includes(`worker-${slot}`), `${id} tags ${result.tags.join(',')}`);
+    assert.ok(events.indexOf(`start ${id}`) < events.indexOf(`result ${id}`));
+  }
+  await assert.rejects(link.submit([T.a], { slot: 2 }), (e: Error & { code?: string }) => e.code === 'BATON_PROTOCOL_BAD_MESSAGE' && /slots 0\.\.1/.test(e.message));
+  await link.goodbye();
+});
+
+test('fd-level output of a test comes as stray output on its slot', async () => {
+  const { link, outputs } = linked();
+  await link.submit([T.fdOutput], { slot: 1 });
+  await until(() => outputs.some((o) => Buffer.from(o.attachment.content).toString().includes('stray on fd 1')));
+  assert.equal(outputs.find((o) => o.attachment.name === 'stdout')?.routeCode, '1');
+  await link.goodbye();
+});
+
+test('cancel takes back what has not started; leaving announces itself and ends the link once idle', async () => {
+  const { link, results, events, notices } = linked();
+  const run = link.submit([T.a, T.b, T.c, T.d], { slot: 0 });
+  const taken = await link.cancel([T.c, T.d]);
+  await run;
+  assert.deepEqual(new Set([...results.keys(), ...taken]), new Set([T.a, T.b, T.c, T.d]), 'every test ran or was taken back');
+  assert.ok(taken.every((id) => !events.includes(`start ${id}`)), 'a cancelled test never started');
+
+  worker.leave('the machine is going away');
+  assert.deepEqual(notices, [WORKER_LEAVING]);
+  assert.equal(await link.ended, undefined);
+  await assert.rejects(link.submit([T.a], {}), (e: Error & { code?: string }) => e.code === 'BATON_PROTOCOL_NOT_READY');
+});
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; !check(); i++) {
+    if (i > 1000) assert.fail('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,115 @@
+import { ProtocolError, SUPPORTED_VERSIONS, type ClientHooks, type HelloFields, type RunOptions, type WorkerLink } from '@baton/protocol';
+import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
+import { routedResult } from './packets.js';
+import type { Upstream } from './upstream.js';
+
+/** What the link asks of its worker. */
+export interface LinkedWorker {
+  /** Queues a Run; says why not if it cannot. */
+  run(nonce: string, tests: readonly string[], slot: number | undefined, timeout: number | undefined): string | undefined;
+  cancel(ids: ReadonlySet<string>): Promise<string[]>;
+  log(line: string): void;
+}
+
+/**
+ * A worker and a coordinator in one process, linked without a channel: what a channel
+ * would carry as packets and messages is handed over as objects, with the same meaning
+ * (results routed by slot and tagged `worker-N` as `resultPackets` would send them). Calls
+ * into the worker are deferred to a microtask, as a message would be, so that the
+ * coordinator's reaction to a result never re-enters the slot reporting it.
+ */
+export class InProcessLink implements WorkerLink, Upstream {
+  readonly peer: HelloFields;
+  readonly slots: number;
+  readonly version: number = SUPPORTED_VERSIONS.max;
+  readonly ended: Promise<string | undefined>;
+  private end!: (lost: string | undefined) => void;
+  private over = false;
+  private hooks: ClientHooks = {};
+  private readonly worker: LinkedWorker;
+  private readonly runs = new Map<string, { resolve(): void; reject(error: Error): void }>();
+  private nextNonce = 1;
+
+  constructor(hello: Required<Pick<HelloFields, 'slots'>> & HelloFields, worker: LinkedWorker) {
+    this.peer = hello;
+    this.slots = hello.slots;
+    this.worker = worker;
+    this.ended = new Promise((resolve) => {
+      this.end = resolve;
+    });
+  }
+
+  setHooks(hooks: ClientHooks): void {
+    this.hooks = hooks;
+  }
+
+  submit(tests: readonly string[], options: RunOptions): Promise<void> {
+    if (this.over) return Promise.reject(this.gone());
+    const nonce = `local-${this.nextNonce++}`;
+    return new Promise((resolve, reject) => {
+      this.runs.set(nonce, { resolve, reject });
+      queueMicrotask(() => {
+        if (this.over) return;
+        const refused = this.worker.run(nonce, tests, options.slot, options.timeout);
+        if (refused === undefined) return;
+        this.worker.log(refused);
+        this.runs.delete(nonce);
+        reject(new ProtocolError('BATON_PROTOCOL_BAD_MESSAGE', refused));
+      });
+    });
+  }
+
+  async cancel(tests: readonly string[]): Promise<string[]> {
+    await Promise.resolve();
+    if (this.over) throw this.gone();
+    return this.worker.cancel(new Set(tests));
+  }
+
+  refuse(code: string, message: string): void {
+    this.worker.log(`the coordinator refused this worker (${code}): ${message}`);
+    this.close();
+  }
+
+  async goodbye(): Promise<void> {
+    this.close();
+  }
+
+  close(): void {
+    if (this.over) return;
+    this.over = true;
+    for (const run of this.runs.values()) run.reject(this.gone());
+    this.runs.clear();
+    this.end(undefined);
+  }
+
+  /** @internal */
+  started(_slot: number, id: string, timestamp: Timestamp): void {
+    if (!this.over) this.hooks.onTestStart?.(id, timestamp);
+  }
+
+  /** @internal */
+  finished(slot: number, result: TestResult): void {
+    if (!this.over) this.hooks.onResult?.(routedResult(result, slot));
+  }
+
+  /** @internal */
+  output(slot: number, attachment: Attachment, timestamp: Timestamp): void {
+    if (!this.over) this.hooks.onOutput?.({ attachment, routeCode: String(slot), timestamp });
+  }
+
+  /** @internal */
+  done(nonce: string): void {
+    this.runs.get(nonce)?.resolve();
+    this.runs.delete(nonce);
+  }
+
+  /** @internal */
+  notice(code: string, message: string): void {
+    if (!this.over) this.hooks.onNotice?.(code, message);
+  }
+
+  /** What a closed channel would reject with. */
+  private gone(): ProtocolError {
+    return new ProtocolError('BATON_PROTOCOL_NOT_READY', 'the link to the in-process worker is closed');
+  }
+}
