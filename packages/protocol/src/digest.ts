@@ -6,11 +6,14 @@ import { createHash } from 'node:crypto';
  * tests; the Python reference server computes it the same way.
  */
 export function testListDigest(ids: Iterable<string>): string {
-  const sorted = [...new Set(ids)].map((id) => Buffer.from(id, 'utf8')).sort(Buffer.compare);
-  const hash = createHash('sha256');
-  sorted.forEach((id, i) => {
-    if (i > 0) hash.update('\n');
-    hash.update(id);
-  });
-  return hash.digest('hex');
+  const unique = [...new Set(ids)];
+  // Ids are almost always ASCII, where string order is byte order: sorting strings and
+  // hashing them joined is a fraction of the cost of a Buffer per id (runs of 100,000 tests).
+  const sorted = unique.every(isAscii) ? unique.sort() : unique.map((id) => Buffer.from(id, 'utf8')).sort(Buffer.compare).map((b) => b.toString('utf8'));
+  return createHash('sha256').update(sorted.join('\n'), 'utf8').digest('hex');
+}
+
+function isAscii(id: string): boolean {
+  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) > 0x7f) return false;
+  return true;
 }

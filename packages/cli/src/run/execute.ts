@@ -53,14 +53,16 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: RunStart
       throw new CliError('BATON_CLI_NO_TESTS', `no test matches ${args.filters.map((f) => JSON.stringify(f)).join(' or ') || 'the selection'} (the project has ${all.length})`);
     }
     const { segments, planDigest } = plan(args, config, selected, all);
+    const allDigest = local?.hello.digest ?? testListDigest(all);
     const summary = await coordinate(ctx, args, {
       config,
       repository,
       profile,
       segments,
       planDigest,
-      allDigest: testListDigest(all),
-      selectionDigest: testListDigest(selected),
+      allDigest,
+      // The selection is a subset of the list: all of it has the list's digest.
+      selectionDigest: selected.length === all.length ? allDigest : testListDigest(selected),
       jobs,
       local,
       token,
