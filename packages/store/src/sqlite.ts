@@ -3,6 +3,7 @@ import { packAttachments, unpackAttachments } from './details.js';
 import { buildEstimateIndex, hashTestId, lookupEstimates } from './estimate-index.js';
 import { StoreError, noSuchRun } from './errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { MultiRowStatement } from './multi-row.js';
 import {
   EWMA_ALPHA,
   FAILING_STATUSES,
@@ -66,6 +67,22 @@ export const ESTIMATES_SQL = `
   LEFT JOIN tests t ON t.name = j.value
   LEFT JOIN timings tm ON tm.profile = ? AND tm.test = t.id`;
 const TIMING_COLUMNS = 'estimate, last_duration, count, failures, last_status, last_run, updated_us';
+/**
+ * nextTiming (timing.ts) as the upsert clause of an INSERT INTO timings of (profile, test,
+ * estimate, last_duration, count, failures, last_status, last_run, updated_us, hash) with
+ * one result's values: bare column names are the stored row.
+ */
+export const TIMING_UPSERT: string = `
+  ON CONFLICT (profile, test) DO UPDATE SET
+    estimate = CASE WHEN excluded.last_duration IS NULL THEN estimate
+                    WHEN estimate IS NULL THEN excluded.last_duration
+                    ELSE estimate + ${EWMA_ALPHA} * (excluded.last_duration - estimate) END,
+    last_duration = coalesce(excluded.last_duration, last_duration),
+    count = count + excluded.count,
+    failures = failures + excluded.failures,
+    last_status = excluded.last_status,
+    last_run = excluded.last_run,
+    updated_us = coalesce(excluded.updated_us, updated_us)`;
 
 interface OpenRun {
   readonly profile: string;
@@ -86,6 +103,7 @@ export class SqliteRepository implements RunRepository {
   private readonly testIds = new Map<string, number>();
   private readonly openRuns = new Map<number, OpenRun>();
   private readonly sql: ReturnType<typeof prepare>;
+  private readonly rows: ReturnType<typeof prepareRows>;
   private readonly recordTx: Database.Transaction<(run: number, results: readonly ResultInput[], interned: string[]) => void>;
   private readonly importTx: Database.Transaction<(file: TimingsFile, interned: string[]) => number>;
   private readonly finishTx: Database.Transaction<(run: number, end: RunEnd) => void>;
@@ -94,6 +112,7 @@ export class SqliteRepository implements RunRepository {
     this.file = file;
     this.db = db;
     this.sql = prepare(db);
+    this.rows = prepareRows(db);
     this.recordTx = db.transaction((run, results, interned) => this.recordBatch(run, results, interned));
     this.importTx = db.transaction((timings, interned) => this.importBatch(timings, interned));
     this.finishTx = db.transaction((run, end) => this.finishBatch(run, end));
@@ -156,9 +175,10 @@ export class SqliteRepository implements RunRepository {
 
   private recordBatch(run: number, results: readonly ResultInput[], interned: string[]): void {
     const open = this.openRun(run);
-    const { insertResult, upsertTiming } = this.sql;
     this.sql.touchProfile.run(open.profile);
     this.lookUpIds(results);
+    const resultRows: unknown[] = [];
+    const timingRows: unknown[] = [];
     for (const r of results) {
       const test = this.intern(r.testId, interned);
       const worker = r.worker ?? '';
@@ -167,15 +187,17 @@ export class SqliteRepository implements RunRepository {
       const status = statusToCode(r.status);
       const startUs = r.start === undefined ? null : toMicros(r.start);
       const stopUs = r.stop === undefined ? null : toMicros(r.stop);
-      insertResult.run(
+      resultRows.push(
         run, test, status, startUs, stopUs, r.worker ?? null, seq,
         r.tags !== undefined && r.tags.length > 0 ? JSON.stringify(r.tags) : null,
         packAttachments(r.attachments),
       );
       const duration = durationSeconds(startUs ?? undefined, stopUs ?? undefined) ?? null;
-      upsertTiming.run(open.profile, test, duration, duration, duration === null ? 0 : 1,
+      timingRows.push(open.profile, test, duration, duration, duration === null ? 0 : 1,
         FAILING_STATUSES.has(r.status) ? 1 : 0, status, run, stopUs, hashTestId(r.testId));
     }
+    this.rows.results.run(resultRows);
+    this.rows.timings.run(timingRows);
   }
 
   finishRun(run: number, end: RunEnd): void {
@@ -391,6 +413,14 @@ function migrate(db: Database.Database, file: string): void {
   });
 }
 
+/** The per-result writes, many rows per statement (multi-row.ts). */
+function prepareRows(db: Database.Database) {
+  return {
+    results: new MultiRowStatement(db, 'INSERT INTO results (run, test, status, start_us, stop_us, worker, seq, tags, details) VALUES', 9),
+    timings: new MultiRowStatement(db, 'INSERT INTO timings (profile, test, estimate, last_duration, count, failures, last_status, last_run, updated_us, hash) VALUES', 10, TIMING_UPSERT),
+  };
+}
+
 function prepare(db: Database.Database) {
   const raw = (sql: string) => db.prepare(sql).raw();
   const pluck = (sql: string) => db.prepare(sql).pluck();
@@ -406,21 +436,6 @@ function prepare(db: Database.Database) {
     insertTest: db.prepare('INSERT OR IGNORE INTO tests (name) VALUES (?)'),
     testId: pluck('SELECT id FROM tests WHERE name = ?'),
     testIds: db.prepare('SELECT tests.name, tests.id FROM json_each(?) AS wanted JOIN tests ON tests.name = wanted.value'),
-    insertResult: db.prepare('INSERT INTO results (run, test, status, start_us, stop_us, worker, seq, tags, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    // nextTiming (timing.ts) as one statement; bare column names are the stored row.
-    upsertTiming: db.prepare(`
-      INSERT INTO timings (profile, test, estimate, last_duration, count, failures, last_status, last_run, updated_us, hash)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (profile, test) DO UPDATE SET
-        estimate = CASE WHEN excluded.last_duration IS NULL THEN estimate
-                        WHEN estimate IS NULL THEN excluded.last_duration
-                        ELSE estimate + ${EWMA_ALPHA} * (excluded.last_duration - estimate) END,
-        last_duration = coalesce(excluded.last_duration, last_duration),
-        count = count + excluded.count,
-        failures = failures + excluded.failures,
-        last_status = excluded.last_status,
-        last_run = excluded.last_run,
-        updated_us = coalesce(excluded.updated_us, updated_us)`),
     timing: raw(`SELECT ${TIMING_COLUMNS} FROM timings WHERE profile = ? AND test = ?`),
     touchProfile: db.prepare('INSERT INTO profile_state (profile, generation) VALUES (?, 1) ON CONFLICT (profile) DO UPDATE SET generation = generation + 1'),
     profileEstimates: raw('SELECT hash, estimate FROM timings WHERE profile = ? AND estimate IS NOT NULL'),
