@@ -2,7 +2,8 @@
 
 The RPC channel is the pair of descriptors named by --rpc-fds or $BATON_RPC_FDS
 ("READ_FD,WRITE_FD"); stdout and stderr stay free for the tests (they are captured
-per test) and for this server's log.
+per test) and for this server's log. With --fork-server those descriptors are a fork
+server's control channel instead (see forkserver.py).
 """
 
 import argparse
@@ -11,6 +12,7 @@ import sys
 
 from . import PROTOCOL_MAX, PROTOCOL_MIN
 from .channel import FDS_ENV, Channel, log
+from .forkserver import ForkServer, send
 from .runner import discover
 from .server import Server
 
@@ -31,6 +33,8 @@ def main(argv=None):
     parser.add_argument("--min-version", type=int, default=PROTOCOL_MIN, help="oldest protocol version to offer (for compatibility tests)")
     parser.add_argument("--max-version", type=int, default=PROTOCOL_MAX, help="newest protocol version to offer (for compatibility tests)")
     parser.add_argument("--name", default=None, help="the identity announced in Hello")
+    parser.add_argument("--fork-server", action="store_true",
+                        help="discover once, then fork a test server per request of the control channel")
     args = parser.parse_args(argv)
 
     fds = args.rpc_fds
@@ -41,14 +45,21 @@ def main(argv=None):
     for fd in fds:
         # Subprocesses of tests must not hold the channel open after this server exits.
         os.set_inheritable(fd, False)
+    if args.fork_server and not hasattr(os, "fork"):
+        # Said before discovery, so that the worker wastes no time on it before it
+        # starts test servers of their own instead.
+        send(fds[1], {"msg": "unavailable", "reason": "this Python has no os.fork"})
+        return 0
 
     try:
         tests = discover(args.test_path, args.top_dir)
     except Exception as e:  # discovery itself failed: a bad path, an unimportable top package
         log("test discovery in %r failed: %s: %s" % (args.test_path, type(e).__name__, e))
         return 2
-    server = Server(Channel(fds[0], fds[1]), tests, (args.min_version, args.max_version), args.name)
-    return server.serve()
+    versions = (args.min_version, args.max_version)
+    if args.fork_server:
+        return ForkServer(fds[0], fds[1], tests, versions, args.name).serve()
+    return Server(Channel(fds[0], fds[1]), tests, versions, args.name).serve()
 
 
 if __name__ == "__main__":
