@@ -43,4 +43,12 @@ export interface AdapterContext {
 }
 
 /** Starts an adapter for a slot; rejects with `BATON_WORKER_ADAPTER_FAILED` when it cannot. */
-export type AdapterFactory = (context: AdapterContext) => Promise<TestAdapter>;
+export interface AdapterFactory {
+  (context: AdapterContext): Promise<TestAdapter>;
+  /**
+   * Stops what the factory shares between its adapters (`pythonAdapter`'s fork server).
+   * `WorkerServer.close` calls it once every slot's adapter closed; a later call of the
+   * factory starts afresh.
+   */
+  dispose?(): Promise<void>;
+}

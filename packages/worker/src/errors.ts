@@ -8,6 +8,13 @@ export type WorkerErrorCode =
   | 'BATON_WORKER_CONNECT_TIMEOUT'
   /** An adapter (test server or test command) could not start or list the tests. */
   | 'BATON_WORKER_ADAPTER_FAILED'
+  /**
+   * This Python cannot fork test servers (no `os.fork`, or the suite's imports left threads
+   * running): `pythonAdapter` spawns one per slot instead. Seen in its log line only.
+   */
+  | 'BATON_WORKER_FORK_UNAVAILABLE'
+  /** The fork server exited (discovery failed, or it died), or a forked test server exited before it connected. */
+  | 'BATON_WORKER_FORK_FAILED'
   /** A test command exited while a test it had started was still running. */
   | 'BATON_WORKER_ADAPTER_DIED'
   /** A worker option is out of range (slots, address). */

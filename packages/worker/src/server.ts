@@ -52,6 +52,7 @@ export class WorkerServer implements SlotSink {
   /** Every test id the adapter lists, in its order. */
   readonly tests: readonly string[];
   private readonly slots: readonly Slot[];
+  private readonly factory: AdapterFactory;
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
   /** The coordinator served now, if any. */
@@ -59,6 +60,7 @@ export class WorkerServer implements SlotSink {
   private leaving = false;
 
   private constructor(options: WorkerServerOptions, adapters: readonly TestAdapter[], tests: string[], name: string) {
+    this.factory = options.adapter;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? ((line) => console.warn(`baton worker: ${line}`));
     this.tests = tests;
@@ -113,6 +115,7 @@ export class WorkerServer implements SlotSink {
     }
     if (tests === undefined) {
       await Promise.all(adapters.map((a) => a.close()));
+      await options.adapter.dispose?.();
       throw failure;
     }
     server = new WorkerServer(options, adapters, tests, name);
@@ -189,10 +192,14 @@ export class WorkerServer implements SlotSink {
     if (this.leaving && this.slots.every((slot) => slot.load === 0)) this.upstream?.close();
   }
 
-  /** Stops every adapter cleanly (Goodbye, then a kill after the grace period). */
+  /**
+   * Stops every adapter cleanly (Goodbye, then a kill after the grace period), then what
+   * the adapter factory shares between them (`dispose`: a fork server).
+   */
   async close(): Promise<void> {
     this.upstream?.close();
     await Promise.all(this.slots.map((slot) => slot.close()));
+    await this.factory.dispose?.();
   }
 
   /** @internal */

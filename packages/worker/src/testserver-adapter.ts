@@ -1,5 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { EventQueue, spawnTestServer, type TestServerClient } from '@baton/protocol';
+import {
+  EventQueue,
+  spawnTestServer,
+  type LocalOutputOptions,
+  type SpawnTestServerOptions,
+  type TestServerClient,
+  type TestServerClientOptions,
+} from '@baton/protocol';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
 import { WorkerError } from './errors.js';
 
@@ -34,6 +41,12 @@ export interface PythonSuite {
   readonly python?: string;
   /** @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * `pythonAdapter` only: fork every slot's test server from one fork server that
+   * discovered the suite once. Turn it off for suites whose imports start threads or open
+   * connections, which a fork would share between test servers. @default true
+   */
+  readonly fork?: boolean;
 }
 
 /** The command that starts baton's reference Python test server for a suite. */
@@ -50,46 +63,86 @@ export function pythonTestServer(suite: PythonSuite): TestServerCommand {
 
 /** Adapters that each keep one long-lived test server process. */
 export function testServerAdapter(server: TestServerCommand): AdapterFactory {
-  return async (context) => {
-    let events: EventQueue<AdapterEvent> | undefined;
-    let client: TestServerClient;
-    try {
-      client = await spawnTestServer({
-        command: server.command,
-        args: server.args ?? [],
-        ...(server.cwd === undefined ? {} : { cwd: server.cwd }),
-        ...(server.env === undefined ? {} : { env: server.env }),
-        log: context.log,
-        onStdout: (data) => context.output({ name: 'stdout', mimeType: TEXT, content: data }),
-        onStderr: (data) => context.output({ name: 'stderr', mimeType: TEXT, content: data }),
-        onOutput: (stray) => context.output(stray.attachment),
-        // Starts and results both arrive here synchronously, in stream order, so a test's
-        // start is never forwarded ahead of the result of the test before it.
-        onTestStart: (id, timestamp) => events?.push({ type: 'start', id, timestamp }),
-        onResult: (result) => events?.push({ type: 'result', result }),
-      });
-    } catch (cause) {
-      throw new WorkerError(
-        'BATON_WORKER_ADAPTER_FAILED',
-        `cannot start the test server '${[server.command, ...(server.args ?? [])].join(' ')}' for slot ${context.slot}: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
-    return new TestServerAdapter(client, server.closeGraceMs ?? CLOSE_GRACE_MS, (queue) => {
-      events = queue;
-    });
+  return (context) => serverAdapter(context, server, async (options) => ({ client: await spawnServer(server, options) }));
+}
+
+/** Slot hooks for a test server's client, as `connectLocalTestServer` and `spawnTestServer` take them. */
+export type ServerHooks = TestServerClientOptions & LocalOutputOptions;
+
+/** A test server connected for a slot; `tests` when something else already listed its suite. */
+export interface ConnectedServer {
+  readonly client: TestServerClient;
+  readonly tests?: readonly string[];
+}
+
+/** Where a process's real stdout/stderr go: the slot's stray output. */
+export function strayOutput(context: AdapterContext): LocalOutputOptions {
+  return {
+    onStdout: (data) => context.output({ name: 'stdout', mimeType: TEXT, content: data }),
+    onStderr: (data) => context.output({ name: 'stderr', mimeType: TEXT, content: data }),
   };
 }
 
+/** Starts `server` as a child process, connected with a slot's hooks. */
+export function spawnServer(server: TestServerCommand, hooks: ServerHooks): Promise<TestServerClient> {
+  const options: SpawnTestServerOptions = {
+    command: server.command,
+    args: server.args ?? [],
+    ...(server.cwd === undefined ? {} : { cwd: server.cwd }),
+    ...(server.env === undefined ? {} : { env: server.env }),
+    ...hooks,
+  };
+  return spawnTestServer(options);
+}
+
+/**
+ * One slot's adapter over a test server of `server` that `connect` starts with the slot's
+ * hooks (spawned, or forked). Rejects with `BATON_WORKER_ADAPTER_FAILED` when it cannot.
+ */
+export async function serverAdapter(
+  context: AdapterContext,
+  server: TestServerCommand,
+  connect: (hooks: ServerHooks) => Promise<ConnectedServer>,
+): Promise<TestAdapter> {
+  let events: EventQueue<AdapterEvent> | undefined;
+  let connected: ConnectedServer;
+  try {
+    connected = await connect({
+      log: context.log,
+      ...strayOutput(context),
+      onOutput: (stray) => context.output(stray.attachment),
+      // Starts and results both arrive here synchronously, in stream order, so a test's
+      // start is never forwarded ahead of the result of the test before it.
+      onTestStart: (id, timestamp) => events?.push({ type: 'start', id, timestamp }),
+      onResult: (result) => events?.push({ type: 'result', result }),
+    });
+  } catch (cause) {
+    throw new WorkerError(
+      'BATON_WORKER_ADAPTER_FAILED',
+      `cannot start the test server '${[server.command, ...(server.args ?? [])].join(' ')}' for slot ${context.slot}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  return new TestServerAdapter(connected, server.closeGraceMs ?? CLOSE_GRACE_MS, (queue) => {
+    events = queue;
+  });
+}
+
 class TestServerAdapter implements TestAdapter {
+  private readonly client: TestServerClient;
+  private readonly tests: readonly string[] | undefined;
+
   constructor(
-    private readonly client: TestServerClient,
+    connected: ConnectedServer,
     private readonly closeGraceMs: number,
     private readonly setEvents: (queue: EventQueue<AdapterEvent>) => void,
-  ) {}
+  ) {
+    this.client = connected.client;
+    this.tests = connected.tests;
+  }
 
   list(): Promise<string[]> {
-    return this.client.list();
+    return this.tests === undefined ? this.client.list() : Promise.resolve([...this.tests]);
   }
 
   run(tests: readonly string[]): AsyncIterable<AdapterEvent> {

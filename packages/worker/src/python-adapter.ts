@@ -1,0 +1,73 @@
+import { connectLocalTestServer } from '@baton/protocol';
+import type { AdapterContext, AdapterFactory } from './adapter.js';
+import type { WorkerError } from './errors.js';
+import { ForkServer } from './fork-server.js';
+import {
+  CLOSE_GRACE_MS,
+  pythonTestServer,
+  serverAdapter,
+  spawnServer,
+  strayOutput,
+  testServerAdapter,
+  type ConnectedServer,
+  type PythonSuite,
+  type ServerHooks,
+} from './testserver-adapter.js';
+
+/**
+ * Adapters that each keep one long-lived Python test server (adapters/python), forked
+ * from one fork server per factory: the suite is imported and discovered once however
+ * many slots and restarts there are, and the listing comes from that discovery. The
+ * fork server starts with the first adapter; one that failed to start or died is replaced
+ * by the next. `dispose` (called by `WorkerServer.close`) stops it.
+ *
+ * With `fork: false`, or where the Python cannot fork (no `os.fork`, or the suite's imports
+ * left threads running), every slot spawns a test server of its own instead, as
+ * `testServerAdapter(pythonTestServer(suite))` does.
+ */
+export function pythonAdapter(suite: PythonSuite): AdapterFactory {
+  const command = pythonTestServer(suite);
+  if (suite.fork === false) return testServerAdapter(command);
+  let forking = true;
+  let current: Promise<ForkServer> | undefined;
+
+  const forkServer = (context: AdapterContext): Promise<ForkServer> => {
+    if (current === undefined) {
+      // The suite's import-time output is printed once, by the fork server: it goes to the
+      // slot whose start started it.
+      const starting = ForkServer.start(command, {
+        log: context.log,
+        closeGraceMs: command.closeGraceMs ?? CLOSE_GRACE_MS,
+        ...strayOutput(context),
+      });
+      current = starting;
+      const forget = (): void => {
+        if (current === starting) current = undefined;
+      };
+      starting.then((server) => server.gone.then(forget), forget);
+    }
+    return current;
+  };
+
+  const connect = async (context: AdapterContext, hooks: ServerHooks): Promise<ConnectedServer> => {
+    if (forking) {
+      try {
+        const server = await forkServer(context);
+        return { client: await connectLocalTestServer(await server.fork(), hooks), tests: server.tests };
+      } catch (error) {
+        if ((error as WorkerError).code !== 'BATON_WORKER_FORK_UNAVAILABLE') throw error;
+        if (forking) context.log(`${(error as Error).message}: each slot starts a test server of its own instead of forking one`);
+        forking = false;
+      }
+    }
+    return { client: await spawnServer(command, hooks) };
+  };
+
+  const factory: AdapterFactory = (context) => serverAdapter(context, command, (hooks) => connect(context, hooks));
+  factory.dispose = async () => {
+    const starting = current;
+    current = undefined;
+    await (await starting?.catch(() => undefined))?.close();
+  };
+  return factory;
+}
