@@ -2,13 +2,16 @@
 // long-lived Python test server (adapters/python), against what test servers replace:
 // starting `python3 -m subunit.run` (Debian's python3-subunit) per test and per batch of
 // 50. Every mode runs in each round, alternating, so machine noise hits all alike.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Then the start-up of a worker's slots: test servers forked from one fork server that
+// discovered the suite once (`pythonAdapter`) against one spawned per slot (`fork: false`).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawnTestServer, type TestServerClient } from '@baton/protocol';
 import { aggregate, decodeAll } from '@baton/subunit';
+import { WorkerServer, pythonAdapter } from '@baton/worker';
 import { median, rate, ratio, table } from './_table.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -20,6 +23,8 @@ const PER_TEST_PROCESSES = 6;
 const BATCH = 50;
 /** Batches of 50 started as one process each per round. */
 const BATCH_PROCESSES = 4;
+/** Slots of the start-up comparison: a small worker and `baton run -j 8`. */
+const SLOT_COUNTS = [2, 8];
 
 function parseArgs(args: string[]): { rounds: number } {
   const i = args.indexOf('--rounds');
@@ -74,6 +79,65 @@ async function timed(work: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
   await work();
   return (performance.now() - t0) / 1000;
+}
+
+/**
+ * CPU seconds of this process's children that have been waited for (and of theirs: a fork
+ * server's test servers), from /proc/self/stat's cutime and cstime.
+ */
+function childCpuSeconds(ticksPerSecond: number): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of stat(5), counted from the state (field 3) here.
+  return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
+}
+
+interface Startup {
+  /** Seconds until every slot's test server said Hello and the tests were listed. */
+  readonly ready: number;
+  /** CPU seconds of the Python processes, from start to close. */
+  readonly cpu: number;
+}
+
+/** A WorkerServer with `slots` Python test servers, forked or spawned, started and closed. */
+async function startWorker(dir: string, slots: number, fork: boolean, ticksPerSecond: number): Promise<Startup> {
+  const cpu0 = childCpuSeconds(ticksPerSecond);
+  let worker: WorkerServer | undefined;
+  const adapter = pythonAdapter({ testPath: 'noop', topDir: '.', cwd: dir, python: PYTHON, env: { ...process.env, PYTHONPATH: ADAPTER }, fork });
+  const ready = await timed(async () => {
+    worker = await WorkerServer.start({ adapter, slots, log: (line) => console.warn(line) });
+  });
+  await worker!.close();
+  return { ready, cpu: childCpuSeconds(ticksPerSecond) - cpu0 };
+}
+
+async function startupComparison(dir: string, tests: number, rounds: number): Promise<void> {
+  const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  const runs = new Map<string, Startup[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const slots of SLOT_COUNTS) {
+      // Alternating which goes first, so that neither always meets a warmer page cache.
+      for (const fork of round % 2 === 0 ? [true, false] : [false, true]) {
+        const key = `${slots}/${fork}`;
+        runs.set(key, [...(runs.get(key) ?? []), await startWorker(dir, slots, fork, ticksPerSecond)]);
+      }
+    }
+  }
+  const rows: (string | number)[][] = [['slots', 'test servers', 'ready s', 'Python CPU s', '× spawned (ready)', '× spawned (CPU)']];
+  for (const slots of SLOT_COUNTS) {
+    const spawned = runs.get(`${slots}/false`)!;
+    const forked = runs.get(`${slots}/true`)!;
+    const ready = (r: Startup[]) => median(r.map((x) => x.ready));
+    const cpu = (r: Startup[]) => median(r.map((x) => x.cpu));
+    rows.push([slots, 'spawned, one per slot', ready(spawned).toFixed(3), cpu(spawned).toFixed(2), ratio(1), ratio(1)]);
+    rows.push([slots, 'forked from a fork server', ready(forked).toFixed(3), cpu(forked).toFixed(2), ratio(ready(spawned) / ready(forked)), ratio(cpu(spawned) / cpu(forked))]);
+  }
+  console.log(`\nworker start-up: WorkerServer.start until every slot's test server said Hello and the ${tests} tests were listed; ${rounds} rounds, median shown`);
+  console.log(table(rows));
+  console.log(
+    `reference: pythonAdapter(…, fork: false), a test server spawned per slot, each importing and discovering the suite; ` +
+      `× is how many times faster (or cheaper) forking is. CPU from /proc/self/stat cutime+cstime, start to close.`,
+  );
 }
 
 export default async function bench(args: string[]): Promise<void> {
@@ -136,8 +200,9 @@ export default async function bench(args: string[]): Promise<void> {
     );
     console.log(
       `reference: ${PYTHON} with Debian's python3-subunit 1.4.0 for subunit.run and the same interpreter for baton_server; ` +
-        `server start (spawn, discovery of ${ids.length} tests, Hello) ${(median(startup) * 1000).toFixed(0)} ms, paid once per worker slot`,
+        `server start (spawn, discovery of ${ids.length} tests, Hello) ${(median(startup) * 1000).toFixed(0)} ms`,
     );
+    await startupComparison(dir, ids.length, rounds);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
