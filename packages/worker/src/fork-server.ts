@@ -103,11 +103,6 @@ export class ForkServer {
     }
   }
 
-  /** False once the control channel closed. */
-  get alive(): boolean {
-    return this.state.alive;
-  }
-
   /**
    * Forks a test server and waits for its three connections. Rejects with
    * `BATON_WORKER_FORK_UNAVAILABLE` when the fork server refuses (forking a process with
@@ -132,7 +127,7 @@ export class ForkServer {
         channelOut: rpc,
         stdout,
         stderr,
-        exited: afterDrain(exit, Promise.all([finished(stdout), finished(stderr)])),
+        exited: afterDrain(exit, Promise.all([finished(stdout, { writable: false }), finished(stderr, { writable: false })])),
         kill: (signal) => state.kill(pid, signal),
       };
     } finally {
