@@ -106,8 +106,9 @@ class ForkServer(object):
         threads = _threads()
         if threads > 1:
             self._send({"msg": "refused", "id": fork_id,
-                        "reason": "the suite's imports left %d threads running, and forking a process "
-                                  "with threads can deadlock the child" % (threads - 1)})
+                        "reason": "%d thread(s) besides the main one run in the fork server (the suite's "
+                                  "imports started them), and forking a process with threads can deadlock "
+                                  "the child" % (threads - 1)})
             return
         # Buffered output would otherwise be written again by every child.
         sys.stdout.flush()
