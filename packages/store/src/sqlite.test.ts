@@ -21,7 +21,7 @@ describe('SqliteRepository', () => {
     const db = new Database(file, { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all(), ['profile_state', 'results', 'runs', 'tests', 'timings']);
+    assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all(), ['estimate_index', 'profile_state', 'results', 'runs', 'tests', 'timings']);
     db.close();
     const repo = SqliteRepository.open(file);
     assert.equal(repo.schemaVersion, SCHEMA_VERSION);
@@ -45,6 +45,37 @@ describe('SqliteRepository', () => {
     const migrated = new Database(file, { readonly: true });
     assert.equal(migrated.prepare('SELECT hash FROM timings').pluck().get(), hashTestId('t.a'));
     migrated.close();
+  });
+
+  it('upgrades a version 3 repository without reading its old estimate index, and indexes again after the next run', () => {
+    const file = fresh();
+    const db = new Database(file);
+    db.function('baton_hash', (name: unknown) => hashTestId(String(name)));
+    for (const sql of MIGRATIONS.slice(0, 3)) db.exec(sql);
+    db.pragma('user_version = 3');
+    db.prepare("INSERT INTO tests (name) VALUES ('t.a')").run();
+    db.prepare("INSERT INTO timings (profile, test, estimate, count, failures, last_status, hash) VALUES ('p', 1, 1.5, 1, 0, 3, ?)").run(hashTestId('t.a'));
+    // Version 3's layout: 16 slots of keys then 16 of values; this one says 99 s.
+    const old = new Float64Array(32);
+    const key = hashTestId('t.a');
+    old[key & 15] = key;
+    old[16 + (key & 15)] = 99;
+    db.prepare("INSERT INTO profile_state VALUES ('p', 1, 1, ?)").run(Buffer.from(old.buffer));
+    db.close();
+
+    const repo = SqliteRepository.open(file);
+    assert.equal(repo.schemaVersion, SCHEMA_VERSION);
+    assert.deepEqual(repo.estimates(['t.a', 't.b'], 'p'), { known: new Map([['t.a', 1.5]]), unknown: ['t.b'] });
+    const run = repo.beginRun({ profile: 'p', start: at(0) });
+    repo.recordResults(run, [{ testId: 't.b', status: 'success', start: at(0), stop: at(2) }]);
+    repo.finishRun(run, { stop: at(2) });
+    repo.close();
+    const upgraded = new Database(file, { readonly: true });
+    assert.equal(upgraded.prepare('SELECT count(*) FROM estimate_index JOIN profile_state USING (profile, generation)').pluck().get(), 1);
+    upgraded.close();
+    const reopened = SqliteRepository.open(file);
+    assert.deepEqual(reopened.estimates(['t.a', 't.b'], 'p'), { known: new Map([['t.a', 1.5], ['t.b', 2]]), unknown: [] });
+    reopened.close();
   });
 
   it('continues the seq of each worker when another connection records into an open run', () => {
@@ -77,7 +108,7 @@ describe('SqliteRepository', () => {
     const repo = SqliteRepository.open(file);
     const indexValid = () => {
       const db = new Database(file, { readonly: true });
-      const valid = db.prepare('SELECT count(*) FROM profile_state WHERE index_generation = generation').pluck().get();
+      const valid = db.prepare('SELECT count(*) FROM estimate_index JOIN profile_state USING (profile, generation)').pluck().get();
       db.close();
       return valid === 1;
     };

@@ -233,10 +233,11 @@ export class SqliteRepository implements RunRepository {
   }
 
   estimates(ids: readonly string[], profile: string): Estimates {
-    // The index is current unless a write is under way (or its writer died): then ask
+    const index = this.sql.validIndex.get(profile) as Buffer | undefined;
+    if (index !== undefined) return lookupEstimates(index, ids);
+    // The index is stale while a write is under way (or after its writer died): ask
     // SQLite id by id, which is exact but ~10× slower.
-    const index = this.sql.validIndex.get(profile) as Buffer | null | undefined;
-    const found = index ? lookupEstimates(index, ids) : (this.sql.estimates.all(JSON.stringify(ids), profile) as (number | null)[]);
+    const found = this.sql.estimates.all(JSON.stringify(ids), profile) as (number | null)[];
     const known = new Map<string, number>();
     const unknown: string[] = [];
     ids.forEach((id, i) => {
@@ -440,8 +441,8 @@ function prepare(db: Database.Database) {
     touchProfile: db.prepare('INSERT INTO profile_state (profile, generation) VALUES (?, 1) ON CONFLICT (profile) DO UPDATE SET generation = generation + 1'),
     profileEstimates: raw('SELECT hash, estimate FROM timings WHERE profile = ? AND estimate IS NOT NULL'),
     countEstimates: pluck('SELECT count(*) FROM timings WHERE profile = ? AND estimate IS NOT NULL'),
-    putIndex: db.prepare('UPDATE profile_state SET estimate_index = ?, index_generation = generation WHERE profile = ?'),
-    validIndex: pluck('SELECT estimate_index FROM profile_state WHERE profile = ? AND index_generation = generation'),
+    putIndex: db.prepare('INSERT OR REPLACE INTO estimate_index (profile, generation, entries) SELECT profile, generation, ? FROM profile_state WHERE profile = ?'),
+    validIndex: pluck('SELECT e.entries FROM estimate_index e JOIN profile_state p ON p.profile = e.profile AND p.generation = e.generation WHERE e.profile = ?'),
     profileGeneration: pluck('SELECT generation FROM profile_state WHERE profile = ?'),
     putTiming: db.prepare(`INSERT OR REPLACE INTO timings (profile, test, ${TIMING_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     allTimings: raw(`SELECT tm.profile, t.name, ${TIMING_COLUMNS} FROM timings tm JOIN tests t ON t.id = tm.test ORDER BY tm.profile, t.name`),
