@@ -50,6 +50,7 @@ class ForkServer(object):
         self._children = set()
         self._pending = b""
         self._wakeup = None
+        self._poll = None
         # What a test server started on its own would have: each child gets them back.
         self._inherited = {}
 
@@ -72,15 +73,20 @@ class ForkServer(object):
     def _install_signals(self):
         for signum, handler in ((signal.SIGCHLD, _ignore), (signal.SIGINT, signal.SIG_IGN)):
             self._inherited[signum] = signal.signal(signum, handler)
-        # SIGCHLD wakes the select below through this pipe, so that no thread is needed to
+        # SIGCHLD wakes the poll below through this pipe, so that no thread is needed to
         # reap children (a process with threads must not fork).
         self._wakeup = os.pipe()
         for fd in self._wakeup:
             os.set_blocking(fd, False)
         signal.set_wakeup_fd(self._wakeup[1])
+        # poll rather than select: the suite's imports may hold enough files open that
+        # these descriptors lie beyond select's limit of 1024.
+        self._poll = select.poll()
+        for fd in (self._read_fd, self._wakeup[0]):
+            self._poll.register(fd, select.POLLIN)
 
     def _step(self):
-        readable = select.select([self._read_fd, self._wakeup[0]], [], [])[0]
+        readable = [fd for fd, _ in self._poll.poll()]
         if self._wakeup[0] in readable:
             _drain(self._wakeup[0])
             self._reap()
