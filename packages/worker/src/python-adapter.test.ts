@@ -1,7 +1,7 @@
 // pythonAdapter with real processes: test servers forked from one fork server per factory,
 // and the fallback to a spawned server per slot.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -18,12 +18,14 @@ import { pythonTestServer, testServerAdapter, type PythonSuite } from './testser
 const SUPPORT = join(dirname(fileURLToPath(import.meta.url)), 'test-support');
 /** Every process a test starts carries this variable, so that what is left can be found. */
 const MARK = 'BATON_TEST_MARK';
+/** The interpreter by path: a version manager's shim would cost a quarter second of CPU per start. */
+const PYTHON = execFileSync(process.env['BATON_TEST_PYTHON'] ?? 'python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
 
 function suite(extra: Partial<PythonSuite> & { readonly vars?: NodeJS.ProcessEnv } = {}): PythonSuite & { readonly mark: string; readonly signal: string } {
   const mark = randomUUID();
   const signal = signalPath();
   const { vars, ...rest } = extra;
-  return { testPath: 'tests', cwd: SUITE_DIR, env: { ...process.env, [MARK]: mark, BATON_WORKER_SIGNAL: signal, ...vars }, mark, signal, ...rest };
+  return { testPath: 'tests', cwd: SUITE_DIR, python: PYTHON, env: { ...process.env, [MARK]: mark, BATON_WORKER_SIGNAL: signal, ...vars }, mark, signal, ...rest };
 }
 
 /** This process's Python children: one fork server, or one test server per slot. */
