@@ -90,6 +90,22 @@ describe('SqliteRepository', () => {
     second.close();
   });
 
+  it('keeps one id per test across connections, so a history spans runs that different processes wrote', () => {
+    const file = fresh();
+    const first = SqliteRepository.open(file);
+    const a = first.beginRun({ profile: 'p', start: at(0) });
+    first.recordResults(a, [{ testId: 't.a', status: 'success', start: at(0), stop: at(1) }, { testId: 't.b', status: 'success' }]);
+    first.close();
+    const second = SqliteRepository.open(file);
+    const b = second.beginRun({ profile: 'p', start: at(10) });
+    second.recordResults(b, [{ testId: 't.b', status: 'fail' }, { testId: 't.c', status: 'success' }, { testId: 't.a', status: 'success', start: at(10), stop: at(12) }]);
+    assert.equal(second.stats().tests, 3);
+    assert.deepEqual(second.history('t.a').map((h) => [h.run, h.duration]), [[a, 1], [b, 2]]);
+    assert.deepEqual(second.failing('p').map((f) => f.testId), ['t.b']);
+    assert.deepEqual([...second.estimates(['t.a'], 'p').known], [['t.a', 1.3]]);
+    second.close();
+  });
+
   it('looks estimates up id by id through the indexes, never scanning a table', () => {
     const file = fresh();
     SqliteRepository.open(file).close();

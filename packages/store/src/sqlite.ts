@@ -176,7 +176,7 @@ export class SqliteRepository implements RunRepository {
   private recordBatch(run: number, results: readonly ResultInput[], interned: string[]): void {
     const open = this.openRun(run);
     this.sql.touchProfile.run(open.profile);
-    this.lookUpIds(results);
+    this.learnIds(results, interned);
     const resultRows: unknown[] = [];
     const timingRows: unknown[] = [];
     for (const r of results) {
@@ -354,15 +354,24 @@ export class SqliteRepository implements RunRepository {
   }
 
   /**
-   * Learns the ids of a batch's tests already in the repository with one query, instead
-   * of an insert attempt and a lookup per test: a run of known tests interns nothing.
+   * Learns the ids of a batch's tests with one query for those the repository holds and
+   * one insert for the rest, instead of an insert attempt and a lookup per test: a run of
+   * known tests interns nothing. `intern` then finds them in the cache.
    */
-  private lookUpIds(results: readonly ResultInput[]): void {
+  private learnIds(results: readonly ResultInput[], interned: string[]): void {
     const unknown = new Set<string>();
     for (const r of results) if (!this.testIds.has(r.testId)) unknown.add(r.testId);
     if (unknown.size === 0) return;
-    for (const [name, id] of this.sql.testIds.raw().iterate(JSON.stringify([...unknown])) as Iterable<[string, number]>) {
+    const names = [...unknown];
+    // Positions rather than names come back: no string crosses back into JS.
+    for (const [at, id] of this.sql.testIds.all(JSON.stringify(names)) as [number, number][]) {
+      this.testIds.set(names[at]!, id);
+      unknown.delete(names[at]!);
+    }
+    if (unknown.size === 0) return;
+    for (const [name, id] of this.sql.insertTests.all(JSON.stringify([...unknown])) as [string, number][]) {
       this.testIds.set(name, id);
+      interned.push(name);
     }
   }
 
@@ -436,7 +445,8 @@ function prepare(db: Database.Database) {
     nextSeqs: raw("SELECT coalesce(worker, ''), max(seq) + 1 FROM results WHERE run = ? GROUP BY worker"),
     insertTest: db.prepare('INSERT OR IGNORE INTO tests (name) VALUES (?)'),
     testId: pluck('SELECT id FROM tests WHERE name = ?'),
-    testIds: db.prepare('SELECT tests.name, tests.id FROM json_each(?) AS wanted JOIN tests ON tests.name = wanted.value'),
+    testIds: raw('SELECT wanted.key, tests.id FROM json_each(?) AS wanted JOIN tests ON tests.name = wanted.value'),
+    insertTests: raw('INSERT OR IGNORE INTO tests (name) SELECT value FROM json_each(?) RETURNING name, id'),
     timing: raw(`SELECT ${TIMING_COLUMNS} FROM timings WHERE profile = ? AND test = ?`),
     touchProfile: db.prepare('INSERT INTO profile_state (profile, generation) VALUES (?, 1) ON CONFLICT (profile) DO UPDATE SET generation = generation + 1'),
     profileEstimates: raw('SELECT hash, estimate FROM timings WHERE profile = ? AND estimate IS NOT NULL'),
