@@ -5,7 +5,12 @@ export const SPEED_MIN_SAMPLES = 3;
 
 interface Samples {
   prior: number;
-  logs: number[];
+  /** The window in arrival order (a ring: `next` is where the oldest is, once full) … */
+  readonly ring: Float64Array;
+  next: number;
+  /** … and the same values sorted, so the median is read, not sorted, on every observation. */
+  readonly sorted: Float64Array;
+  count: number;
   slowness: number | undefined;
 }
 
@@ -25,16 +30,18 @@ export class WorkerSpeeds {
   /** Starts tracking a worker; `speedHint` is a prior relative speed (2 = twice as fast). */
   join(worker: string, speedHint?: number): void {
     const prior = speedHint !== undefined && speedHint > 0 && Number.isFinite(speedHint) ? 1 / speedHint : Number.NaN;
-    this.workers.set(worker, { prior, logs: [], slowness: undefined });
+    this.workers.set(worker, { prior, ring: new Float64Array(SPEED_WINDOW), next: 0, sorted: new Float64Array(SPEED_WINDOW), count: 0, slowness: undefined });
   }
 
   /** Records that a test estimated at `estimated` seconds took `observed` on the worker. */
   observe(worker: string, observed: number, estimated: number): void {
     const s = this.workers.get(worker);
     if (!s || !(observed > 0) || !(estimated > 0)) return;
-    const r = Math.log(observed / estimated);
-    s.logs.push(Math.max(-5, Math.min(5, r)));
-    if (s.logs.length > SPEED_WINDOW) s.logs.shift();
+    const r = Math.max(-5, Math.min(5, Math.log(observed / estimated)));
+    if (s.count === SPEED_WINDOW) remove(s.sorted, s.count--, s.ring[s.next] as number);
+    insert(s.sorted, s.count++, r);
+    s.ring[s.next] = r;
+    s.next = (s.next + 1) % SPEED_WINDOW;
     s.slowness = undefined;
     // The typical slowness costs O(workers) to recompute; refreshing it once
     // per `workers` observations keeps a decision O(1) amortised.
@@ -44,7 +51,7 @@ export class WorkerSpeeds {
   /** True when the worker's speed rests on a prior or on enough observations of its own. */
   isKnown(worker: string): boolean {
     const s = this.workers.get(worker);
-    return s !== undefined && (!Number.isNaN(s.prior) || s.logs.length >= SPEED_MIN_SAMPLES);
+    return s !== undefined && (!Number.isNaN(s.prior) || s.count >= SPEED_MIN_SAMPLES);
   }
 
   /** Expected seconds per estimated second on this worker. */
@@ -57,10 +64,10 @@ export class WorkerSpeeds {
 
   private compute(s: Samples): number {
     const fallback = Number.isNaN(s.prior) ? this.typicalSlowness() : s.prior;
-    if (s.logs.length === 0) return fallback;
-    const own = Math.exp(median(s.logs));
-    if (s.logs.length >= SPEED_MIN_SAMPLES) return own;
-    const w = s.logs.length / SPEED_MIN_SAMPLES;
+    if (s.count === 0) return fallback;
+    const own = Math.exp(median(s.sorted, s.count));
+    if (s.count >= SPEED_MIN_SAMPLES) return own;
+    const w = s.count / SPEED_MIN_SAMPLES;
     return Math.exp(w * Math.log(own) + (1 - w) * Math.log(fallback));
   }
 
@@ -68,19 +75,34 @@ export class WorkerSpeeds {
   typicalSlowness(): number {
     if (this.typicalStale) {
       const logs: number[] = [];
-      for (const s of this.workers.values()) if (s.logs.length >= SPEED_MIN_SAMPLES) logs.push(median(s.logs));
-      this.typical = logs.length > 0 ? Math.exp(median(logs)) : undefined;
+      for (const s of this.workers.values()) if (s.count >= SPEED_MIN_SAMPLES) logs.push(median(s.sorted, s.count));
+      logs.sort((a, b) => a - b);
+      this.typical = logs.length > 0 ? Math.exp(median(logs, logs.length)) : undefined;
       this.typicalStale = false;
       this.sinceTypical = 0;
       // Workers that lean on the typical value must recompute.
-      for (const s of this.workers.values()) if (s.logs.length < SPEED_MIN_SAMPLES) s.slowness = undefined;
+      for (const s of this.workers.values()) if (s.count < SPEED_MIN_SAMPLES) s.slowness = undefined;
     }
     return this.typical ?? 1;
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+/** The median of the first `n` values of a sorted array. */
+function median(sorted: ArrayLike<number>, n: number): number {
+  const mid = n >> 1;
+  return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Inserts `value` into the first `n` values of `sorted`, keeping them sorted. */
+function insert(sorted: Float64Array, n: number, value: number): void {
+  let i = n;
+  for (; i > 0 && (sorted[i - 1] as number) > value; i--) sorted[i] = sorted[i - 1] as number;
+  sorted[i] = value;
+}
+
+/** Removes one `value` from the first `n` values of `sorted`. */
+function remove(sorted: Float64Array, n: number, value: number): void {
+  let i = 0;
+  while (i < n - 1 && sorted[i] !== value) i++;
+  for (; i < n - 1; i++) sorted[i] = sorted[i + 1] as number;
 }
