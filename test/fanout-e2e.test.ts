@@ -93,9 +93,17 @@ describe('baton coordinator with workers that connect', () => {
       '.stestr.conf': STESTR_CONF,
       'tests/__init__.py': '',
       'tests/test_quick.py': unittestModule('TestQuick', quick),
-      // Kills the worker process hosting it (the test server's parent): a worker lost
-      // mid-run, as when a CI machine vanishes.
-      'tests/test_killer.py': unittestModule('TestKiller', { test_kills_its_worker: 'os.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(5)' }),
+      // Kills the worker process hosting it (the first node process up from the test
+      // server, which may be a fork server's child): a worker lost mid-run, as when a CI
+      // machine vanishes.
+      'tests/test_killer.py': unittestModule('TestKiller', {
+        test_kills_its_worker: [
+          'p = os.getppid()',
+          "while b'node' not in open('/proc/%d/cmdline' % p, 'rb').read(): p = int(open('/proc/%d/stat' % p).read().rsplit(')', 1)[1].split()[1])",
+          'os.kill(p, signal.SIGKILL)',
+          'time.sleep(5)',
+        ].join('\n'),
+      }),
     });
     const coordinator = startBaton(dir, ['coordinator', '--listen', '127.0.0.1:0', '--min-workers', '3', '--json', 'run.json']);
     const [, url] = await coordinator.waitFor(/listening for workers at (ws:\/\/\S+)/);

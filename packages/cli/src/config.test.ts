@@ -31,7 +31,7 @@ test('.stestr.conf gives the Python test server its path, top dir and group rege
   mkdirSync(join(dir, 'sub'));
   const config = loadProjectConfig(join(dir, 'sub'));
   assert.equal(config.root, dir);
-  assert.deepEqual(config.adapter, { kind: 'python', testPath: './tests', topDir: './', python: process.env['BATON_PYTHON'] ?? 'python3' });
+  assert.deepEqual(config.adapter, { kind: 'python', testPath: './tests', topDir: './', python: process.env['BATON_PYTHON'] ?? 'python3', fork: true });
   assert.equal(config.groupRegex, '([^\\.]*\\.)*');
 });
 
@@ -47,6 +47,7 @@ test('baton.json wins over stestr files beside it, and every mistake names its J
     [{ python: { testPath: 't' }, groupRegex: '(' }, /\$\.groupRegex is not a valid regular expression/],
     [{ python: { testPath: 't' }, timeout: -1 }, /\$\.timeout must be a positive number of seconds/],
     [{ python: { testPath: 't' }, colour: 'blue' }, /\$\.colour is not a baton\.json setting/],
+    [{ python: { testPath: 't', fork: 'no' } }, /\$\.python\.fork must be true or false/],
   ];
   for (const [doc, message] of cases) {
     const bad = project({ 'baton.json': JSON.stringify(doc) });

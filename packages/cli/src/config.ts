@@ -16,6 +16,12 @@ export type AdapterSpec =
       readonly topDir: string;
       /** @default $BATON_PYTHON or python3 */
       readonly python: string;
+      /**
+       * Test servers forked from one that discovered the suite once (see
+       * packages/worker's README); false for suites that cannot survive a fork.
+       * @default true
+       */
+      readonly fork: boolean;
     }
   | {
       /** Any program that speaks baton's protocol as a test server. */
@@ -70,7 +76,7 @@ export function readConfig(file: string): ProjectConfig {
   if (file.endsWith('.stestr.conf')) {
     const testPath = ini.get('test_path');
     if (!testPath) throw bad(file, 'test_path', 'is missing: stestr configurations name the directory tests are discovered in');
-    return { root, file, adapter: { kind: 'python', testPath, topDir: ini.get('top_dir') ?? '.', python: defaultPython() }, groupRegex: regex(file, 'group_regex', ini.get('group_regex')), timeout: undefined, profile: undefined };
+    return { root, file, adapter: { kind: 'python', testPath, topDir: ini.get('top_dir') ?? '.', python: defaultPython(), fork: true }, groupRegex: regex(file, 'group_regex', ini.get('group_regex')), timeout: undefined, profile: undefined };
   }
   const testCommand = ini.get('test_command');
   if (!testCommand) throw bad(file, 'test_command', 'is missing: testr configurations name the command that runs the tests');
@@ -136,6 +142,7 @@ function fromBatonJson(text: string, file: string, root: string): ProjectConfig 
       testPath: string(p['testPath'], file, '$.python.testPath'),
       topDir: p['topDir'] === undefined ? '.' : string(p['topDir'], file, '$.python.topDir'),
       python: p['interpreter'] === undefined ? defaultPython() : string(p['interpreter'], file, '$.python.interpreter'),
+      fork: p['fork'] === undefined ? true : boolean(p['fork'], file, '$.python.fork'),
     };
   } else if (obj['server'] !== undefined) {
     const s = record(obj['server'], file, '$.server');
@@ -161,6 +168,11 @@ function fromBatonJson(text: string, file: string, root: string): ProjectConfig 
     timeout: obj['timeout'] === undefined ? undefined : timeout(obj['timeout'], file),
     profile: obj['profile'] === undefined ? undefined : string(obj['profile'], file, '$.profile'),
   };
+}
+
+function boolean(value: unknown, file: string, path: string): boolean {
+  if (typeof value !== 'boolean') throw bad(file, path, 'must be true or false');
+  return value;
 }
 
 function timeout(value: unknown, file: string): TimeoutSpec {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { pythonTestServer, testrCommandAdapter, testServerAdapter, type AdapterFactory } from '@baton/worker';
+import { pythonAdapter, testrCommandAdapter, testServerAdapter, type AdapterFactory } from '@baton/worker';
 import type { AdapterSpec, ProjectConfig } from '../config.js';
 
 /** The worker adapter that runs a project's tests, as its configuration says. */
@@ -7,7 +7,7 @@ export function adapterFor(config: ProjectConfig): AdapterFactory {
   const spec: AdapterSpec = config.adapter;
   switch (spec.kind) {
     case 'python':
-      return testServerAdapter(pythonTestServer({ testPath: spec.testPath, topDir: spec.topDir, cwd: config.root, python: spec.python }));
+      return pythonAdapter({ testPath: spec.testPath, topDir: spec.topDir, cwd: config.root, python: spec.python, fork: spec.fork });
     case 'server':
       return testServerAdapter({ command: spec.command[0], args: spec.command.slice(1), cwd: config.root });
     case 'testr':
@@ -40,10 +40,15 @@ export function withResolvedPython(config: ProjectConfig): Promise<ProjectConfig
 
 /** Every test the project has, listed the way its workers will list them. */
 export async function listTests(config: ProjectConfig, log: (line: string) => void): Promise<string[]> {
-  const adapter = await adapterFor(config)({ slot: 0, output: () => {}, log });
+  const factory = adapterFor(config);
   try {
-    return await adapter.list();
+    const adapter = await factory({ slot: 0, output: () => {}, log });
+    try {
+      return await adapter.list();
+    } finally {
+      await adapter.close();
+    }
   } finally {
-    await adapter.close();
+    await factory.dispose?.();
   }
 }
