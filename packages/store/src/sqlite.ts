@@ -72,7 +72,7 @@ const TIMING_COLUMNS = 'estimate, last_duration, count, failures, last_status, l
  * estimate, last_duration, count, failures, last_status, last_run, updated_us, hash) with
  * one result's values: bare column names are the stored row.
  */
-export const TIMING_UPSERT: string = `
+const TIMING_UPSERT = `
   ON CONFLICT (profile, test) DO UPDATE SET
     estimate = CASE WHEN excluded.last_duration IS NULL THEN estimate
                     WHEN estimate IS NULL THEN excluded.last_duration
