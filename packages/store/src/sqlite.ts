@@ -211,7 +211,7 @@ export class SqliteRepository implements RunRepository {
     const profile = this.sql.runProfile.get(run) as string;
     // Rebuild only when results (of this run or another writer's) changed the profile
     // since the index was built.
-    if (this.sql.profileGeneration.get(profile) !== undefined && this.sql.validIndex.get(profile) === undefined) this.indexEstimates(profile);
+    if (this.sql.staleIndex.get(profile) !== undefined) this.indexEstimates(profile);
   }
 
   run(id: number): RunSummary | undefined {
@@ -453,7 +453,10 @@ function prepare(db: Database.Database) {
     countEstimates: pluck('SELECT count(*) FROM timings WHERE profile = ? AND estimate IS NOT NULL'),
     putIndex: db.prepare('INSERT OR REPLACE INTO estimate_index (profile, generation, entries) SELECT profile, generation, ? FROM profile_state WHERE profile = ?'),
     validIndex: pluck('SELECT e.entries FROM estimate_index e JOIN profile_state p ON p.profile = e.profile AND p.generation = e.generation WHERE e.profile = ?'),
-    profileGeneration: pluck('SELECT generation FROM profile_state WHERE profile = ?'),
+    // Without reading the blob: a profile with timings whose index is missing or behind.
+    staleIndex: pluck(`
+      SELECT 1 FROM profile_state p LEFT JOIN estimate_index e ON e.profile = p.profile AND e.generation = p.generation
+      WHERE p.profile = ? AND e.profile IS NULL`),
     putTiming: db.prepare(`INSERT OR REPLACE INTO timings (profile, test, ${TIMING_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     allTimings: raw(`SELECT tm.profile, t.name, ${TIMING_COLUMNS} FROM timings tm JOIN tests t ON t.id = tm.test ORDER BY tm.profile, t.name`),
     results: raw(`SELECT ${RESULT_COLUMNS} FROM results r JOIN tests t ON t.id = r.test WHERE r.run = ? ORDER BY r.rowid`),
