@@ -1,20 +1,40 @@
-// `npm run bench -- store [--results N] [--stestr-results N] [--estimates N]`
+// `npm run bench -- store [--parts write,load] [--reference REV] [--write-tests N] [--batch N]
+//   [--rounds N] [--results N] [--stestr-results N] [--estimates N]`
 //
-// Loads one generated subunit v2 stream (stestr-shaped: 8 workers, worker-N tags, ~1%
+// write: the coordinator's write path, `recordResults` of a `baton run` of --write-tests
+// results in batches of --batch, into an empty repository and into one that holds the same
+// tests from an earlier run (opened afresh, as each `baton run` opens it), side by side
+// with @baton/store at REV (extracted with `git archive`, the checkout untouched).
+//
+// load: loads one generated subunit v2 stream (stestr-shaped: 8 workers, worker-N tags, ~1%
 // failures with tracebacks) with `baton load` and with Debian's `stestr load`, each in a
 // fresh repository and as a whole process (start-up included), then times how long the
-// repository takes to answer estimates for many tests. stestr keeps timings in a dumb
-// dbm it rewrites per run, so a million results takes it far too long; it loads a prefix
-// of the same stream instead, and baton loads that prefix too for a like-for-like line.
+// repository takes to answer estimates for many tests (and how long the store at REV
+// takes, given the same tests and timings). stestr keeps timings in a dumb dbm it
+// rewrites per run, so a million results takes it far too long; it loads a prefix of the
+// same stream instead, and baton loads that prefix too for a like-for-like line.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SqliteRepository } from '@baton/store';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { timestampFromMillis } from '@baton/subunit';
+import { SqliteRepository, type ResultInput, type RunRepository } from '@baton/store';
 import { syntheticStream, syntheticTestId } from '../../packages/store/src/test-support/streams.js';
+import { median, table } from './_table.js';
 
-const BIN = resolve(fileURLToPath(import.meta.url), '../../../packages/cli/dist/bin.js');
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const BIN = join(ROOT, 'packages/cli/dist/bin.js');
+/** The store before its write path and estimate index were cut down: what it compares against. */
+const REFERENCE = '03562c5';
+/** What `recordResults` may cost per result, for `baton run` to reach 5,000 tests/s. */
+const WRITE_TARGET_MICROS = 15;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? undefined : args[i + 1];
+}
 
 function flag(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -79,12 +99,45 @@ function stestrVersion(): string {
   return r.status === 0 ? r.stdout.trim() : 'stestr (version unknown)';
 }
 
+interface Repositories {
+  open(file: string): RunRepository;
+}
+
+/** The store to compare against, and the revision it was taken from. */
+interface Reference {
+  readonly repos: Repositories;
+  readonly rev: string;
+}
+
+/**
+ * SqliteRepository at `rev`, extracted with `git archive` (the checkout is not touched)
+ * and loaded through tsx, resolving its dependencies from this checkout; a reason instead
+ * if that is not possible.
+ */
+async function loadReference(rev: string, dir: string): Promise<Repositories | string> {
+  const archive = spawnSync('git', ['archive', '--format=tar', rev, 'packages/store/src'], { cwd: ROOT, maxBuffer: 1 << 28 });
+  if (archive.status !== 0) return `git archive ${rev} failed: ${archive.stderr.toString().trim()}`;
+  const tar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+  if (tar.status !== 0) return `tar failed: ${tar.stderr.toString().trim()}`;
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const mod = (await import(pathToFileURL(join(dir, 'packages', 'store', 'src', 'sqlite.ts')).href)) as { SqliteRepository: Repositories };
+  return mod.SqliteRepository;
+}
+
+/**
+ * Ids as the coordinator holds them, parsed from a listing: flat strings. A template
+ * literal builds cons strings, which take about twice as long to hash and to key a Map.
+ */
+function listed(ids: string[]): string[] {
+  return JSON.parse(JSON.stringify(ids)) as string[];
+}
+
 /** Median time in ms of `estimates` for `count` ids spread over the repository, and the known count. */
-function timeEstimates(dir: string, total: number, count: number): { coldMs: number; medianMs: number; known: number } {
-  const repo = SqliteRepository.open(join(dir, '.baton', 'baton.db'));
+function timeEstimates(repos: Repositories, file: string, total: number, count: number): { coldMs: number; medianMs: number; known: number } {
+  const repo = repos.open(file);
   try {
     const step = Math.max(1, Math.floor(total / count));
-    const ids = Array.from({ length: count }, (_, i) => syntheticTestId((i * step) % total));
+    const ids = listed(Array.from({ length: count }, (_, i) => syntheticTestId((i * step) % total)));
     const times: number[] = [];
     let known = 0;
     for (let i = 0; i < 7; i++) {
@@ -100,9 +153,185 @@ function timeEstimates(dir: string, total: number, count: number): { coldMs: num
   }
 }
 
+const TRACEBACK = { name: 'traceback', mimeType: 'text/x-traceback; charset="utf8"', content: new TextEncoder().encode('Traceback (most recent call last):\n  File "pkg/module.py", line 42, in test\nAssertionError: 1 != 2\n') };
+
+/** What the coordinator records in the `round`-th `baton run -j 2` of `tests` short tests. */
+function runResults(tests: number, round: number): ResultInput[] {
+  let clock = 1_700_000_000_000 + round * 3_600_000;
+  const ids = listed(Array.from({ length: tests }, (_, i) => syntheticTestId(i)));
+  return ids.map((testId, i) => {
+    const start = clock;
+    clock += 0.2 + ((i * 7919 + round * 104_729) % 1000) / 1000;
+    const status = i % 97 === 96 ? 'fail' : i % 50 === 7 ? 'skip' : 'success';
+    return {
+      testId,
+      status,
+      start: timestampFromMillis(start),
+      stop: timestampFromMillis(clock),
+      worker: String(i % 2),
+      tags: [],
+      attachments: status === 'fail' ? [TRACEBACK] : [],
+    };
+  });
+}
+
+function record(repo: RunRepository, results: readonly ResultInput[], batch: number): number {
+  const run = repo.beginRun({ profile: 'default', start: results[0]?.start ?? timestampFromMillis(0) });
+  for (let i = 0; i < results.length; i += batch) repo.recordResults(run, results.slice(i, i + batch));
+  return run;
+}
+
+/** A new repository file holding `earlierRuns` finished runs of the tests. */
+function repositoryFile(repos: Repositories, file: string, tests: number, batch: number, earlierRuns: number): string {
+  const repo = repos.open(file);
+  for (let round = 0; round < earlierRuns; round++) {
+    const results = runResults(tests, round);
+    repo.finishRun(record(repo, results, batch), { stop: results.at(-1)?.stop ?? timestampFromMillis(0) });
+  }
+  repo.close();
+  return file;
+}
+
+/** What a run leaves in results, timings and tests, to check that both versions store the same. */
+function contents(file: string): string {
+  const db = new Database(file, { readonly: true });
+  try {
+    return JSON.stringify(['results', 'timings', 'tests'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).raw().all()));
+  } finally {
+    db.close();
+  }
+}
+
+function msSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+interface WriteTimes {
+  /** µs per result of recording the run. */
+  readonly record: number;
+  /** ms of `estimates` for the run's tests while it records, of finishRun, and of `estimates` after it. */
+  readonly during: number;
+  readonly finish: number;
+  readonly after: number;
+}
+
+/** Records one run into a new repository that holds `earlierRuns`, timing each step. */
+function timeRun(repos: Repositories, file: string, tests: number, batch: number, earlierRuns: number): WriteTimes {
+  repositoryFile(repos, file, tests, batch, earlierRuns);
+  const results = runResults(tests, earlierRuns);
+  const ids = results.map((r) => r.testId);
+  const repo = repos.open(file);
+  try {
+    let start = process.hrtime.bigint();
+    const run = record(repo, results, batch);
+    const perResult = (msSince(start) * 1000) / tests;
+    start = process.hrtime.bigint();
+    repo.estimates(ids, 'default');
+    const during = msSince(start);
+    start = process.hrtime.bigint();
+    repo.finishRun(run, { stop: results.at(-1)?.stop ?? timestampFromMillis(0) });
+    const finish = msSince(start);
+    start = process.hrtime.bigint();
+    repo.estimates(ids, 'default');
+    return { record: perResult, during, finish, after: msSince(start) };
+  } finally {
+    repo.close();
+  }
+}
+
+function writePath(args: string[], reference: Reference | undefined): void {
+  const tests = flag(args, 'write-tests', 20_000);
+  const batch = flag(args, 'batch', 100);
+  const rounds = flag(args, 'rounds', 5);
+  const dir = freshDir('bench-store-write-');
+  try {
+    const rows: string[][] = [['repository', 'step', 'this store', reference ? `at ${reference.rev}` : '', 'faster', 'same rows']];
+    for (const earlierRuns of [0, 1]) {
+      const mine: WriteTimes[] = [];
+      const theirs: WriteTimes[] = [];
+      let same: boolean | undefined;
+      // Alternate, so that both see the same machine load; each round in new files.
+      for (let round = 0; round < rounds; round++) {
+        const file = join(dir, `baton-${earlierRuns}-${round}.db`);
+        mine.push(timeRun(SqliteRepository, file, tests, batch, earlierRuns));
+        if (reference) {
+          const theirFile = join(dir, `reference-${earlierRuns}-${round}.db`);
+          theirs.push(timeRun(reference.repos, theirFile, tests, batch, earlierRuns));
+          if (round === 0) same = contents(file) === contents(theirFile);
+        }
+      }
+      const steps: [string, keyof WriteTimes, string][] = [
+        ['recordResults, per result', 'record', 'µs'],
+        ['estimates while it records', 'during', 'ms'],
+        ['finishRun', 'finish', 'ms'],
+        ['estimates after it', 'after', 'ms'],
+      ];
+      steps.forEach(([step, key, unit], i) => {
+        const now = median(mine.map((t) => t[key]));
+        const before = theirs.length > 0 ? median(theirs.map((t) => t[key])) : undefined;
+        rows.push([
+          i > 0 ? '' : earlierRuns === 0 ? 'empty' : 'holding an earlier run',
+          step,
+          `${fmt(now, 1)} ${unit}`,
+          before === undefined ? '' : `${fmt(before, 1)} ${unit}`,
+          before === undefined ? '' : `${fmt(before / now, 1)}×`,
+          i > 0 || same === undefined ? '' : same ? 'yes' : 'NO',
+        ]);
+      });
+    }
+    console.log(`write path: a run of ${fmt(tests)} results (1% failures with a traceback) recorded in batches of ${fmt(batch)}, ` +
+      `then the next run's estimates for its tests; median of ${rounds} rounds; target ≤ ${WRITE_TARGET_MICROS} µs per result`);
+    console.log(table(rows));
+    if (reference) {
+      console.log(`reference: @baton/store at ${reference.rev} (one INSERT into results and one UPSERT into timings per result, the estimate index ` +
+        'in profile_state), loaded from git into this process; "same rows" compares the results, timings and tests of the first round');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A repository of the reference store holding the tests and timings of `from` (copied in
+ * SQL: recording them through its write path would take minutes), with its estimate index.
+ */
+function referenceCopy(reference: Repositories, from: string, file: string): string {
+  reference.open(file).close();
+  const db = new Database(file);
+  try {
+    db.prepare('ATTACH ? AS source').run(from);
+    const timings = 'profile, test, estimate, last_duration, count, failures, last_status, last_run, updated_us, hash';
+    db.exec(`INSERT INTO tests (id, name) SELECT id, name FROM source.tests;
+      INSERT INTO timings (${timings}) SELECT ${timings} FROM source.timings`);
+  } finally {
+    db.close();
+  }
+  const repo = reference.open(file);
+  // Importing nothing still (re)builds the profile's estimate index.
+  repo.importTimings({ format: 'baton-timings', version: 1, profiles: { default: {} } });
+  repo.close();
+  return file;
+}
+
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export default async function store(args: string[]): Promise<void> {
+  const parts = new Set((option(args, 'parts') ?? 'write,load').split(','));
+  const rev = option(args, 'reference') ?? REFERENCE;
+  const dir = freshDir('bench-store-reference-');
+  try {
+    const loaded = await loadReference(rev, dir);
+    if (typeof loaded === 'string') console.log(`no reference store: ${loaded}\n`);
+    const reference = typeof loaded === 'string' ? undefined : { repos: loaded, rev };
+    if (parts.has('write')) writePath(args, reference);
+    if (parts.has('write') && parts.has('load')) console.log('');
+    if (parts.has('load')) load(args, reference);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function load(args: string[], reference: Reference | undefined): void {
   const results = flag(args, 'results', 1_000_000);
   const stestrResults = Math.min(results, flag(args, 'stestr-results', 100_000));
   const estimateCount = Math.min(results, flag(args, 'estimates', 100_000));
@@ -117,9 +346,11 @@ export default async function store(args: string[]): Promise<void> {
     const batonFull = batonLoad(full);
     const batonPrefix = batonLoad(prefix);
     const stestrSeconds = stestrLoad(prefix);
-    const estimates = timeEstimates(batonFull.dir, results, estimateCount);
-    const estimatesSmall = timeEstimates(batonPrefix.dir, stestrResults, Math.min(estimateCount, stestrResults));
-    const dbBytes = statSync(join(batonFull.dir, '.baton', 'baton.db')).size;
+    const fullDb = join(batonFull.dir, '.baton', 'baton.db');
+    const estimates = timeEstimates(SqliteRepository, fullDb, results, estimateCount);
+    const estimatesBefore = reference && timeEstimates(reference.repos, referenceCopy(reference.repos, fullDb, join(work, 'reference.db')), results, estimateCount);
+    const estimatesSmall = timeEstimates(SqliteRepository, join(batonPrefix.dir, '.baton', 'baton.db'), stestrResults, Math.min(estimateCount, stestrResults));
+    const dbBytes = statSync(fullDb).size;
     rmSync(batonFull.dir, { recursive: true, force: true });
     rmSync(batonPrefix.dir, { recursive: true, force: true });
 
@@ -139,7 +370,9 @@ export default async function store(args: string[]): Promise<void> {
     console.log('');
     const estimateLine = (e: typeof estimates, asked: number, held: number): string =>
       `estimates for ${fmt(asked)} tests of a repository of ${fmt(held)}: ${fmt(e.medianMs, 1)} ms median of 6 (first call ${fmt(e.coldMs, 1)} ms), ${fmt(e.known)} known`;
-    console.log(`${estimateLine(estimates, estimateCount, results)}; aim < 100 ms`);
+    const versus = estimatesBefore === undefined ? '' :
+      `; at ${reference?.rev}: ${fmt(estimatesBefore.medianMs, 1)} ms (first ${fmt(estimatesBefore.coldMs, 1)} ms), ${fmt(estimatesBefore.medianMs / estimates.medianMs, 1)}× the time`;
+    console.log(`${estimateLine(estimates, estimateCount, results)}; aim < 100 ms${versus}`);
     console.log(estimateLine(estimatesSmall, Math.min(estimateCount, stestrResults), stestrResults));
     console.log(`repository after the full load: ${fmt(dbBytes / 1e6, 1)} MB`);
     console.log(`reference: ${stestrVersion()} from Debian (python3-stestr), \`stestr load\` of the first ${fmt(stestrResults)} results of the same stream; ` +
