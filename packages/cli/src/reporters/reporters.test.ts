@@ -125,6 +125,13 @@ test('JSON: the summary and every result with worker, sequence and attachments',
     ['pkg.mod.TestB.test_skip', 'h/0', 1],
   ]);
   assert.equal(doc.results[1].attachments[0].text, 'Traceback\nAssertionError: 1 != 2\n');
+  assert.equal(readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('    {"id":')).length, 3, 'a line per result');
+
+  // A run that ended before any result (every worker refused) is still a document.
+  const empty = join(dir, 'empty.json');
+  const reporter = new JsonReporter(empty);
+  for (const e of events()) if (e.type !== 'testFinished') deliver(reporter, e);
+  assert.deepEqual(JSON.parse(readFileSync(empty, 'utf8')).results, []);
 });
 
 test('subunit: each result as inprogress, attachments and final status, with its worker tag', () => {

@@ -25,11 +25,11 @@ export function adapterFor(config: ProjectConfig): AdapterFactory {
  * asking it. A bare `python3` may be a version manager's shim (pyenv) that costs a
  * quarter of a second of CPU at every start: paid once here instead of by every test
  * server, all starting at the same moment. Asynchronous, so that it overlaps the loading
- * of the rest of the run.
+ * of the rest of the run; the configuration itself when there is nothing to resolve.
  */
-export function withResolvedPython(config: ProjectConfig): Promise<ProjectConfig> {
+export function withResolvedPython(config: ProjectConfig): ProjectConfig | Promise<ProjectConfig> {
   const spec = config.adapter;
-  if (spec.kind !== 'python' || spec.python.includes('/')) return Promise.resolve(config);
+  if (spec.kind !== 'python' || spec.python.includes('/')) return config;
   return new Promise((resolve) => {
     execFile(spec.python, ['-c', 'import sys; print(sys.executable)'], { cwd: config.root, encoding: 'utf8' }, (error, stdout) => {
       const resolved = error ? '' : stdout.trim();

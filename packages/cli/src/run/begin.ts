@@ -32,8 +32,13 @@ export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean
   if (jobs === 0 && args.listen === undefined && args.worker.length === 0) {
     throw new CliError('BATON_CLI_USAGE', 'no workers: give -j N for local workers, --listen HOST:PORT for workers that connect, or --worker URL');
   }
-  const config = withResolvedPython(loadProjectConfig(ctx.io.cwd));
-  const local = jobs > 0 ? config.then((c) => startLocalWorker(jobs, c, (line) => ctx.io.stderr.write(`baton: ${line}\n`))) : undefined;
+  const resolving = withResolvedPython(loadProjectConfig(ctx.io.cwd));
+  const log = (line: string) => ctx.io.stderr.write(`baton: ${line}\n`);
+  const start = (c: ProjectConfig) => startLocalWorker(jobs, c, log);
+  // Started here and now when the interpreter needs no resolving: yargs renders its help
+  // text (a tenth of a second) as soon as this handler returns, before any callback runs.
+  const local = jobs === 0 ? undefined : resolving instanceof Promise ? resolving.then(start) : start(resolving);
+  const config = Promise.resolve(resolving);
   // Settled even if the run fails before awaiting it, so that a failed start is not unhandled.
   local?.catch(() => undefined);
   return { config, jobs, token, local };
