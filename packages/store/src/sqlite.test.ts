@@ -47,14 +47,15 @@ describe('SqliteRepository', () => {
     migrated.close();
   });
 
-  it('upgrades a version 3 repository without reading its old estimate index, and indexes again after the next run', () => {
+  it('upgrades a version 3 repository, keeping its failing set, without reading its old estimate index, and indexes again after the next run', () => {
     const file = fresh();
     const db = new Database(file);
     db.function('baton_hash', (name: unknown) => hashTestId(String(name)));
     for (const sql of MIGRATIONS.slice(0, 3)) db.exec(sql);
     db.pragma('user_version = 3');
     db.prepare("INSERT INTO tests (name) VALUES ('t.a')").run();
-    db.prepare("INSERT INTO timings (profile, test, estimate, count, failures, last_status, hash) VALUES ('p', 1, 1.5, 1, 0, 3, ?)").run(hashTestId('t.a'));
+    db.prepare("INSERT INTO tests (name) VALUES ('t.failed')").run();
+    db.prepare("INSERT INTO timings (profile, test, estimate, count, failures, last_status, hash) VALUES ('p', 1, 1.5, 1, 0, 3, ?), ('p', 2, NULL, 0, 1, 6, ?)").run(hashTestId('t.a'), hashTestId('t.failed'));
     // Version 3's layout: 16 slots of keys then 16 of values; this one says 99 s.
     const old = new Float64Array(32);
     const key = hashTestId('t.a');
@@ -66,6 +67,7 @@ describe('SqliteRepository', () => {
     const repo = SqliteRepository.open(file);
     assert.equal(repo.schemaVersion, SCHEMA_VERSION);
     assert.deepEqual(repo.estimates(['t.a', 't.b'], 'p'), { known: new Map([['t.a', 1.5]]), unknown: ['t.b'] });
+    assert.deepEqual(repo.failing('p'), [{ testId: 't.failed', result: undefined }]);
     const run = repo.beginRun({ profile: 'p', start: at(0) });
     repo.recordResults(run, [{ testId: 't.b', status: 'success', start: at(0), stop: at(2) }]);
     repo.finishRun(run, { stop: at(2) });

@@ -53,7 +53,6 @@ type TimingRow = [
   status: number, run: number | null, updated: number | null,
 ];
 
-// Must read exactly as the WHERE of the partial index timings_failing for SQLite to use it.
 const FAILING_CODES = `(${[...FAILING_STATUSES].map(statusToCode).sort().join(', ')})`;
 const RESULT_COLUMNS = 't.name, r.run, r.status, r.start_us, r.stop_us, r.worker, r.seq, r.tags, r.details';
 /**
