@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_ESTIMATE_SECONDS, Estimator, MIN_ESTIMATE_SECONDS, prefixesOf } from './estimates.js';
-
-describe('prefixesOf', () => {
-  it('lists class, module, package, nearest first, without tags', () => {
-    assert.deepEqual(prefixesOf('pkg.mod.Class.test_x[id-1,smoke]'), ['pkg.mod.Class', 'pkg.mod', 'pkg']);
-    assert.deepEqual(prefixesOf('tests/test_a.py::TestC::test_y[1-2]'), ['tests/test_a.py::TestC', 'tests/test_a.py', 'tests/test_a', 'tests']);
-  });
-});
+import { DEFAULT_ESTIMATE_SECONDS, Estimator, MIN_ESTIMATE_SECONDS } from './estimates.js';
 
 describe('Estimator', () => {
   const known = new Map([
@@ -53,5 +46,23 @@ describe('Estimator', () => {
     e.observe('q.K.t2', 8);
     assert.equal(e.estimate('q.K.t3'), 6);
     assert.ok(e.revision > before);
+  });
+
+  it('answers the same by index for the tests of a run, whose history also informs the others', () => {
+    const tests = ['p.m.A.t1', 'p.m.A.t9', 'p.q.Z.t1', 'x.Y.t1'];
+    const run = { tests, indexOf: (id: string) => (tests.includes(id) ? tests.indexOf(id) : undefined) };
+    const byIndex = new Estimator(known, { run });
+    const byId = new Estimator(known);
+    tests.forEach((id, t) => {
+      assert.equal(byIndex.estimateAt(t), byId.estimate(id), id);
+      assert.equal(byIndex.hasHistoryAt(t), byId.hasHistory(id), id);
+    });
+    // p.m.A.t2 is not in the run: its history still counts, for itself and its class.
+    assert.equal(byIndex.estimate('p.m.A.t2'), 3);
+    byIndex.observeAt(3, 7);
+    byId.observe('x.Y.t1', 7);
+    assert.equal(byIndex.estimate('x.Y.t2'), byId.estimate('x.Y.t2'));
+    assert.equal(byIndex.estimateAt(3), 7);
+    assert.equal(byIndex.revision, byId.revision);
   });
 });

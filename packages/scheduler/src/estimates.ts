@@ -1,4 +1,4 @@
-import { RunningMedian } from './runningMedian.js';
+import { Neighbours, type Chain } from './neighbours.js';
 
 /** Historic durations in seconds per test id (e.g. from the repository, for one profile). */
 export type KnownEstimates = ReadonlyMap<string, number> | Iterable<{ readonly id: string; readonly seconds: number }>;
@@ -11,25 +11,21 @@ export const MIN_ESTIMATE_SECONDS = 0.001;
 /** Where an estimate came from, most trusted first. */
 export type EstimateSource = 'history' | 'neighbours' | 'suite' | 'default';
 
+/** The tests of a run by index (the scheduler's Ledger is one). */
+export interface RunTests {
+  readonly tests: readonly string[];
+  indexOf(test: string): number | undefined;
+}
+
 /** Options for Estimator. */
 export interface EstimatorOptions {
   /** Used when nothing at all is known. @default DEFAULT_ESTIMATE_SECONDS */
   readonly defaultSeconds?: number | undefined;
+  /** The tests of the run, which the `…At` methods take by index. @default none */
+  readonly run?: RunTests | undefined;
 }
 
-/**
- * The ancestors of a test id, nearest first: `pkg.mod.Class.test_x[tags]`
- * gives `pkg.mod.Class`, `pkg.mod`, `pkg`. Tags and parameters (`[…]`, `(…)`)
- * are dropped; `.`, `/` and `::` all separate, so pytest ids work too.
- */
-export function prefixesOf(testId: string): string[] {
-  const cut = testId.search(/[[(]/);
-  const id = cut === -1 ? testId : testId.slice(0, cut);
-  const out: string[] = [];
-  const re = /::|[./]/g;
-  for (let m = re.exec(id); m; m = re.exec(id)) if (m.index > 0) out.push(id.slice(0, m.index));
-  return out.reverse();
-}
+const NO_RUN: RunTests = { tests: [], indexOf: () => undefined };
 
 /**
  * Estimates test durations from plain data. A test with history gets its
@@ -38,22 +34,35 @@ export function prefixesOf(testId: string): string[] {
  * median, else `defaultSeconds` — never zero. Durations of such tests
  * observed during the run join their neighbours' medians, so the estimates of
  * the tests still waiting improve as the run goes on.
+ *
+ * A scheduler asks on every event, so the tests of the run are kept by index
+ * in arrays, and the neighbour medians are only built from the history once a
+ * test without history asks (never, in a run where every test has some).
  */
 export class Estimator {
-  private readonly history = new Map<string, number>();
-  private readonly nodes = new Map<string, RunningMedian>();
-  private readonly chains = new Map<string, RunningMedian[]>();
-  private readonly suite = new RunningMedian();
-  private readonly defaultSeconds: number;
+  private readonly run: RunTests;
+  /** History of the run's tests, by index; NaN when there is none. */
+  private readonly known: Float64Array;
+  /** History of tests outside the run. */
+  private readonly otherHistory = new Map<string, number>();
+  /** The chains of the run's tests without history, found when first needed. */
+  private readonly chains: (Chain | undefined)[];
+  private readonly neighbours: Neighbours;
+  /** The history has been added to the neighbours. */
+  private fed = false;
   private revisionCount = 0;
 
   constructor(known: KnownEstimates = new Map(), options: EstimatorOptions = {}) {
-    this.defaultSeconds = Math.max(MIN_ESTIMATE_SECONDS, options.defaultSeconds ?? DEFAULT_ESTIMATE_SECONDS);
+    this.neighbours = new Neighbours(Math.max(MIN_ESTIMATE_SECONDS, options.defaultSeconds ?? DEFAULT_ESTIMATE_SECONDS));
+    this.run = options.run ?? NO_RUN;
+    this.known = new Float64Array(this.run.tests.length).fill(Number.NaN);
+    this.chains = new Array<Chain | undefined>(this.run.tests.length).fill(undefined);
     const entries: Iterable<readonly [string, number]> = isMap(known) ? known : mapEntries(known);
     for (const [id, seconds] of entries) {
       if (!Number.isFinite(seconds) || seconds < 0) continue;
-      this.history.set(id, seconds);
-      this.add(id, seconds);
+      const t = this.run.indexOf(id);
+      if (t === undefined) this.otherHistory.set(id, seconds);
+      else this.known[t] = seconds;
     }
   }
 
@@ -67,25 +76,50 @@ export class Estimator {
 
   /** True when the test has history. */
   hasHistory(testId: string): boolean {
-    return this.history.has(testId);
+    const t = this.run.indexOf(testId);
+    return t === undefined ? this.otherHistory.has(testId) : this.hasHistoryAt(t);
+  }
+
+  /** hasHistory of the run's test `t`. */
+  hasHistoryAt(t: number): boolean {
+    return !Number.isNaN(this.known[t]);
   }
 
   /** The estimated duration of a test on a speed-1 worker, in seconds. */
   estimate(testId: string): number {
-    const h = this.history.get(testId);
+    const t = this.run.indexOf(testId);
+    if (t !== undefined) return this.estimateAt(t);
+    const h = this.otherHistory.get(testId);
     if (h !== undefined) return Math.max(MIN_ESTIMATE_SECONDS, h);
-    for (const node of this.chain(testId)) {
-      const m = node.median;
-      if (m !== undefined) return Math.max(MIN_ESTIMATE_SECONDS, m);
-    }
-    return Math.max(MIN_ESTIMATE_SECONDS, this.suite.median ?? this.defaultSeconds);
+    const neighbours = this.fedNeighbours();
+    return Math.max(MIN_ESTIMATE_SECONDS, neighbours.estimate(neighbours.chainOf(testId)));
+  }
+
+  /** estimate of the run's test `t`. */
+  estimateAt(t: number): number {
+    const h = this.known[t] as number;
+    return Number.isNaN(h) ? this.chainEstimate(this.chainAt(t)) : Math.max(MIN_ESTIMATE_SECONDS, h);
+  }
+
+  /**
+   * The neighbours of the run's test `t`, which has no history: what its
+   * estimate comes from, shared by the tests of its class.
+   */
+  chainAt(t: number): Chain {
+    return (this.chains[t] ??= this.neighbours.chainOf(this.run.tests[t] as string));
+  }
+
+  /** The estimate of the tests without history whose neighbours these are. */
+  chainEstimate(chain: Chain): number {
+    return Math.max(MIN_ESTIMATE_SECONDS, this.fedNeighbours().estimate(chain));
   }
 
   /** Where estimate(testId) comes from. */
   sourceOf(testId: string): EstimateSource {
-    if (this.history.has(testId)) return 'history';
-    if (this.chain(testId).some((n) => n.count > 0)) return 'neighbours';
-    return this.suite.count > 0 ? 'suite' : 'default';
+    if (this.hasHistory(testId)) return 'history';
+    const neighbours = this.fedNeighbours();
+    const t = this.run.indexOf(testId);
+    return neighbours.sourceOf(t === undefined ? neighbours.chainOf(testId) : this.chainAt(t));
   }
 
   /**
@@ -94,27 +128,33 @@ export class Estimator {
    * already counted, and counting it twice would weigh it double.
    */
   observe(testId: string, seconds: number): void {
-    if (this.history.has(testId) || !Number.isFinite(seconds) || seconds < 0) return;
-    this.add(testId, seconds);
+    const t = this.run.indexOf(testId);
+    if (t !== undefined) return this.observeAt(t, seconds);
+    if (this.otherHistory.has(testId) || !Number.isFinite(seconds) || seconds < 0) return;
+    const neighbours = this.fedNeighbours();
+    neighbours.add(neighbours.chainOf(testId), seconds);
     this.revisionCount++;
   }
 
-  private add(testId: string, seconds: number): void {
-    this.suite.add(seconds);
-    for (const node of this.chain(testId)) node.add(seconds);
+  /** observe for the run's test `t`. */
+  observeAt(t: number, seconds: number): void {
+    if (this.hasHistoryAt(t) || !Number.isFinite(seconds) || seconds < 0) return;
+    this.fedNeighbours().add(this.chainAt(t), seconds);
+    this.revisionCount++;
   }
 
-  private chain(testId: string): RunningMedian[] {
-    let chain = this.chains.get(testId);
-    if (!chain) {
-      chain = prefixesOf(testId).map((p) => {
-        let node = this.nodes.get(p);
-        if (!node) this.nodes.set(p, (node = new RunningMedian()));
-        return node;
-      });
-      this.chains.set(testId, chain);
-    }
-    return chain;
+  private fedNeighbours(): Neighbours {
+    if (!this.fed) this.feed();
+    return this.neighbours;
+  }
+
+  private feed(): void {
+    const neighbours = this.neighbours;
+    this.fed = true;
+    this.known.forEach((seconds, t) => {
+      if (!Number.isNaN(seconds)) neighbours.add(neighbours.chainOf(this.run.tests[t] as string), seconds);
+    });
+    for (const [id, seconds] of this.otherHistory) neighbours.add(neighbours.chainOf(id), seconds);
   }
 }
 

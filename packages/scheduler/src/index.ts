@@ -1,5 +1,6 @@
-export { DEFAULT_ESTIMATE_SECONDS, Estimator, MIN_ESTIMATE_SECONDS, prefixesOf } from './estimates.js';
-export type { EstimateSource, EstimatorOptions, KnownEstimates } from './estimates.js';
+export { DEFAULT_ESTIMATE_SECONDS, Estimator, MIN_ESTIMATE_SECONDS } from './estimates.js';
+export { prefixesOf } from './neighbours.js';
+export type { EstimateSource, EstimatorOptions, KnownEstimates, RunTests } from './estimates.js';
 export { PlanError, SchedulerError, ValidationError, WorkloadError } from './errors.js';
 export type { InputErrorDetails, PlanErrorCode, SchedulerErrorCode, WorkloadErrorCode } from './errors.js';
 export type {

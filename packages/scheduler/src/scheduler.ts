@@ -14,9 +14,9 @@ import {
   STEAL_ROUND_TRIPS,
   stealCount,
 } from './policy.js';
-import { mulberry32, randomInt } from './rng.js';
 import { WorkerSpeeds } from './speeds.js';
 import { Ledger, UnitState, WorkerSession, type UnitRecord, type WorkerRecord } from './state.js';
+import { UnitEstimates } from './unitEstimates.js';
 
 /** Options for Scheduler. */
 export interface SchedulerOptions {
@@ -57,8 +57,6 @@ interface Load {
   wakeAt: number | undefined;
 }
 
-const byEstimate = (a: UnitRecord, b: UnitRecord): boolean => a.estimate > b.estimate || (a.estimate === b.estimate && a.rank < b.rank);
-
 /**
  * baton's online scheduler: feed it events with the caller's clock, carry out
  * the commands it returns. Longest-estimated-first over the running segment's
@@ -74,19 +72,18 @@ export class Scheduler implements SchedulingPolicy {
   private readonly ledger: Ledger;
   private readonly estimator: Estimator;
   private readonly speeds = new WorkerSpeeds();
-  private readonly queue = new Heap<UnitRecord>(byEstimate);
+  private readonly units: UnitEstimates;
+  /** By unit index, what the scheduler works with (`units.estimates`). */
+  private readonly estimates: Float64Array;
   private readonly loads = new Map<string, Load>();
   /** Ready workers holding no unstarted unit: the ones to feed first. */
   private readonly hungry = new Set<WorkerRecord>();
   /** When to look again at busy workers (any event, a Tick included, is the clock). */
   private readonly wakeups = new Heap<{ readonly at: number; readonly load: Load; readonly since: number }>((a, b) => a.at < b.at);
-  private readonly hasUnknown: Uint8Array;
   private readonly stolen: Uint8Array;
   private readonly expectedWorkers: number;
-  private queuedWork = 0;
   private readyCount = 0;
   private roundTrip: number;
-  private revisionSeen = 0;
   /**
    * Counts changes that may create work worth taking back (dispatches,
    * releases, requeues, segments). A worker that found nothing does not look
@@ -104,23 +101,12 @@ export class Scheduler implements SchedulingPolicy {
     if (options.roundTrip !== undefined && !(options.roundTrip >= 0))
       throw new SchedulerError('BATON_SCHED_BAD_OPTION', `roundTrip must be a non-negative number of seconds, got ${options.roundTrip}`);
     this.ledger = new Ledger(segments);
-    this.estimator = new Estimator(options.estimates, { defaultSeconds: options.defaultEstimate });
+    this.estimator = new Estimator(options.estimates, { defaultSeconds: options.defaultEstimate, run: this.ledger });
     this.roundTrip = options.roundTrip ?? DEFAULT_ROUND_TRIP_SECONDS;
     this.expectedWorkers = Math.max(1, options.expectedWorkers ?? 1);
-    this.hasUnknown = new Uint8Array(this.ledger.units.length);
+    this.units = new UnitEstimates(this.ledger, this.estimator, options.seed ?? 1);
+    this.estimates = this.units.estimates;
     this.stolen = new Uint8Array(this.ledger.units.length);
-    for (const u of this.ledger.units) this.hasUnknown[u.index] = u.tests.some((t) => !this.estimator.hasHistory(t)) ? 1 : 0;
-    // Tests without history share estimates (a class, a suite median), and
-    // in id order a whole class would go to one worker and run in a row. A
-    // seeded shuffle of ties spreads siblings, so the first to finish teaches
-    // the estimates of the rest while they are still in the queue.
-    const rng = mulberry32(options.seed ?? 1);
-    const ranks = this.ledger.units.map((u) => u.index);
-    for (let i = ranks.length - 1; i > 0; i--) {
-      const j = randomInt(rng, i + 1);
-      [ranks[i], ranks[j]] = [ranks[j] as number, ranks[i] as number];
-    }
-    ranks.forEach((r, i) => ((this.ledger.units[i] as UnitRecord).rank = r));
     this.loadSegment();
   }
 
@@ -233,19 +219,24 @@ export class Scheduler implements SchedulingPolicy {
 
   private onStarted(id: string, test: string, now: number, out: Command[]): void {
     const worker = this.ledger.worker(id);
-    const unit = this.ledger.locate(test)?.unit;
-    const wasRunning = unit !== undefined && unit.state === UnitState.Running && worker.running === unit;
-    this.ledger.started(id, test, now);
-    if (!wasRunning && unit) this.unitStarted(worker, unit, now);
+    this.started(worker, this.ledger.unsettled(worker, test), now, out);
+  }
+
+  private started(worker: WorkerRecord, t: number, now: number, out: Command[]): void {
+    const unit = this.ledger.unitAt(t);
+    const wasRunning = unit.state === UnitState.Running && worker.running === unit;
+    this.ledger.start(worker, t, now);
+    if (!wasRunning) this.unitStarted(worker, unit, now);
     this.fill(worker, now, out);
   }
 
   private unitStarted(worker: WorkerRecord, unit: UnitRecord, now: number): void {
     const load = this.load(worker);
     load.stealFailed = -1;
-    load.pendingWork = Math.max(0, load.pendingWork - unit.estimate);
+    const estimate = this.estimates[unit.index] as number;
+    load.pendingWork = Math.max(0, load.pendingWork - estimate);
     load.pendingCount = Math.max(0, load.pendingCount - 1);
-    load.runningTime = unit.estimate * this.speeds.slowness(worker.id);
+    load.runningTime = estimate * this.speeds.slowness(worker.id);
     load.runningStart = now;
     if (load.timing) {
       load.timing = false;
@@ -257,13 +248,13 @@ export class Scheduler implements SchedulingPolicy {
 
   private onFinished(id: string, test: string, duration: number, now: number, out: Command[]): void {
     const worker = this.ledger.worker(id);
-    const entry = this.ledger.locate(test);
-    if (entry && (entry.pos >= entry.unit.offset || worker.running !== entry.unit)) this.onStarted(id, test, now - duration, out);
+    const t = this.ledger.unsettled(worker, test);
+    if (this.ledger.isImpliedStart(worker, t)) this.started(worker, t, now - duration, out);
     // Only history says how long a test takes on a typical worker; a
     // neighbour estimate would blame the worker for its tests' class.
-    if (this.estimator.hasHistory(test)) this.speeds.observe(id, duration, this.estimator.estimate(test));
-    this.estimator.observe(test, duration / this.speeds.slowness(id));
-    const { segmentDone } = this.ledger.finishedTest(id, test, now);
+    if (this.estimator.hasHistoryAt(t)) this.speeds.observe(id, duration, this.estimator.estimateAt(t));
+    this.estimator.observeAt(t, duration / this.speeds.slowness(id));
+    const segmentDone = this.ledger.finish(worker, t, now);
     this.load(worker).stealFailed = -1;
     if (this.ledger.closeIfDrained(worker)) this.hungry.delete(worker);
     if (segmentDone) this.afterSettle(now, out);
@@ -280,7 +271,7 @@ export class Scheduler implements SchedulingPolicy {
     load.reclaiming = false;
     this.epoch++;
     for (const unit of units) {
-      load.pendingWork = Math.max(0, load.pendingWork - unit.estimate);
+      load.pendingWork = Math.max(0, load.pendingWork - (this.estimates[unit.index] as number));
       load.pendingCount = Math.max(0, load.pendingCount - 1);
       this.enqueue(unit);
     }
@@ -313,59 +304,26 @@ export class Scheduler implements SchedulingPolicy {
   private loadSegment(): void {
     if (this.ledger.finished || this.loadedSegment === this.ledger.segment) return;
     this.loadedSegment = this.ledger.segment;
-    const units = this.ledger.segmentUnits[this.ledger.segment] ?? [];
-    this.queuedWork = 0;
-    for (const u of units) {
-      u.estimate = this.unitEstimate(u);
-      this.queuedWork += u.estimate;
-    }
-    this.queue.rebuild(units.filter((u) => u.state === UnitState.Queued));
-    this.revisionSeen = this.estimator.revision;
+    this.units.load(this.ledger.segmentUnits[this.ledger.segment] ?? []);
   }
 
   private enqueue(unit: UnitRecord): void {
     if (unit.segment !== this.ledger.segment) return;
     this.epoch++;
-    unit.estimate = this.unitEstimate(unit);
-    this.queuedWork += unit.estimate;
-    this.queue.push(unit);
-  }
-
-  private unitEstimate(unit: UnitRecord): number {
-    let sum = 0;
-    for (let i = unit.offset; i < unit.tests.length; i++) sum += this.estimator.estimate(unit.tests[i] as string);
-    return sum;
+    this.units.enqueue(unit);
   }
 
   /**
-   * Re-reads the estimates of open units without full history once enough of
-   * their neighbours have finished, so both the longest-first order and the
-   * workers' backlogs (which decide where to take work back from) follow what
-   * the run has learned. The threshold grows with the number of open units,
-   * so the O(open units) pass costs O(1) amortised per finished test.
+   * Follows what the run has learned: when the queue's estimates are re-read,
+   * those of the units workers hold are too, as they decide where to take
+   * work back from.
    */
   private refreshEstimates(): void {
-    const rev = this.estimator.revision;
-    // Early observations change estimates most, so refresh after 8, 12, 18…
-    // observations, then every open/32.
-    if (rev - this.revisionSeen < Math.max(8, Math.min(this.ledger.openUnits >> 5, rev >> 1))) return;
-    this.revisionSeen = rev;
-    const units = [...this.queue.values()];
-    this.queuedWork = 0;
-    for (const u of units) {
-      if (this.hasUnknown[u.index]) u.estimate = this.unitEstimate(u);
-      this.queuedWork += u.estimate;
-    }
-    this.queue.rebuild(units);
+    if (!this.units.refresh(this.ledger.openUnits)) return;
     for (const w of this.ledger.workers.values()) {
       if (w.units.size === 0) continue;
       const load = this.load(w);
-      for (const u of w.units) {
-        if (!this.hasUnknown[u.index] || u.state === UnitState.Running) continue;
-        const e = this.unitEstimate(u);
-        load.pendingWork += e - u.estimate;
-        u.estimate = e;
-      }
+      for (const u of w.units) if (this.units.unknown[u.index] && u.state !== UnitState.Running) load.pendingWork += this.units.reestimate(u.index);
     }
   }
 
@@ -403,12 +361,12 @@ export class Scheduler implements SchedulingPolicy {
     const horizon = (PREFETCH_ROUND_TRIPS * this.roundTrip) / f;
     if (load.pendingCount > 0 && load.pendingWork >= horizon) return steal;
     this.refreshEstimates();
-    if (this.queue.size === 0) return load.pendingCount === 0 && steal && load.stealFailed !== this.epoch ? this.steal(load, now, out) : steal;
+    const queue = this.units.queue;
+    if (queue.size === 0) return load.pendingCount === 0 && steal && load.stealFailed !== this.epoch ? this.steal(load, now, out) : steal;
     const workers = Math.min(limit ?? Infinity, Math.max(this.readyCount, this.expectedWorkers));
     const share = this.speeds.typicalSlowness() / f / workers;
-    const head = this.queue.peek() as UnitRecord;
     const running = this.runningLeft(worker, now);
-    const target = batchTarget(this.queuedWork, share, horizon, load.pendingWork, running / f, this.hasUnknown[head.index] === 1);
+    const target = batchTarget(this.units.queuedWork, share, horizon, load.pendingWork, running / f, this.units.unknown[queue.peek() as number] === 1);
     if (target <= 0) {
       // Busy with its guided share and a running unit that outlasts the round
       // trip: it needs nothing yet. Sending the next longest unit now would
@@ -425,16 +383,16 @@ export class Scheduler implements SchedulingPolicy {
     const units: DispatchedUnit[] = [];
     let taken = 0;
     while (taken < target || units.length === 0) {
-      const unit = this.queue.pop();
-      if (!unit) break;
-      this.queuedWork -= unit.estimate;
-      taken += unit.estimate;
+      const u = this.units.take();
+      if (u === undefined) break;
+      const unit = this.ledger.units[u] as UnitRecord;
+      taken += this.estimates[u] as number;
       this.ledger.assign(worker, unit);
       units.push(this.ledger.view(unit));
     }
-    for (const u of skipped) this.queue.push(u);
+    for (const u of skipped) queue.push(u);
     if (units.length === 0) return this.offerSkipped(skipped, now, out, steal);
-    if (this.queue.size === 0 && skipped.length === 0) this.queuedWork = 0;
+    if (queue.size === 0 && skipped.length === 0) this.units.queuedWork = 0;
     load.timing = worker.units.size === units.length;
     load.lastDispatchAt = now;
     load.pendingWork += taken;
@@ -450,7 +408,7 @@ export class Scheduler implements SchedulingPolicy {
    * expecting no event: offer it to the fastest hungry worker, which takes it
    * (it does not step aside in turn, so this does not recurse).
    */
-  private offerSkipped(skipped: readonly UnitRecord[], now: number, out: Command[], steal: boolean): boolean {
+  private offerSkipped(skipped: readonly number[], now: number, out: Command[], steal: boolean): boolean {
     if (skipped.length === 0) return steal;
     let best: WorkerRecord | undefined;
     let bestSlowness = Infinity;
@@ -472,19 +430,21 @@ export class Scheduler implements SchedulingPolicy {
    * worker would finish sooner, backlog included. With equal speeds this
    * never skips; it puts the longest tests on the fastest workers.
    */
-  private skipTooLong(load: Load, f: number, now: number): UnitRecord[] {
-    const skipped: UnitRecord[] = [];
-    const head = this.queue.peek();
+  private skipTooLong(load: Load, f: number, now: number): number[] {
+    const skipped: number[] = [];
+    const queue = this.units.queue;
+    const head = queue.peek();
     const workers = Math.max(this.readyCount, this.expectedWorkers);
-    const fair = (this.queuedWork * this.speeds.typicalSlowness()) / workers;
+    const fair = (this.units.queuedWork * this.speeds.typicalSlowness()) / workers;
     // Only a worker known to be slow (a prior, or enough observations) steps aside.
-    if (!head || head.estimate * f <= fair || !this.speeds.isKnown(load.worker.id) || f <= this.fastest() * SLOW_WORKER_MARGIN) return skipped;
+    if (head === undefined || queue.keyAt(0) * f <= fair || !this.speeds.isKnown(load.worker.id) || f <= this.fastest() * SLOW_WORKER_MARGIN) return skipped;
     const mine = load.pendingWork * f + this.runningLeft(load.worker, now);
     // Until the expected workers have joined, faster ones may still come.
     const coming = this.joinedCount < this.expectedWorkers;
-    for (let u = this.queue.peek(); u && u.estimate * f > fair && skipped.length < MAX_SKIPPED; u = this.queue.peek()) {
-      if (!coming && !this.finishesSoonerElsewhere(load, u.estimate, mine + u.estimate * f, now)) break;
-      skipped.push(this.queue.pop() as UnitRecord);
+    while (queue.size > 0 && skipped.length < MAX_SKIPPED) {
+      const estimate = queue.keyAt(0);
+      if (estimate * f <= fair || (!coming && !this.finishesSoonerElsewhere(load, estimate, mine + estimate * f, now))) break;
+      skipped.push(queue.pop() as number);
     }
     return skipped;
   }
@@ -540,7 +500,7 @@ export class Scheduler implements SchedulingPolicy {
       this.speeds.slowness(thief.id),
       // The thief may still be running its last unit.
       Math.max(STEAL_ROUND_TRIPS * this.roundTrip, this.runningLeft(thief, now)),
-      tail.map((u) => u.estimate),
+      tail.map((u) => this.estimates[u.index] as number),
     );
     if (n === 0) return false;
     thiefLoad.stealFailed = -1;

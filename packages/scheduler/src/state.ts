@@ -31,6 +31,8 @@ export interface UnitRecord {
   readonly index: number;
   readonly segment: number;
   readonly tests: readonly string[];
+  /** The run's index of the unit's first test; the others follow it. */
+  readonly first: number;
   state: UnitState;
   worker: WorkerRecord | undefined;
   /** Index of the first test not yet started; the unit resumes here after a death. */
@@ -39,10 +41,6 @@ export interface UnitRecord {
   settled: number;
   /** Tests lost with a dead worker. */
   lost: number;
-  /** Policy-owned: the estimate the policy works with (at dispatch, for a dispatched unit). */
-  estimate: number;
-  /** Policy-owned: breaks ties between equal estimates. */
-  rank: number;
 }
 
 /** One worker (execution slot). */
@@ -55,6 +53,12 @@ export interface WorkerRecord {
   running: UnitRecord | undefined;
   /** When the running test started. */
   runningSince: number;
+  /**
+   * Units in the order they were sent, the ones before `nextSent` started or
+   * gone: where the test a worker starts is looked for before its id is.
+   */
+  readonly sent: UnitRecord[];
+  nextSent: number;
 }
 
 /** What a worker's death left behind. */
@@ -76,8 +80,14 @@ export class Ledger {
   readonly units: readonly UnitRecord[];
   /** Units of each segment, in plan order. */
   readonly segmentUnits: readonly (readonly UnitRecord[])[];
-  private readonly unitOf = new Map<string, { unit: UnitRecord; pos: number }>();
-  private readonly settledTests = new Set<string>();
+  /**
+   * Every test of the run, by its index. Events name tests by id; once its
+   * index is found (see `expected`), a test is handled in arrays, not maps.
+   */
+  readonly tests: readonly string[];
+  private readonly testIndex = new Map<string, number>();
+  private readonly unitOfTest: UnitRecord[] = [];
+  private readonly settled: Uint8Array;
   private readonly open: number[];
   private readonly workerMap = new Map<string, WorkerRecord>();
   private current = 0;
@@ -86,18 +96,35 @@ export class Ledger {
   constructor(segments: readonly Segment[]) {
     this.segments = segments;
     const units: UnitRecord[] = [];
+    const ids: string[] = [];
+    const index = this.testIndex;
     this.segmentUnits = segments.map((segment, s) =>
       segment.units.map((tests) => {
-        const unit: UnitRecord = { index: units.length, segment: s, tests, state: UnitState.Queued, worker: undefined, offset: 0, settled: 0, lost: 0, estimate: 0, rank: units.length };
-        tests.forEach((test, pos) => {
-          if (this.unitOf.has(test)) throw new SchedulerError('BATON_SCHED_DUPLICATE_TEST', `test "${test}" appears twice in the run`, { testId: test });
-          this.unitOf.set(test, { unit, pos });
-        });
+        const unit: UnitRecord = {
+          index: units.length,
+          segment: s,
+          tests,
+          first: ids.length,
+          state: UnitState.Queued,
+          worker: undefined,
+          offset: 0,
+          settled: 0,
+          lost: 0,
+        };
+        for (const test of tests) {
+          const size = index.size;
+          index.set(test, ids.length);
+          if (index.size === size) throw new SchedulerError('BATON_SCHED_DUPLICATE_TEST', `test "${test}" appears twice in the run`, { testId: test });
+          ids.push(test);
+          this.unitOfTest.push(unit);
+        }
         units.push(unit);
         return unit;
       }),
     );
     this.units = units;
+    this.tests = ids;
+    this.settled = new Uint8Array(ids.length);
     this.open = this.segmentUnits.map((u) => u.length);
     this.skipEmptySegments();
   }
@@ -135,7 +162,7 @@ export class Ledger {
   join(id: string): WorkerRecord {
     const old = this.workerMap.get(id);
     if (old && (old.session === WorkerSession.Ready || old.session === WorkerSession.Draining)) return old;
-    const w: WorkerRecord = { id, session: WorkerSession.Ready, units: new Set(), running: undefined, runningSince: 0 };
+    const w: WorkerRecord = { id, session: WorkerSession.Ready, units: new Set(), running: undefined, runningSince: 0, sent: [], nextSent: 0 };
     this.workerMap.set(id, w);
     return w;
   }
@@ -150,15 +177,20 @@ export class Ledger {
     unit.worker = worker;
     if (worker.units.size === 0) this.holding++;
     worker.units.add(unit);
+    worker.sent.push(unit);
   }
 
   /** A worker started a test; returns its unit (now running). */
   started(workerId: string, test: string, now: number): UnitRecord {
     const worker = this.worker(workerId);
-    const { unit, pos } = this.held(worker, test);
-    if (this.settledTests.has(test)) throw new SchedulerError('BATON_SCHED_UNKNOWN_TEST', `test "${test}" already finished`, { worker: workerId, testId: test });
+    return this.start(worker, this.unsettled(worker, test), now);
+  }
+
+  /** `started` for a test already checked with `unsettled`. */
+  start(worker: WorkerRecord, t: number, now: number): UnitRecord {
+    const unit = this.unitOfTest[t] as UnitRecord;
     unit.state = UnitState.Running;
-    unit.offset = Math.max(unit.offset, pos + 1);
+    unit.offset = Math.max(unit.offset, t - unit.first + 1);
     worker.running = unit;
     worker.runningSince = now;
     return unit;
@@ -170,14 +202,27 @@ export class Ledger {
    */
   finishedTest(workerId: string, test: string, now: number): { unit: UnitRecord; unitDone: boolean; segmentDone: boolean } {
     const worker = this.worker(workerId);
-    const { unit, pos } = this.held(worker, test);
-    if (pos >= unit.offset || worker.running !== unit) this.started(workerId, test, now);
-    if (this.settledTests.has(test)) throw new SchedulerError('BATON_SCHED_UNKNOWN_TEST', `test "${test}" already finished`, { worker: workerId, testId: test });
-    this.settledTests.add(test);
+    const t = this.unsettled(worker, test);
+    const unit = this.unitOfTest[t] as UnitRecord;
+    const segmentDone = this.finish(worker, t, now);
+    return { unit, unitDone: unit.settled === unit.tests.length, segmentDone };
+  }
+
+  /** `finishedTest` for a test already checked with `unsettled`; true if the segment is now settled. */
+  finish(worker: WorkerRecord, t: number, now: number): boolean {
+    const unit = this.unitOfTest[t] as UnitRecord;
+    if (this.isImpliedStart(worker, t)) this.start(worker, t, now);
+    this.settled[t] = 1;
     unit.settled++;
     const unitDone = unit.settled === unit.tests.length;
     if (unitDone) this.settle(unit, unit.lost > 0 ? UnitState.Errored : UnitState.Done);
-    return { unit, unitDone, segmentDone: unitDone && this.open[unit.segment] === 0 };
+    return unitDone && this.open[unit.segment] === 0;
+  }
+
+  /** True when a test finishes without its TestStarted having arrived. */
+  isImpliedStart(worker: WorkerRecord, t: number): boolean {
+    const unit = this.unitOfTest[t] as UnitRecord;
+    return t - unit.first >= unit.offset || worker.running !== unit;
   }
 
   /** Marks dispatched units as asked back and returns the command that asks for them. */
@@ -199,12 +244,14 @@ export class Ledger {
   released(workerId: string, tests: readonly string[]): UnitRecord[] {
     const worker = this.worker(workerId);
     const count = new Map<UnitRecord, number>();
-    for (const t of tests) {
-      const entry = this.unitOf.get(t);
+    for (const test of tests) {
+      const t = this.testIndex.get(test);
+      if (t === undefined) continue;
+      const unit = this.unitOfTest[t] as UnitRecord;
       // A test no longer on this worker (requeued after a death, say) is stale news.
-      if (!entry || entry.unit.worker !== worker || (entry.unit.state !== UnitState.Dispatched && entry.unit.state !== UnitState.Reclaiming)) continue;
-      if (entry.pos < entry.unit.offset) continue;
-      count.set(entry.unit, (count.get(entry.unit) ?? 0) + 1);
+      if (unit.worker !== worker || (unit.state !== UnitState.Dispatched && unit.state !== UnitState.Reclaiming)) continue;
+      if (t - unit.first < unit.offset) continue;
+      count.set(unit, (count.get(unit) ?? 0) + 1);
     }
     for (const [unit, n] of count)
       if (n !== unit.tests.length - unit.offset)
@@ -242,12 +289,12 @@ export class Ledger {
     const requeued: UnitRecord[] = [];
     for (const unit of [...worker.units]) {
       if (unit === worker.running) {
-        const test = unit.tests[unit.offset - 1];
-        if (test !== undefined && !this.settledTests.has(test)) {
-          this.settledTests.add(test);
+        const t = unit.first + unit.offset - 1;
+        if (unit.offset > 0 && this.settled[t] === 0) {
+          this.settled[t] = 1;
           unit.settled++;
           unit.lost++;
-          lost = { test, unit };
+          lost = { test: unit.tests[unit.offset - 1] as string, unit };
         }
         if (unit.settled === unit.tests.length) {
           this.settle(unit, UnitState.Errored);
@@ -269,16 +316,53 @@ export class Ledger {
     return true;
   }
 
-  /** The unit a test belongs to, and its position in it. */
-  locate(test: string): { readonly unit: UnitRecord; readonly pos: number } | undefined {
-    return this.unitOf.get(test);
+  /**
+   * The index of `test` if it is the worker's running test, the next one of
+   * its running unit, or the first of the next unit it was sent. Workers run
+   * what they were sent in order, so comparing a string or two spares nearly
+   * every event a lookup by id, which in a big run costs a cache miss or two.
+   */
+  private expected(worker: WorkerRecord, test: string): number | undefined {
+    const running = worker.running;
+    if (running) {
+      const t = running.first + running.offset;
+      if (running.offset > 0 && this.tests[t - 1] === test) return t - 1;
+      if (running.offset < running.tests.length && this.tests[t] === test) return t;
+    }
+    const sent = worker.sent;
+    for (; worker.nextSent < sent.length; worker.nextSent++) {
+      const unit = sent[worker.nextSent] as UnitRecord;
+      if (unit.worker !== worker || unit.offset > 0) continue;
+      // Drop what was passed over, now and then, so this stays O(1) amortised.
+      if (worker.nextSent > 64 && worker.nextSent * 2 > sent.length) {
+        sent.splice(0, worker.nextSent);
+        worker.nextSent = 0;
+      }
+      return this.tests[unit.first] === test ? unit.first : undefined;
+    }
+    return undefined;
   }
 
-  private held(worker: WorkerRecord, test: string): { unit: UnitRecord; pos: number } {
-    const entry = this.unitOf.get(test);
-    if (!entry || entry.unit.worker !== worker)
+  /** The index of a test of the run. */
+  indexOf(test: string): number | undefined {
+    return this.testIndex.get(test);
+  }
+
+  /** The unit of a test, by index. */
+  unitAt(t: number): UnitRecord {
+    return this.unitOfTest[t] as UnitRecord;
+  }
+
+  /**
+   * The index of a test the worker holds and that has not finished; throws
+   * BATON_SCHED_UNKNOWN_TEST otherwise, before anything changed.
+   */
+  unsettled(worker: WorkerRecord, test: string): number {
+    const t = this.expected(worker, test) ?? this.testIndex.get(test);
+    if (t === undefined || (this.unitOfTest[t] as UnitRecord).worker !== worker)
       throw new SchedulerError('BATON_SCHED_UNKNOWN_TEST', `test "${test}" was not dispatched to worker "${worker.id}"`, { worker: worker.id, testId: test });
-    return entry;
+    if (this.settled[t] === 1) throw new SchedulerError('BATON_SCHED_UNKNOWN_TEST', `test "${test}" already finished`, { worker: worker.id, testId: test });
+    return t;
   }
 
   private requeue(unit: UnitRecord): void {

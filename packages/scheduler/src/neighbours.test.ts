@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Neighbours, prefixesOf } from './neighbours.js';
+
+/** The definition prefixesOf implements without regular expressions. */
+function byRegex(testId: string): string[] {
+  const cut = testId.search(/[[(]/);
+  const id = cut === -1 ? testId : testId.slice(0, cut);
+  const out: string[] = [];
+  const re = /::|[./]/g;
+  for (let m = re.exec(id); m; m = re.exec(id)) if (m.index > 0) out.push(id.slice(0, m.index));
+  return out.reverse();
+}
+
+describe('prefixesOf', () => {
+  it('lists class, module, package, nearest first, without tags', () => {
+    assert.deepEqual(prefixesOf('pkg.mod.Class.test_x[id-1,smoke]'), ['pkg.mod.Class', 'pkg.mod', 'pkg']);
+    assert.deepEqual(prefixesOf('tests/test_a.py::TestC::test_y[1-2]'), ['tests/test_a.py::TestC', 'tests/test_a.py', 'tests/test_a', 'tests']);
+  });
+
+  it('splits odd ids as the regular expression ::|[./] does', () => {
+    for (const id of ['', 'x', '.a', '::a', 'a:::b', 'a::', 'a.::b', 'a:.b', 'a/b(c.d)', 'a[b.c].d', 'a..b', ':a:b', 'a.b.'])
+      assert.deepEqual(prefixesOf(id), byRegex(id), JSON.stringify(id));
+  });
+});
+
+describe('Neighbours', () => {
+  it('gives the tests of one class one chain, estimated by its nearest prefix with durations', () => {
+    const n = new Neighbours(1);
+    const a = n.chainOf('p.m.A.t1');
+    assert.equal(n.chainOf('p.m.A.t2[x]'), a);
+    assert.notEqual(n.chainOf('p.m.B.t1'), a);
+    assert.equal(n.estimate(a), 1);
+    n.add(n.chainOf('p.m.B.t1'), 4);
+    assert.equal(n.estimate(a), 4);
+    assert.equal(n.sourceOf(a), 'neighbours');
+    n.add(a, 2);
+    assert.equal(n.estimate(a), 2);
+    assert.equal(n.sourceOf(n.chainOf('q.t')), 'suite');
+  });
+});

@@ -1,0 +1,116 @@
+import { BinaryHeap } from './heap.js';
+
+/**
+ * The units waiting for a worker, by index: longest estimate first, ties to
+ * the lower rank. Each unit is kept next to its estimate, rank and `source`
+ * (what its estimate is re-read from), by position: a refresh of estimates
+ * re-keys every queued unit and re-heaps, and walking arrays in heap order
+ * keeps that pass in cache, where looking each unit up by index would miss
+ * it at every step.
+ *
+ * While a unit is queued its estimate is its key here; `pop` writes the key
+ * back to `estimates`.
+ */
+export class UnitQueue<S> extends BinaryHeap {
+  private readonly units: Int32Array;
+  private readonly keys: Float64Array;
+  private readonly ties: Int32Array;
+  private readonly sources: (S | undefined)[];
+  private readonly estimates: Float64Array;
+  private readonly ranks: Int32Array;
+  private readonly sourceOf: readonly (S | undefined)[];
+
+  /** Units are pushed with their `estimates`, `ranks` and `sources`, all by unit index. */
+  constructor(estimates: Float64Array, ranks: Int32Array, sources: readonly (S | undefined)[]) {
+    super();
+    this.estimates = estimates;
+    this.ranks = ranks;
+    this.sourceOf = sources;
+    this.units = new Int32Array(estimates.length);
+    this.keys = new Float64Array(estimates.length);
+    this.ties = new Int32Array(estimates.length);
+    this.sources = new Array<S | undefined>(estimates.length).fill(undefined);
+  }
+
+  /** The first unit, or undefined when empty. */
+  peek(): number | undefined {
+    return this.count === 0 ? undefined : this.units[0];
+  }
+
+  push(unit: number): void {
+    this.place(this.count, unit);
+    this.siftUp(this.count++);
+  }
+
+  /** Takes the first unit, or undefined when empty. */
+  pop(): number | undefined {
+    if (this.count === 0) return undefined;
+    const top = this.units[0] as number;
+    this.estimates[top] = this.keys[0] as number;
+    const last = --this.count;
+    if (last > 0) {
+      this.swap(0, last);
+      this.siftDown(0);
+    }
+    return top;
+  }
+
+  /** Replaces the content. */
+  rebuild(units: Iterable<number>): void {
+    this.count = 0;
+    for (const u of units) this.place(this.count++, u);
+    this.heapify();
+  }
+
+  /** The unit at a position (`0 … size - 1`), for walking the queue in no particular order. */
+  unitAt(i: number): number {
+    return this.units[i] as number;
+  }
+
+  /** The estimate of the unit at a position. */
+  keyAt(i: number): number {
+    return this.keys[i] as number;
+  }
+
+  sourceAt(i: number): S | undefined {
+    return this.sources[i];
+  }
+
+  /** Changes the estimate of the unit at a position; `reorder` puts it in its place. */
+  setKeyAt(i: number, estimate: number): void {
+    this.keys[i] = estimate;
+  }
+
+  /** Restores the order after `setKeyAt`. */
+  reorder(): void {
+    this.heapify();
+  }
+
+  protected beforeAt(i: number, j: number): boolean {
+    const a = this.keys[i] as number;
+    const b = this.keys[j] as number;
+    return a > b || (a === b && (this.ties[i] as number) < (this.ties[j] as number));
+  }
+
+  protected swap(i: number, j: number): void {
+    const u = this.units[i] as number;
+    this.units[i] = this.units[j] as number;
+    this.units[j] = u;
+    const k = this.keys[i] as number;
+    this.keys[i] = this.keys[j] as number;
+    this.keys[j] = k;
+    const t = this.ties[i] as number;
+    this.ties[i] = this.ties[j] as number;
+    this.ties[j] = t;
+    const s = this.sources[i];
+    this.sources[i] = this.sources[j];
+    this.sources[j] = s;
+  }
+
+  private place(i: number, unit: number): void {
+    this.units[i] = unit;
+    this.keys[i] = this.estimates[unit] as number;
+    this.ties[i] = this.ranks[unit] as number;
+    this.sources[i] = this.sourceOf[unit];
+  }
+}
