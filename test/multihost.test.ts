@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../packages/cli/bin/baton.js', import.meta.url));
 const COORDINATOR_IP = '10.77.0.1';
 /** Every wait is bounded by this; the whole test takes a few seconds when it works. */
 const WAIT_MS = 45_000;

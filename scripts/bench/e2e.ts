@@ -22,7 +22,7 @@ import { mulberry32 } from '@baton/scheduler';
 import { median, rate, ratio, table } from './_table.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+const BIN = join(ROOT, 'packages', 'cli', 'bin', 'baton.js');
 const DEMO = join(ROOT, 'examples', 'python-demo');
 const PYTHON = '/usr/bin/python3';
 const STESTR = '/usr/bin/stestr';

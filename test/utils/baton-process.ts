@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BATON_BIN: string = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+export const BATON_BIN: string = fileURLToPath(new URL('../../packages/cli/bin/baton.js', import.meta.url));
 
 export interface Finished {
   readonly status: number | null;
