@@ -1,7 +1,7 @@
 // `baton run`, `baton coordinator` and `baton worker` end to end: real worker processes,
 // real Python test servers, real WebSockets on loopback, the real repository.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { aggregate, decodeAll } from '@baton/subunit';
@@ -158,17 +158,33 @@ describe('baton run on local workers', () => {
 
   test('an interrupted run stops its workers, says what never ran, and keeps what finished (exit 3)', async () => {
     const methods: Record<string, string> = { test_a_quick: 'pass' };
-    for (let i = 0; i < 4; i++) methods[`test_slow_${i}`] = 'time.sleep(30)';
+    for (let i = 0; i < 4; i++) {
+      // A test that sees the KeyboardInterrupt leaves a mark: Ctrl-C must reach baton only.
+      methods[`test_slow_${i}`] = [
+        `open('started-${i}', 'w').close()`,
+        'try:',
+        '    time.sleep(30)',
+        'except KeyboardInterrupt:',
+        `    open('interrupted-${i}', 'w').close()`,
+        '    raise',
+      ].join('\n');
+    }
     const dir = makeProject({ '.stestr.conf': STESTR_CONF, 'tests/__init__.py': '', 'tests/test_i.py': unittestModule('TestI', methods) });
-    const run = startBaton(dir, ['run', '-j', '1', '--json', 'run.json']);
+    const run = startBaton(dir, ['run', '-j', '2', '--json', 'run.json'], {}, { ownGroup: true });
     await run.waitFor(/worker local joined/);
-    run.child.kill('SIGINT');
+    for (let i = 0; !readdirSync(dir).some((f) => f.startsWith('started-')); i++) {
+      assert.ok(i < 400, 'a slow test started');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // As Ctrl-C at a terminal does: SIGINT to the whole foreground process group.
+    process.kill(-run.child.pid!, 'SIGINT');
     const done = await run.exited;
     assert.equal(done.status, 3, done.stdout + done.stderr);
     assert.match(done.stdout, /infrastructure problem: interrupted/);
     const report = readJson(join(dir, 'run.json'));
     assert.equal(report.results.length + report.notRun.length, 5, 'every test accounted for');
-    assert.ok(report.notRun.length >= 3);
+    assert.ok(report.notRun.length >= 2);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('interrupted-')), [], 'Ctrl-C reached baton, which stopped its test servers, and not the tests');
     const last = await runBaton(dir, ['last', '--json']);
     assert.notEqual(last.status, 2, last.stderr);
   });

@@ -24,8 +24,9 @@ export interface Running {
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
 }
 
-export function startBaton(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(process.execPath, [BATON_BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `ownGroup`: baton leads a process group of its own, which a test can signal as a terminal would. */
+export function startBaton(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { readonly ownGroup?: boolean } = {}): Running {
+  const child = spawn(process.execPath, [BATON_BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const watchers = new Set<() => void>();

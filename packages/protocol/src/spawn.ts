@@ -90,6 +90,10 @@ export async function spawnLocalProcess(command: string, args: readonly string[]
     cwd: options.cwd,
     env: { ...(options.env ?? process.env), [RPC_FDS_ENV]: CHILD_RPC_FDS },
     stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C at a terminal reaches the whole foreground group, and
+    // a test server interrupted mid-test would make that test a crash. The worker stops
+    // its servers itself; one whose worker vanished exits when its channel closes.
+    detached: true,
   });
   try {
     await once(child, 'spawn');
