@@ -14,7 +14,7 @@ import {
   STEAL_ROUND_TRIPS,
   stealCount,
 } from './policy.js';
-import { WorkerSpeeds } from './speeds.js';
+import { WorkerSpeeds, type WorkerSpeed } from './speeds.js';
 import { Ledger, UnitState, WorkerSession, type UnitRecord, type WorkerRecord } from './state.js';
 import { UnitEstimates } from './unitEstimates.js';
 
@@ -38,6 +38,7 @@ export interface SchedulerOptions {
 /** What the scheduler tracks per worker beyond the ledger. */
 interface Load {
   readonly worker: WorkerRecord;
+  readonly speed: WorkerSpeed;
   /** Estimated work (speed-1 seconds) dispatched and not started. */
   pendingWork: number;
   pendingCount: number;
@@ -76,6 +77,8 @@ export class Scheduler implements SchedulingPolicy {
   /** By unit index, what the scheduler works with (`units.estimates`). */
   private readonly estimates: Float64Array;
   private readonly loads = new Map<string, Load>();
+  /** The same loads by worker record index: found on every event without a lookup by id. */
+  private readonly loadOf: Load[] = [];
   /** Ready workers holding no unstarted unit: the ones to feed first. */
   private readonly hungry = new Set<WorkerRecord>();
   /** When to look again at busy workers (any event, a Tick included, is the clock). */
@@ -132,7 +135,7 @@ export class Scheduler implements SchedulingPolicy {
 
   /** A worker's learned slowness: its seconds per estimated second. */
   slowness(worker: string): number {
-    return this.speeds.slowness(worker);
+    return this.speeds.slownessOf(worker);
   }
 
   handle(event: SchedulerEvent, now: number): Command[] {
@@ -172,9 +175,9 @@ export class Scheduler implements SchedulingPolicy {
     const before = this.ledger.workers.get(id);
     const worker = this.ledger.join(id);
     if (worker === before) return;
-    this.speeds.join(id, speed);
-    this.loads.set(id, {
+    const load: Load = {
       worker,
+      speed: this.speeds.join(id, speed),
       pendingWork: 0,
       pendingCount: 0,
       runningTime: 0,
@@ -185,7 +188,9 @@ export class Scheduler implements SchedulingPolicy {
       timing: false,
       stealFailed: -1,
       wakeAt: undefined,
-    });
+    };
+    this.loads.set(id, load);
+    this.loadOf[worker.index] = load;
     this.readyCount++;
     this.joinedCount++;
     this.epoch++;
@@ -236,7 +241,7 @@ export class Scheduler implements SchedulingPolicy {
     const estimate = this.estimates[unit.index] as number;
     load.pendingWork = Math.max(0, load.pendingWork - estimate);
     load.pendingCount = Math.max(0, load.pendingCount - 1);
-    load.runningTime = estimate * this.speeds.slowness(worker.id);
+    load.runningTime = estimate * this.speeds.slowness(load.speed);
     load.runningStart = now;
     if (load.timing) {
       load.timing = false;
@@ -250,12 +255,13 @@ export class Scheduler implements SchedulingPolicy {
     const worker = this.ledger.worker(id);
     const t = this.ledger.unsettled(worker, test);
     if (this.ledger.isImpliedStart(worker, t)) this.started(worker, t, now - duration, out);
+    const load = this.load(worker);
     // Only history says how long a test takes on a typical worker; a
     // neighbour estimate would blame the worker for its tests' class.
-    if (this.estimator.hasHistoryAt(t)) this.speeds.observe(id, duration, this.estimator.estimateAt(t));
-    this.estimator.observeAt(t, duration / this.speeds.slowness(id));
+    if (this.estimator.hasHistoryAt(t)) this.speeds.observe(load.speed, duration, this.estimator.estimateAt(t));
+    this.estimator.observeAt(t, duration / this.speeds.slowness(load.speed));
     const segmentDone = this.ledger.finish(worker, t, now);
-    this.load(worker).stealFailed = -1;
+    load.stealFailed = -1;
     if (this.ledger.closeIfDrained(worker)) this.hungry.delete(worker);
     if (segmentDone) this.afterSettle(now, out);
     else if (worker.units.size === 0 && this.ledger.segments[this.ledger.segment]?.concurrency !== undefined)
@@ -297,7 +303,7 @@ export class Scheduler implements SchedulingPolicy {
     // At a segment boundary every ready worker is empty; the fastest go first
     // so that a serial or one-test segment lands on the fastest worker.
     const ready = [...this.ledger.workers.values()].filter((w) => w.session === WorkerSession.Ready);
-    ready.sort((a, b) => this.speeds.slowness(a.id) - this.speeds.slowness(b.id));
+    ready.sort((a, b) => this.speeds.slowness(this.load(a).speed) - this.speeds.slowness(this.load(b).speed));
     for (const w of ready) this.fill(w, now, out);
   }
 
@@ -357,7 +363,7 @@ export class Scheduler implements SchedulingPolicy {
     const segment = this.ledger.segments[this.ledger.segment];
     const limit = segment?.concurrency;
     if (limit !== undefined && worker.units.size === 0 && this.ledger.holders >= limit) return steal;
-    const f = this.speeds.slowness(worker.id);
+    const f = this.speeds.slowness(load.speed);
     const horizon = (PREFETCH_ROUND_TRIPS * this.roundTrip) / f;
     if (load.pendingCount > 0 && load.pendingWork >= horizon) return steal;
     this.refreshEstimates();
@@ -413,7 +419,7 @@ export class Scheduler implements SchedulingPolicy {
     let best: WorkerRecord | undefined;
     let bestSlowness = Infinity;
     for (const w of this.hungry) {
-      const g = this.speeds.slowness(w.id);
+      const g = this.speeds.slowness(this.load(w).speed);
       if (g < bestSlowness) {
         best = w;
         bestSlowness = g;
@@ -437,7 +443,7 @@ export class Scheduler implements SchedulingPolicy {
     const workers = Math.max(this.readyCount, this.expectedWorkers);
     const fair = (this.units.queuedWork * this.speeds.typicalSlowness()) / workers;
     // Only a worker known to be slow (a prior, or enough observations) steps aside.
-    if (head === undefined || queue.keyAt(0) * f <= fair || !this.speeds.isKnown(load.worker.id) || f <= this.fastest() * SLOW_WORKER_MARGIN) return skipped;
+    if (head === undefined || queue.keyAt(0) * f <= fair || !this.speeds.isKnown(load.speed) || f <= this.fastest() * SLOW_WORKER_MARGIN) return skipped;
     const mine = load.pendingWork * f + this.runningLeft(load.worker, now);
     // Until the expected workers have joined, faster ones may still come.
     const coming = this.joinedCount < this.expectedWorkers;
@@ -452,7 +458,7 @@ export class Scheduler implements SchedulingPolicy {
   private finishesSoonerElsewhere(load: Load, estimate: number, mine: number, now: number): boolean {
     for (const other of this.loads.values()) {
       if (other === load || other.worker.session !== WorkerSession.Ready) continue;
-      const g = this.speeds.slowness(other.worker.id);
+      const g = this.speeds.slowness(other.speed);
       if (other.pendingWork * g + this.runningLeft(other.worker, now) + estimate * g < mine) return true;
     }
     return false;
@@ -464,7 +470,7 @@ export class Scheduler implements SchedulingPolicy {
       this.fastestEpoch = this.epoch;
       this.fastestSlowness = Infinity;
       for (const l of this.loads.values())
-        if (l.worker.session === WorkerSession.Ready) this.fastestSlowness = Math.min(this.fastestSlowness, this.speeds.slowness(l.worker.id));
+        if (l.worker.session === WorkerSession.Ready) this.fastestSlowness = Math.min(this.fastestSlowness, this.speeds.slowness(l.speed));
     }
     return this.fastestSlowness;
   }
@@ -480,7 +486,7 @@ export class Scheduler implements SchedulingPolicy {
     for (const load of this.loads.values()) {
       const w = load.worker;
       if (w === thief || load.reclaiming || load.pendingCount === 0 || w.session !== WorkerSession.Ready) continue;
-      const remaining = load.pendingWork * this.speeds.slowness(w.id) + this.runningLeft(w, now);
+      const remaining = load.pendingWork * this.speeds.slowness(load.speed) + this.runningLeft(w, now);
       if (remaining > backlog) {
         backlog = remaining;
         victim = w;
@@ -496,8 +502,8 @@ export class Scheduler implements SchedulingPolicy {
     tail.reverse();
     const n = stealCount(
       backlog,
-      this.speeds.slowness(victim.id),
-      this.speeds.slowness(thief.id),
+      this.speeds.slowness(this.load(victim).speed),
+      this.speeds.slowness(thiefLoad.speed),
       // The thief may still be running its last unit.
       Math.max(STEAL_ROUND_TRIPS * this.roundTrip, this.runningLeft(thief, now)),
       tail.map((u) => this.estimates[u.index] as number),
@@ -524,6 +530,6 @@ export class Scheduler implements SchedulingPolicy {
   }
 
   private load(worker: WorkerRecord): Load {
-    return this.loads.get(worker.id) as Load;
+    return this.loadOf[worker.index] as Load;
   }
 }

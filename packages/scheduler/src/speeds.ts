@@ -3,8 +3,9 @@ export const SPEED_WINDOW = 16;
 /** Below this many observations a worker's own speed is blended with the others'. */
 export const SPEED_MIN_SAMPLES = 3;
 
-interface Samples {
-  prior: number;
+/** What WorkerSpeeds knows of one worker; callers hold it and pass it back. */
+export interface WorkerSpeed {
+  readonly prior: number;
   /** The window in arrival order (a ring: `next` is where the oldest is, once full) … */
   readonly ring: Float64Array;
   next: number;
@@ -22,21 +23,26 @@ interface Samples {
  * others, or its prior (`1 / speed hint`).
  */
 export class WorkerSpeeds {
-  private readonly workers = new Map<string, Samples>();
+  private readonly workers = new Map<string, WorkerSpeed>();
   private typical: number | undefined;
   private typicalStale = true;
   private sinceTypical = 0;
 
-  /** Starts tracking a worker; `speedHint` is a prior relative speed (2 = twice as fast). */
-  join(worker: string, speedHint?: number): void {
+  /**
+   * Starts tracking a worker (again, if it rejoins); `speedHint` is a prior
+   * relative speed (2 = twice as fast). The caller passes what it returns to
+   * the other methods, which spares a lookup by id on every event.
+   */
+  join(worker: string, speedHint?: number): WorkerSpeed {
     const prior = speedHint !== undefined && speedHint > 0 && Number.isFinite(speedHint) ? 1 / speedHint : Number.NaN;
-    this.workers.set(worker, { prior, ring: new Float64Array(SPEED_WINDOW), next: 0, sorted: new Float64Array(SPEED_WINDOW), count: 0, slowness: undefined });
+    const s: WorkerSpeed = { prior, ring: new Float64Array(SPEED_WINDOW), next: 0, sorted: new Float64Array(SPEED_WINDOW), count: 0, slowness: undefined };
+    this.workers.set(worker, s);
+    return s;
   }
 
   /** Records that a test estimated at `estimated` seconds took `observed` on the worker. */
-  observe(worker: string, observed: number, estimated: number): void {
-    const s = this.workers.get(worker);
-    if (!s || !(observed > 0) || !(estimated > 0)) return;
+  observe(s: WorkerSpeed, observed: number, estimated: number): void {
+    if (!(observed > 0) || !(estimated > 0)) return;
     const r = Math.max(-5, Math.min(5, Math.log(observed / estimated)));
     if (s.count === SPEED_WINDOW) remove(s.sorted, s.count--, s.ring[s.next] as number);
     insert(s.sorted, s.count++, r);
@@ -49,20 +55,23 @@ export class WorkerSpeeds {
   }
 
   /** True when the worker's speed rests on a prior or on enough observations of its own. */
-  isKnown(worker: string): boolean {
-    const s = this.workers.get(worker);
-    return s !== undefined && (!Number.isNaN(s.prior) || s.count >= SPEED_MIN_SAMPLES);
+  isKnown(s: WorkerSpeed): boolean {
+    return !Number.isNaN(s.prior) || s.count >= SPEED_MIN_SAMPLES;
   }
 
   /** Expected seconds per estimated second on this worker. */
-  slowness(worker: string): number {
-    const s = this.workers.get(worker);
-    if (!s) return this.typicalSlowness();
+  slowness(s: WorkerSpeed): number {
     if (s.slowness === undefined) s.slowness = this.compute(s);
     return s.slowness;
   }
 
-  private compute(s: Samples): number {
+  /** `slowness` of the worker that last joined as `worker`; the typical one for a stranger. */
+  slownessOf(worker: string): number {
+    const s = this.workers.get(worker);
+    return s ? this.slowness(s) : this.typicalSlowness();
+  }
+
+  private compute(s: WorkerSpeed): number {
     const fallback = Number.isNaN(s.prior) ? this.typicalSlowness() : s.prior;
     if (s.count === 0) return fallback;
     const own = Math.exp(median(s.sorted, s.count));

@@ -46,6 +46,8 @@ export interface UnitRecord {
 /** One worker (execution slot). */
 export interface WorkerRecord {
   readonly id: string;
+  /** Numbers the records in the order they were made (a worker that rejoins gets a new one). */
+  readonly index: number;
   session: WorkerSession;
   /** Units held, in dispatch order: dispatched, reclaiming or running. */
   readonly units: Set<UnitRecord>;
@@ -92,6 +94,7 @@ export class Ledger {
   private readonly workerMap = new Map<string, WorkerRecord>();
   private current = 0;
   private holding = 0;
+  private records = 0;
 
   constructor(segments: readonly Segment[]) {
     this.segments = segments;
@@ -162,7 +165,7 @@ export class Ledger {
   join(id: string): WorkerRecord {
     const old = this.workerMap.get(id);
     if (old && (old.session === WorkerSession.Ready || old.session === WorkerSession.Draining)) return old;
-    const w: WorkerRecord = { id, session: WorkerSession.Ready, units: new Set(), running: undefined, runningSince: 0, sent: [], nextSent: 0 };
+    const w: WorkerRecord = { id, index: this.records++, session: WorkerSession.Ready, units: new Set(), running: undefined, runningSince: 0, sent: [], nextSent: 0 };
     this.workerMap.set(id, w);
     return w;
   }

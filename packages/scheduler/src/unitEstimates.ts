@@ -16,7 +16,7 @@ export class UnitEstimates {
   /** By unit index: 1 when a test of the unit has no history, so its estimate moves as the run learns. */
   readonly unknown: Uint8Array;
   /** The running segment's queued units (by index); `take` also keeps `queuedWork`. */
-  readonly queue: UnitQueue<Chain>;
+  readonly queue: UnitQueue;
   /** The estimated work queued, in speed-1 seconds. */
   queuedWork = 0;
   private readonly estimator: Estimator;
@@ -26,6 +26,8 @@ export class UnitEstimates {
    */
   private readonly from: Int32Array;
   private readonly to: Int32Array;
+  /** The queue's sources: a unit's estimate is that of the neighbours of its one test. */
+  private readonly chains: Chain[] = [];
   private revisionSeen = 0;
 
   constructor(ledger: Ledger, estimator: Estimator, seed: number) {
@@ -38,11 +40,16 @@ export class UnitEstimates {
     // What a refresh re-reads a queued unit's estimate from, when that is
     // simply the neighbours of its one test (most units, in a run without
     // history): kept in the queue next to the unit, not looked up by test.
-    const sources = new Array<Chain | undefined>(n).fill(undefined);
+    const sources = new Int32Array(n).fill(-1);
+    const ids = new Map<Chain, number>();
     for (const u of ledger.units) {
       this.to[u.index] = u.first + u.tests.length;
       for (let t = u.first; t < u.first + u.tests.length; t++) if (!estimator.hasHistoryAt(t)) this.unknown[u.index] = 1;
-      if (u.tests.length === 1 && this.unknown[u.index]) sources[u.index] = estimator.chainAt(u.first);
+      if (u.tests.length !== 1 || !this.unknown[u.index]) continue;
+      const chain = estimator.chainAt(u.first);
+      let id = this.chains[this.chains.length - 1] === chain ? this.chains.length - 1 : ids.get(chain);
+      if (id === undefined) ids.set(chain, (id = this.chains.push(chain) - 1));
+      sources[u.index] = id;
     }
     // Tests without history share estimates (a class, a suite median), and
     // in id order a whole class would go to one worker and run in a row. A
@@ -110,8 +117,8 @@ export class UnitEstimates {
     const queue = this.queue;
     this.queuedWork = 0;
     for (let i = 0; i < queue.size; i++) {
-      const chain = queue.sourceAt(i);
-      if (chain !== undefined) queue.setKeyAt(i, this.estimator.chainEstimate(chain));
+      const source = queue.sourceAt(i);
+      if (source >= 0) queue.setKeyAt(i, this.estimator.chainEstimate(this.chains[source] as Chain));
       else if (this.unknown[queue.unitAt(i)]) queue.setKeyAt(i, this.remaining(queue.unitAt(i)));
       this.queuedWork += queue.keyAt(i);
     }

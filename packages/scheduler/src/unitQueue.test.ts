@@ -14,7 +14,7 @@ describe('UnitQueue', () => {
       ranks[u] = (u * 37) % n;
     }
     const order = (a: number, b: number): number => (estimates[b] as number) - (estimates[a] as number) || (ranks[a] as number) - (ranks[b] as number);
-    const q = new UnitQueue<never>(estimates, ranks, []);
+    const q = new UnitQueue(estimates, ranks, new Int32Array(n).fill(-1));
     const queued = new Set<number>();
     q.rebuild([...Array(n / 2).keys()]);
     for (let u = 0; u < n / 2; u++) queued.add(u);

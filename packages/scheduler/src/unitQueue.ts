@@ -2,26 +2,26 @@ import { BinaryHeap } from './heap.js';
 
 /**
  * The units waiting for a worker, by index: longest estimate first, ties to
- * the lower rank. Each unit is kept next to its estimate, rank and `source`
- * (what its estimate is re-read from), by position: a refresh of estimates
- * re-keys every queued unit and re-heaps, and walking arrays in heap order
- * keeps that pass in cache, where looking each unit up by index would miss
- * it at every step.
+ * the lower rank. Each unit is kept next to its estimate, rank and source
+ * (a number saying what its estimate is re-read from, -1 for none), by
+ * position: a refresh of estimates re-keys every queued unit and re-heaps,
+ * and walking typed arrays in heap order keeps that pass in cache, where
+ * looking each unit up by index would miss it at every step.
  *
  * While a unit is queued its estimate is its key here; `pop` writes the key
  * back to `estimates`.
  */
-export class UnitQueue<S> extends BinaryHeap {
+export class UnitQueue extends BinaryHeap {
   private readonly units: Int32Array;
   private readonly keys: Float64Array;
   private readonly ties: Int32Array;
-  private readonly sources: (S | undefined)[];
+  private readonly sources: Int32Array;
   private readonly estimates: Float64Array;
   private readonly ranks: Int32Array;
-  private readonly sourceOf: readonly (S | undefined)[];
+  private readonly sourceOf: Int32Array;
 
   /** Units are pushed with their `estimates`, `ranks` and `sources`, all by unit index. */
-  constructor(estimates: Float64Array, ranks: Int32Array, sources: readonly (S | undefined)[]) {
+  constructor(estimates: Float64Array, ranks: Int32Array, sources: Int32Array) {
     super();
     this.estimates = estimates;
     this.ranks = ranks;
@@ -29,7 +29,7 @@ export class UnitQueue<S> extends BinaryHeap {
     this.units = new Int32Array(estimates.length);
     this.keys = new Float64Array(estimates.length);
     this.ties = new Int32Array(estimates.length);
-    this.sources = new Array<S | undefined>(estimates.length).fill(undefined);
+    this.sources = new Int32Array(estimates.length);
   }
 
   /** The first unit, or undefined when empty. */
@@ -72,8 +72,8 @@ export class UnitQueue<S> extends BinaryHeap {
     return this.keys[i] as number;
   }
 
-  sourceAt(i: number): S | undefined {
-    return this.sources[i];
+  sourceAt(i: number): number {
+    return this.sources[i] as number;
   }
 
   /** Changes the estimate of the unit at a position; `reorder` puts it in its place. */
@@ -102,8 +102,8 @@ export class UnitQueue<S> extends BinaryHeap {
     const t = this.ties[i] as number;
     this.ties[i] = this.ties[j] as number;
     this.ties[j] = t;
-    const s = this.sources[i];
-    this.sources[i] = this.sources[j];
+    const s = this.sources[i] as number;
+    this.sources[i] = this.sources[j] as number;
     this.sources[j] = s;
   }
 
@@ -111,6 +111,6 @@ export class UnitQueue<S> extends BinaryHeap {
     this.units[i] = unit;
     this.keys[i] = this.estimates[unit] as number;
     this.ties[i] = this.ranks[unit] as number;
-    this.sources[i] = this.sourceOf[unit];
+    this.sources[i] = this.sourceOf[unit] as number;
   }
 }
