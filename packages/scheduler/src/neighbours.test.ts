@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Neighbours, prefixesOf } from './neighbours.js';
+import { Neighbours, prefixesOf, type Chain } from './neighbours.js';
+import { mulberry32, randomInt } from './rng.js';
 
 /** The definition prefixesOf implements without regular expressions. */
 function byRegex(testId: string): string[] {
@@ -37,5 +38,24 @@ describe('Neighbours', () => {
     n.add(a, 2);
     assert.equal(n.estimate(a), 2);
     assert.equal(n.sourceOf(n.chainOf('q.t')), 'suite');
+  });
+
+  it('shares a chain exactly between ids with the same prefixes, whatever came before', () => {
+    const rng = mulberry32(11);
+    const n = new Neighbours(1);
+    const byPrefixes = new Map<string, Chain>();
+    const alphabet = ['a', 'b', '.', '/', ':', '[', '('];
+    let id = 'a.b.c';
+    for (let i = 0; i < 3000; i++) {
+      // Often a sibling of the last id, sometimes anything.
+      if (rng.next() < 0.6) id = id.slice(0, Math.max(0, id.length - 1 - randomInt(rng, 3)));
+      else id = '';
+      while (id.length < 2 + randomInt(rng, 8)) id += alphabet[randomInt(rng, alphabet.length)];
+      const chain = n.chainOf(id);
+      const key = JSON.stringify(prefixesOf(id));
+      assert.equal(chain, byPrefixes.get(key) ?? chain, JSON.stringify(id));
+      byPrefixes.set(key, chain);
+      assert.equal(chain.nodes.length, prefixesOf(id).length, JSON.stringify(id));
+    }
   });
 });

@@ -25,16 +25,17 @@ const OPEN_PAREN = 0x28;
  * Where the prefixes of a test id end: the positions (after the first
  * character) of its separators `.`, `/` and `::`, before any `[tags]` or
  * `(params)`. Pushes them in order to `ends` if given; returns the last (the
- * end of the nearest prefix), 0 if there is none.
+ * end of the nearest prefix), 0 if there is none. With `from`, only what
+ * follows it is read, as if it were the start of a separator or of the id.
  */
-function prefixEnds(testId: string, ends?: number[]): number {
-  let end = 0;
+function prefixEnds(testId: string, ends?: number[], from = 0): number {
+  let end = from;
   for (; end < testId.length; end++) {
     const c = testId.charCodeAt(end);
     if (c === OPEN_BRACKET || c === OPEN_PAREN) break;
   }
   let last = 0;
-  for (let i = 0; i < end; i++) {
+  for (let i = from; i < end; i++) {
     const c = testId.charCodeAt(i);
     const double = c === COLON && i + 1 < end && testId.charCodeAt(i + 1) === COLON;
     if (!double && c !== DOT && c !== SLASH) continue;
@@ -80,9 +81,19 @@ export class Neighbours {
   }
 
   chainOf(testId: string): Chain {
-    const end = prefixEnds(testId);
-    if (this.lastChain && end === this.lastKey.length && testId.startsWith(this.lastKey)) return this.lastChain;
-    const key = testId.slice(0, end);
+    // A sibling of the last test: the same nearest prefix, then nothing but a
+    // separator and a name. The prefix ended where a separator began, so the
+    // rest reads the same from there alone, unless a ':' after a final ':'
+    // makes them one '::'.
+    const last = this.lastKey;
+    if (
+      this.lastChain &&
+      testId.startsWith(last) &&
+      !(last.charCodeAt(last.length - 1) === COLON && testId.charCodeAt(last.length) === COLON) &&
+      prefixEnds(testId, undefined, last.length) === last.length
+    )
+      return this.lastChain;
+    const key = testId.slice(0, prefixEnds(testId));
     let chain = this.chains.get(key);
     if (!chain) {
       const nodes = prefixesOf(testId).map((prefix) => {
