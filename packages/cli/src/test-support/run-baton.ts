@@ -1,4 +1,4 @@
-// Runs the built CLI (packages/cli/dist/bin.js) as a real process, the way users and CI do.
+// Runs the built CLI (packages/cli/bin/baton.js, the bundle) as a real process, the way users and CI do.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built entry point. */
-export const BIN: string = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+export const BIN: string = fileURLToPath(new URL('../../bin/baton.js', import.meta.url));
 
 /** What a finished baton process left behind. */
 export interface BatonResult {
