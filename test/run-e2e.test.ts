@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { aggregate, decodeAll } from '@baton/subunit';
 import { makeProject, runBaton, startBaton, STESTR_CONF, unittestModule } from './utils/baton-process.js';
-import { ALL_MIXED, mixedProject, readJson } from './utils/projects.js';
+import { ALL_MIXED, killerProject, killerResult, mixedProject, readJson } from './utils/projects.js';
 import { runTool } from './utils/python-tools.js';
 
 describe('baton run on local workers', () => {
@@ -66,22 +66,11 @@ describe('baton run on local workers', () => {
   });
 
   test('a test that kills its test server: recorded as crashed on its slot, which carries on with a fresh server', async () => {
-    const quick: Record<string, string> = {};
-    for (let i = 0; i < 10; i++) quick[`test_quick_${i}`] = 'time.sleep(0.05)';
-    const dir = makeProject({
-      '.stestr.conf': STESTR_CONF,
-      'tests/__init__.py': '',
-      'tests/test_quick.py': unittestModule('TestQuick', quick),
-      'tests/test_killer.py': unittestModule('TestKiller', { test_kills_its_server: 'os.kill(os.getpid(), signal.SIGKILL)' }),
-    });
+    const dir = killerProject('test_kills_its_server', 'os.kill(os.getpid(), signal.SIGKILL)');
     const run = await runBaton(dir, ['run', '-j', '2', '--json', 'run.json']);
     assert.equal(run.status, 1, run.stdout + run.stderr);
     const report = readJson(join(dir, 'run.json'));
-    assert.deepEqual(report.notRun, []);
-    assert.equal(report.results.length, 11, 'every test has a result');
-    assert.equal(new Set(report.results.map((r) => r.id)).size, 11, 'and only one');
-    const victim = report.results.find((r) => r.id.endsWith('test_kills_its_server'))!;
-    assert.equal(victim.status, 'fail');
+    const victim = killerResult(report);
     assert.equal(victim.infrastructure, 'crashed');
     assert.match(victim.attachments[0]!.text ?? '', /worker local slot [01] lost its test process while running tests\.test_killer\.TestKiller\.test_kills_its_server/);
     assert.ok(report.results.filter((r) => r !== victim).every((r) => r.status === 'success'));

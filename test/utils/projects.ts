@@ -1,4 +1,5 @@
 // The small projects and reports the end-to-end tests share.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { makeProject, STESTR_CONF, unittestModule } from './baton-process.js';
 
@@ -31,3 +32,28 @@ export function mixedProject(): string {
 }
 
 export const ALL_MIXED = 16;
+
+/**
+ * Ten quick tests and `tests.test_killer.TestKiller.<name>`, whose body kills something
+ * (its test server, its worker): what the fault tests run.
+ */
+export function killerProject(name: string, body: string): string {
+  const quick: Record<string, string> = {};
+  for (let i = 0; i < 10; i++) quick[`test_quick_${i}`] = 'time.sleep(0.05)';
+  return makeProject({
+    '.stestr.conf': STESTR_CONF,
+    'tests/__init__.py': '',
+    'tests/test_quick.py': unittestModule('TestQuick', quick),
+    'tests/test_killer.py': unittestModule('TestKiller', { [name]: body }),
+  });
+}
+
+/** The `killerProject` test's one result, once every test of the report was found to have exactly one. */
+export function killerResult(report: JsonReport): JsonReport['results'][number] {
+  assert.deepEqual(report.notRun, []);
+  assert.equal(report.results.length, 11, 'every test has a result');
+  assert.equal(new Set(report.results.map((r) => r.id)).size, 11, 'and only one');
+  const victim = report.results.find((r) => r.id.startsWith('tests.test_killer.TestKiller.'))!;
+  assert.equal(victim.status, 'fail');
+  return victim;
+}
