@@ -93,6 +93,29 @@ export const MIGRATIONS: readonly string[] = [
   -- reads, and that cost a third of the upsert (~3 µs a result, measured).
   DROP INDEX timings_failing;
   `,
+  `
+  -- Results are appended as they arrive; what they teach per test (its timing, its place
+  -- in the test's history) is folded in later, in bulk and in test order (fold.ts). Kept
+  -- up to date per result, those two B-trees each took a page write a result once a run
+  -- came in another order than the run before. test_results replaces the index
+  -- results_test, which SQLite could not fill later. It holds results' rowids, which
+  -- never change: results are never deleted, so even a VACUUM keeps them.
+  -- Its rows come from results, whose test column is checked already.
+  CREATE TABLE test_results (
+    test   INTEGER NOT NULL,
+    result INTEGER NOT NULL,
+    PRIMARY KEY (test, result)
+  ) WITHOUT ROWID;
+  INSERT INTO test_results (test, result) SELECT test, rowid FROM results ORDER BY test, rowid;
+  DROP INDEX results_test;
+  -- Results up to this rowid are folded into timings and test_results.
+  CREATE TABLE fold_state (folded_through INTEGER NOT NULL);
+  INSERT INTO fold_state SELECT coalesce(max(rowid), 0) FROM results;
+  -- Each test's hash once, for the folds to copy into new timings (baton_hash per folded
+  -- result cost a call into JS each).
+  ALTER TABLE tests ADD COLUMN hash INTEGER;
+  UPDATE tests SET hash = baton_hash(name);
+  `,
 ];
 
 /** The schema version this build writes. */

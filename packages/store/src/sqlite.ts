@@ -3,10 +3,10 @@ import { packAttachments, unpackAttachments } from './details.js';
 import { buildEstimateIndex, hashTestId, lookupEstimates } from './estimate-index.js';
 import { StoreError, noSuchRun } from './errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { Fold } from './fold.js';
 import { MultiRowStatement } from './multi-row.js';
 import {
-  EWMA_ALPHA,
-  FAILING_STATUSES,
+  FAILING_CODES_SQL,
   durationSeconds,
   fromMicros,
   mergeTiming,
@@ -53,7 +53,6 @@ type TimingRow = [
   status: number, run: number | null, updated: number | null,
 ];
 
-const FAILING_CODES = `(${[...FAILING_STATUSES].map(statusToCode).sort().join(', ')})`;
 const RESULT_COLUMNS = 't.name, r.run, r.status, r.start_us, r.stop_us, r.worker, r.seq, r.tags, r.details';
 /**
  * Estimates for a list of ids, one row per id in the order given (NULL when unknown), so
@@ -66,23 +65,6 @@ export const ESTIMATES_SQL = `
   LEFT JOIN tests t ON t.name = j.value
   LEFT JOIN timings tm ON tm.profile = ? AND tm.test = t.id`;
 const TIMING_COLUMNS = 'estimate, last_duration, count, failures, last_status, last_run, updated_us';
-/**
- * nextTiming (timing.ts) as the upsert clause of an INSERT INTO timings of (profile, test,
- * estimate, last_duration, count, failures, last_status, last_run, updated_us, hash) with
- * one result's values: bare column names are the stored row.
- */
-const TIMING_UPSERT = `
-  ON CONFLICT (profile, test) DO UPDATE SET
-    estimate = CASE WHEN excluded.last_duration IS NULL THEN estimate
-                    WHEN estimate IS NULL THEN excluded.last_duration
-                    ELSE estimate + ${EWMA_ALPHA} * (excluded.last_duration - estimate) END,
-    last_duration = coalesce(excluded.last_duration, last_duration),
-    count = count + excluded.count,
-    failures = failures + excluded.failures,
-    last_status = excluded.last_status,
-    last_run = excluded.last_run,
-    updated_us = coalesce(excluded.updated_us, updated_us)`;
-
 interface OpenRun {
   readonly profile: string;
   /** Next seq per worker ('' for results that name none). */
@@ -102,7 +84,8 @@ export class SqliteRepository implements RunRepository {
   private readonly testIds = new Map<string, number>();
   private readonly openRuns = new Map<number, OpenRun>();
   private readonly sql: ReturnType<typeof prepare>;
-  private readonly rows: ReturnType<typeof prepareRows>;
+  private readonly insertResults: MultiRowStatement;
+  private readonly fold: Fold;
   private readonly recordTx: Database.Transaction<(run: number, results: readonly ResultInput[], interned: string[]) => void>;
   private readonly importTx: Database.Transaction<(file: TimingsFile, interned: string[]) => number>;
   private readonly finishTx: Database.Transaction<(run: number, end: RunEnd) => void>;
@@ -111,7 +94,8 @@ export class SqliteRepository implements RunRepository {
     this.file = file;
     this.db = db;
     this.sql = prepare(db);
-    this.rows = prepareRows(db);
+    this.insertResults = new MultiRowStatement(db, 'INSERT INTO results (run, test, status, start_us, stop_us, worker, seq, tags, details) VALUES', 9);
+    this.fold = new Fold(db);
     this.recordTx = db.transaction((run, results, interned) => this.recordBatch(run, results, interned));
     this.importTx = db.transaction((timings, interned) => this.importBatch(timings, interned));
     this.finishTx = db.transaction((run, end) => this.finishBatch(run, end));
@@ -176,27 +160,21 @@ export class SqliteRepository implements RunRepository {
     const open = this.openRun(run);
     this.sql.touchProfile.run(open.profile);
     this.learnIds(results, interned);
-    const resultRows: unknown[] = [];
-    const timingRows: unknown[] = [];
+    const rows: unknown[] = [];
     for (const r of results) {
-      const test = this.intern(r.testId, interned);
       const worker = r.worker ?? '';
       const seq = open.seqs.get(worker) ?? 0;
       open.seqs.set(worker, seq + 1);
-      const status = statusToCode(r.status);
-      const startUs = r.start === undefined ? null : toMicros(r.start);
-      const stopUs = r.stop === undefined ? null : toMicros(r.stop);
-      resultRows.push(
-        run, test, status, startUs, stopUs, r.worker ?? null, seq,
+      rows.push(
+        run, this.intern(r.testId, interned), statusToCode(r.status),
+        r.start === undefined ? null : toMicros(r.start), r.stop === undefined ? null : toMicros(r.stop),
+        r.worker ?? null, seq,
         r.tags !== undefined && r.tags.length > 0 ? JSON.stringify(r.tags) : null,
         packAttachments(r.attachments),
       );
-      const duration = durationSeconds(startUs ?? undefined, stopUs ?? undefined) ?? null;
-      timingRows.push(open.profile, test, duration, duration, duration === null ? 0 : 1,
-        FAILING_STATUSES.has(r.status) ? 1 : 0, status, run, stopUs, hashTestId(r.testId));
     }
-    this.rows.results.run(resultRows);
-    this.rows.timings.run(timingRows);
+    // Timings and histories catch up when folded (fold.ts).
+    this.insertResults.run(rows);
   }
 
   finishRun(run: number, end: RunEnd): void {
@@ -208,6 +186,7 @@ export class SqliteRepository implements RunRepository {
     const info = this.sql.finishRun.run(toMicros(end.stop), end.exitStatus ?? null, end.partial ? 1 : 0, run);
     if (info.changes === 0) throw noSuchRun(run);
     const profile = this.sql.runProfile.get(run) as string;
+    this.fold.now();
     // Rebuild only when results (of this run or another writer's) changed the profile
     // since the index was built.
     if (this.sql.staleIndex.get(profile) !== undefined) this.indexEstimates(profile);
@@ -236,6 +215,7 @@ export class SqliteRepository implements RunRepository {
     if (index !== undefined) return lookupEstimates(index, ids);
     // The index is stale while a write is under way (or after its writer died): ask
     // SQLite id by id, which is exact but ~10× slower.
+    this.fold.beforeReading();
     const found = this.sql.estimates.all(JSON.stringify(ids), profile) as (number | null)[];
     const known = new Map<string, number>();
     const unknown: string[] = [];
@@ -248,6 +228,7 @@ export class SqliteRepository implements RunRepository {
   }
 
   failing(profile: string): FailingTest[] {
+    this.fold.beforeReading();
     const rows = this.sql.failing.all(profile) as [string, number, number | null][];
     return rows.map(([testId, test, lastRun]) => {
       const row = lastRun === null ? undefined : (this.sql.resultOf.get(lastRun, test) as ResultRow | undefined);
@@ -256,6 +237,7 @@ export class SqliteRepository implements RunRepository {
   }
 
   history(testId: string, profile?: string): HistoryEntry[] {
+    this.fold.beforeReading();
     const rows = (profile === undefined
       ? this.sql.history.all(testId)
       : this.sql.historyOfProfile.all(testId, profile)) as [number, string, number, number | null, number | null, string | null][];
@@ -275,6 +257,7 @@ export class SqliteRepository implements RunRepository {
   }
 
   profiles(): ProfileSummary[] {
+    this.fold.beforeReading();
     return (this.sql.profiles.all() as [string, number, number, number, number | null][]).map(
       ([name, runs, tests, failing, latestRun]) => ({ name, runs, tests, failing, latestRun: latestRun ?? undefined }),
     );
@@ -286,6 +269,7 @@ export class SqliteRepository implements RunRepository {
   }
 
   exportTimings(profiles?: readonly string[]): TimingsFile {
+    this.fold.beforeReading();
     const out: Record<string, Record<string, Timing>> = {};
     for (const row of this.sql.allTimings.all() as [string, string, ...TimingRow][]) {
       const [profile, name, ...timing] = row;
@@ -307,6 +291,7 @@ export class SqliteRepository implements RunRepository {
   }
 
   private importBatch(file: TimingsFile, interned: string[]): number {
+    this.fold.now();
     let touched = 0;
     for (const [profile, tests] of Object.entries(file.profiles)) {
       this.sql.touchProfile.run(profile);
@@ -377,7 +362,7 @@ export class SqliteRepository implements RunRepository {
   private intern(name: string, interned: string[]): number {
     let id = this.testIds.get(name);
     if (id === undefined) {
-      const info = this.sql.insertTest.run(name);
+      const info = this.sql.insertTest.run(name, hashTestId(name));
       id = info.changes > 0 ? Number(info.lastInsertRowid) : (this.sql.testId.get(name) as number);
       this.testIds.set(name, id);
       interned.push(name);
@@ -422,14 +407,6 @@ function migrate(db: Database.Database, file: string): void {
   });
 }
 
-/** The per-result writes, many rows per statement (multi-row.ts). */
-function prepareRows(db: Database.Database) {
-  return {
-    results: new MultiRowStatement(db, 'INSERT INTO results (run, test, status, start_us, stop_us, worker, seq, tags, details) VALUES', 9),
-    timings: new MultiRowStatement(db, 'INSERT INTO timings (profile, test, estimate, last_duration, count, failures, last_status, last_run, updated_us, hash) VALUES', 10, TIMING_UPSERT),
-  };
-}
-
 function prepare(db: Database.Database) {
   const raw = (sql: string) => db.prepare(sql).raw();
   const pluck = (sql: string) => db.prepare(sql).pluck();
@@ -442,10 +419,10 @@ function prepare(db: Database.Database) {
     hasSource: pluck('SELECT 1 FROM runs WHERE source = ?'),
     counts: raw('SELECT status, count(*) FROM results WHERE run = ? GROUP BY status'),
     nextSeqs: raw("SELECT coalesce(worker, ''), max(seq) + 1 FROM results WHERE run = ? GROUP BY worker"),
-    insertTest: db.prepare('INSERT OR IGNORE INTO tests (name) VALUES (?)'),
+    insertTest: db.prepare('INSERT OR IGNORE INTO tests (name, hash) VALUES (?, ?)'),
     testId: pluck('SELECT id FROM tests WHERE name = ?'),
     testIds: raw('SELECT wanted.key, tests.id FROM json_each(?) AS wanted JOIN tests ON tests.name = wanted.value'),
-    insertTests: raw('INSERT OR IGNORE INTO tests (name) SELECT value FROM json_each(?) RETURNING name, id'),
+    insertTests: raw('INSERT OR IGNORE INTO tests (name, hash) SELECT value, baton_hash(value) FROM json_each(?) RETURNING name, id'),
     timing: raw(`SELECT ${TIMING_COLUMNS} FROM timings WHERE profile = ? AND test = ?`),
     touchProfile: db.prepare('INSERT INTO profile_state (profile, generation) VALUES (?, 1) ON CONFLICT (profile) DO UPDATE SET generation = generation + 1'),
     profileEstimates: raw('SELECT hash, estimate FROM timings WHERE profile = ? AND estimate IS NOT NULL'),
@@ -459,17 +436,21 @@ function prepare(db: Database.Database) {
     putTiming: db.prepare(`INSERT OR REPLACE INTO timings (profile, test, ${TIMING_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     allTimings: raw(`SELECT tm.profile, t.name, ${TIMING_COLUMNS} FROM timings tm JOIN tests t ON t.id = tm.test ORDER BY tm.profile, t.name`),
     results: raw(`SELECT ${RESULT_COLUMNS} FROM results r JOIN tests t ON t.id = r.test WHERE r.run = ? ORDER BY r.rowid`),
-    resultOf: raw(`SELECT ${RESULT_COLUMNS} FROM results r JOIN tests t ON t.id = r.test WHERE r.run = ? AND r.test = ? ORDER BY r.rowid DESC LIMIT 1`),
+    resultOf: raw(`
+      SELECT ${RESULT_COLUMNS} FROM test_results tr JOIN results r ON r.rowid = tr.result JOIN tests t ON t.id = r.test
+      WHERE r.run = ? AND tr.test = ? ORDER BY tr.result DESC LIMIT 1`),
     estimates: pluck(ESTIMATES_SQL),
     failing: raw(`
       SELECT t.name, tm.test, tm.last_run FROM timings tm JOIN tests t ON t.id = tm.test
-      WHERE tm.profile = ? AND tm.last_status IN ${FAILING_CODES} ORDER BY t.name`),
+      WHERE tm.profile = ? AND tm.last_status IN ${FAILING_CODES_SQL} ORDER BY t.name`),
     history: raw(`
-      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker FROM results r
-      JOIN runs ru ON ru.id = r.run WHERE r.test = (SELECT id FROM tests WHERE name = ?) ORDER BY r.run, r.rowid`),
+      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker FROM test_results tr
+      JOIN results r ON r.rowid = tr.result JOIN runs ru ON ru.id = r.run
+      WHERE tr.test = (SELECT id FROM tests WHERE name = ?) ORDER BY r.run, r.rowid`),
     historyOfProfile: raw(`
-      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker FROM results r
-      JOIN runs ru ON ru.id = r.run WHERE r.test = (SELECT id FROM tests WHERE name = ?) AND ru.profile = ? ORDER BY r.run, r.rowid`),
+      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker FROM test_results tr
+      JOIN results r ON r.rowid = tr.result JOIN runs ru ON ru.id = r.run
+      WHERE tr.test = (SELECT id FROM tests WHERE name = ?) AND ru.profile = ? ORDER BY r.run, r.rowid`),
     slowest: raw(`
       SELECT t.name, r.stop_us - r.start_us AS d, r.status FROM results r JOIN tests t ON t.id = r.test
       WHERE r.run = ? AND r.start_us IS NOT NULL AND r.stop_us IS NOT NULL ORDER BY d DESC, t.name LIMIT ?`),
@@ -477,7 +458,7 @@ function prepare(db: Database.Database) {
       SELECT name, sum(runs), sum(tests), sum(failing), max(latest) FROM (
         SELECT profile AS name, count(*) AS runs, 0 AS tests, 0 AS failing, max(id) AS latest FROM runs GROUP BY profile
         UNION ALL
-        SELECT profile, 0, count(*), sum(last_status IN ${FAILING_CODES}), NULL FROM timings GROUP BY profile
+        SELECT profile, 0, count(*), sum(last_status IN ${FAILING_CODES_SQL}), NULL FROM timings GROUP BY profile
       ) GROUP BY name ORDER BY name`),
     stats: raw(`SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM runs WHERE complete = 0),
       (SELECT count(*) FROM results), (SELECT count(*) FROM tests)`),

@@ -1,5 +1,5 @@
-// The timing arithmetic both repositories share; SqliteRepository repeats `nextTiming` as
-// one SQL upsert (for speed), and the contract suite holds the two to the same numbers.
+// The timing arithmetic both repositories share; SqliteRepository's fold (fold.ts) repeats
+// `nextTiming` as one SQL upsert, and the tests hold the two to the same numbers.
 import { STATUSES, type Timestamp } from '@baton/subunit';
 import type { ResultStatus, Timing } from './types.js';
 
@@ -11,6 +11,9 @@ export const EWMA_ALPHA = 0.3;
 
 /** Statuses that put a test in the failing set: it failed, passed unexpectedly, or never finished. */
 export const FAILING_STATUSES: ReadonlySet<ResultStatus> = new Set<ResultStatus>(['fail', 'uxsuccess', 'inprogress']);
+
+/** FAILING_STATUSES as SQL reads them: `(2, 4, 6)`. */
+export const FAILING_CODES_SQL: string = `(${[...FAILING_STATUSES].map(statusToCode).sort().join(', ')})`;
 
 /** The 3-bit subunit code of a status, which is also how SQLite stores it. */
 export function statusToCode(status: ResultStatus): number {
