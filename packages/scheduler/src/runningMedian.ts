@@ -1,9 +1,10 @@
-import { Heap } from './heap.js';
+import { BinaryHeap } from './heap.js';
 
 /**
  * The median of a growing multiset in O(log n) per insert: the lower half in a
- * max-heap, the upper half in a min-heap. Neighbour estimates are medians over
- * prefixes that keep growing as tests finish, so re-sorting would be too slow.
+ * max-heap, the upper half in another of the negated values. Neighbour
+ * estimates are medians over prefixes that keep growing as tests finish, so
+ * re-sorting would be too slow.
  *
  * Values wait in a list until the median is read: every finished test adds to
  * the medians of its class, module, package and suite, but only the nearest
@@ -11,8 +12,9 @@ import { Heap } from './heap.js';
  * are ever needed.
  */
 export class RunningMedian {
-  private readonly low = new Heap<number>((a, b) => a > b);
-  private readonly high = new Heap<number>((a, b) => a < b);
+  private readonly low = new MaxHeap();
+  /** Negated, so that its largest is the smallest of the upper half. */
+  private readonly high = new MaxHeap();
   private readonly pending: number[] = [];
 
   get count(): number {
@@ -27,17 +29,59 @@ export class RunningMedian {
   get median(): number | undefined {
     for (const value of this.pending) this.insert(value);
     this.pending.length = 0;
-    const lo = this.low.peek();
-    if (lo === undefined) return undefined;
-    if (this.low.size > this.high.size) return lo;
-    return (lo + (this.high.peek() as number)) / 2;
+    if (this.low.size === 0) return undefined;
+    if (this.low.size > this.high.size) return this.low.top;
+    return (this.low.top - this.high.top) / 2;
   }
 
   private insert(value: number): void {
-    const top = this.low.peek();
-    if (top === undefined || value <= top) this.low.push(value);
-    else this.high.push(value);
-    if (this.low.size > this.high.size + 1) this.high.push(this.low.pop() as number);
-    else if (this.high.size > this.low.size) this.low.push(this.high.pop() as number);
+    if (this.low.size === 0 || value <= this.low.top) this.low.push(value);
+    else this.high.push(-value);
+    if (this.low.size > this.high.size + 1) this.high.push(-this.low.pop());
+    else if (this.high.size > this.low.size) this.low.push(-this.high.pop());
+  }
+}
+
+/**
+ * Doubles, largest first, in a typed array: the generic Heap would box every
+ * number it compares, and a class's median takes an insert for each of its
+ * tests that finishes.
+ */
+class MaxHeap extends BinaryHeap {
+  private items = new Float64Array(16);
+
+  /** The largest value; only when not empty. */
+  get top(): number {
+    return this.items[0] as number;
+  }
+
+  push(value: number): void {
+    if (this.count === this.items.length) {
+      const grown = new Float64Array(2 * this.count);
+      grown.set(this.items);
+      this.items = grown;
+    }
+    this.items[this.count] = value;
+    this.siftUp(this.count++);
+  }
+
+  /** Removes and returns the largest value; only when not empty. */
+  pop(): number {
+    const top = this.items[0] as number;
+    if (--this.count > 0) {
+      this.swap(0, this.count);
+      this.siftDown(0);
+    }
+    return top;
+  }
+
+  protected beforeAt(i: number, j: number): boolean {
+    return (this.items[i] as number) > (this.items[j] as number);
+  }
+
+  protected swap(i: number, j: number): void {
+    const t = this.items[i] as number;
+    this.items[i] = this.items[j] as number;
+    this.items[j] = t;
   }
 }

@@ -329,7 +329,9 @@ export class Scheduler implements SchedulingPolicy {
     for (const w of this.ledger.workers.values()) {
       if (w.units.size === 0) continue;
       const load = this.load(w);
-      for (const u of w.units) if (this.units.unknown[u.index] && u.state !== UnitState.Running) load.pendingWork += this.units.reestimate(u.index);
+      // Early batches are large: a walk down the list, not the iterator protocol.
+      for (let u = w.units.first; u; u = u.nextOnWorker)
+        if (this.units.unknown[u.index] && u.state !== UnitState.Running) load.pendingWork += this.units.reestimate(u.index);
     }
   }
 

@@ -12,7 +12,8 @@ export interface WorkerSpeed {
   /** … and the same values sorted, so the median is read, not sorted, on every observation. */
   readonly sorted: Float64Array;
   count: number;
-  slowness: number | undefined;
+  /** Computed when asked, NaN until then (a number, so V8 stores it unboxed). */
+  slowness: number;
 }
 
 /**
@@ -35,7 +36,7 @@ export class WorkerSpeeds {
    */
   join(worker: string, speedHint?: number): WorkerSpeed {
     const prior = speedHint !== undefined && speedHint > 0 && Number.isFinite(speedHint) ? 1 / speedHint : Number.NaN;
-    const s: WorkerSpeed = { prior, ring: new Float64Array(SPEED_WINDOW), next: 0, sorted: new Float64Array(SPEED_WINDOW), count: 0, slowness: undefined };
+    const s: WorkerSpeed = { prior, ring: new Float64Array(SPEED_WINDOW), next: 0, sorted: new Float64Array(SPEED_WINDOW), count: 0, slowness: Number.NaN };
     this.workers.set(worker, s);
     return s;
   }
@@ -48,7 +49,7 @@ export class WorkerSpeeds {
     insert(s.sorted, s.count++, r);
     s.ring[s.next] = r;
     s.next = (s.next + 1) % SPEED_WINDOW;
-    s.slowness = undefined;
+    s.slowness = Number.NaN;
     // The typical slowness costs O(workers) to recompute; refreshing it once
     // per `workers` observations keeps a decision O(1) amortised.
     if (++this.sinceTypical >= Math.max(SPEED_WINDOW, this.workers.size) || this.typical === undefined) this.typicalStale = true;
@@ -61,7 +62,7 @@ export class WorkerSpeeds {
 
   /** Expected seconds per estimated second on this worker. */
   slowness(s: WorkerSpeed): number {
-    if (s.slowness === undefined) s.slowness = this.compute(s);
+    if (Number.isNaN(s.slowness)) s.slowness = this.compute(s);
     return s.slowness;
   }
 
@@ -83,14 +84,16 @@ export class WorkerSpeeds {
   /** The median slowness of the workers with enough observations (1 before any). */
   typicalSlowness(): number {
     if (this.typicalStale) {
-      const logs: number[] = [];
-      for (const s of this.workers.values()) if (s.count >= SPEED_MIN_SAMPLES) logs.push(median(s.sorted, s.count));
-      logs.sort((a, b) => a - b);
-      this.typical = logs.length > 0 ? Math.exp(median(logs, logs.length)) : undefined;
+      const logs = new Float64Array(this.workers.size);
+      let n = 0;
+      for (const s of this.workers.values()) if (s.count >= SPEED_MIN_SAMPLES) logs[n++] = median(s.sorted, s.count);
+      // A typed array sorts numbers natively, without calling a comparison.
+      const sorted = logs.subarray(0, n).sort();
+      this.typical = n > 0 ? Math.exp(median(sorted, n)) : undefined;
       this.typicalStale = false;
       this.sinceTypical = 0;
       // Workers that lean on the typical value must recompute.
-      for (const s of this.workers.values()) if (s.count < SPEED_MIN_SAMPLES) s.slowness = undefined;
+      for (const s of this.workers.values()) if (s.count < SPEED_MIN_SAMPLES) s.slowness = Number.NaN;
     }
     return this.typical ?? 1;
   }

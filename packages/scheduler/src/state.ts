@@ -1,6 +1,7 @@
 import { SchedulerError } from './errors.js';
 import type { DispatchedUnit, Lost, Reclaim } from './events.js';
 import type { Segment } from './plan.js';
+import { UnitList } from './unitList.js';
 
 /**
  * A unit's lifecycle (see AGENTS.md for the diagram). `reclaiming` is a
@@ -41,6 +42,9 @@ export interface UnitRecord {
   settled: number;
   /** Tests lost with a dead worker. */
   lost: number;
+  /** Its neighbours in its worker's `units`. */
+  prevOnWorker: UnitRecord | undefined;
+  nextOnWorker: UnitRecord | undefined;
 }
 
 /** One worker (execution slot). */
@@ -50,17 +54,11 @@ export interface WorkerRecord {
   readonly index: number;
   session: WorkerSession;
   /** Units held, in dispatch order: dispatched, reclaiming or running. */
-  readonly units: Set<UnitRecord>;
+  readonly units: UnitList;
   /** The unit whose test is running (or between two tests of a group). */
   running: UnitRecord | undefined;
   /** When the running test started. */
   runningSince: number;
-  /**
-   * Units in the order they were sent, the ones before `nextSent` started or
-   * gone: where the test a worker starts is looked for before its id is.
-   */
-  readonly sent: UnitRecord[];
-  nextSent: number;
 }
 
 /** What a worker's death left behind. */
@@ -113,6 +111,8 @@ export class Ledger {
           offset: 0,
           settled: 0,
           lost: 0,
+          prevOnWorker: undefined,
+          nextOnWorker: undefined,
         };
         for (const test of tests) {
           const size = index.size;
@@ -165,7 +165,7 @@ export class Ledger {
   join(id: string): WorkerRecord {
     const old = this.workerMap.get(id);
     if (old && (old.session === WorkerSession.Ready || old.session === WorkerSession.Draining)) return old;
-    const w: WorkerRecord = { id, index: this.records++, session: WorkerSession.Ready, units: new Set(), running: undefined, runningSince: 0, sent: [], nextSent: 0 };
+    const w: WorkerRecord = { id, index: this.records++, session: WorkerSession.Ready, units: new UnitList(), running: undefined, runningSince: 0 };
     this.workerMap.set(id, w);
     return w;
   }
@@ -180,7 +180,6 @@ export class Ledger {
     unit.worker = worker;
     if (worker.units.size === 0) this.holding++;
     worker.units.add(unit);
-    worker.sent.push(unit);
   }
 
   /** A worker started a test; returns its unit (now running). */
@@ -321,7 +320,7 @@ export class Ledger {
 
   /**
    * The index of `test` if it is the worker's running test, the next one of
-   * its running unit, or the first of the next unit it was sent. Workers run
+   * its running unit, or the first of the unit sent after it. Workers run
    * what they were sent in order, so comparing a string or two spares nearly
    * every event a lookup by id, which in a big run costs a cache miss or two.
    */
@@ -332,18 +331,8 @@ export class Ledger {
       if (running.offset > 0 && this.tests[t - 1] === test) return t - 1;
       if (running.offset < running.tests.length && this.tests[t] === test) return t;
     }
-    const sent = worker.sent;
-    for (; worker.nextSent < sent.length; worker.nextSent++) {
-      const unit = sent[worker.nextSent] as UnitRecord;
-      if (unit.worker !== worker || unit.offset > 0) continue;
-      // Drop what was passed over, now and then, so this stays O(1) amortised.
-      if (worker.nextSent > 64 && worker.nextSent * 2 > sent.length) {
-        sent.splice(0, worker.nextSent);
-        worker.nextSent = 0;
-      }
-      return this.tests[unit.first] === test ? unit.first : undefined;
-    }
-    return undefined;
+    const next = running ? running.nextOnWorker : worker.units.first;
+    return next && next.offset === 0 && this.tests[next.first] === test ? next.first : undefined;
   }
 
   /** The index of a test of the run. */
@@ -383,7 +372,8 @@ export class Ledger {
   private release(unit: UnitRecord): void {
     const worker = unit.worker;
     if (!worker) return;
-    if (worker.units.delete(unit) && worker.units.size === 0) this.holding--;
+    worker.units.delete(unit);
+    if (worker.units.size === 0) this.holding--;
     if (worker.running === unit) worker.running = undefined;
     unit.worker = undefined;
   }

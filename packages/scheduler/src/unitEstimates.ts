@@ -115,10 +115,13 @@ export class UnitEstimates {
 
   private rereadQueued(): void {
     const queue = this.queue;
+    // Each source once, then a tight walk of the queue.
+    const values = new Float64Array(this.chains.length);
+    for (let c = 0; c < values.length; c++) values[c] = this.estimator.chainEstimate(this.chains[c] as Chain);
     this.queuedWork = 0;
     for (let i = 0; i < queue.size; i++) {
       const source = queue.sourceAt(i);
-      if (source >= 0) queue.setKeyAt(i, this.estimator.chainEstimate(this.chains[source] as Chain));
+      if (source >= 0) queue.setKeyAt(i, values[source] as number);
       else if (this.unknown[queue.unitAt(i)]) queue.setKeyAt(i, this.remaining(queue.unitAt(i)));
       this.queuedWork += queue.keyAt(i);
     }
