@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { buildEstimateIndex, hashTestId, lookupEstimates } from './estimate-index.js';
 
 const index = (entries: readonly (readonly [string, number])[]): Buffer =>
-  buildEstimateIndex(entries.length, entries.map(([id, e]) => [hashTestId(id), e]));
+  buildEstimateIndex(Float64Array.from(entries, ([id]) => hashTestId(id)), Float64Array.from(entries, ([, e]) => e));
 
 describe('estimate index', () => {
   it('finds every stored estimate and nothing else, in at most 13 bytes an entry', () => {
@@ -26,9 +26,5 @@ describe('estimate index', () => {
     assert.deepEqual(lookupEstimates(index([]), ['x']), { known: new Map(), unknown: ['x'] });
     assert.notEqual(hashTestId('pkg.T.test_1'), hashTestId('pkg.T.test_10'));
     assert.ok(Number.isSafeInteger(hashTestId('x')) && hashTestId('x') > 0);
-  });
-
-  it('refuses more entries than it was told to expect', () => {
-    assert.throws(() => buildEstimateIndex(1, [[1, 1], [2, 2]]), { name: 'RangeError', message: 'more than the 1 entries announced' });
   });
 });

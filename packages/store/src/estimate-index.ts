@@ -59,29 +59,22 @@ function views(buffer: ArrayBufferLike, offset: number, count: number, bucketBit
   };
 }
 
-/** Builds the table from `count` (`hashTestId(test id)`, estimate) pairs, streamed. */
-export function buildEstimateIndex(count: number, entries: Iterable<readonly [number, number]>): Buffer {
-  // Bucket order needs two passes (count, then place); the stream allows one.
-  const keys = new Float64Array(count);
-  const values = new Float64Array(count);
-  let n = 0;
-  for (const [key, estimate] of entries) {
-    if (n === count) throw new RangeError(`more than the ${count} entries announced`);
-    keys[n] = key;
-    values[n++] = estimate;
-  }
+/** Builds the table from the `hashTestId` of each test id and its estimate, index by index. */
+export function buildEstimateIndex(keys: Float64Array, estimates: Float64Array): Buffer {
+  const n = keys.length;
   let bucketBits = 0;
   while (bucketBits < MAX_BUCKET_BITS && 2 ** bucketBits * BUCKET_ENTRIES < n) bucketBits++;
   const blob = Buffer.alloc(HEADER_BYTES + 8 * n + 4 * (2 ** bucketBits + 1) + 4 * n);
   new Uint32Array(blob.buffer, blob.byteOffset, 2).set([n, bucketBits]);
-  const { mask, starts, estimates, fingerprints } = views(blob.buffer, blob.byteOffset, n, bucketBits);
+  const table = views(blob.buffer, blob.byteOffset, n, bucketBits);
+  const { mask, starts, fingerprints } = table;
   for (let i = 0; i < n; i++) starts[((keys[i]! / HIGH) & mask) + 1]!++;
   for (let b = 0; b <= mask; b++) starts[b + 1]! += starts[b]!;
   const next = starts.slice(0, -1);
   for (let i = 0; i < n; i++) {
     const at = next[(keys[i]! / HIGH) & mask]!++;
     fingerprints[at] = keys[i]! >>> 0;
-    estimates[at] = values[i]!;
+    table.estimates[at] = estimates[i]!;
   }
   return blob;
 }

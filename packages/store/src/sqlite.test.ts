@@ -235,6 +235,17 @@ describe('SqliteRepository', () => {
     repo.close();
   });
 
+  it('indexes every estimate of a profile larger than one page of rows', () => {
+    const repo = SqliteRepository.open(fresh());
+    const timing = (estimate: number) => ({ estimate, last: estimate, count: 1, failures: 0, lastStatus: 'success' as const, lastRun: undefined, updated: 1 });
+    const tests = Object.fromEntries(Array.from({ length: 25_000 }, (_, i) => [`t.${i}`, timing(i / 8)]));
+    repo.importTimings({ format: 'baton-timings', version: 1, profiles: { big: tests } });
+    const { known, unknown } = repo.estimates([...Object.keys(tests), 't.none'], 'big');
+    assert.deepEqual(unknown, ['t.none']);
+    assert.deepEqual(known, new Map(Object.entries(tests).map(([id, t]) => [id, t.estimate])));
+    repo.close();
+  });
+
   it('refuses a database from a newer baton', () => {
     const file = fresh();
     const db = new Database(file);
