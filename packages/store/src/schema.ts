@@ -95,12 +95,12 @@ export const MIGRATIONS: readonly string[] = [
   `,
   `
   -- Results are appended as they arrive; what they teach per test (its timing, its place
-  -- in the test's history) is folded in later, in bulk and in test order (fold.ts). Kept
-  -- up to date per result, those two B-trees each took a page write a result once a run
-  -- came in another order than the run before. test_results replaces the index
-  -- results_test, which SQLite could not fill later. It holds results' rowids, which
-  -- never change: results are never deleted, so even a VACUUM keeps them.
-  -- Its rows come from results, whose test column is checked already.
+  -- in the test's history) is folded in later, in bulk (fold.ts). Kept up to date per
+  -- result, those two B-trees each took a page write a result once a run came in another
+  -- order than the run before. test_results replaces the index results_test, which
+  -- SQLite could not fill later. It holds results' rowids, which never change: results
+  -- are never deleted, so even a VACUUM keeps them. Its rows come from results, whose
+  -- test column is checked already.
   CREATE TABLE test_results (
     test   INTEGER NOT NULL,
     result INTEGER NOT NULL,
