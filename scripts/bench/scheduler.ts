@@ -152,8 +152,10 @@ function coordinatorOptions(workload: Workload): SchedulerOptions {
   return { estimates: prepare(workload).context.history, expectedWorkers: workload.workers.length };
 }
 
+type Events = readonly (readonly [SchedulerEvent, number])[];
+
 interface Trace {
-  readonly events: readonly (readonly [SchedulerEvent, number])[];
+  readonly events: Events;
   /** Every command, in order, as JSON: equal traces mean equal decisions. */
   readonly decisions: string;
 }
@@ -174,78 +176,103 @@ function trace(S: SchedulerClass, workload: Workload): Trace {
   return { events, decisions: JSON.stringify(commands) };
 }
 
-/** CPU µs (user + system) of handle() per test, replaying the trace into a fresh scheduler (median of `repeat`). */
-function replay(S: SchedulerClass, workload: Workload, t: Trace, repeat: number): number {
-  const segments = prepare(workload).segments;
-  const options = coordinatorOptions(workload);
-  const times: number[] = [];
-  for (let r = 0; r < repeat; r++) {
-    const s = new S(segments, options);
-    const before = process.cpuUsage();
-    for (const [event, now] of t.events) s.handle(event, now);
-    const cpu = process.cpuUsage(before);
-    times.push((cpu.user + cpu.system) / workload.tests.length);
-  }
-  return median(times);
+/** CPU µs (user + system, so that other processes' load counts less than in wall time) that `f` takes. */
+function cpu(f: () => void): number {
+  const before = process.cpuUsage();
+  f();
+  const used = process.cpuUsage(before);
+  return used.user + used.system;
 }
 
-/** ms to construct a scheduler (median of `repeat`). */
-function construction(S: SchedulerClass, workload: Workload, repeat: number): number {
+/** CPU µs of handle() per test, replaying the trace into a fresh scheduler, `repeat` times. */
+function replay(S: SchedulerClass, workload: Workload, events: Events, repeat: number): number[] {
   const segments = prepare(workload).segments;
   const options = coordinatorOptions(workload);
-  const times: number[] = [];
-  for (let r = 0; r < repeat; r++) {
-    const t0 = performance.now();
-    new S(segments, options);
-    times.push(performance.now() - t0);
+  return Array.from({ length: repeat }, () => {
+    const s = new S(segments, options);
+    return (
+      cpu(() => {
+        for (const [event, now] of events) s.handle(event, now);
+      }) / workload.tests.length
+    );
+  });
+}
+
+/** CPU ms to construct a scheduler, `repeat` times. */
+function construction(S: SchedulerClass, workload: Workload, repeat: number): number[] {
+  const segments = prepare(workload).segments;
+  const options = coordinatorOptions(workload);
+  return Array.from({ length: repeat }, () => cpu(() => new S(segments, options)) / 1000);
+}
+
+/**
+ * Runs `measure` for this scheduler and the reference in turns, so that both
+ * see the same load; the median of each and its best (on a shared machine the
+ * best is the steadier figure: others' load only ever adds).
+ */
+function sideBySide(measure: (S: SchedulerClass) => number[], reference: SchedulerClass | undefined): { now: number[]; before: number[] | undefined } {
+  const now: number[] = [];
+  const before: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    now.push(...measure(Scheduler));
+    if (reference) before.push(...measure(reference));
   }
-  return median(times);
+  return { now, before: reference ? before : undefined };
+}
+
+/** The cells of one measurement: median and best of each, and how many times faster (medians). */
+function cells(now: number[], before: number[] | undefined, unit: (n: number) => string): string[] {
+  const best = (xs: number[]): number => Math.min(...xs);
+  return [
+    unit(median(now)),
+    unit(best(now)),
+    before ? unit(median(before)) : '',
+    before ? unit(best(before)) : '',
+    before ? `${(median(before) / median(now)).toFixed(1)}×` : '',
+  ];
 }
 
 const micros = (n: number): string => `${n.toFixed(2)} µs`;
 const millis = (n: number): string => `${n.toFixed(1)} ms`;
-const times = (now: number, before: number | undefined): string => (before === undefined ? '' : `${(before / now).toFixed(1)}×`);
+const sideHeader = (rev: string): string[] => ['median', 'best', `at ${rev}`, 'best', 'faster'];
+
+/** Both traces, and how they compare; the decisions themselves are let go before anything is timed. */
+function traces(workload: Workload, reference: SchedulerClass | undefined): { mine: Events; theirs: Events | undefined; dispatches: number; same: string } {
+  const mine = trace(Scheduler, workload);
+  const theirs = reference && trace(reference, workload);
+  return {
+    mine: mine.events,
+    theirs: theirs?.events,
+    dispatches: mine.decisions.split('"dispatch"').length - 1,
+    same: theirs ? (theirs.decisions === mine.decisions ? 'yes' : 'NO') : '',
+  };
+}
 
 function runCost(reference: SchedulerClass | undefined, rev: string, repeat: number): void {
   const tests = 20_000;
-  const rows: (string | number)[][] = [['history', 'events', 'dispatches', 'this scheduler', `at ${rev}`, 'faster', 'same decisions']];
+  const rows: (string | number)[][] = [['history', 'events', 'dispatches', ...sideHeader(rev), 'same decisions']];
   for (const warm of [false, true]) {
     const workload = noopRun(tests, warm);
-    const mine = trace(Scheduler, workload);
-    const theirs = reference && trace(reference, workload);
-    // Alternate, so that both see the same machine load.
-    const now: number[] = [];
-    const before: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      now.push(replay(Scheduler, workload, mine, repeat));
-      if (reference && theirs) before.push(replay(reference, workload, theirs, repeat));
-    }
-    const dispatches = mine.decisions.split('"dispatch"').length - 1;
-    const b = theirs ? median(before) : undefined;
-    rows.push([
-      warm ? 'warm' : 'cold',
-      mine.events.length,
-      dispatches,
-      micros(median(now)),
-      b === undefined ? '' : micros(b),
-      times(median(now), b),
-      theirs ? (theirs.decisions === mine.decisions ? 'yes' : 'NO') : '',
-    ]);
+    const { mine, theirs, dispatches, same } = traces(workload, reference);
+    const { now, before } = sideBySide((S) => replay(S, workload, S === Scheduler ? mine : (theirs as Events), repeat), reference);
+    rows.push([warm ? 'warm' : 'cold', mine.length, dispatches, ...cells(now, before, micros), same]);
   }
-  console.log(`scheduler CPU per test, baton run -j 2 of ${tests.toLocaleString('en-US')} no-op tests (simulated, then replayed; CPU µs of handle() per test; target ≤ ${RUN_TARGET_MICROS} µs)`);
+  console.log(
+    `scheduler CPU per test, baton run -j 2 of ${tests.toLocaleString('en-US')} no-op tests (simulated, then its events replayed into a new scheduler; ` +
+      `CPU µs of handle() per test, ${3 * repeat} replays each; target ≤ ${RUN_TARGET_MICROS} µs)`,
+  );
   console.log(table(rows));
 }
 
 function setupCost(reference: SchedulerClass | undefined, rev: string, repeat: number): void {
-  const rows: (string | number)[][] = [['tests', 'history', 'this scheduler', `at ${rev}`, 'faster']];
+  const rows: (string | number)[][] = [['tests', 'history', ...sideHeader(rev)]];
   for (const tests of [20_000, 100_000])
     for (const warm of [false, true]) {
       const workload = noopRun(tests, warm);
-      const now = construction(Scheduler, workload, repeat);
-      const before = reference && construction(reference, workload, repeat);
-      rows.push([tests.toLocaleString('en-US'), warm ? 'warm' : 'cold', millis(now), before === undefined ? '' : millis(before), times(now, before)]);
+      const { now, before } = sideBySide((S) => construction(S, workload, repeat), reference);
+      rows.push([tests.toLocaleString('en-US'), warm ? 'warm' : 'cold', ...cells(now, before, millis)]);
     }
-  console.log('scheduler construction (before the first test can start)');
+  console.log(`scheduler construction, before the first test can start (CPU ms, ${3 * repeat} each)`);
   console.log(table(rows));
 }
 

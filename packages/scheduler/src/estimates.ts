@@ -98,7 +98,11 @@ export class Estimator {
   /** estimate of the run's test `t`. */
   estimateAt(t: number): number {
     const h = this.known[t] as number;
-    return Number.isNaN(h) ? this.chainEstimate(this.chainAt(t)) : Math.max(MIN_ESTIMATE_SECONDS, h);
+    if (!Number.isNaN(h)) return Math.max(MIN_ESTIMATE_SECONDS, h);
+    // Before any duration is known, a run without history need not find its
+    // tests' neighbours to know that all of them get the default.
+    const neighbours = this.fedNeighbours();
+    return neighbours.empty ? neighbours.defaultSeconds : this.chainEstimate(this.chainAt(t));
   }
 
   /**

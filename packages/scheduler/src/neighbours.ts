@@ -69,7 +69,7 @@ export class Neighbours {
   /** Chains by nearest prefix: tests with the same nearest prefix have the same prefixes. */
   private readonly chains = new Map<string, Chain>();
   private readonly suite = new RunningMedian();
-  private readonly defaultSeconds: number;
+  readonly defaultSeconds: number;
   /** Counts additions: a chain's cached estimate is current while its version is this. */
   private version = 0;
   /** The last chain found and its key: tests come in id order, a class at a time. */
@@ -111,6 +111,11 @@ export class Neighbours {
     this.suite.add(seconds);
     for (const node of chain.nodes) node.add(seconds);
     this.version++;
+  }
+
+  /** Nothing was added yet: every estimate is the default. */
+  get empty(): boolean {
+    return this.version === 0;
   }
 
   /** The median of the nearest prefix with any duration, else of the suite, else the default. */

@@ -26,30 +26,31 @@ export class UnitEstimates {
    */
   private readonly from: Int32Array;
   private readonly to: Int32Array;
-  /** The queue's sources: a unit's estimate is that of the neighbours of its one test. */
+  /**
+   * What a refresh re-reads a queued unit's estimate from, when that is
+   * simply the neighbours of its one test (most units, in a run without
+   * history): by unit, an index into `chains`, or -1. The queue keeps a copy
+   * next to each unit, so a refresh does not look them up. Found at the first
+   * refresh, which many runs never reach, rather than before the first test.
+   */
+  private readonly sources: Int32Array;
   private readonly chains: Chain[] = [];
+  private sourced = false;
+  private readonly ledger: Ledger;
   private revisionSeen = 0;
 
   constructor(ledger: Ledger, estimator: Estimator, seed: number) {
     const n = ledger.units.length;
+    this.ledger = ledger;
     this.estimator = estimator;
     this.estimates = new Float64Array(n);
     this.unknown = new Uint8Array(n);
     this.from = new Int32Array(n);
     this.to = new Int32Array(n);
-    // What a refresh re-reads a queued unit's estimate from, when that is
-    // simply the neighbours of its one test (most units, in a run without
-    // history): kept in the queue next to the unit, not looked up by test.
-    const sources = new Int32Array(n).fill(-1);
-    const ids = new Map<Chain, number>();
+    this.sources = new Int32Array(n).fill(-1);
     for (const u of ledger.units) {
       this.to[u.index] = u.first + u.tests.length;
       for (let t = u.first; t < u.first + u.tests.length; t++) if (!estimator.hasHistoryAt(t)) this.unknown[u.index] = 1;
-      if (u.tests.length !== 1 || !this.unknown[u.index]) continue;
-      const chain = estimator.chainAt(u.first);
-      let id = this.chains[this.chains.length - 1] === chain ? this.chains.length - 1 : ids.get(chain);
-      if (id === undefined) ids.set(chain, (id = this.chains.push(chain) - 1));
-      sources[u.index] = id;
     }
     // Tests without history share estimates (a class, a suite median), and
     // in id order a whole class would go to one worker and run in a row. A
@@ -64,7 +65,7 @@ export class UnitEstimates {
       ranks[i] = ranks[j] as number;
       ranks[j] = r;
     }
-    this.queue = new UnitQueue(this.estimates, ranks, sources);
+    this.queue = new UnitQueue(this.estimates, ranks, this.sources);
   }
 
   /** Queues the units of a segment that starts. */
@@ -101,6 +102,7 @@ export class UnitEstimates {
     // observations, then every open/32.
     if (rev - this.revisionSeen < Math.max(8, Math.min(openUnits >> 5, rev >> 1))) return false;
     this.revisionSeen = rev;
+    if (!this.sourced) this.findSources();
     this.rereadQueued();
     return true;
   }
@@ -111,6 +113,20 @@ export class UnitEstimates {
     const delta = e - (this.estimates[u] as number);
     this.estimates[u] = e;
     return delta;
+  }
+
+  private findSources(): void {
+    this.sourced = true;
+    const ids = new Map<Chain, number>();
+    for (const u of this.ledger.units) {
+      if (u.tests.length !== 1 || !this.unknown[u.index]) continue;
+      const chain = this.estimator.chainAt(u.first);
+      // Tests come a class at a time: most often the chain just seen.
+      let id = this.chains[this.chains.length - 1] === chain ? this.chains.length - 1 : ids.get(chain);
+      if (id === undefined) ids.set(chain, (id = this.chains.push(chain) - 1));
+      this.sources[u.index] = id;
+    }
+    this.queue.reloadSources();
   }
 
   private rereadQueued(): void {

@@ -81,6 +81,11 @@ export class UnitQueue extends BinaryHeap {
     this.keys[i] = estimate;
   }
 
+  /** Copies the sources of the queued units again, after they changed. */
+  reloadSources(): void {
+    for (let i = 0; i < this.count; i++) this.sources[i] = this.sourceOf[this.units[i] as number] as number;
+  }
+
   /** Restores the order after `setKeyAt`. */
   reorder(): void {
     this.heapify();
