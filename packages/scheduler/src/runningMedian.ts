@@ -52,25 +52,25 @@ class MaxHeap extends BinaryHeap {
 
   /** The largest value; only when not empty. */
   get top(): number {
-    return this.items[0] as number;
+    return this.items[1] as number;
   }
 
   push(value: number): void {
-    if (this.count === this.items.length) {
-      const grown = new Float64Array(2 * this.count);
+    if (this.count + 1 === this.items.length) {
+      const grown = new Float64Array(2 * this.items.length);
       grown.set(this.items);
       this.items = grown;
     }
-    this.items[this.count] = value;
-    this.siftUp(this.count++);
+    this.items[++this.count] = value;
+    this.siftUp(this.count);
   }
 
   /** Removes and returns the largest value; only when not empty. */
   pop(): number {
-    const top = this.items[0] as number;
+    const top = this.items[1] as number;
     if (--this.count > 0) {
-      this.swap(0, this.count);
-      this.siftDown(0);
+      this.move(this.count + 1, 1);
+      this.siftDown(1);
     }
     return top;
   }
@@ -79,9 +79,7 @@ class MaxHeap extends BinaryHeap {
     return (this.items[i] as number) > (this.items[j] as number);
   }
 
-  protected swap(i: number, j: number): void {
-    const t = this.items[i] as number;
-    this.items[i] = this.items[j] as number;
-    this.items[j] = t;
+  protected move(from: number, to: number): void {
+    this.items[to] = this.items[from] as number;
   }
 }

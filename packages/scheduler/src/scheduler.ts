@@ -445,12 +445,12 @@ export class Scheduler implements SchedulingPolicy {
     const workers = Math.max(this.readyCount, this.expectedWorkers);
     const fair = (this.units.queuedWork * this.speeds.typicalSlowness()) / workers;
     // Only a worker known to be slow (a prior, or enough observations) steps aside.
-    if (head === undefined || queue.keyAt(0) * f <= fair || !this.speeds.isKnown(load.speed) || f <= this.fastest() * SLOW_WORKER_MARGIN) return skipped;
+    if (head === undefined || queue.keyAt(1) * f <= fair || !this.speeds.isKnown(load.speed) || f <= this.fastest() * SLOW_WORKER_MARGIN) return skipped;
     const mine = load.pendingWork * f + this.runningLeft(load.worker, now);
     // Until the expected workers have joined, faster ones may still come.
     const coming = this.joinedCount < this.expectedWorkers;
     while (queue.size > 0 && skipped.length < MAX_SKIPPED) {
-      const estimate = queue.keyAt(0);
+      const estimate = queue.keyAt(1);
       if (estimate * f <= fair || (!coming && !this.finishesSoonerElsewhere(load, estimate, mine + estimate * f, now))) break;
       skipped.push(queue.pop() as number);
     }

@@ -135,7 +135,7 @@ export class UnitEstimates {
     const values = new Float64Array(this.chains.length);
     for (let c = 0; c < values.length; c++) values[c] = this.estimator.chainEstimate(this.chains[c] as Chain);
     this.queuedWork = 0;
-    for (let i = 0; i < queue.size; i++) {
+    for (let i = 1; i <= queue.size; i++) {
       const source = queue.sourceAt(i);
       if (source >= 0) queue.setKeyAt(i, values[source] as number);
       else if (this.unknown[queue.unitAt(i)]) queue.setKeyAt(i, this.remaining(queue.unitAt(i)));

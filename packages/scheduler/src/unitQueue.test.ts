@@ -28,7 +28,7 @@ describe('UnitQueue', () => {
       queued.add(u);
       if (rng.next() < 0.1) {
         // Estimates change in place, then the queue re-heaps.
-        for (let i = 0; i < q.size; i++) q.setKeyAt(i, (estimates[q.unitAt(i)] = randomInt(rng, 5)));
+        for (let i = 1; i <= q.size; i++) q.setKeyAt(i, (estimates[q.unitAt(i)] = randomInt(rng, 5)));
         q.reorder();
       }
     }

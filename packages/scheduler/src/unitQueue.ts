@@ -26,31 +26,31 @@ export class UnitQueue extends BinaryHeap {
     this.estimates = estimates;
     this.ranks = ranks;
     this.sourceOf = sources;
-    this.units = new Int32Array(estimates.length);
-    this.keys = new Float64Array(estimates.length);
-    this.ties = new Int32Array(estimates.length);
-    this.sources = new Int32Array(estimates.length);
+    const positions = estimates.length + 1;
+    this.units = new Int32Array(positions);
+    this.keys = new Float64Array(positions);
+    this.ties = new Int32Array(positions);
+    this.sources = new Int32Array(positions);
   }
 
   /** The first unit, or undefined when empty. */
   peek(): number | undefined {
-    return this.count === 0 ? undefined : this.units[0];
+    return this.count === 0 ? undefined : this.units[1];
   }
 
   push(unit: number): void {
-    this.place(this.count, unit);
-    this.siftUp(this.count++);
+    this.place(++this.count, unit);
+    this.siftUp(this.count);
   }
 
   /** Takes the first unit, or undefined when empty. */
   pop(): number | undefined {
     if (this.count === 0) return undefined;
-    const top = this.units[0] as number;
-    this.estimates[top] = this.keys[0] as number;
-    const last = --this.count;
-    if (last > 0) {
-      this.swap(0, last);
-      this.siftDown(0);
+    const top = this.units[1] as number;
+    this.estimates[top] = this.keys[1] as number;
+    if (--this.count > 0) {
+      this.move(this.count + 1, 1);
+      this.siftDown(1);
     }
     return top;
   }
@@ -58,11 +58,11 @@ export class UnitQueue extends BinaryHeap {
   /** Replaces the content. */
   rebuild(units: Iterable<number>): void {
     this.count = 0;
-    for (const u of units) this.place(this.count++, u);
+    for (const u of units) this.place(++this.count, u);
     this.heapify();
   }
 
-  /** The unit at a position (`0 … size - 1`), for walking the queue in no particular order. */
+  /** The unit at a position (`1 … size`), for walking the queue in no particular order. */
   unitAt(i: number): number {
     return this.units[i] as number;
   }
@@ -83,7 +83,7 @@ export class UnitQueue extends BinaryHeap {
 
   /** Copies the sources of the queued units again, after they changed. */
   reloadSources(): void {
-    for (let i = 0; i < this.count; i++) this.sources[i] = this.sourceOf[this.units[i] as number] as number;
+    for (let i = 1; i <= this.count; i++) this.sources[i] = this.sourceOf[this.units[i] as number] as number;
   }
 
   /** Restores the order after `setKeyAt`. */
@@ -97,19 +97,11 @@ export class UnitQueue extends BinaryHeap {
     return a > b || (a === b && (this.ties[i] as number) < (this.ties[j] as number));
   }
 
-  protected swap(i: number, j: number): void {
-    const u = this.units[i] as number;
-    this.units[i] = this.units[j] as number;
-    this.units[j] = u;
-    const k = this.keys[i] as number;
-    this.keys[i] = this.keys[j] as number;
-    this.keys[j] = k;
-    const t = this.ties[i] as number;
-    this.ties[i] = this.ties[j] as number;
-    this.ties[j] = t;
-    const s = this.sources[i] as number;
-    this.sources[i] = this.sources[j] as number;
-    this.sources[j] = s;
+  protected move(from: number, to: number): void {
+    this.units[to] = this.units[from] as number;
+    this.keys[to] = this.keys[from] as number;
+    this.ties[to] = this.ties[from] as number;
+    this.sources[to] = this.sources[from] as number;
   }
 
   private place(i: number, unit: number): void {
