@@ -70,8 +70,10 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: RunStart
     });
     ctx.exit(summary.exitCode);
   } finally {
-    await (local ?? (await starting?.catch(() => undefined)))?.close();
+    // The test servers exit on their own time while the repository checkpoints on ours.
+    const stopping = (local ?? (await starting?.catch(() => undefined)))?.close();
     repository?.close();
+    await stopping;
   }
 }
 
