@@ -7,7 +7,7 @@
 //   1. a generated sleep suite (heavy-tailed durations, fixed seed) on `-j 8` with stale
 //      history: wall / lower bound, where lower bound = max(Σ true durations / 8, longest);
 //   2. no-op tests on `-j 2`, cold (empty repository) then warm (its history): tests per
-//      second end to end, every result stored; `--cpu-prof DIR` profiles every node process;
+//      second end to end, every result stored; `--cpu-prof DIR` profiles each run;
 //   3. examples/python-demo under Debian's `stestr run --concurrency N` and `baton run -j N`,
 //      alternated; the first run of each builds history, the next `--demo-rounds` are
 //      measured: the ratio of the medians.
@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '@baton/scheduler';
 import { median, rate, ratio, table } from './_table.js';
 
@@ -89,11 +89,11 @@ interface Timed {
   readonly wall: number;
 }
 
-function timed(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Timed> {
+function timed(command: string, args: string[], cwd: string): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const startedAt = Date.now();
     const t0 = performance.now();
-    const child = spawn(command, args, { cwd, env: { ...process.env, BATON_PYTHON: PYTHON, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, BATON_PYTHON: PYTHON }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -103,7 +103,7 @@ function timed(command: string, args: string[], cwd: string, env: NodeJS.Process
   });
 }
 
-const baton = (args: string[], cwd: string, env?: NodeJS.ProcessEnv) => timed(process.execPath, [BIN, ...args], cwd, env);
+const baton = (args: string[], cwd: string, nodeArgs: string[] = []) => timed(process.execPath, [...nodeArgs, BIN, ...args], cwd);
 
 function check(what: string, r: Timed, expected: number[]): void {
   if (r.code !== null && expected.includes(r.code)) return;
@@ -275,8 +275,9 @@ async function throughput(o: Options, tmp: string): Promise<void> {
     // Cold: an empty repository, every estimate learned during the run; warm: the next run, with that history.
     for (const kind of ['cold', 'warm'] as const) {
       const json = join(tmp, `noop-${kind}-${r}.json`);
-      const env: NodeJS.ProcessEnv = o.cpuProf === undefined ? {} : { NODE_OPTIONS: `--import=${profilerPreload(join(o.cpuProf, `${kind}-${r}`))}` };
-      const run = await baton(['run', '-j', String(o.noopJobs), '--json', json], suite.dir, env);
+      // A run is one node process (its local worker lives in it), so node's own profiler covers it.
+      const profile = o.cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(o.cpuProf, `${kind}-${r}`)];
+      const run = await baton(['run', '-j', String(o.noopJobs), '--json', json], suite.dir, profile);
       check(`baton run (no-op, ${kind})`, run, [0]);
       const p = phases(json, run);
       const last = await baton(['last', '--json'], suite.dir);
@@ -292,37 +293,7 @@ async function throughput(o: Options, tmp: string): Promise<void> {
   console.log(`\n(2) ${rate(o.noop)} no-op tests, baton run -j ${o.noopJobs}: cold (empty repository), then warm (the history of the cold run)`);
   console.log(table(rows));
   console.log(`reference: tests/s = ${rate(o.noop)} / wall of the whole \`baton run\` process (stored = results of the run in \`baton last --json\`); aim ≥ 5,000 tests/s.`);
-  if (o.cpuProf !== undefined) console.log(`  CPU profiles (.cpuprofile, one per node process) in ${o.cpuProf}/{cold,warm}-N`);
-}
-
-/**
- * A module to preload with NODE_OPTIONS (which refuses `--cpu-prof`) so that every node
- * process of a run, the coordinator and its `baton worker --local` children alike, writes
- * `<dir>/<argv…>-<pid>.cpuprofile` when it exits (the in-thread inspector session answers
- * synchronously, so an exit handler can stop the profiler and write the profile).
- */
-function profilerPreload(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'preload-profiler.mjs');
-  writeFileSync(
-    file,
-    `import { Session } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
-const session = new Session();
-session.connect();
-session.post('Profiler.enable');
-session.post('Profiler.setSamplingInterval', { interval: 200 });
-session.post('Profiler.start');
-process.on('exit', () => {
-  session.post('Profiler.stop', (error, result) => {
-    if (error) return;
-    const role = process.argv[2] ?? 'node';
-    writeFileSync(${JSON.stringify(dir)} + '/' + role + '-' + process.pid + '.cpuprofile', JSON.stringify(result.profile));
-  });
-});
-`,
-  );
-  return pathToFileURL(file).href;
+  if (o.cpuProf !== undefined) console.log(`  CPU profiles (.cpuprofile, one per run) in ${o.cpuProf}/{cold,warm}-N`);
 }
 
 // ---------------------------------------------------------------------------------------

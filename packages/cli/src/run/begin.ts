@@ -16,6 +16,8 @@ export interface RunStart {
   readonly token: string | undefined;
   /** The `-j N` worker, starting: its test servers discover tests while the rest loads. */
   readonly local: Promise<WorkerServer> | undefined;
+  /** Where the run's log lines go (stderr, `baton: ` first). */
+  readonly log: (line: string) => void;
 }
 
 /**
@@ -41,5 +43,5 @@ export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean
   const config = Promise.resolve(resolving);
   // Settled even if the run fails before awaiting it, so that a failed start is not unhandled.
   local?.catch(() => undefined);
-  return { config, jobs, token, local };
+  return { config, jobs, token, local, log };
 }

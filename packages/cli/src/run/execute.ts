@@ -28,8 +28,7 @@ export const DEFAULT_WAIT_SECONDS = 300;
  * their defaults (local workers or none).
  */
 export async function executeRun(ctx: CliContext, args: RunArgs, start: RunStart): Promise<void> {
-  const log = (line: string) => ctx.io.stderr.write(`baton: ${line}\n`);
-  const { jobs, token, local: starting } = start;
+  const { jobs, token, log, local: starting } = start;
   let local: WorkerServer | undefined;
   let repository: SqliteRepository | undefined;
   try {
