@@ -16,17 +16,29 @@ export interface AdapterRunOptions {
  * the I/O.
  */
 export interface TestAdapter {
+  /**
+   * `run` may be called again before the batches already handed are over: the adapter
+   * queues them and runs them one after another in the order handed (a test server that
+   * queues Runs), so that it never waits for the slot between two batches. Each batch's
+   * iterable carries that batch's events; an event of no batch's test (a class fixture's
+   * error holder) goes to the oldest batch not over. A death ends every batch not over with
+   * an error. Without it, the slot hands one batch at a time.
+   */
+  readonly pipelined?: boolean;
   /** Every test id the adapter can run. */
   list(): Promise<string[]>;
   /**
    * Runs `tests` in the given order. The iterable ends once the batch is over, and throws
    * when the adapter died: the tests it had started without a result are the casualties.
-   * One batch at a time.
+   * One batch at a time, unless `pipelined`.
    */
   run(tests: readonly string[], options: AdapterRunOptions): AsyncIterable<AdapterEvent>;
-  /** Takes back tests of the running batch that have not started; resolves with those that never will. */
+  /**
+   * Takes back tests of the batches handed and not over that have not started; resolves
+   * with those that never will.
+   */
   cancel(tests: readonly string[]): Promise<string[]>;
-  /** Stops at once (a stuck test): the running batch ends with an error. */
+  /** Stops at once (a stuck test): every batch not over ends with an error. */
   kill(): void;
   /** Stops cleanly, killing after a grace period. */
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
-import type { AdapterContext, AdapterFactory, TestAdapter } from './adapter.js';
+import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
 import type { Clock } from './clock.js';
 import { workerFailure } from './packets.js';
 
@@ -45,12 +45,27 @@ interface Running {
   readonly disarm: () => void;
 }
 
-/** One batch handed to the adapter: the remaining tests of the job at the front. */
+/** One batch handed to the adapter: the remaining tests of one job, and the events of their run. */
 interface Attempt {
   readonly job: Job;
   readonly handed: ReadonlySet<string>;
+  readonly events: AsyncIterable<AdapterEvent>;
+  /** Tests started without a result. */
   readonly running: Map<string, Running>;
+}
+
+/**
+ * The batches handed to one adapter and not over, oldest first. The adapter runs them in
+ * that order and the slot reads their events in that order, so the oldest is the one
+ * running. It ends when none is left, or with its adapter's death: what the batches held
+ * and did not finish goes to a fresh adapter, in a new session.
+ */
+interface Session {
+  readonly adapter: TestAdapter;
+  readonly attempts: Attempt[];
+  /** The slot killed the adapter for this test: no later event counts. */
   timedOut: { readonly id: string; readonly seconds: number } | undefined;
+  /** The coordinator is gone: no later event counts. */
   abandoned: boolean;
 }
 
@@ -66,7 +81,9 @@ export class Slot {
   private readonly maxFailedStarts: number;
   private readonly jobs: Job[] = [];
   private adapter: TestAdapter | undefined;
-  private attempt: Attempt | undefined;
+  private session: Session | undefined;
+  /** Cancels in flight; `cancelling` settles once every one started so far has. */
+  private cancels = 0;
   private cancelling: Promise<unknown> = Promise.resolve();
   private looping = false;
   private closed = false;
@@ -99,23 +116,29 @@ export class Slot {
       return;
     }
     this.jobs.push(job);
+    this.handMore();
     void this.loop();
   }
 
   /** Takes back the tests of `ids` that have not started; resolves with exactly those that never will. */
   cancel(ids: ReadonlySet<string>): Promise<string[]> {
-    const work = this.takeBack(ids);
-    // The next batch waits for this, so that a test being cancelled is never handed out meanwhile.
-    this.cancelling = work.catch(() => undefined);
+    this.cancels++;
+    const work = this.takeBack(ids).finally(() => {
+      this.cancels--;
+      this.handMore();
+    });
+    // Nothing is handed out while a Cancel is in flight, so that a test being cancelled
+    // is never handed to a fresh adapter meanwhile, after the one asked died.
+    this.cancelling = Promise.all([this.cancelling, work.catch(() => undefined)]);
     return work;
   }
 
-  /** Drops every queued test and kills a running batch: the coordinator is gone. */
+  /** Drops every queued test and kills the adapter if it runs a batch: the coordinator is gone. */
   abandon(): void {
     for (const job of this.jobs) job.remaining.clear();
     this.jobs.length = 0;
-    if (this.attempt) {
-      this.attempt.abandoned = true;
+    if (this.session) {
+      this.session.abandoned = true;
       this.killAdapter();
     }
   }
@@ -131,32 +154,40 @@ export class Slot {
 
   private async takeBack(ids: ReadonlySet<string>): Promise<string[]> {
     const taken: string[] = [];
-    const attempt = this.attempt;
-    const ask: string[] = [];
+    const session = this.session;
+    // Handed tests that have not started, with their jobs: only the adapter can take them back.
+    const asked = new Map<string, Job>();
     for (const job of this.jobs) {
+      const attempt = session?.attempts.find((a) => a.job === job);
       for (const id of job.remaining) {
         if (!ids.has(id)) continue;
-        if (attempt?.job === job && attempt.handed.has(id)) {
-          if (!attempt.running.has(id)) ask.push(id);
+        if (attempt?.handed.has(id)) {
+          if (!attempt.running.has(id)) asked.set(id, job);
         } else {
           job.remaining.delete(id);
           taken.push(id);
         }
       }
     }
-    const adapter = this.adapter;
-    if (attempt !== undefined && adapter !== undefined && ask.length > 0) {
+    if (session !== undefined && session.adapter === this.adapter && asked.size > 0) {
       // A dead adapter cancels nothing; its tests stay queued and run on the next one.
-      const confirmed = await adapter.cancel(ask).catch(() => []);
-      for (const id of confirmed) if (attempt.job.remaining.delete(id)) taken.push(id);
+      const confirmed = await session.adapter.cancel([...asked.keys()]).catch(() => []);
+      for (const id of confirmed) if (asked.get(id)?.remaining.delete(id)) taken.push(id);
     }
-    for (const job of [...this.jobs]) {
-      if (job.remaining.size === 0 && job !== this.attempt?.job) {
-        this.jobs.splice(this.jobs.indexOf(job), 1);
-        this.options.sink.done(job.nonce);
-      }
-    }
+    this.settle();
     return taken;
+  }
+
+  /**
+   * Says Done for the jobs that have nothing left, but for the one whose batch runs: its
+   * Done waits for the batch's end, which may yet bring a class fixture's error holder.
+   * A job handed to a pipelined adapter and cancelled whole is done at once.
+   */
+  private settle(): void {
+    const running = this.session?.attempts[0]?.job;
+    const over = this.jobs.filter((job) => job.remaining.size === 0 && job !== running);
+    for (const job of over) this.jobs.splice(this.jobs.indexOf(job), 1);
+    for (const job of over) this.options.sink.done(job.nonce);
   }
 
   private async loop(): Promise<void> {
@@ -164,14 +195,14 @@ export class Slot {
     this.looping = true;
     try {
       for (;;) {
-        const job = this.jobs[0];
-        if (job === undefined || this.closed) return;
-        if (job.remaining.size === 0) {
-          this.jobs.shift();
-          this.options.sink.done(job.nonce);
+        this.settle();
+        if (this.closed || this.jobs.length === 0) return;
+        if (this.cancels > 0) {
+          await this.cancelling;
           continue;
         }
-        await this.runBatch(job);
+        const adapter = await this.ensureAdapter();
+        if (adapter !== undefined) await this.serve(adapter);
       }
     } catch (error) {
       this.options.log(`slot ${this.index}: ${(error as Error).stack ?? String(error)}`);
@@ -180,59 +211,113 @@ export class Slot {
     }
   }
 
-  private async runBatch(job: Job): Promise<void> {
-    await this.cancelling;
-    if (job.remaining.size === 0) return;
-    const adapter = await this.ensureAdapter();
-    if (adapter === undefined) return;
-    const attempt: Attempt = { job, handed: new Set(job.remaining), running: new Map(), timedOut: undefined, abandoned: false };
-    this.attempt = attempt;
-    let failure: unknown;
+  /** Hands `adapter` what is queued, and reads the events of its batches until none is left or it died. */
+  private async serve(adapter: TestAdapter): Promise<void> {
+    const session: Session = { adapter, attempts: [], timedOut: undefined, abandoned: false };
+    this.session = session;
     try {
-      const events = adapter.run([...attempt.handed], job.timeout === undefined ? {} : { timeout: job.timeout });
-      for await (const event of events) {
-        if (attempt.timedOut || attempt.abandoned) continue;
-        if (event.type === 'start') this.onStart(attempt, event.id, event.timestamp);
-        else this.onResult(attempt, event.result);
+      this.handMore();
+      while (session.attempts.length > 0) {
+        const attempt = session.attempts[0]!;
+        const failure = await this.consume(session, attempt);
+        if (session.abandoned) return;
+        if (failure !== undefined || session.timedOut !== undefined) {
+          await this.afterDeath(session, failure);
+          return;
+        }
+        const unreported = [...attempt.handed].filter((id) => attempt.job.remaining.has(id));
+        if (unreported.length > 0) {
+          // A Cancel in flight may yet confirm some of them as taken back.
+          await this.cancelling;
+          for (const id of unreported) {
+            if (!attempt.job.remaining.delete(id)) continue;
+            this.fail(id, 'baton-error', `${this.where()} finished its batch without a result for ${id}; the test was not run`, undefined);
+          }
+        }
+        session.attempts.shift();
+        this.settle();
+        this.handMore();
       }
-    } catch (error) {
-      failure = error;
     } finally {
-      this.attempt = undefined;
-      for (const running of attempt.running.values()) running.disarm();
-    }
-    if (attempt.abandoned) return;
-    if (attempt.timedOut !== undefined || failure !== undefined) {
-      this.afterDeath(attempt, adapter, failure);
-      return;
-    }
-    await this.cancelling;
-    for (const id of attempt.handed) {
-      if (!job.remaining.delete(id)) continue;
-      this.fail(id, 'baton-error', `${this.where()} finished its batch without a result for ${id}; the test was not run`, undefined);
+      this.session = undefined;
     }
   }
 
-  private afterDeath(attempt: Attempt, adapter: TestAdapter, failure: unknown): void {
-    if (this.adapter === adapter) this.killAdapter();
-    const reason = failure instanceof Error ? failure.message : String(failure);
+  /**
+   * Hands the adapter of the session the queued jobs it does not hold yet, in order. A
+   * pipelined adapter gets all of them at once, so that it goes from one batch to the
+   * next without a round trip through this slot: the coordinator already keeps a slot
+   * only about a round trip of work ahead (the scheduler's prefetch), and holding some of
+   * that back here would bring the gap back wherever the batches ahead are shorter than
+   * the round trip, as the last, small ones of a run are. The cost is that Cancel asks the
+   * adapter for handed tests instead of taking them from the queue here. Any other adapter
+   * gets one batch at a time.
+   */
+  private handMore(): void {
+    const session = this.session;
+    if (session === undefined || session.abandoned || session.adapter !== this.adapter || this.cancels > 0) return;
+    for (const job of this.jobs) {
+      if (session.attempts.length > 0 && session.adapter.pipelined !== true) return;
+      if (job.remaining.size === 0 || session.attempts.some((a) => a.job === job)) continue;
+      const handed = new Set(job.remaining);
+      const events = session.adapter.run([...handed], job.timeout === undefined ? {} : { timeout: job.timeout });
+      session.attempts.push({ job, handed, events, running: new Map() });
+    }
+  }
+
+  /** Reads a batch's events until they end; resolves with the error that ended them, if any. */
+  private async consume(session: Session, attempt: Attempt): Promise<unknown> {
+    try {
+      for await (const event of attempt.events) {
+        if (session.timedOut !== undefined || session.abandoned) continue;
+        if (event.type === 'start') this.onStart(session, attempt, event.id, event.timestamp);
+        else this.onResult(attempt, event.result);
+      }
+      return undefined;
+    } catch (error) {
+      return error;
+    } finally {
+      for (const running of attempt.running.values()) running.disarm();
+    }
+  }
+
+  /**
+   * The adapter died, or was killed for a timeout, while the oldest batch of `session`
+   * ran: the tests it was running are the casualties. The later batches end with it, and
+   * what they hold stays queued for a fresh adapter, in order.
+   */
+  private async afterDeath(session: Session, failure: unknown): Promise<void> {
+    if (this.adapter === session.adapter) this.killAdapter();
+    const [oldest, ...later] = session.attempts;
+    let casualties = this.bury(session, oldest!, failure);
+    for (const attempt of later) {
+      // Results a batch got before the death still count.
+      const error = await this.consume(session, attempt);
+      if (session.abandoned) return;
+      casualties += this.bury(session, attempt, error ?? failure);
+    }
+    if (casualties === 0 && session.timedOut === undefined) this.startFailed(`the adapter died before any test started: ${reason(failure)}`);
+  }
+
+  /** Fails the tests `attempt` was running when its adapter died; returns how many it was running. */
+  private bury(session: Session, attempt: Attempt, failure: unknown): number {
+    const timedOut = session.timedOut;
     for (const [id, running] of attempt.running) {
       if (!attempt.job.remaining.delete(id)) continue;
-      const timedOut = attempt.timedOut;
       if (timedOut?.id === id) {
         this.fail(id, 'baton-timeout', `${id} timed out after ${timedOut.seconds} s on ${this.where()}; its test process was killed and replaced`, running.start);
       } else {
-        this.fail(id, 'baton-error', `${this.where()} lost its test process while running ${id}: ${reason}`, running.start);
+        this.fail(id, 'baton-error', `${this.where()} lost its test process while running ${id}: ${reason(failure)}`, running.start);
       }
     }
-    if (attempt.running.size === 0 && attempt.timedOut === undefined) this.startFailed(`the adapter died before any test started: ${reason}`);
+    return attempt.running.size;
   }
 
-  private onStart(attempt: Attempt, id: string, timestamp: Timestamp | undefined): void {
+  private onStart(session: Session, attempt: Attempt, id: string, timestamp: Timestamp | undefined): void {
     this.failedStarts = 0;
     const timeout = attempt.job.timeout;
     const disarm =
-      timeout === undefined ? () => undefined : this.options.clock.setTimeout(() => this.timeOut(attempt, id, timeout), timeout * 1000);
+      timeout === undefined ? () => undefined : this.options.clock.setTimeout(() => this.timeOut(session, attempt, id, timeout), timeout * 1000);
     attempt.running.set(id, { start: this.options.clock.now(), disarm });
     this.options.sink.started(this.index, id, timestamp);
   }
@@ -244,9 +329,9 @@ export class Slot {
     if (attempt.job.remaining.delete(result.id) || !attempt.handed.has(result.id)) this.options.sink.finished(this.index, result);
   }
 
-  private timeOut(attempt: Attempt, id: string, seconds: number): void {
-    if (this.attempt !== attempt || attempt.timedOut !== undefined || !attempt.running.has(id)) return;
-    attempt.timedOut = { id, seconds };
+  private timeOut(session: Session, attempt: Attempt, id: string, seconds: number): void {
+    if (this.session !== session || session.timedOut !== undefined || !attempt.running.has(id)) return;
+    session.timedOut = { id, seconds };
     this.options.log(`slot ${this.index}: ${id} ran past its timeout of ${seconds} s; killing its test server`);
     this.killAdapter();
   }
@@ -293,4 +378,9 @@ export class Slot {
   private where(): string {
     return `worker ${this.options.workerName} slot ${this.index}`;
   }
+}
+
+/** What an adapter's death is told as. */
+function reason(failure: unknown): string {
+  return failure instanceof Error ? failure.message : String(failure);
 }

@@ -104,7 +104,7 @@ export async function serverAdapter(
   server: TestServerCommand,
   connect: (hooks: ServerHooks) => Promise<ConnectedServer>,
 ): Promise<TestAdapter> {
-  let events: EventQueue<AdapterEvent> | undefined;
+  let adapter: TestServerAdapter | undefined;
   let connected: ConnectedServer;
   try {
     connected = await connect({
@@ -113,8 +113,8 @@ export async function serverAdapter(
       onOutput: (stray) => context.output(stray.attachment),
       // Starts and results both arrive here synchronously, in stream order, so a test's
       // start is never forwarded ahead of the result of the test before it.
-      onTestStart: (id, timestamp) => events?.push({ type: 'start', id, timestamp }),
-      onResult: (result) => events?.push({ type: 'result', result }),
+      onTestStart: (id, timestamp) => adapter?.route(id, { type: 'start', id, timestamp }),
+      onResult: (result) => adapter?.route(result.id, { type: 'result', result }),
     });
   } catch (cause) {
     throw new WorkerError(
@@ -123,19 +123,28 @@ export async function serverAdapter(
       { cause },
     );
   }
-  return new TestServerAdapter(connected, server.closeGraceMs ?? CLOSE_GRACE_MS, (queue) => {
-    events = queue;
-  });
+  adapter = new TestServerAdapter(connected, server.closeGraceMs ?? CLOSE_GRACE_MS);
+  return adapter;
+}
+
+/** A Run sent to the test server and not over: where its events go. */
+interface Batch {
+  readonly events: EventQueue<AdapterEvent>;
+  /** Its tests without a result and not cancelled. */
+  readonly waiting: Set<string>;
 }
 
 class TestServerAdapter implements TestAdapter {
+  // The server queues Runs and runs them in arrival order.
+  readonly pipelined = true;
   private readonly client: TestServerClient;
   private readonly tests: readonly string[] | undefined;
+  /** In the order sent, which is the order the server runs them in. */
+  private readonly batches: Batch[] = [];
 
   constructor(
     connected: ConnectedServer,
     private readonly closeGraceMs: number,
-    private readonly setEvents: (queue: EventQueue<AdapterEvent>) => void,
   ) {
     this.client = connected.client;
     this.tests = connected.tests;
@@ -146,23 +155,37 @@ class TestServerAdapter implements TestAdapter {
   }
 
   run(tests: readonly string[]): AsyncIterable<AdapterEvent> {
-    const queue = new EventQueue<AdapterEvent>();
-    this.setEvents(queue);
+    const batch: Batch = { events: new EventQueue<AdapterEvent>(), waiting: new Set(tests) };
+    this.batches.push(batch);
     // No Run timeout goes to the server: the slot enforces it, for every adapter alike.
-    const run = this.client.run(tests);
-    void (async () => {
-      try {
-        for await (const _ of run); // results came through onResult
-        queue.end();
-      } catch (error) {
-        queue.fail(error);
-      }
-    })();
-    return queue;
+    // Results come through the hooks, in stream order with starts; the Run only says when
+    // it is over.
+    this.client.submit(tests).then(
+      () => this.over(batch).end(),
+      (error: unknown) => this.over(batch).fail(error),
+    );
+    return batch.events;
   }
 
-  cancel(tests: readonly string[]): Promise<string[]> {
-    return this.client.cancel(tests);
+  /**
+   * Hands an event to the batch of its test. The Done of a Run reaches this adapter a few
+   * microtasks after the events before it, so an event of the next batch can come while
+   * the one before is not over yet; a test's own batch is known by its id. An id of no
+   * batch (a class fixture's error holder) goes to the oldest batch not over, which is
+   * the one running, or at such a boundary the one just finished: the slot reports such
+   * ids as they come either way.
+   */
+  route(id: string, event: AdapterEvent): void {
+    const batch = this.batches.find((b) => b.waiting.has(id)) ?? this.batches[0];
+    if (event.type === 'result') batch?.waiting.delete(id);
+    batch?.events.push(event);
+  }
+
+  async cancel(tests: readonly string[]): Promise<string[]> {
+    const taken = await this.client.cancel(tests);
+    // A test taken back may come again in a later batch: its events belong there.
+    for (const id of taken) this.batches.find((b) => b.waiting.has(id))?.waiting.delete(id);
+    return taken;
   }
 
   kill(): void {
@@ -177,5 +200,10 @@ class TestServerAdapter implements TestAdapter {
     await Promise.race([this.client.goodbye().catch(() => undefined), late]);
     clearTimeout(cancel);
     this.client.close();
+  }
+
+  private over(batch: Batch): EventQueue<AdapterEvent> {
+    this.batches.splice(this.batches.indexOf(batch), 1);
+    return batch.events;
   }
 }
