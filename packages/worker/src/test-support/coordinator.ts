@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Channel, memoryPair, type CloseInfo, type DoneMessage, type RunMessage } from '@baton/protocol';
 import { ResultAggregator, type Packet, type TestResult } from '@baton/subunit';
 import { WorkerServer, type WorkerServerOptions } from '../server.js';
+import { Waiters } from './waiters.js';
 
 /** The suite under test/fixtures/python-worker. */
 export const SUITE_DIR: string = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/python-worker');
@@ -31,7 +32,7 @@ export class FakeCoordinator {
   readonly channel: Channel;
   readonly packets: Packet[] = [];
   readonly results: TestResult[] = [];
-  private readonly waiters: { check: () => boolean; resolve: () => void }[] = [];
+  private readonly waiters = new Waiters();
   private readonly aggregator = new ResultAggregator({ result: (r) => this.results.push(r) });
 
   constructor(transport: ConstructorParameters<typeof Channel>[0]) {
@@ -43,12 +44,7 @@ export class FakeCoordinator {
         packet: (packet) => {
           this.packets.push(packet);
           this.aggregator.packet(packet);
-          for (const waiter of [...this.waiters]) {
-            if (waiter.check()) {
-              this.waiters.splice(this.waiters.indexOf(waiter), 1);
-              waiter.resolve();
-            }
-          }
+          this.waiters.changed();
         },
       },
     });
@@ -64,17 +60,7 @@ export class FakeCoordinator {
 
   /** Resolves once `check` holds, looking at what arrived so far and at every later packet. */
   until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-    if (check()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-      this.waiters.push({
-        check,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
+    return this.waiters.until(check, what, timeoutMs);
   }
 
   started(id: string): Promise<void> {

@@ -4,6 +4,7 @@
 // slot read a result.
 import { EventQueue } from '@baton/protocol';
 import type { AdapterEvent, AdapterFactory, AdapterRunOptions, TestAdapter } from '../adapter.js';
+import { Waiters } from './waiters.js';
 
 export interface WatchedBatch {
   readonly tests: readonly string[];
@@ -21,7 +22,7 @@ export class Watcher {
   /** Adapters the factory started. */
   adapters = 0;
   private readonly held = new Map<number, (() => void)[]>();
-  private readonly waiters: { check: () => boolean; resolve: () => void }[] = [];
+  private readonly waiters = new Waiters();
 
   /** `inner`, watched. */
   wrap(inner: AdapterFactory): AdapterFactory {
@@ -48,17 +49,7 @@ export class Watcher {
 
   /** Resolves once `check` holds, looking now and after everything the watcher records. */
   until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    if (check()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-      this.waiters.push({
-        check,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
+    return this.waiters.until(check, what, timeoutMs);
   }
 
   /** @internal */
@@ -79,11 +70,7 @@ export class Watcher {
 
   /** @internal */
   changed(): void {
-    for (const waiter of [...this.waiters]) {
-      if (!waiter.check()) continue;
-      this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      waiter.resolve();
-    }
+    this.waiters.changed();
   }
 }
 
