@@ -32,6 +32,7 @@ import threading
 import traceback
 
 from .channel import Channel, log
+from .runner import digest
 from .server import Server
 
 #: The tags a child opens its connections with, in the order it opens them.
@@ -45,6 +46,7 @@ class ForkServer(object):
         self._read_fd = read_fd
         self._write_fd = write_fd
         self._tests = tests
+        self._digest = None
         self._versions = versions
         self._name = name
         self._children = set()
@@ -62,6 +64,8 @@ class ForkServer(object):
         gc.freeze()
         try:
             self._send({"msg": "ready", "tests": list(self._tests)})
+            # Each child's Hello carries it: computed once, after the worker has the list.
+            self._digest = digest(self._tests)
             while self._step():
                 pass
         except BrokenPipeError:
@@ -139,7 +143,7 @@ class ForkServer(object):
             for fd in (self._read_fd, self._write_fd) + self._wakeup:
                 os.close(fd)
             rpc = _connect(path)
-            code = Server(Channel(rpc, rpc), self._tests, self._versions, self._name).serve()
+            code = Server(Channel(rpc, rpc), self._tests, self._versions, self._name, self._digest).serve()
         except BaseException:  # whatever happens, this process must end here
             traceback.print_exc()
         finally:

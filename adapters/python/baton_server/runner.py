@@ -1,6 +1,5 @@
 """Discovering unittest tests and running them as a subunit result stream."""
 
-import hashlib
 import io
 import signal
 import sys
@@ -38,6 +37,10 @@ def _flatten(suite):
 def digest(ids):
     """sha256 of the ids sorted by their UTF-8 bytes and joined with newlines (hex): the
     test-list digest of the Hello message, computed the same way by @baton/protocol."""
+    # Imported here: a fork server computes it after the worker has the list, and loading
+    # OpenSSL's hashlib otherwise delays that list by a few milliseconds.
+    import hashlib
+
     ordered = sorted(i.encode("utf-8") for i in ids)
     return hashlib.sha256(b"\n".join(ordered)).hexdigest()
 

@@ -31,9 +31,11 @@ class _Run(object):
 
 
 class Server(object):
-    def __init__(self, channel, tests, versions=(PROTOCOL_MIN, PROTOCOL_MAX), name=None):
+    def __init__(self, channel, tests, versions=(PROTOCOL_MIN, PROTOCOL_MAX), name=None, tests_digest=None):
         self._channel = channel
         self._tests = tests
+        # A fork server computes it once for all its children.
+        self._digest = tests_digest or digest(tests)
         self._min, self._max = versions
         self._name = name or "python-unittest %s pid %d" % (socket.gethostname(), os.getpid())
         self._version = None
@@ -131,7 +133,7 @@ class Server(object):
             self._refuse("BATON_PROTOCOL_BAD_MESSAGE", "Hello needs integer versions min <= max")
             return
         self._channel.send({"msg": "Hello", "min": self._min, "max": self._max, "slots": 1,
-                            "name": self._name, "digest": digest(self._tests)})
+                            "name": self._name, "digest": self._digest})
         version = min(self._max, theirs_max)
         if version < max(self._min, theirs_min):
             self._error("BATON_PROTOCOL_NO_COMMON_VERSION",

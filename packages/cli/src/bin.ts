@@ -1,15 +1,16 @@
-#!/usr/bin/env node
 import { main } from './main.js';
 
-const status = await main(process.argv.slice(2), {
+// No top-level await: scripts/bundle-cli.mjs bundles this file as CommonJS.
+void main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,
   cwd: process.cwd(),
   now: Date.now,
+}).then(async (status) => {
+  // The command is over: flush what it wrote, then exit even if some handle (a child's
+  // pipe, a timer of a library) would keep the process alive.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+  process.exit(status);
 });
-// The command is over: flush what it wrote, then exit even if some handle (a child's
-// pipe, a timer of a library) would keep the process alive.
-await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
-process.exit(status);

@@ -43,6 +43,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<ExitStat
     .fail((message: string | undefined, error: Error | undefined) => {
       throw error ?? new CliError('BATON_CLI_USAGE', `${message ?? 'invalid command line'}\nRun \`baton --help\` for usage.`);
     });
+  skipHelpCache(parser);
   try {
     // The callback makes yargs hand back help and version text instead of printing it.
     await parser.parseAsync([...args], {}, (_error: Error | undefined, _argv: unknown, output: string) => {
@@ -52,4 +53,21 @@ export async function main(args: readonly string[], io: CliIo): Promise<ExitStat
     ctx.report(error);
   }
   return status;
+}
+
+/** The part of yargs's internals `skipHelpCache` reaches into (yargs 18, build/lib/usage.js). */
+interface YargsUsageInternals {
+  getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?(): void } };
+}
+
+/**
+ * Once a command's handler has started, yargs renders that command's help text and keeps
+ * it, in case the handler asks for it. No baton handler does, and rendering it (cliui
+ * measuring every cell's width with Unicode-property regular expressions) costs a tenth
+ * of a second of CPU at the start of every command, while a run starts its test servers.
+ * Left alone if yargs no longer has the method.
+ */
+function skipHelpCache(parser: object): void {
+  const usage = (parser as YargsUsageInternals).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }

@@ -434,14 +434,17 @@ export class Coordinator {
       infrastructureProblem: this.infrastructureProblem,
       stats: this.stats(),
     });
-    this.writer.close({ stop: timestampFromMillis(this.clock.now()), exitStatus: summary.exitCode });
-    this.options.emit({ type: 'runFinished', at: this.clock.now(), summary });
-    await Promise.allSettled(
+    // Said first, so that the workers stop their test servers (which tear down fixtures)
+    // while the run is folded into the repository and reported.
+    const goodbyes = Promise.allSettled(
       [...this.hosts].map(async (host) => {
         host.gone = true;
         await host.link.goodbye();
       }),
     );
+    this.writer.close({ stop: timestampFromMillis(this.clock.now()), exitStatus: summary.exitCode });
+    this.options.emit({ type: 'runFinished', at: this.clock.now(), summary });
+    await goodbyes;
     this.resolveFinished(summary);
   }
 

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { packAttachments, unpackAttachments } from './details.js';
 import { buildEstimateIndex, hashTestId, lookupEstimates } from './estimate-index.js';
 import { StoreError, noSuchRun } from './errors.js';
@@ -75,6 +76,14 @@ interface OpenRun {
 }
 
 /**
+ * better-sqlite3, loaded by the first open: its native addon takes a hundredth of a second
+ * to load, which every command would otherwise pay when it starts (`baton run` before it
+ * can start its test servers), repository or not.
+ */
+let sqlite: typeof Database | undefined;
+const openDatabase = (file: string): Database.Database => new (sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database)(file);
+
+/**
  * The repository in one SQLite file (better-sqlite3), in WAL mode so that readers never
  * wait for a writer and a killed writer loses only its uncommitted batch. Every write
  * method is one IMMEDIATE transaction: two processes writing at once queue on the
@@ -108,7 +117,7 @@ export class SqliteRepository implements RunRepository {
   static open(file: string, options: SqliteOptions = {}): SqliteRepository {
     let db: Database.Database | undefined;
     try {
-      db = new Database(file);
+      db = openDatabase(file);
       db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30_000}`);
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a killed process loses nothing committed; only a power cut

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -61,26 +62,33 @@ const how = (exit: ExitInfo): string => (exit.signal !== null ? `signal ${exit.s
  * fork server dies, its children are killed, since nobody could report their exits.
  */
 export class ForkServer {
-  /** Every test id of the suite, in discovery order. */
-  readonly tests: readonly string[];
+  /**
+   * Every test id of the suite, in discovery order, once discovered. Rejects with
+   * `BATON_WORKER_FORK_UNAVAILABLE` when that Python cannot fork, and with
+   * `BATON_WORKER_FORK_FAILED` when it exits first (discovery failed: its stderr tail says
+   * why) or says nothing within HELLO_TIMEOUT_MS.
+   */
+  readonly ready: Promise<readonly string[]>;
   /** Resolves once the control channel closed: the fork server is exiting (or was closed). */
   readonly gone: Promise<void>;
   private readonly state: ControlState;
 
-  private constructor(state: ControlState, tests: readonly string[]) {
+  private constructor(state: ControlState, ready: Promise<readonly string[]>) {
     this.state = state;
-    this.tests = tests;
+    this.ready = ready;
     this.gone = state.gone;
   }
 
   /**
-   * Starts a fork server for `command` (a `pythonTestServer` command) and waits until it
-   * discovered the suite. Rejects with `BATON_WORKER_FORK_UNAVAILABLE` when that Python
-   * cannot fork, and with `BATON_WORKER_FORK_FAILED` when it exits first (discovery
-   * failed: its stderr tail says why) or says nothing within HELLO_TIMEOUT_MS.
+   * Starts a fork server for `command` (a `pythonTestServer` command): the process is
+   * spawned before this returns to the event loop, since its discovery is the slowest part
+   * of a run's start. Resolves once it is running; `ready` says when it discovered the
+   * suite.
    */
   static async start(command: TestServerCommand, options: ForkServerOptions): Promise<ForkServer> {
-    const dir = await mkdtemp(join(tmpdir(), 'baton-fork-'));
+    // Synchronous, like the spawn itself (spawnLocalProcess spawns before its first await):
+    // a callback would wait behind whatever the caller does next.
+    const dir = mkdtempSync(join(tmpdir(), 'baton-fork-'));
     let local: LocalProcess;
     try {
       local = await spawnLocalProcess(command.command, [...(command.args ?? []), '--fork-server'], {
@@ -96,15 +104,18 @@ export class ForkServer {
       state.ready.reject(new WorkerError('BATON_WORKER_FORK_FAILED', `the fork server (pid ${local.pid}) did not discover the suite within ${HELLO_TIMEOUT_MS} ms`));
       local.kill('SIGKILL');
     }, HELLO_TIMEOUT_MS);
-    try {
-      return new ForkServer(state, await state.ready.promise);
-    } finally {
-      clearTimeout(timer);
-    }
+    const ready = state.ready.promise;
+    ready.then(
+      () => clearTimeout(timer),
+      () => clearTimeout(timer),
+    );
+    return new ForkServer(state, ready);
   }
 
   /**
-   * Forks a test server and waits for its three connections. Rejects with
+   * Forks a test server and waits for its three connections. May be asked before `ready`:
+   * the fork server reads its requests once it discovered the suite, so that the first
+   * children fork without waiting for a round trip through this process. Rejects with
    * `BATON_WORKER_FORK_UNAVAILABLE` when the fork server refuses (forking a process with
    * threads is unsafe), and with `BATON_WORKER_FORK_FAILED` when it died or the child
    * exited before it connected.

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { memoryPair, WORKER_LEAVING, type WorkerLink } from '@baton/protocol';
 import type { StrayOutput, TestResult } from '@baton/subunit';
+import type { AdapterFactory } from './adapter.js';
 import { WorkerServer } from './server.js';
 import { pythonTestServer, testServerAdapter } from './testserver-adapter.js';
 import { SUITE_DIR, T, signalPath } from './test-support/coordinator.js';
@@ -90,6 +91,34 @@ test('cancel takes back what has not started; leaving announces itself and ends 
   assert.deepEqual(notices, [WORKER_LEAVING]);
   assert.equal(await link.ended, undefined);
   await assert.rejects(link.submit([T.a], {}), (e: Error & { code?: string }) => e.code === 'BATON_PROTOCOL_NOT_READY');
+});
+
+test("a link made to close on goodbye starts stopping the slots' test servers before the goodbye returns", async () => {
+  const closed: number[] = [];
+  // The real adapters, with their closes recorded.
+  const recording: AdapterFactory = async (context) => {
+    const real = await adapter(context);
+    return {
+      list: () => real.list(),
+      run: (tests, options) => real.run(tests, options),
+      cancel: (tests) => real.cancel(tests),
+      kill: () => real.kill(),
+      close: () => {
+        closed.push(context.slot);
+        return real.close();
+      },
+    };
+  };
+  const kept = await WorkerServer.start({ adapter: recording, slots: 2, name: 'kept', log: () => undefined });
+  await kept.link().goodbye();
+  assert.deepEqual(closed, [], 'a plain link leaves the worker serving');
+  const once = await WorkerServer.start({ adapter: recording, slots: 2, name: 'once', log: () => undefined });
+  const goodbye = once.link({ closeOnGoodbye: true }).goodbye();
+  assert.deepEqual(closed.sort(), [0, 1], 'both slots were closing before the goodbye was awaited');
+  await goodbye;
+  assert.equal(once.close(), once.close(), 'a later close is the same close');
+  await Promise.all([once.close(), kept.close()]);
+  assert.deepEqual(closed.sort(), [0, 0, 1, 1]);
 });
 
 async function until(check: () => boolean): Promise<void> {

@@ -9,6 +9,8 @@ export interface LinkedWorker {
   run(nonce: string, tests: readonly string[], slot: number | undefined, timeout: number | undefined): string | undefined;
   cancel(ids: ReadonlySet<string>): Promise<string[]>;
   log(line: string): void;
+  /** The coordinator said goodbye: called before the link closes. */
+  goodbye?(): void;
 }
 
 /**
@@ -71,6 +73,7 @@ export class InProcessLink implements WorkerLink, Upstream {
   }
 
   async goodbye(): Promise<void> {
+    if (!this.over) this.worker.goodbye?.();
     this.close();
   }
 

@@ -28,9 +28,12 @@ function suite(extra: Partial<PythonSuite> & { readonly vars?: NodeJS.ProcessEnv
   return { testPath: 'tests', cwd: SUITE_DIR, python: PYTHON, env: { ...process.env, [MARK]: mark, BATON_WORKER_SIGNAL: signal, ...vars }, mark, signal, ...rest };
 }
 
+/** Whether a process runs baton's Python test server (`pythonTestServer`'s command). */
+const isBatonServer = (p: Pick<Proc, 'args'>): boolean => p.args.some((arg) => arg.includes('baton_server'));
+
 /** This process's Python children: one fork server, or one test server per slot. */
 function pythonChildren(): Proc[] {
-  return childrenOf(process.pid).filter((p) => p.args.includes('baton_server'));
+  return childrenOf(process.pid).filter(isBatonServer);
 }
 
 const forkServerOf = (mark: string): Proc[] => marked(MARK, mark).filter((p) => p.args.includes('--fork-server') && p.ppid === process.pid);
@@ -148,10 +151,13 @@ test('nothing is left after close, nor after the worker process is killed with S
     env: { ...process.env, [MARK]: mark },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const [line] = (await once(worker.stdout, 'data')) as [Buffer];
-  assert.equal(line.toString(), 'running\n');
-  assert.equal(marked(MARK, mark).filter((p) => p.args.includes('baton_server')).length, 3, 'a fork server and two test servers');
-  worker.kill('SIGKILL');
+  try {
+    const [line] = (await once(worker.stdout, 'data')) as [Buffer];
+    assert.equal(line.toString(), 'running\n');
+    assert.equal(marked(MARK, mark).filter(isBatonServer).length, 3, 'a fork server and two test servers');
+  } finally {
+    worker.kill('SIGKILL');
+  }
   await eventually(() => marked(MARK, mark).length === 0, 'every process of the killed worker to end');
 });
 

@@ -53,7 +53,11 @@ export function pythonAdapter(suite: PythonSuite): AdapterFactory {
     if (forking) {
       try {
         const server = await forkServer(context);
-        return { client: await connectLocalTestServer(await server.fork(), hooks), tests: server.tests };
+        // Asked at once: the fork server forks as soon as it has discovered the suite.
+        const forking = server.fork();
+        forking.catch(() => undefined); // when discovery fails, `ready` says why
+        const tests = await server.ready;
+        return { client: await connectLocalTestServer(await forking, hooks), tests };
       } catch (error) {
         if ((error as WorkerError).code !== 'BATON_WORKER_FORK_UNAVAILABLE') throw error;
         if (forking) context.log(`${(error as Error).message}: each slot starts a test server of its own instead of forking one`);

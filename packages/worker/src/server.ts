@@ -37,6 +37,15 @@ export interface WorkerServerOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Options of `WorkerServer.link`. */
+export interface LinkOptions {
+  /**
+   * The worker lives for one run (`baton run -j N`): the coordinator's goodbye starts
+   * `close`, so that its test servers stop while the coordinator finishes the run.
+   */
+  readonly closeOnGoodbye?: boolean;
+}
+
 /** Options of one coordinator channel, passed on to protocol's Channel. */
 export type ServeOptions = Pick<ChannelOptions, 'expectToken' | 'helloTimeoutMs' | 'heartbeat' | 'versions'>;
 
@@ -57,6 +66,7 @@ export class WorkerServer implements SlotSink {
   private readonly log: (line: string) => void;
   /** The coordinator served now, if any. */
   private upstream: Upstream | undefined;
+  private closing: Promise<void> | undefined;
   private leaving = false;
 
   private constructor(options: WorkerServerOptions, adapters: readonly TestAdapter[], tests: string[], name: string) {
@@ -151,12 +161,14 @@ export class WorkerServer implements SlotSink {
    * what the coordinator drives (`Coordinator.adopt`), and results reach it as objects.
    * Throws `BATON_WORKER_BUSY` while another coordinator is served.
    */
-  link(): WorkerLink {
+  link(options: LinkOptions = {}): WorkerLink {
     if (this.upstream !== undefined) throw this.busy();
     const link = new InProcessLink(this.hello, {
       run: (nonce, tests, slot, timeout) => this.enqueue(nonce, tests, slot, timeout),
       cancel: (ids) => this.takeBack(ids),
       log: this.log,
+      // Started before the goodbye returns: the coordinator records the run meanwhile.
+      ...(options.closeOnGoodbye ? { goodbye: () => void this.close().catch(() => undefined) } : {}),
     });
     this.upstream = link;
     void link.ended.then(() => this.detach(link));
@@ -194,12 +206,16 @@ export class WorkerServer implements SlotSink {
 
   /**
    * Stops every adapter cleanly (Goodbye, then a kill after the grace period), then what
-   * the adapter factory shares between them (`dispose`: a fork server).
+   * the adapter factory shares between them (`dispose`: a fork server). Later calls
+   * resolve with the first.
    */
-  async close(): Promise<void> {
-    this.upstream?.close();
-    await Promise.all(this.slots.map((slot) => slot.close()));
-    await this.factory.dispose?.();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.upstream?.close();
+      await Promise.all(this.slots.map((slot) => slot.close()));
+      await this.factory.dispose?.();
+    })();
+    return this.closing;
   }
 
   /** @internal */

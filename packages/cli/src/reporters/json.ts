@@ -11,8 +11,27 @@ const utf8 = new TextDecoder();
  * line: a run of 100,000 tests stays greppable, and indenting every field of every result
  * would double the file and the time to write it.
  */
-export class JsonReporter extends FileReporter {
-  protected render(results: readonly RunResult[], summary: RunSummary): string {
+export class JsonReporter extends FileReporter<string> {
+  protected entry(r: RunResult): string {
+    return JSON.stringify({
+      id: r.id,
+      status: r.status,
+      worker: r.worker,
+      seq: r.seq,
+      start: r.startMs === undefined ? null : new Date(r.startMs).toISOString(),
+      stop: r.stopMs === undefined ? null : new Date(r.stopMs).toISOString(),
+      duration: r.duration ?? null,
+      tags: r.tags,
+      ...(r.infrastructure ? { infrastructure: r.infrastructure } : {}),
+      attachments: r.attachments.map((a) => ({
+        name: a.name,
+        mimeType: a.mimeType ?? null,
+        ...(isText(a) ? { text: utf8.decode(a.content) } : { base64: Buffer.from(a.content).toString('base64') }),
+      })),
+    });
+  }
+
+  protected render(lines: readonly string[], summary: RunSummary): string {
     const doc = {
       format: 'baton-run',
       version: 1,
@@ -26,24 +45,6 @@ export class JsonReporter extends FileReporter {
       notRun: summary.notRun,
       slowest: summary.slowest,
     };
-    const lines = results.map((r) =>
-      JSON.stringify({
-        id: r.id,
-        status: r.status,
-        worker: r.worker,
-        seq: r.seq,
-        start: r.startMs === undefined ? null : new Date(r.startMs).toISOString(),
-        stop: r.stopMs === undefined ? null : new Date(r.stopMs).toISOString(),
-        duration: r.duration ?? null,
-        tags: r.tags,
-        ...(r.infrastructure ? { infrastructure: r.infrastructure } : {}),
-        attachments: r.attachments.map((a) => ({
-          name: a.name,
-          mimeType: a.mimeType ?? null,
-          ...(isText(a) ? { text: utf8.decode(a.content) } : { base64: Buffer.from(a.content).toString('base64') }),
-        })),
-      }),
-    );
     // The summary's closing "\n}" makes way for the results, the document's last field.
     const head = JSON.stringify(doc, null, 2).slice(0, -2);
     return `${head},\n  "results": ${lines.length === 0 ? '[]' : `[\n    ${lines.join(',\n    ')}\n  ]`}\n}\n`;

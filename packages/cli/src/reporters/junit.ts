@@ -10,6 +10,10 @@ const utf8 = new TextDecoder();
  * their tracebacks, skips with their reasons, captured output in system-out.
  */
 export class JUnitReporter extends FileReporter {
+  protected entry(result: RunResult): RunResult {
+    return result;
+  }
+
   protected render(results: readonly RunResult[], summary: RunSummary): string {
     return junitXml(results, summary.wallMs / 1000, summary.notRun);
   }

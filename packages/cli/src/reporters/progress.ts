@@ -11,7 +11,7 @@ import type {
   WorkerJoined,
   WorkerRefused,
 } from '@baton/coordinator';
-import { formatAttachments, formatCounts, formatSeconds, plural } from '../output/format.js';
+import { compareNatural, formatAttachments, formatCounts, formatSeconds, plural } from '../output/format.js';
 
 /** Redraws of the live display per second, at most. */
 export const REDRAW_INTERVAL_MS = 100;
@@ -140,7 +140,7 @@ export class ProgressReporter implements Reporter {
     if (!this.stats) return;
     const width = Math.max(20, (this.out.columns ?? 100) - 1);
     const lines = [statusText(this.stats)];
-    for (const [name, slot] of [...this.slots].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))) {
+    for (const [name, slot] of [...this.slots].sort(([a], [b]) => compareNatural(a, b))) {
       const doing = slot.test === undefined ? 'idle' : `${formatSeconds((now - slot.since) / 1000).padStart(6)} s  ${slot.test}`;
       lines.push(`  ${name}  ${doing}`);
     }

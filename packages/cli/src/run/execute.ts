@@ -145,7 +145,9 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
         if (++failures === expected && !listening) coordinator.abort(`no worker could start (${what}: ${error.message})`);
       });
   };
-  if (local) coordinator.adopt(local.link());
+  // Once the run is over its test servers stop, tearing down their fixtures while the run
+  // is recorded and reported (executeRun awaits the same close).
+  if (local) coordinator.adopt(local.link({ closeOnGoodbye: true }));
   for (const url of args.worker) admit(`worker ${url}`, connectWebSocket(url, { ...(setup.token === undefined ? {} : { token: setup.token }) }));
   let listener: Listener | undefined;
   if (listening) {
