@@ -113,12 +113,50 @@ test("a link made to close on goodbye starts stopping the slots' test servers be
   await kept.link().goodbye();
   assert.deepEqual(closed, [], 'a plain link leaves the worker serving');
   const once = await WorkerServer.start({ adapter: recording, slots: 2, name: 'once', log: () => undefined });
-  const goodbye = once.link({ closeOnGoodbye: true }).goodbye();
+  const link = once.link({ closeOnGoodbye: true });
+  // A test on each slot: both adapters are up, as at the end of a run.
+  await Promise.all([link.submit([T.a], { slot: 0 }), link.submit([T.b], { slot: 1 })]);
+  const goodbye = link.goodbye();
   assert.deepEqual(closed.sort(), [0, 1], 'both slots were closing before the goodbye was awaited');
   await goodbye;
   assert.equal(once.close(), once.close(), 'a later close is the same close');
   await Promise.all([once.close(), kept.close()]);
   assert.deepEqual(closed.sort(), [0, 0, 1, 1]);
+});
+
+test('start waits for slot 0 only: a Run on a slot still starting waits for it, and a first start that fails is retried', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let slot1Starts = 0;
+  const logs: string[] = [];
+  const gated: AdapterFactory = async (context) => {
+    if (context.slot === 1 && ++slot1Starts === 1) {
+      await gate;
+      throw new Error('slot 1 could not start this time');
+    }
+    return adapter(context);
+  };
+  const own = await WorkerServer.start({ adapter: gated, slots: 2, name: 'gated', log: (line) => logs.push(line) });
+  try {
+    assert.equal(own.hello.slots, 2);
+    const link = own.link();
+    const results = new Map<string, TestResult>();
+    link.setHooks({ onResult: (result) => results.set(result.id, result) });
+    await link.submit([T.a], { slot: 0 });
+    const waiting = link.submit([T.b], { slot: 1 });
+    assert.equal(results.has(T.b), false, 'slot 1 holds its Run while its adapter starts');
+    release();
+    await waiting;
+    assert.equal(results.get(T.b)?.status, 'success');
+    assert.equal(slot1Starts, 2, 'the failed first start was retried');
+    assert.ok(logs.some((line) => line.includes('slot 1 could not start this time')), logs.join('\n'));
+    await link.goodbye();
+  } finally {
+    release();
+    await own.close();
+  }
 });
 
 async function until(check: () => boolean): Promise<void> {

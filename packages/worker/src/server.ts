@@ -69,7 +69,7 @@ export class WorkerServer implements SlotSink {
   private closing: Promise<void> | undefined;
   private leaving = false;
 
-  private constructor(options: WorkerServerOptions, adapters: readonly TestAdapter[], tests: string[], name: string) {
+  private constructor(options: WorkerServerOptions, adapters: readonly (TestAdapter | Promise<TestAdapter>)[], tests: string[], name: string) {
     this.factory = options.adapter;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? ((line) => console.warn(`baton worker: ${line}`));
@@ -93,10 +93,12 @@ export class WorkerServer implements SlotSink {
   }
 
   /**
-   * Starts an adapter per slot and lists the tests once. Rejects with
-   * `BATON_WORKER_BAD_OPTION` for fewer than one slot, and with
-   * `BATON_WORKER_ADAPTER_FAILED` when an adapter cannot start or list (nothing is left
-   * running then).
+   * Starts an adapter per slot and lists the tests once, with slot 0's adapter: resolves
+   * as soon as that one is up, while the others still start (their slots' Runs wait for
+   * them, and one that fails to start is retried like an adapter that died), so that a
+   * coordinator can plan the run meanwhile. Rejects with `BATON_WORKER_BAD_OPTION` for
+   * fewer than one slot, and with `BATON_WORKER_ADAPTER_FAILED` when slot 0's adapter
+   * cannot start or list (nothing is left running then).
    */
   static async start(options: WorkerServerOptions): Promise<WorkerServer> {
     const slots = options.slots ?? 1;
@@ -111,24 +113,22 @@ export class WorkerServer implements SlotSink {
       done: () => undefined,
       output: (slot, attachment) => server?.output(slot, attachment),
     };
-    const started = await Promise.allSettled(Array.from({ length: slots }, (_, slot) => options.adapter(Slot.context(slot, early, log))));
-    const adapters = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const refused = started.find((s) => s.status === 'rejected');
-    let tests: string[] | undefined;
-    let failure: unknown = refused?.reason;
-    if (refused === undefined) {
-      try {
-        tests = await adapters[0]!.list();
-      } catch (cause) {
-        failure = new WorkerError('BATON_WORKER_ADAPTER_FAILED', `cannot list the tests: ${(cause as Error).message}`, { cause });
-      }
-    }
-    if (tests === undefined) {
-      await Promise.all(adapters.map((a) => a.close()));
+    const starting = Array.from({ length: slots }, (_, slot) => options.adapter(Slot.context(slot, early, log)));
+    // Their failures are the slots' to report, once they have slots.
+    for (const adapter of starting) adapter.catch(() => undefined);
+    let first: TestAdapter | undefined;
+    let tests: string[];
+    try {
+      first = await (starting[0] as Promise<TestAdapter>);
+      tests = await first.list().catch((cause: Error) => {
+        throw new WorkerError('BATON_WORKER_ADAPTER_FAILED', `cannot list the tests: ${cause.message}`, { cause });
+      });
+    } catch (error) {
+      await Promise.all([first?.close(), ...starting.slice(1).map((adapter) => adapter.then((a) => a.close(), () => undefined))]);
       await options.adapter.dispose?.();
-      throw failure;
+      throw error;
     }
-    server = new WorkerServer(options, adapters, tests, name);
+    server = new WorkerServer(options, [first, ...starting.slice(1)], tests, name);
     return server;
   }
 

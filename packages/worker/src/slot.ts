@@ -81,6 +81,8 @@ export class Slot {
   private readonly maxFailedStarts: number;
   private readonly jobs: Job[] = [];
   private adapter: TestAdapter | undefined;
+  /** The first adapter while it starts: the worker waits only for slot 0's (WorkerServer.start). */
+  private starting: Promise<TestAdapter> | undefined;
   private session: Session | undefined;
   /** Cancels in flight; `cancelling` settles once every one started so far has. */
   private cancels = 0;
@@ -89,11 +91,12 @@ export class Slot {
   private closed = false;
   private failedStarts = 0;
 
-  constructor(options: SlotOptions, adapter?: TestAdapter) {
+  constructor(options: SlotOptions, adapter?: TestAdapter | Promise<TestAdapter>) {
     this.options = options;
     this.index = options.index;
     this.maxFailedStarts = options.maxFailedStarts ?? MAX_FAILED_STARTS;
-    this.adapter = adapter;
+    if (adapter instanceof Promise) this.starting = adapter;
+    else this.adapter = adapter;
   }
 
   /** The context an adapter of this slot is created with. */
@@ -148,8 +151,11 @@ export class Slot {
     this.closed = true;
     this.abandon();
     const adapter = this.adapter;
+    const starting = this.starting;
     this.adapter = undefined;
+    this.starting = undefined;
     await adapter?.close();
+    await (await starting?.catch(() => undefined))?.close();
   }
 
   private async takeBack(ids: ReadonlySet<string>): Promise<string[]> {
@@ -338,9 +344,12 @@ export class Slot {
 
   private async ensureAdapter(): Promise<TestAdapter | undefined> {
     if (this.adapter !== undefined) return this.adapter;
+    const starting = this.starting;
+    this.starting = undefined;
     let adapter: TestAdapter;
     try {
-      adapter = await this.options.factory(Slot.context(this.index, this.options.sink, this.options.log));
+      // A first adapter that fails to start counts as any failed start (startFailed).
+      adapter = await (starting ?? this.options.factory(Slot.context(this.index, this.options.sink, this.options.log)));
     } catch (error) {
       this.startFailed((error as Error).message);
       return undefined;
