@@ -19,7 +19,14 @@ const SHA1_BYTES = 20;
 const sha1 = (data) => createHash('sha1').update(data).digest();
 const dist = join(__dirname, '..', 'dist');
 const bundle = join(dist, 'baton.cjs');
-const { size, mtimeMs } = statSync(bundle);
+let stat;
+try {
+  stat = statSync(bundle);
+} catch {
+  process.stderr.write(`baton: ${bundle} is missing: build baton first (npm run build)\n`);
+  process.exit(2);
+}
+const { size, mtimeMs } = stat;
 const cacheFile = `${bundle}.${size}.${Math.trunc(mtimeMs)}.cache`;
 
 function readCache() {
