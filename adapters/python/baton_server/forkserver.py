@@ -9,6 +9,8 @@ Its control channel (the descriptors of --rpc-fds / $BATON_RPC_FDS) carries one 
 object per line, each way:
 
     worker -> fork server   {"msg": "fork", "id": N, "path": SOCKET}
+                            {"msg": "finish"}   the worker is closing its test servers: exit
+                                                once the last child has, forking no more
     fork server -> worker   {"msg": "unavailable", "reason": TEXT}     no os.fork here: then it exits
                             {"msg": "ready", "tests": [ID, ...]}        after discovery
                             {"msg": "forked", "id": N, "pid": PID}
@@ -50,6 +52,7 @@ class ForkServer(object):
         self._versions = versions
         self._name = name
         self._children = set()
+        self._finishing = False
         self._pending = b""
         self._wakeup = None
         self._poll = None
@@ -57,7 +60,8 @@ class ForkServer(object):
         self._inherited = {}
 
     def serve(self):
-        """Forks on request until the worker closes the channel; then kills the children."""
+        """Forks on request until the worker closes the channel, then kills the children; or,
+        once asked to finish, until the last child has exited."""
         self._install_signals()
         # Children share the suite's objects copy-on-write; the collector would otherwise
         # touch, and so copy, every page of them in each child.
@@ -102,16 +106,22 @@ class ForkServer(object):
             *lines, self._pending = self._pending.split(b"\n")
             for line in lines:
                 self._handle(line)
-        return True
+        return not (self._finishing and not self._children)
 
     def _handle(self, line):
         try:
             request = json.loads(line.decode("utf-8"))
+            if request.get("msg") == "finish":
+                self._finishing = True
+                return
             if request.get("msg") != "fork":
                 raise ValueError("unknown request %r" % request.get("msg"))
             fork_id, path = request["id"], request["path"]
         except (ValueError, KeyError, AttributeError) as e:
             log("fork server: bad request %r ignored: %s" % (line[:200], e))
+            return
+        if self._finishing:
+            self._send({"msg": "refused", "id": fork_id, "reason": "the fork server is finishing: its worker is closing"})
             return
         threads = _threads()
         if threads > 1:

@@ -63,4 +63,10 @@ export interface AdapterFactory {
    * factory starts afresh.
    */
   dispose?(): Promise<void>;
+  /**
+   * The slots are closing their adapters (`WorkerServer.close`): what the factory shares
+   * may end as soon as they have (a fork server exits after its last child) instead of
+   * waiting for `dispose`, which still follows.
+   */
+  finish?(): void;
 }

@@ -54,6 +54,29 @@ test('the fork server lists what a test server of its own lists, and no fork ser
   assert.deepEqual(marked(MARK, s.mark), []);
 });
 
+test('asked to finish, the fork server exits after its last child, by itself; the next start forks from a new one', async () => {
+  const s = suite();
+  const logs: string[] = [];
+  const forked = pythonAdapter(s);
+  const [a, b] = await Promise.all([forked(context(logs)), forked(context(logs))]);
+  try {
+    const [first] = forkServerOf(s.mark);
+    assert.ok(first, 'a fork server runs');
+    forked.finish!();
+    await a!.close();
+    assert.ok(forkServerOf(s.mark).some((p) => p.pid === first.pid), 'it waits for its last child');
+    await b!.close();
+    await eventually(() => !forkServerOf(s.mark).some((p) => p.pid === first.pid), 'the finished fork server to exit without being closed');
+    const again = await forked(context(logs));
+    assert.ok(forkServerOf(s.mark).some((p) => p.pid !== first.pid), 'a new fork server');
+    await again.close();
+  } finally {
+    await forked.dispose!();
+  }
+  assert.deepEqual(marked(MARK, s.mark), []);
+  assert.deepEqual(logs, [], 'a finished fork server is no death to report');
+});
+
 test('slots fork their test servers from one fork server, run at once, and keep their stray output apart', async (t) => {
   const s = suite();
   const h = await harness({ adapter: pythonAdapter(s), slots: 2, name: 'f1' });

@@ -19,7 +19,8 @@ import {
  * from one fork server per factory: the suite is imported and discovered once however
  * many slots and restarts there are, and the listing comes from that discovery. The
  * fork server starts with the first adapter; one that failed to start or died is replaced
- * by the next. `dispose` (called by `WorkerServer.close`) stops it.
+ * by the next. `finish` (called as `WorkerServer.close` closes the slots) lets it exit
+ * after its last child; `dispose` (called once they closed) stops it.
  *
  * With `fork: false`, or where the Python cannot fork (no `os.fork`, or the suite's imports
  * left threads running), every slot spawns a test server of its own instead, as
@@ -30,6 +31,8 @@ export function pythonAdapter(suite: PythonSuite): AdapterFactory {
   if (suite.fork === false) return testServerAdapter(command);
   let forking = true;
   let current: Promise<ForkServer> | undefined;
+  /** Every fork server started and not disposed of: `dispose` waits until each is gone. */
+  const started = new Set<Promise<ForkServer>>();
 
   const forkServer = (context: AdapterContext): Promise<ForkServer> => {
     if (current === undefined) {
@@ -41,6 +44,7 @@ export function pythonAdapter(suite: PythonSuite): AdapterFactory {
         ...strayOutput(context),
       });
       current = starting;
+      started.add(starting);
       const forget = (): void => {
         if (current === starting) current = undefined;
       };
@@ -54,10 +58,10 @@ export function pythonAdapter(suite: PythonSuite): AdapterFactory {
       try {
         const server = await forkServer(context);
         // Asked at once: the fork server forks as soon as it has discovered the suite.
-        const forking = server.fork();
-        forking.catch(() => undefined); // when discovery fails, `ready` says why
+        const child = server.fork();
+        child.catch(() => undefined); // when discovery fails, `ready` says why
         const tests = await server.ready;
-        return { client: await connectLocalTestServer(await forking, hooks), tests };
+        return { client: await connectLocalTestServer(await child, hooks), tests };
       } catch (error) {
         if ((error as WorkerError).code !== 'BATON_WORKER_FORK_UNAVAILABLE') throw error;
         if (forking) context.log(`${(error as Error).message}: each slot starts a test server of its own instead of forking one`);
@@ -68,10 +72,17 @@ export function pythonAdapter(suite: PythonSuite): AdapterFactory {
   };
 
   const factory: AdapterFactory = (context) => serverAdapter(context, command, (hooks) => connect(context, hooks));
-  factory.dispose = async () => {
-    const starting = current;
+  factory.finish = () => {
+    // A start after this one forks from a new fork server.
+    const finishing = current;
     current = undefined;
-    await (await starting?.catch(() => undefined))?.close();
+    void finishing?.then((server) => server.finish(), () => undefined);
+  };
+  factory.dispose = async () => {
+    current = undefined;
+    const all = [...started];
+    started.clear();
+    await Promise.all(all.map(async (starting) => (await starting.catch(() => undefined))?.close()));
   };
   return factory;
 }

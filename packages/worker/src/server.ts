@@ -212,7 +212,9 @@ export class WorkerServer implements SlotSink {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.upstream?.close();
-      await Promise.all(this.slots.map((slot) => slot.close()));
+      const closing = Promise.all(this.slots.map((slot) => slot.close()));
+      this.factory.finish?.();
+      await closing;
       await this.factory.dispose?.();
     })();
     return this.closing;
