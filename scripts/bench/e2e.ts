@@ -329,6 +329,16 @@ async function againstStestr(o: Options, tmp: string): Promise<void> {
   console.log(`reference: stestr ${version} from Debian (${STESTR}, ${PYTHON}) vs baton with BATON_PYTHON=${PYTHON}; wall of each whole process; aim: median ratio of runs with history ≤ 0.90×.`);
 }
 
+/** Median wall milliseconds of 7 starts of `command`. */
+function startMs(command: string, args: string[]): number {
+  const times = Array.from({ length: 7 }, () => {
+    const t0 = performance.now();
+    spawnSync(command, args, { stdio: 'ignore' });
+    return performance.now() - t0;
+  });
+  return Math.round(median(times));
+}
+
 export default async function e2e(args: string[]): Promise<void> {
   const o = parseArgs(args);
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first with \`npx tsc -b packages/cli\``);
@@ -336,6 +346,8 @@ export default async function e2e(args: string[]): Promise<void> {
   try {
     const load = loadavg().map((l) => l.toFixed(2)).join(' ');
     console.log(`e2e: node ${process.version}, ${PYTHON}, ${availableParallelism()} cores, load average ${load} at the start; temp dir ${tmp}`);
+    // Start-up is CPU work that scales with how fast this shared machine runs at the time.
+    console.log(`  machine speed now: \`node -e 0\` ${startMs(process.execPath, ['-e', '0'])} ms, \`python3 -c pass\` ${startMs(PYTHON, ['-c', 'pass'])} ms (median of 7 starts)`);
     if (o.parts.has(1)) await staleHistory(o, tmp);
     if (o.parts.has(2)) await throughput(o, tmp);
     if (o.parts.has(3)) await againstStestr(o, tmp);
