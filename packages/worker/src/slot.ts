@@ -38,6 +38,11 @@ interface Job {
   /** Tests without a result and not cancelled, in the order given (a Set keeps insertion order). */
   readonly remaining: Set<string>;
   readonly timeout: number | undefined;
+  /**
+   * The batch that holds it, once handed to a session's adapter: found here rather than by
+   * searching the session's batches, which a pipelined slot may hold by the hundred.
+   */
+  handed?: { readonly session: Session; readonly attempt: Attempt };
 }
 
 interface Running {
@@ -164,7 +169,7 @@ export class Slot {
     // Handed tests that have not started, with their jobs: only the adapter can take them back.
     const asked = new Map<string, Job>();
     for (const job of this.jobs) {
-      const attempt = session?.attempts.find((a) => a.job === job);
+      const attempt = session !== undefined && job.handed?.session === session ? job.handed.attempt : undefined;
       for (const id of job.remaining) {
         if (!ids.has(id)) continue;
         if (attempt?.handed.has(id)) {
@@ -264,10 +269,12 @@ export class Slot {
     if (session === undefined || session.abandoned || session.adapter !== this.adapter || this.cancels > 0) return;
     for (const job of this.jobs) {
       if (session.attempts.length > 0 && session.adapter.pipelined !== true) return;
-      if (job.remaining.size === 0 || session.attempts.some((a) => a.job === job)) continue;
+      if (job.remaining.size === 0 || job.handed?.session === session) continue;
       const handed = new Set(job.remaining);
       const events = session.adapter.run([...handed], job.timeout === undefined ? {} : { timeout: job.timeout });
-      session.attempts.push({ job, handed, events, running: new Map() });
+      const attempt: Attempt = { job, handed, events, running: new Map() };
+      session.attempts.push(attempt);
+      job.handed = { session, attempt };
     }
   }
 

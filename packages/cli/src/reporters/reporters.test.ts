@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { deliver, type Reporter, type RunEvent, type RunResult, type RunStats } from '@baton/coordinator';
 import { aggregate, decodeAll } from '@baton/subunit';
-import { JsonReporter } from './json.js';
+import { IsoTimes, JsonReporter } from './json.js';
 import { JUnitReporter } from './junit.js';
 import { ProgressReporter } from './progress.js';
 import { SubunitReporter } from './subunit.js';
@@ -149,4 +149,12 @@ test('subunit: each result as inprogress, attachments and final status, with its
   ]);
   assert.equal(new TextDecoder().decode(results[1]!.attachments[0]!.content), 'Traceback\nAssertionError: 1 != 2\n');
   assert.equal(new TextDecoder().decode(output[0]!.attachment.content), 'between tests\n');
+});
+
+test('IsoTimes formats as toISOString does, across seconds, minutes, days and years, fractions truncated', () => {
+  const times = new IsoTimes();
+  const starts = [Date.UTC(2026, 10, 22, 5, 59, 58, 990), Date.UTC(1999, 11, 31, 23, 59, 59, 500), 0, Date.UTC(2026, 0, 1), -1500.25, 253402300799000, 253402300800000];
+  for (const start of starts) {
+    for (let ms = start; ms < start + 3000; ms += 7.25) assert.equal(times.format(ms), new Date(ms).toISOString(), String(ms));
+  }
 });
