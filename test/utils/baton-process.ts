@@ -1,10 +1,10 @@
 // Runs the built baton CLI as real processes, the way users and CI do, and builds small
 // Python projects in temporary directories for it to run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../../packages/cli/src/test-support/run-baton.js';
 
 export const BATON_BIN: string = fileURLToPath(new URL('../../packages/cli/bin/baton.js', import.meta.url));
 
@@ -83,9 +83,9 @@ export async function runBaton(cwd: string, args: readonly string[], ms = 120_00
   }
 }
 
-/** A temporary project made of `files` (path → content). */
+/** A temporary project made of `files` (path → content), removed when the test process exits. */
 export function makeProject(files: Record<string, string>, prefix = 'baton-e2e-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);

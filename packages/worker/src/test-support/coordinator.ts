@@ -1,6 +1,6 @@
 // The coordinator's end of a worker channel for tests: a raw client Channel that keeps
 // every packet and result, and waits for the one a test needs instead of sleeping.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +23,17 @@ export const T = {
   fdOutput: 'tests.test_hostile.Hostile.test_fd_output',
 };
 
-/** A signal file path for `test_waits_for_signal_file`, fresh per call. */
+let signals: string | undefined;
+let lastSignal = 0;
+
+/** A signal file path for `test_waits_for_signal_file`, fresh per call, in one directory removed at exit. */
 export function signalPath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'baton-worker-')), 'go');
+  if (signals === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-worker-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    signals = dir;
+  }
+  return join(signals, `go-${++lastSignal}`);
 }
 
 export class FakeCoordinator {
