@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { deliver, type Reporter, type RunEvent, type RunResult, type RunStats } from '@baton/coordinator';
@@ -10,6 +9,7 @@ import { IsoTimes, JsonReporter } from './json.js';
 import { JUnitReporter } from './junit.js';
 import { ProgressReporter } from './progress.js';
 import { SubunitReporter } from './subunit.js';
+import { tempDir } from '../test-support/run-baton.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12);
 const text = (s: string) => new TextEncoder().encode(s);
@@ -86,7 +86,7 @@ test('terminal progress redraws a live block with a line per worker slot', () =>
 });
 
 test('JUnit: a document python can parse, with failures, skips, output and tests that never ran', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'baton-junit-'));
+  const dir = tempDir('baton-junit-');
   const file = join(dir, 'junit.xml');
   play(new JUnitReporter(file));
   const xml = readFileSync(file, 'utf8');
@@ -112,7 +112,7 @@ test('JUnit: a document python can parse, with failures, skips, output and tests
 });
 
 test('JSON: the summary and every result with worker, sequence and attachments', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'baton-json-'));
+  const dir = tempDir('baton-json-');
   const file = join(dir, 'run.json');
   play(new JsonReporter(file));
   const doc = JSON.parse(readFileSync(file, 'utf8'));
