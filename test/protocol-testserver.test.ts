@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -23,11 +22,12 @@ import {
   type TestServerClient,
 } from '@baton/protocol';
 import { StreamDecoder, encodePacket, type TestResult } from '@baton/subunit';
+import { tempDir } from '../packages/cli/src/test-support/run-baton.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const suite = join(root, 'test/fixtures/python-suite');
 const python = process.env['BATON_TEST_PYTHON'] ?? 'python3';
-const signalFile = join(mkdtempSync(join(tmpdir(), 'baton-protocol-')), 'go');
+const signalFile = join(tempDir('baton-protocol-'), 'go');
 
 const T = {
   pass: 'tests.test_outcomes.Outcomes.test_pass',
