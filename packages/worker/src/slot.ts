@@ -196,8 +196,13 @@ export class Slot {
    */
   private settle(): void {
     const running = this.session?.attempts[0]?.job;
-    const over = this.jobs.filter((job) => job.remaining.size === 0 && job !== running);
-    for (const job of over) this.jobs.splice(this.jobs.indexOf(job), 1);
+    const over: Job[] = [];
+    let kept = 0;
+    for (const job of this.jobs) {
+      if (job.remaining.size === 0 && job !== running) over.push(job);
+      else this.jobs[kept++] = job;
+    }
+    this.jobs.length = kept;
     for (const job of over) this.options.sink.done(job.nonce);
   }
 

@@ -131,8 +131,7 @@ export async function serverAdapter(
 /** A Run sent to the test server and not over: where its events go. */
 interface Batch {
   readonly events: EventQueue<AdapterEvent>;
-  /** Its tests without a result and not cancelled. */
-  readonly waiting: Set<string>;
+  readonly tests: readonly string[];
 }
 
 class TestServerAdapter implements TestAdapter {
@@ -142,6 +141,11 @@ class TestServerAdapter implements TestAdapter {
   private readonly tests: readonly string[] | undefined;
   /** In the order sent, which is the order the server runs them in. */
   private readonly batches: Batch[] = [];
+  /**
+   * The batch of each test sent without a result and not cancelled: a pipelined slot may
+   * have many batches out, and every event is routed.
+   */
+  private readonly batchOf = new Map<string, Batch>();
 
   constructor(
     connected: ConnectedServer,
@@ -156,8 +160,9 @@ class TestServerAdapter implements TestAdapter {
   }
 
   run(tests: readonly string[]): AsyncIterable<AdapterEvent> {
-    const batch: Batch = { events: new EventQueue<AdapterEvent>(), waiting: new Set(tests) };
+    const batch: Batch = { events: new EventQueue<AdapterEvent>(), tests };
     this.batches.push(batch);
+    for (const id of tests) if (!this.batchOf.has(id)) this.batchOf.set(id, batch);
     // No Run timeout goes to the server: the slot enforces it, for every adapter alike.
     // Results come through the hooks, in stream order with starts; the Run only says when
     // it is over.
@@ -177,15 +182,15 @@ class TestServerAdapter implements TestAdapter {
    * ids as they come either way.
    */
   route(id: string, event: AdapterEvent): void {
-    const batch = this.batches.find((b) => b.waiting.has(id)) ?? this.batches[0];
-    if (event.type === 'result') batch?.waiting.delete(id);
+    const batch = this.batchOf.get(id) ?? this.batches[0];
+    if (event.type === 'result') this.batchOf.delete(id);
     batch?.events.push(event);
   }
 
   async cancel(tests: readonly string[]): Promise<string[]> {
     const taken = await this.client.cancel(tests);
     // A test taken back may come again in a later batch: its events belong there.
-    for (const id of taken) this.batches.find((b) => b.waiting.has(id))?.waiting.delete(id);
+    for (const id of taken) this.batchOf.delete(id);
     return taken;
   }
 
@@ -205,6 +210,7 @@ class TestServerAdapter implements TestAdapter {
 
   private over(batch: Batch): EventQueue<AdapterEvent> {
     this.batches.splice(this.batches.indexOf(batch), 1);
+    for (const id of batch.tests) if (this.batchOf.get(id) === batch) this.batchOf.delete(id);
     return batch.events;
   }
 }
