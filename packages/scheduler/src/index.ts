@@ -20,7 +20,7 @@ export type {
   WorkerJoined,
   WorkerLeft,
 } from './events.js';
-export { groupKeyOf, groupTests } from './groups.js';
+export { CLASS_GROUP_REGEX, groupKeyOf, groupTests } from './groups.js';
 export type { Unit } from './groups.js';
 export { lowerBound } from './lowerBound.js';
 export type { BoundSegment, BoundWorker } from './lowerBound.js';

@@ -1,3 +1,4 @@
+import { CLASS_GROUP_REGEX } from '../groups.js';
 import type { Plan } from '../plan.js';
 import { mulberry32, randomInt, randomNormal, type Rng } from '../rng.js';
 import { DEFAULT_LATENCY_SECONDS, type Workload, type WorkloadTest, type WorkloadWorker } from './workload.js';
@@ -16,8 +17,6 @@ export interface ScenarioOptions {
   readonly latency?: number | undefined;
 }
 
-/** stestr's `parallel_class` group regex: everything up to the last dot. */
-export const CLASS_GROUP_REGEX = '([^\\.]*\\.)*';
 
 /**
  * A synthetic suite shaped like real ones: ids `pkgP.modM.ClassC.test_T`,
