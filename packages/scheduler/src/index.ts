@@ -28,6 +28,7 @@ export { checkPlan, parsePlan, planFromJson, resolvePlan } from './plan.js';
 export type { Plan, PlanSegment, PlanSource, ResolveOptions, Segment, UnnamedPolicy } from './plan.js';
 export { mulberry32 } from './rng.js';
 export type { Rng } from './rng.js';
+export { FRESH_PROCESS_SECONDS } from './policy.js';
 export { Scheduler } from './scheduler.js';
 export type { SchedulerOptions } from './scheduler.js';
 export { UnitState, WorkerSession } from './state.js';

@@ -4,7 +4,7 @@ export type { PolicyName } from './policies.js';
 export { formatReport, prepare, runSimulation } from './report.js';
 export type { PolicyResult, SimulationOptions, SimulationReport } from './report.js';
 export { CLASS_GROUP_REGEX } from '../groups.js';
-export { generateScenario, SCENARIOS } from './scenarios.js';
+export { generateScenario, NO_HISTORY_SCENARIOS, SCENARIOS } from './scenarios.js';
 export type { ScenarioName, ScenarioOptions } from './scenarios.js';
 export { SimulationError, simulate } from './simulator.js';
 export type { SimulateOptions, SimulationResult, TestRun } from './simulator.js';
