@@ -52,8 +52,9 @@ export function forgetChecked(file: string): void {
  */
 export function checkIntegrity(db: Database.Database, file: string, writable: boolean): void {
   if (unchanged(file)) return;
-  // quick_check(1): stop at the first problem; it is what the message shows.
+  // quick_check(1): stop at the first problem; it is what the message shows, without the
+  // "*** in database main ***" heading SQLite puts first.
   const found = db.pragma('quick_check(1)', { simple: true }) as string;
-  if (found !== 'ok') throw corrupt(file, found.split('\n')[0]!);
+  if (found !== 'ok') throw corrupt(file, found.split('\n').find((line) => !line.startsWith('***')) ?? found);
   if (writable) stampChecked(file);
 }
