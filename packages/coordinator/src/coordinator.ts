@@ -129,7 +129,7 @@ export class Coordinator {
     this.estimates = estimates;
     this.scheduler = this.newScheduler(options.expectedSlots);
     this.ledger = new Ledger(tests, (id) => this.scheduler.estimate(id), known.unknown.length);
-    this.writer = new ResultWriter(options.repository, this.clock);
+    this.writer = new ResultWriter(options.repository, this.clock, { onError: (error) => this.repositoryFailed(error) });
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
@@ -210,6 +210,15 @@ export class Coordinator {
         });
       },
     };
+  }
+
+  /**
+   * A write to the repository failed (a full disk, say): the run cannot be recorded, so
+   * it ends as an infrastructure failure; what was written before stays.
+   */
+  private repositoryFailed(error: unknown): void {
+    this.infrastructureProblem ??= error instanceof Error ? error.message : String(error);
+    this.abort(this.infrastructureProblem);
   }
 
   /** Ends the run now: what has not run is recorded as not run, exit status 3. */
@@ -540,14 +549,16 @@ export class Coordinator {
     this.deadline?.cancel();
     const notRun = this.ledger.notRun();
     if (notRun.length > 0) this.infrastructureProblem ??= `${notRun.length} tests never ran`;
-    const summary = this.ledger.summary({
-      run: this.runId,
-      profile: this.options.profile,
-      wallMs: this.clock.now() - this.startMs,
-      workers: this.slots.size,
-      infrastructureProblem: this.infrastructureProblem,
-      stats: this.stats(),
-    });
+    const summarize = (): RunSummary =>
+      this.ledger.summary({
+        run: this.runId,
+        profile: this.options.profile,
+        wallMs: this.clock.now() - this.startMs,
+        workers: this.slots.size,
+        infrastructureProblem: this.infrastructureProblem,
+        stats: this.stats(),
+      });
+    let summary = summarize();
     // Said first, so that the workers stop their test servers (which tear down fixtures)
     // while the run is folded into the repository and reported.
     const goodbyes = Promise.allSettled(
@@ -557,6 +568,8 @@ export class Coordinator {
       }),
     );
     this.writer.close({ stop: timestampFromMillis(this.clock.now()), exitStatus: summary.exitCode });
+    // The last write may have failed: the summary says so.
+    if (summary.infrastructureProblem !== this.infrastructureProblem) summary = summarize();
     this.options.emit({ type: 'runFinished', at: this.clock.now(), summary });
     await goodbyes;
     this.resolveFinished(summary);
