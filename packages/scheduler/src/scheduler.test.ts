@@ -71,9 +71,12 @@ class Workers {
 describe('Scheduler', () => {
   it('plans one lane per expected worker, longest unit first, and sends each lane in discovery order', () => {
     const s = new Scheduler([one('all', ['a', 'b', 'c', 'd'])], { estimates: new Map([['a', 1], ['b', 4], ['c', 2], ['d', 3]]), expectedWorkers: 2 });
-    // Longest first into the lane that finishes soonest: b | d, c | a; each lane then in discovery order.
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), ['a', 'b']);
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w2' }, 0)), ['c', 'd']);
+    // Planned once both are here: longest first into the lane that finishes soonest:
+    // b | d, c | a; each lane then in discovery order.
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), []);
+    const both = s.handle({ type: 'workerJoined', worker: 'w2' }, 0);
+    assert.deepEqual(dispatched(both, 'w1'), ['a', 'b']);
+    assert.deepEqual(dispatched(both, 'w2'), ['c', 'd']);
   });
 
   it('follows the discovery order it is given, not the order of the plan', () => {
@@ -110,7 +113,9 @@ describe('Scheduler', () => {
     // One lane per expected worker: a | b | c | d. While a runs, the lanes of workers
     // still to come stay unsent; once a's rest is below half the work of a lane
     // nobody runs (guided self-scheduling), w1 adopts that lane.
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), ['a']);
+    // Lanes wait for the expected workers, or for the coordinator's next tick.
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), []);
+    assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 0)), ['a']);
     assert.deepEqual(dispatched(s.handle({ type: 'testStarted', worker: 'w1', test: 'a' }, 1)), []);
     assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 3.4)), []);
     assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 3.6)), ['b']);
@@ -268,7 +273,8 @@ describe('Scheduler', () => {
     });
     s.handle({ type: 'workerJoined', worker: 'fast', speed: 1 }, 0);
     const slow = s.handle({ type: 'workerJoined', worker: 'slow', speed: 0.25 }, 0);
-    assert.ok(!dispatched(slow).includes('L'));
+    assert.ok(dispatched(slow, 'fast').includes('L'));
+    assert.ok(!dispatched(slow, 'slow').includes('L'));
   });
 
   it('learns a worker speed from tests with history', () => {

@@ -122,6 +122,12 @@ export class Scheduler implements SchedulingPolicy {
   private plannedSegment = -1;
   private finishSent = false;
   private freshCount = 0;
+  /**
+   * The event being handled is a join: lanes are not planned until every expected
+   * worker has joined (or any other event comes), so that each lane is planned for the
+   * speed of the worker that runs it.
+   */
+  private joining = false;
 
   constructor(segments: readonly Segment[], options: SchedulerOptions = {}) {
     if (options.roundTrip !== undefined && !(options.roundTrip >= 0))
@@ -173,6 +179,7 @@ export class Scheduler implements SchedulingPolicy {
 
   handle(event: SchedulerEvent, now: number): Command[] {
     const out: Command[] = [];
+    this.joining = event.type === 'workerJoined';
     this.wake(now, out);
     switch (event.type) {
       case 'workerJoined':
@@ -211,6 +218,8 @@ export class Scheduler implements SchedulingPolicy {
    */
   stall(): string | undefined {
     if (this.ledger.finished || this.ledger.holders > 0 || this.readyCount === 0) return undefined;
+    // Waiting for the expected workers before planning: the next event that is not a join plans.
+    if (this.plannedSegment !== this.ledger.segment && this.readyCount < this.expectedWorkers) return undefined;
     for (const l of this.loads.values()) if (l.reclaiming) return undefined;
     const queued = this.ledger.segmentUnits[this.ledger.segment]?.filter((u) => u.state === UnitState.Queued) ?? [];
     const ready = [...this.ledger.workers.values()].filter((w) => w.session === WorkerSession.Ready).map((w) => w.id);
@@ -246,7 +255,11 @@ export class Scheduler implements SchedulingPolicy {
     this.readyCount++;
     this.epoch++;
     this.hungry.add(worker);
-    this.fill(worker, now, out);
+    // The last expected worker is here: the lanes are planned and everyone gets one.
+    if (this.readyCount === this.expectedWorkers && this.plannedSegment !== this.ledger.segment) {
+      this.joining = false;
+      this.feedHungry(now, out);
+    } else this.fill(worker, now, out);
   }
 
   private onLeft(id: string, out: Command[]): void {
@@ -487,6 +500,7 @@ export class Scheduler implements SchedulingPolicy {
     const f = this.speeds.slowness(load.speed);
     const horizon = (PREFETCH_ROUND_TRIPS * this.roundTrip) / f;
     if (load.pendingCount > 0 && load.pendingWork >= horizon) return steal;
+    if (this.plannedSegment !== this.ledger.segment && this.joining && this.readyCount < this.expectedWorkers) return steal;
     this.planLanes();
     this.refreshEstimates();
     let lane = load.lane;
