@@ -39,6 +39,7 @@ export function testrCommandAdapter(command: TestrCommand): AdapterFactory {
 }
 
 class CommandAdapter implements TestAdapter {
+  readonly processPerBatch = true;
   private child: ChildProcess | undefined;
 
   constructor(

@@ -61,7 +61,7 @@ test('the next Run reaches the test server while the batch before it runs, and r
 
 test('a test that kills its server with two Runs in flight: it fails once, and what both Runs had left runs on a fresh server, in order', async (t) => {
   const { h, watcher, signal } = await watched(t, 'p2');
-  const first = h.coordinator.run([T.waits, T.exit, T.a], { slot: 0 });
+  const first = h.coordinator.run([T.waits, T.laterExit, T.a], { slot: 0 });
   const second = h.coordinator.run([T.b, T.c], { slot: 0 });
   await watcher.until(() => watcher.batches.length === 2, 'both Runs to be handed to the adapter');
   await h.coordinator.started(T.waits);
@@ -70,17 +70,18 @@ test('a test that kills its server with two Runs in flight: it fails once, and w
 
   assert.deepEqual(outcomes(h), [
     [T.waits, 'success'],
-    [T.exit, 'fail'],
+    [T.laterExit, 'fail'],
     [T.a, 'success'],
     [T.b, 'success'],
     [T.c, 'success'],
   ]);
-  assert.match(text(h.coordinator.result(T.exit), 'baton-error')!, /worker p2 slot 0 lost its test process while running tests\.test_hostile\.Hostile\.test_exit: .*exit code 3/s);
-  assert.deepEqual(starts(h), [T.waits, T.exit, T.a, T.b, T.c]);
+  assert.match(text(h.coordinator.result(T.laterExit), 'baton-error')!, /worker p2 slot 0 lost its test process while running tests\.test_hostile\.Later\.test_exit: .*exit code 3/s);
+  assert.deepEqual(starts(h), [T.waits, T.laterExit, T.a, T.b, T.c]);
   assert.equal(watcher.adapters, 2);
+  assert.deepEqual(h.worker.stats(), { fresh: 0, restarts: 1, slots: [{ fresh: 0, restarts: 1 }] });
   assert.deepEqual(
     watcher.batches.map((b) => b.tests),
-    [[T.waits, T.exit, T.a], [T.b, T.c], [T.a], [T.b, T.c]],
+    [[T.waits, T.laterExit, T.a], [T.b, T.c], [T.a], [T.b, T.c]],
   );
 });
 
@@ -88,7 +89,7 @@ test('a test past its timeout in the second of three Runs in flight: it fails wi
   const { h, watcher, signal } = await watched(t, 'p3');
   const runs = [
     h.coordinator.run([T.waits], { slot: 0 }),
-    h.coordinator.run([T.sleeps, T.a], { slot: 0, timeout: 0.5 }),
+    h.coordinator.run([T.laterSleeps, T.a], { slot: 0, timeout: 0.5 }),
     h.coordinator.run([T.b], { slot: 0 }),
   ];
   await watcher.until(() => watcher.batches.length === 3, 'the three Runs to be handed to the adapter');
@@ -98,15 +99,15 @@ test('a test past its timeout in the second of three Runs in flight: it fails wi
 
   assert.deepEqual(outcomes(h), [
     [T.waits, 'success'],
-    [T.sleeps, 'fail'],
+    [T.laterSleeps, 'fail'],
     [T.a, 'success'],
     [T.b, 'success'],
   ]);
-  assert.match(text(h.coordinator.result(T.sleeps), 'baton-timeout')!, /timed out after 0\.5 s on worker p3 slot 0/);
+  assert.match(text(h.coordinator.result(T.laterSleeps), 'baton-timeout')!, /timed out after 0\.5 s on worker p3 slot 0/);
   assert.equal(watcher.adapters, 2);
   assert.deepEqual(
     watcher.batches.map((b) => b.tests),
-    [[T.waits], [T.sleeps, T.a], [T.b], [T.a], [T.b]],
+    [[T.waits], [T.laterSleeps, T.a], [T.b], [T.a], [T.b]],
   );
 });
 
@@ -162,13 +163,13 @@ test('a class fixture\'s error between two Runs in flight is reported once, in s
   const h = await harness({ adapter: watcher.wrap(testServerAdapter(pythonTestServer({ testPath: 'tests', cwd: suite }))), slots: 1, name: 'p6' });
   t.after(() => h.stop());
   watcher.hold(0);
-  const first = h.coordinator.run(['tests.test_outcomes.Outcomes.test_pass'], { slot: 0 });
+  const first = h.coordinator.run(['tests.test_hostile.Hostile.test_binary_garbage'], { slot: 0 });
   const second = h.coordinator.run(['tests.test_outcomes.BrokenFixture.test_never_runs'], { slot: 0 });
   await watcher.until(() => watcher.batches.length === 2, 'both Runs to be handed to the adapter');
   watcher.release(0);
   await Promise.all([first, second]);
   assert.deepEqual(outcomes(h), [
-    ['tests.test_outcomes.Outcomes.test_pass', 'success'],
+    ['tests.test_hostile.Hostile.test_binary_garbage', 'success'],
     ['setUpClass (tests.test_outcomes.BrokenFixture)', 'fail'],
     ['tests.test_outcomes.BrokenFixture.test_never_runs', 'fail'],
   ]);

@@ -21,6 +21,9 @@ export const T = {
   sleeps: 'tests.test_hostile.Hostile.test_sleeps_forever',
   exit: 'tests.test_hostile.Hostile.test_exit',
   fdOutput: 'tests.test_hostile.Hostile.test_fd_output',
+  /** After every test of Hostile in discovery order, before Quick's. */
+  laterExit: 'tests.test_hostile.Later.test_exit',
+  laterSleeps: 'tests.test_hostile.Later.test_sleeps_forever',
 };
 
 let signals: string | undefined;
