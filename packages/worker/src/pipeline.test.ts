@@ -130,6 +130,80 @@ test('Cancel of a test of a Run already handed to the server asks the server, wh
   assert.deepEqual(starts(h), [T.waits, T.a]);
 });
 
+test('a Cancel racing the start of a unit\'s first test takes back nothing of that unit, and the other units whole', async (t) => {
+  const { h, watcher, signal } = await watched(t, 'p8');
+  // The slot does not see the start of T.waits: only the server knows it took the test up.
+  watcher.hold(0);
+  const run = h.coordinator.run([T.waits, T.a, T.b, T.c, T.d], { slot: 0 });
+  await watcher.until(() => watcher.batches[0]?.seen.includes(`start ${T.waits}`) === true, 'the server to start T.waits');
+  const cancelled = await h.coordinator.channel.request({ msg: 'Cancel', tests: [T.waits, T.a, T.b, T.c, T.d], groups: [2, 2, 1] });
+  assert.deepEqual(cancelled.tests, [T.b, T.c, T.d]);
+  assert.deepEqual(watcher.cancels, [[T.waits, T.a, T.b, T.c, T.d]], 'the slot asked the server, which alone knew');
+  writeFileSync(signal, '');
+  watcher.release(0);
+  await run;
+  assert.deepEqual(outcomes(h), [
+    [T.waits, 'success'],
+    [T.a, 'success'],
+  ]);
+});
+
+test('a Cancel of a unit whose first test the slot saw start takes back none of it, without asking the server', async (t) => {
+  const { h, watcher, signal } = await watched(t, 'p9');
+  const run = h.coordinator.run([T.waits, T.a, T.b, T.c, T.d], { slot: 0 });
+  await h.coordinator.started(T.waits);
+  const cancelled = await h.coordinator.channel.request({ msg: 'Cancel', tests: [T.waits, T.a, T.b, T.c, T.d, 'no.such.test'], groups: [2, 2, 2] });
+  assert.deepEqual(cancelled.tests, [T.b, T.c]);
+  assert.deepEqual(watcher.cancels, [[T.b, T.c]]);
+  writeFileSync(signal, '');
+  await run;
+  assert.deepEqual(outcomes(h), [
+    [T.waits, 'success'],
+    [T.a, 'success'],
+    [T.d, 'success'],
+  ]);
+});
+
+test('tests taken back before they started no longer hold the process\'s place: what lies between goes to the same process', async (t) => {
+  const { h, watcher, signal } = await watched(t, 'p10');
+  const first = h.coordinator.run([T.waits, T.c], { slot: 0 });
+  await h.coordinator.started(T.waits);
+  assert.deepEqual((await h.coordinator.channel.request({ msg: 'Cancel', tests: [T.c] })).tests, [T.c]);
+  const second = h.coordinator.run([T.a], { slot: 0 });
+  await watcher.until(() => watcher.batches.length === 2, 'the second Run to be handed to the same adapter');
+  writeFileSync(signal, '');
+  await Promise.all([first, second]);
+  assert.deepEqual(outcomes(h), [
+    [T.waits, 'success'],
+    [T.a, 'success'],
+  ]);
+  assert.equal(watcher.adapters, 1);
+  assert.equal(h.worker.stats().fresh, 0);
+});
+
+test('a Run that lies behind while the process still runs: it waits, the next process is started meanwhile, and the old one closes cleanly once idle', async (t) => {
+  const { h, watcher, signal } = await watched(t, 'p11');
+  const first = h.coordinator.run([T.waits, T.b], { slot: 0 });
+  await h.coordinator.started(T.waits);
+  const second = h.coordinator.run([T.a], { slot: 0 });
+  await watcher.until(() => watcher.adapters === 2, 'the fresh adapter to be started ahead of time');
+  assert.equal(watcher.batches.length, 1, 'the Run behind is not handed to the process that is past it');
+  assert.equal(watcher.closes, 0);
+  writeFileSync(signal, '');
+  const [, done] = await Promise.all([first, second]);
+  assert.deepEqual(done.processes, { fresh: 1, restarts: 0 });
+  assert.equal(watcher.closes, 1, 'the old adapter was closed, not killed');
+  assert.deepEqual(
+    watcher.batches.map((b) => b.tests),
+    [[T.waits, T.b], [T.a]],
+  );
+  assert.deepEqual(outcomes(h), [
+    [T.waits, 'success'],
+    [T.b, 'success'],
+    [T.a, 'success'],
+  ]);
+});
+
 test('a coordinator gone with two Runs in flight: the server is killed, and the next coordinator\'s Runs run on a fresh one', async (t) => {
   const { h, watcher } = await watched(t, 'p5');
   void h.coordinator.run([T.waits, T.a], { slot: 0 }).catch(() => undefined);
@@ -178,7 +252,7 @@ test('a class fixture\'s error between two Runs in flight is reported once, in s
 // Debian's interpreter has python3-subunit; the pyenv python3 on PATH does not.
 const PYTHON = '/usr/bin/python3';
 
-test('a testr command gets one batch at a time: the next once the one before is over', { skip: existsSync(PYTHON) ? false : `${PYTHON} is not installed` }, async (t) => {
+test('a testr command gets one batch at a time, in discovery order: the next once the one before is over, in a process of its own', { skip: existsSync(PYTHON) ? false : `${PYTHON} is not installed` }, async (t) => {
   const watcher = new Watcher();
   const adapter = testrCommandAdapter({
     testCommand: `${PYTHON} -m subunit.run discover -t . -s tests $LISTOPT $IDOPTION`,
@@ -188,10 +262,18 @@ test('a testr command gets one batch at a time: the next once the one before is 
   });
   const h = await harness({ adapter: watcher.wrap(adapter), slots: 1, name: 'p7' });
   t.after(() => h.stop());
-  await Promise.all([h.coordinator.run([T.a], { slot: 0 }), h.coordinator.run([T.b], { slot: 0 })]);
+  await Promise.all([h.coordinator.run([T.c, T.a], { slot: 0 }), h.coordinator.run([T.b], { slot: 0 })]);
   assert.deepEqual(watcher.log, ['run 0', 'end 0', 'run 1', 'end 1']);
+  assert.deepEqual(
+    watcher.batches.map((b) => b.tests),
+    [[T.a, T.c], [T.b]],
+  );
+  // A command starts a process per batch anyway: going back needs no fresh adapter.
+  assert.equal(watcher.adapters, 1);
+  assert.deepEqual(h.worker.stats().fresh, 0);
   assert.deepEqual(outcomes(h), [
     [T.a, 'success'],
+    [T.c, 'success'],
     [T.b, 'success'],
   ]);
 });

@@ -26,17 +26,22 @@ export const T = {
   laterSleeps: 'tests.test_hostile.Later.test_sleeps_forever',
 };
 
-let signals: string | undefined;
-let lastSignal = 0;
+let scratch: string | undefined;
+let lastPath = 0;
 
-/** A signal file path for `test_waits_for_signal_file`, fresh per call, in one directory removed at exit. */
-export function signalPath(): string {
-  if (signals === undefined) {
+/** A file path no one uses yet, in one directory removed at exit. */
+export function freshPath(prefix: string): string {
+  if (scratch === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'baton-worker-'));
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-    signals = dir;
+    scratch = dir;
   }
-  return join(signals, `go-${++lastSignal}`);
+  return join(scratch, `${prefix}-${++lastPath}`);
+}
+
+/** A signal file path for `test_waits_for_signal_file`, fresh per call. */
+export function signalPath(): string {
+  return freshPath('go');
 }
 
 export class FakeCoordinator {
