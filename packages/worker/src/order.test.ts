@@ -24,6 +24,7 @@ const C1 = 'tests.test_two.C.test_1';
 const D = ['tests.test_two.D.test_1', 'tests.test_two.D.test_2'] as const;
 const E1 = 'tests.test_two.E.test_1';
 const F1 = 'tests.test_three.F.test_1';
+const G1 = 'tests.test_two.G.test_1';
 
 /** A worker over the python-fixtures suite and the journal its tests and fixtures write. */
 async function fixtures(t: { after(fn: () => Promise<void>): void }, fork: boolean, slots = 1): Promise<{ h: Harness; journal: () => Entry[] }> {
@@ -98,10 +99,10 @@ for (const fork of [true, false]) {
   });
 }
 
-test('a failing setUpClass or setUpModule is a result with its traceback, and each test it prevented names it', async (t) => {
+test('a failing setUpClass or setUpModule is a result with its traceback, and each test it prevented names it (a skipping one, skipped)', async (t) => {
   const { h } = await fixtures(t, true);
   await h.coordinator.run([F1], { slot: 0 });
-  await h.coordinator.run([D[0], D[1], E1], { slot: 0 });
+  await h.coordinator.run([D[0], D[1], E1, G1], { slot: 0 });
   // TestSuite.run reports a fixture before the tests it prevented.
   assert.deepEqual(outcomes(h.coordinator.results), [
     ['setUpModule (tests.test_three)', 'fail'],
@@ -110,7 +111,11 @@ test('a failing setUpClass or setUpModule is a result with its traceback, and ea
     [D[0], 'fail'],
     [D[1], 'fail'],
     [E1, 'success'],
+    ['setUpClass (tests.test_two.G)', 'skip'],
+    [G1, 'skip'],
   ]);
+  assert.equal(text(h.coordinator.result('setUpClass (tests.test_two.G)'), 'reason'), 'no GPU here');
+  assert.equal(text(h.coordinator.result(G1), 'reason'), 'setUpClass (tests.test_two.G) skipped: no GPU here');
   const fixture = h.coordinator.result('setUpClass (tests.test_two.D)');
   assert.match(text(fixture, 'traceback')!, /^Traceback \(most recent call last\):\n[^]*, in setUpClass\n[^]*RuntimeError: boom\n$/);
   for (const id of D) assert.equal(text(h.coordinator.result(id), 'reason'), 'not run: setUpClass (tests.test_two.D) failed: RuntimeError: boom');
