@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { memoryPair, TestServerClient } from '@baton/protocol';
 import type { TestResult } from '@baton/subunit';
 import { pythonAdapter } from './python-adapter.js';
 import { WorkerServer } from './server.js';
@@ -166,6 +167,33 @@ test('in process: a tearDownClass that fails at goodbye is handed over before th
       journal(path).slice(-3).map((e) => e.event).sort(),
       ['tearDownClass A', 'tearDownClass C', 'tearDownModule tests.test_one'],
     );
+  } finally {
+    await worker.close();
+  }
+});
+
+test('over a channel, as a coordinator drives it: the processes count in each Done, and a teardown failure arrives before goodbye resolves', async () => {
+  const adapter = pythonAdapter({ testPath: 'tests', cwd: FIXTURES, python: PYTHON, env: { ...process.env, BATON_FIXTURE_JOURNAL: freshPath('journal') } });
+  const worker = await WorkerServer.start({ adapter, slots: 1, name: 'remote', log: () => undefined });
+  try {
+    const [ours, theirs] = memoryPair();
+    const served = worker.serve(theirs);
+    const events: string[] = [];
+    const link = await TestServerClient.connect(ours, { heartbeat: false, log: () => undefined });
+    link.setHooks({ onResult: (result) => events.push(`${result.status} ${result.id}`) });
+    assert.equal(link.processes, undefined, 'nothing said before the first Done');
+    await link.submit([A[0]], { slot: 0 });
+    await link.submit([C1], { slot: 0 });
+    assert.deepEqual(link.processes, { fresh: 0, restarts: 0 });
+    await link.submit([B1], { slot: 0 });
+    assert.deepEqual(link.processes, { fresh: 1, restarts: 0 });
+    // The first process was retired before B1 ran in the next: C's teardown failure came then.
+    assert.deepEqual(events, [`success ${A[0]}`, `success ${C1}`, 'fail tearDownClass (tests.test_two.C)', `success ${B1}`]);
+    await link.submit([C1], { slot: 0 });
+    await link.goodbye();
+    events.push('goodbye');
+    assert.deepEqual(events.slice(4), [`success ${C1}`, 'fail tearDownClass (tests.test_two.C)', 'goodbye']);
+    assert.equal((await served).state, 'closed');
   } finally {
     await worker.close();
   }
