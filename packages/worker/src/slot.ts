@@ -20,9 +20,6 @@ export interface SlotSink {
   done(nonce: string): void;
 }
 
-/** Why a slot started the adapter it has (or will start the next one). */
-type StartReason = 'first' | 'fresh' | 'restart';
-
 /** Test server processes a slot started beyond its first: see `ProcessCounts`. */
 export interface SlotStats {
   /** Started because the next tests lay at or before, in discovery order, what the process had been given. */
@@ -30,6 +27,9 @@ export interface SlotStats {
   /** Started to replace one that died or was killed. */
   restarts: number;
 }
+
+/** Why a slot started the adapter it has (or will start the next one): its first, or what it counts as. */
+type StartReason = 'first' | keyof SlotStats;
 
 export interface SlotOptions {
   readonly index: number;
@@ -290,9 +290,11 @@ export class Slot {
       const confirmed = new Set(await session!.adapter.cancel(ids, asked.map((a) => a.handed.size)).catch(() => []));
       for (const { handed, queued } of asked) {
         const gone = [...handed.keys()].filter((id) => confirmed.has(id));
-        if (gone.length === handed.size) taken.push(...takeFrom(handed), ...takeFrom(queued));
-        else if (gone.length > 0) {
-          // A server that ignores Cancel.groups: what it took back will not run anywhere else but there.
+        if (gone.length === handed.size) {
+          taken.push(...takeFrom(handed), ...takeFrom(queued));
+        } else if (gone.length > 0) {
+          // A server that ignores Cancel.groups took back part of a unit: those tests will
+          // never run there, so they must be answered; the rest of the unit runs.
           this.options.log(`slot ${this.index}: its test server took back part of a unit (${gone.join(', ')}), not all of it: the server does not honour Cancel.groups`);
           taken.push(...takeFrom(new Map(gone.map((id) => [id, handed.get(id)!]))));
         }
@@ -342,7 +344,8 @@ export class Slot {
         }
         if (this.adapter !== undefined && this.behind(this.adapter, this.jobs[0]!)) {
           // The process finished what it held: it tears its fixtures down and exits
-          // before the next one (asked for already) takes over.
+          // before the next one (started meanwhile) takes over.
+          this.starting ??= this.prefetch();
           await this.retire('fresh', true);
           continue;
         }
@@ -412,7 +415,7 @@ export class Slot {
       const handed = new Set(job.remaining);
       for (const id of handed) this.position = Math.max(this.position, this.options.order.get(id) ?? -1);
       this.used = true;
-      if (this.uncounted !== undefined && this.uncounted !== 'first') this.stats[this.uncounted === 'fresh' ? 'fresh' : 'restarts']++;
+      if (this.uncounted !== undefined && this.uncounted !== 'first') this.stats[this.uncounted]++;
       this.uncounted = undefined;
       const events = session.adapter.run([...handed], job.timeout === undefined ? {} : { timeout: job.timeout });
       const attempt: Attempt = { job, handed, events, running: new Map() };
@@ -462,7 +465,7 @@ export class Slot {
    * what they hold stays queued for a fresh adapter, in order.
    */
   private async afterDeath(session: Session, failure: unknown): Promise<void> {
-    if (this.adapter === session.adapter) this.killAdapter('restart');
+    if (this.adapter === session.adapter) this.killAdapter('restarts');
     const [oldest, ...later] = session.attempts;
     let casualties = this.bury(session, oldest!, failure);
     for (const attempt of later) {
@@ -516,7 +519,7 @@ export class Slot {
     if (this.session !== session || session.timedOut !== undefined || !attempt.running.has(id)) return;
     session.timedOut = { id, seconds };
     this.options.log(`slot ${this.index}: ${id} ran past its timeout of ${seconds} s; killing its test server`);
-    this.killAdapter('restart');
+    this.killAdapter('restarts');
   }
 
   private async ensureAdapter(): Promise<TestAdapter | undefined> {
@@ -578,10 +581,9 @@ function inDiscoveryOrder(tests: readonly string[], order: ReadonlyMap<string, n
   return known.length === tests.length ? known : [...known, ...tests.filter((id) => !order.has(id))];
 }
 
-/** Removes the tests of `held` from their jobs; returns them. */
+/** Removes the tests of `held` from their jobs; returns those still there (a Cancel at the same time may have taken some). */
 function takeFrom(held: ReadonlyMap<string, Job>): string[] {
-  for (const [id, job] of held) job.remaining.delete(id);
-  return [...held.keys()];
+  return [...held].filter(([id, job]) => job.remaining.delete(id)).map(([id]) => id);
 }
 
 /** What an adapter's death is told as. */
