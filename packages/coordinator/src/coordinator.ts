@@ -427,7 +427,9 @@ export class Coordinator {
     if (slot === undefined || slot.host.gone) return;
     this.lastDid.set(worker, `was asked back ${tests.length} tests from ${tests[0]}`);
     this.flight(worker, 1);
-    slot.host.link.cancel(tests).then(
+    // Each unit is taken back whole or not at all (a class whose first test started
+    // stays with its worker).
+    slot.host.link.cancel(tests, { groups: units.map((u) => u.tests.length) }).then(
       (released) => {
         this.flight(worker, -1);
         for (const id of released) if (this.assigned.slotOf(id) === worker) this.assigned.remove(id);
