@@ -221,4 +221,24 @@ class Broken(unittest.TestCase):
     assert.equal(a?.status, 'fail');
     assert.match(a?.attachments?.map((x) => x.text).join(' ') ?? '', /setUpClass \(tests\.test_broken\.Broken\)/, 'the test names the fixture that prevented it');
   });
+
+  test('a tearDownClass that fails as the last test server stops is a result of the run: exit 1, in last', async () => {
+    const teardown = `import unittest
+
+
+class Leaky(unittest.TestCase):
+    @classmethod
+    def tearDownClass(cls):
+        raise RuntimeError("could not drop the test schema")
+
+    def test_a(self):
+        pass
+`;
+    const dir = makeProject({ '.stestr.conf': STESTR_CONF, 'tests/__init__.py': '', 'tests/test_leaky.py': teardown });
+    const run = await runBaton(dir, ['run', '-j', '1']);
+    assert.equal(run.status, 1, `${run.stdout}\n${run.stderr}`);
+    const last = await runBaton(dir, ['last']);
+    assert.match(last.stdout, /tearDownClass \(tests\.test_leaky\.Leaky\)/);
+    assert.match(last.stdout, /RuntimeError: could not drop the test schema/);
+  });
 });

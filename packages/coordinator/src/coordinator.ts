@@ -18,6 +18,8 @@ export const TICK_MS = 100;
  * the run is stuck: it fails with exit status 3 and a dump rather than waiting for ever.
  */
 export const STALL_TICKS = 5;
+/** How long the end of a run waits for its workers to stop their test servers (and report fixture teardowns). */
+export const GOODBYE_WAIT_MS = 10_000;
 
 export interface CoordinatorOptions {
   /** The selected tests, grouped into segments and units (the scheduler's `resolvePlan`). */
@@ -97,6 +99,8 @@ export class Coordinator {
   private readonly ledger: Ledger;
   private readonly writer: ResultWriter;
   private readonly hosts = new Set<Host>();
+  /** Every host by its link, kept after it is gone: results a worker sends as it stops still name their slot. */
+  private readonly hostOf = new Map<WorkerLink, Host>();
   private readonly slots = new Map<string, Slot>();
   private readonly assigned = new Assignments();
   private readonly waiting: Host[] = [];
@@ -245,6 +249,7 @@ export class Coordinator {
     const slots = Array.from({ length: Math.max(1, link.slots) }, (_, i) => `${name}/${i}`);
     const host: Host = { name, link, slots, gone: false, leaving: false };
     this.hosts.add(host);
+    this.hostOf.set(link, host);
     slots.forEach((id, index) => this.slots.set(id, { host, index, global: this.nextGlobal++ }));
     this.options.emit({ type: 'workerJoined', at: this.clock.now(), worker: name, slots: slots.length, version: link.version });
     // Results reach us synchronously, one by one (onResult), so by the time the worker's
@@ -316,8 +321,8 @@ export class Coordinator {
    * tests it has not started are taken back for others, and it finishes what it runs.
    */
   private hostLeaving(link: WorkerLink): void {
-    const host = [...this.hosts].find((h) => h.link === link);
-    if (host === undefined || host.leaving) return;
+    const host = this.hostOf.get(link);
+    if (host === undefined || host.gone || host.leaving) return;
     host.leaving = true;
     if (this.waiting.includes(host)) return;
     for (const slot of host.slots) this.handle({ type: 'workerLeft', worker: slot });
@@ -490,8 +495,7 @@ export class Coordinator {
    */
   private extraArrived(link: WorkerLink, result: TestResult): void {
     if (this.extras.has(result.id)) return;
-    const host = [...this.hosts].find((h) => h.link === link);
-    const worker = this.slotOfRoute(link, result.routeCode) ?? host?.slots[0] ?? link.peer.name ?? 'worker';
+    const worker = this.slotOfRoute(link, result.routeCode) ?? link.peer.name ?? 'worker';
     const global = this.slots.get(worker)?.global;
     this.extras.add(result.id);
     const result_ = this.ledger.extra({
@@ -560,25 +564,30 @@ export class Coordinator {
         infrastructureProblem: this.infrastructureProblem,
         stats: this.stats(),
       });
+    // Goodbye first: the workers stop their test servers, which tear down the class and
+    // module fixtures still set up; a teardown that fails is a result, and it belongs to
+    // this run and its summary. A worker that does not finish in time is not waited for.
+    let waiting: { cancel(): void } | undefined;
+    await Promise.race([
+      Promise.allSettled(
+        [...this.hosts].map(async (host) => {
+          host.gone = true;
+          await host.link.goodbye();
+        }),
+      ),
+      new Promise<void>((resolve) => (waiting = this.clock.setTimeout(resolve, GOODBYE_WAIT_MS))),
+    ]);
+    waiting?.cancel();
     let summary = summarize();
-    // Said first, so that the workers stop their test servers (which tear down fixtures)
-    // while the run is folded into the repository and reported.
-    const goodbyes = Promise.allSettled(
-      [...this.hosts].map(async (host) => {
-        host.gone = true;
-        await host.link.goodbye();
-      }),
-    );
     this.writer.close({ stop: timestampFromMillis(this.clock.now()), exitStatus: summary.exitCode });
     // The last write may have failed: the summary says so.
     if (summary.infrastructureProblem !== this.infrastructureProblem) summary = summarize();
     this.options.emit({ type: 'runFinished', at: this.clock.now(), summary });
-    await goodbyes;
     this.resolveFinished(summary);
   }
 
   private slotOfRoute(link: WorkerLink, route: string | undefined): string | undefined {
-    const host = [...this.hosts].find((h) => h.link === link);
+    const host = this.hostOf.get(link);
     if (host === undefined || route === undefined) return host?.name;
     const index = Number(route.split('/')[0]);
     return host.slots[index] ?? host.name;

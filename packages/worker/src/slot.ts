@@ -203,7 +203,10 @@ export class Slot {
    * adapter's process is gone.
    */
   async farewell(): Promise<void> {
-    this.drop();
+    // A goodbye usually comes as the last result arrives, before the adapter's Done: a
+    // batch with nothing left to run is let end, not killed, or its fixtures would never
+    // be torn down.
+    this.drop(this.jobs.some((job) => job.remaining.size > 0));
     if (this.used) this.retire('first', true);
     await this.retiring;
   }
@@ -219,11 +222,11 @@ export class Slot {
     await Promise.all([this.retiring, adapter?.close(), starting?.then((a) => a.close(), () => undefined)]);
   }
 
-  /** Drops every queued test; kills the adapter if it runs a batch. */
-  private drop(): void {
+  /** Drops every queued test; kills the adapter if it runs a batch (and `kill`). */
+  private drop(kill = true): void {
     for (const job of this.jobs) job.remaining.clear();
     this.jobs.length = 0;
-    if (this.session) {
+    if (this.session && kill) {
       this.session.abandoned = true;
       this.killAdapter('first');
     }
