@@ -1,5 +1,5 @@
 import { ValidationError, WorkloadError, type PlanError } from '../errors.js';
-import { parseJson } from '../json.js';
+import { memberPath, parseJson } from '../json.js';
 import { checkPlan, type Plan, type UnnamedPolicy } from '../plan.js';
 
 /** One test of a workload: what it really takes, and what history says. */
@@ -65,7 +65,7 @@ export function workloadFromJson(value: unknown, file?: string): Workload {
     throw new ValidationError('BATON_WORKLOAD_INVALID', 'workload', problems);
   }
   for (const key of Object.keys(value))
-    if (!['tests', 'workers', 'latency', 'plan', 'unnamed', 'groupRegex'].includes(key)) bad(`$.${key}`, `unknown property "${key}"`);
+    if (!['tests', 'workers', 'latency', 'plan', 'unnamed', 'groupRegex'].includes(key)) bad(memberPath('$', key), `unknown property ${JSON.stringify(key)}`);
 
   const tests: WorkloadTest[] = [];
   const seen = new Set<string>();

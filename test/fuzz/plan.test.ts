@@ -1,0 +1,80 @@
+// The plan reader under seeded fuzzing: valid plans mutated (structure, text, numbers at
+// their edges) and random JSON. It accepts a plan that holds together, or refuses with
+// BATON_PLAN_INVALID listing problems that each point at a real place in the input.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parsePlan, PlanError, ValidationError, type Plan, type PlanErrorCode } from '@baton/scheduler';
+import { atJsonPath, caseCount, fuzz, jsonCase, preview, summary, type Outcome } from '../utils/fuzz.js';
+
+const CODES = new Set<PlanErrorCode>(['BATON_PLAN_BAD_JSON', 'BATON_PLAN_BAD_TYPE', 'BATON_PLAN_BAD_VERSION', 'BATON_PLAN_EMPTY_SEGMENT', 'BATON_PLAN_DUPLICATE_TEST']);
+
+const SEEDS: unknown[] = [
+  { version: 1, segments: [{ name: 'api', tests: ['pkg.test_a.T.test_1', 'pkg.test_a.T.test_2'] }, { name: 'serial', tests: ['pkg.test_b.T.test_1'], concurrency: 1 }] },
+  { version: 1, segments: [{ tests: ['a'] }, { name: 'x', tests: ['b', 'c', 'd'], concurrency: 3 }, { name: 'alone', tests: ['e'] }] },
+  [['a', 'b'], ['c']],
+  [['pkg.mod.Class.test_é', 'pkg.mod.Class.test_🙂']],
+  { version: 1, segments: [] },
+];
+const TEXTS = SEEDS.map((s) => JSON.stringify(s, null, 2));
+
+/** The properties of one plan text; returns how the reader answered. */
+export function checkPlanText(text: string): Outcome {
+  let plan: Plan;
+  try {
+    plan = parsePlan(text, { file: 'plan.json' });
+  } catch (error) {
+    assert.ok(error instanceof ValidationError, `threw ${String(error)} instead of a ValidationError`);
+    assert.equal(error.code, 'BATON_PLAN_INVALID');
+    assert.ok(error.errors.length > 0, 'a refusal lists its problems');
+    let doc: unknown;
+    for (const e of error.errors) {
+      assert.ok(e instanceof PlanError);
+      assert.ok(CODES.has(e.code), `unexpected code ${e.code}`);
+      assert.ok(e.message.startsWith('plan.json: '), `the message names the file: ${e.message}`);
+      if (e.code === 'BATON_PLAN_BAD_JSON') {
+        assert.ok(e.offset !== undefined && e.offset >= 0 && e.offset <= text.length, `syntax error offset ${e.offset} inside the text`);
+        assert.ok(e.line! >= 1 && e.column! >= 1);
+        assert.match(e.message, /line \d+ column \d+/);
+        continue;
+      }
+      doc ??= JSON.parse(text);
+      assert.ok(e.message.includes(e.jsonPath), `the message names its JSON path ${e.jsonPath}: ${e.message}`);
+      assert.ok(pointsIntoDocument(doc, e.jsonPath), `${e.jsonPath} names no place in the plan (${e.message})`);
+    }
+    return 'refused';
+  }
+  // Accepted: it must hold together.
+  const seen = new Set<string>();
+  for (const segment of plan.segments) {
+    assert.ok(segment.name.length > 0);
+    assert.ok(segment.tests.length > 0, 'no empty segment');
+    assert.ok(segment.concurrency === undefined || (Number.isInteger(segment.concurrency) && segment.concurrency >= 1), `concurrency ${segment.concurrency}`);
+    for (const t of segment.tests) {
+      assert.ok(typeof t === 'string' && t.length > 0);
+      assert.ok(!seen.has(t), `test ${t} twice`);
+      seen.add(t);
+    }
+  }
+  return 'accepted';
+}
+
+/** A path names a value in the document, or a missing member of one that is there. */
+function pointsIntoDocument(doc: unknown, path: string): boolean {
+  if (atJsonPath(doc, path).found) return true;
+  const parent = /^(.*)(?:\.[A-Za-z_$][\w$]*|\["(?:[^"\\]|\\.)*"\])$/.exec(path)?.[1];
+  return parent !== undefined && atJsonPath(doc, parent).found;
+}
+
+test('the plan reader accepts sound plans and refuses the rest with a located error, over seeded random and mutated plans', (t) => {
+  const report = fuzz({
+    seed: 20260301,
+    cases: caseCount(20_000),
+    input: (r) => jsonCase(r, SEEDS, TEXTS),
+    check: checkPlanText,
+    show: preview,
+  });
+  t.diagnostic(summary(report));
+  // Both paths must really be exercised.
+  assert.ok(report.accepted > report.cases / 20, `accepted ${report.accepted}`);
+  assert.ok(report.refused > report.cases / 4, `refused ${report.refused}`);
+});
