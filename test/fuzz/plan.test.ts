@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePlan, PlanError, ValidationError, type Plan, type PlanErrorCode } from '@baton/scheduler';
-import { atJsonPath, caseCount, fuzz, jsonCase, preview, summary, type Outcome } from '../utils/fuzz.js';
+import { caseCount, fuzz, jsonCase, pointsIntoDocument, preview, summary, type Outcome } from '../utils/fuzz.js';
 
 const CODES = new Set<PlanErrorCode>(['BATON_PLAN_BAD_JSON', 'BATON_PLAN_BAD_TYPE', 'BATON_PLAN_BAD_VERSION', 'BATON_PLAN_EMPTY_SEGMENT', 'BATON_PLAN_DUPLICATE_TEST']);
 
@@ -56,13 +56,6 @@ export function checkPlanText(text: string): Outcome {
     }
   }
   return 'accepted';
-}
-
-/** A path names a value in the document, or a missing member of one that is there. */
-function pointsIntoDocument(doc: unknown, path: string): boolean {
-  if (atJsonPath(doc, path).found) return true;
-  const parent = /^(.*)(?:\.[A-Za-z_$][\w$]*|\["(?:[^"\\]|\\.)*"\])$/.exec(path)?.[1];
-  return parent !== undefined && atJsonPath(doc, parent).found;
 }
 
 test('the plan reader accepts sound plans and refuses the rest with a located error, over seeded random and mutated plans', (t) => {

@@ -352,3 +352,10 @@ export function atJsonPath(doc: unknown, path: string): { found: true; value: un
   }
   return { found: true, value };
 }
+
+/** Whether a path names a value in the document, or a missing member of a value that is there. */
+export function pointsIntoDocument(doc: unknown, path: string): boolean {
+  if (atJsonPath(doc, path).found) return true;
+  const parent = /^(.*)(?:\.[A-Za-z_$][\w$]*|\["(?:[^"\\]|\\.)*"\])$/.exec(path)?.[1];
+  return parent !== undefined && atJsonPath(doc, parent).found;
+}

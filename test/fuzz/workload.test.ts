@@ -1,0 +1,79 @@
+// The simulator's workload reader under seeded fuzzing: valid workloads mutated
+// (structure, text, numbers at their edges) and random JSON. It accepts a workload that
+// holds together, or refuses with BATON_WORKLOAD_INVALID listing problems that each point
+// at a real place in the input; and it never expands a count into unbounded memory.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PlanError, ValidationError, WorkloadError } from '@baton/scheduler';
+import { MAX_WORKERS, parseWorkload, type Workload } from '@baton/scheduler/simulator';
+import { caseCount, fuzz, jsonCase, pointsIntoDocument, preview, summary, type Outcome } from '../utils/fuzz.js';
+
+const SEEDS: unknown[] = [
+  {
+    tests: [{ id: 'pkg.mod.Class.test_a', duration: 1.5, estimate: 1.2 }, { id: 'pkg.mod.Class.test_b', duration: 0 }],
+    workers: [{ id: 'w1', speed: 1, join: 0, leave: 300, die: 120, speedKnown: false }, { speed: 2 }],
+    latency: 0.002,
+    plan: { version: 1, segments: [{ name: 'all', tests: ['pkg.mod.Class.test_a', 'pkg.mod.Class.test_b'] }] },
+    unnamed: 'refuse',
+    groupRegex: '([^\\.]*\\.)*',
+  },
+  { tests: [{ id: 'a', duration: 1 }, { id: 'b', duration: 2, estimate: 3 }], workers: 4 },
+  { tests: [], workers: [{ join: 5 }], plan: [['x']], unnamed: 'append' },
+];
+const TEXTS = SEEDS.map((s) => JSON.stringify(s, null, 2));
+const FINITE_AT_LEAST_0 = (v: number | undefined): boolean => v === undefined || (Number.isFinite(v) && v >= 0);
+
+function checkWorkloadText(text: string): Outcome {
+  let workload: Workload;
+  try {
+    workload = parseWorkload(text, 'w.json');
+  } catch (error) {
+    assert.ok(error instanceof ValidationError, `threw ${String(error)} instead of a ValidationError`);
+    assert.equal(error.code, 'BATON_WORKLOAD_INVALID');
+    assert.ok(error.errors.length > 0);
+    let doc: unknown;
+    for (const e of error.errors) {
+      assert.ok(e instanceof WorkloadError || e instanceof PlanError, `${String(e)}`);
+      assert.match(e.code, /^BATON_(WORKLOAD|PLAN)_[A-Z_]+$/);
+      assert.ok(e.message.startsWith('w.json: '), `the message names the file: ${e.message}`);
+      if (e.code === 'BATON_WORKLOAD_BAD_JSON' || e.code === 'BATON_PLAN_BAD_JSON') {
+        assert.ok(e.offset !== undefined && e.offset >= 0 && e.offset <= text.length);
+        continue;
+      }
+      doc ??= JSON.parse(text);
+      assert.ok(e.message.includes(e.jsonPath), `the message names its JSON path ${e.jsonPath}: ${e.message}`);
+      assert.ok(pointsIntoDocument(doc, e.jsonPath), `${e.jsonPath} names no place in the workload (${e.message})`);
+    }
+    return 'refused';
+  }
+  const ids = new Set<string>();
+  for (const t of workload.tests) {
+    assert.ok(t.id.length > 0 && !ids.has(t.id), `test id ${t.id}`);
+    ids.add(t.id);
+    assert.ok(FINITE_AT_LEAST_0(t.duration) && FINITE_AT_LEAST_0(t.estimate));
+  }
+  assert.ok(workload.workers.length >= 1 && workload.workers.length <= MAX_WORKERS, `${workload.workers.length} workers`);
+  const workers = new Set<string>();
+  for (const w of workload.workers) {
+    assert.ok(!workers.has(w.id), `worker ${w.id} twice`);
+    workers.add(w.id);
+    assert.ok(Number.isFinite(w.speed) && w.speed > 0);
+    assert.ok(FINITE_AT_LEAST_0(w.join) && FINITE_AT_LEAST_0(w.leave) && FINITE_AT_LEAST_0(w.die));
+  }
+  assert.ok(FINITE_AT_LEAST_0(workload.latency));
+  if (workload.groupRegex !== undefined) new RegExp(workload.groupRegex);
+  return 'accepted';
+}
+
+test('the workload reader accepts sound workloads and refuses the rest with a located error, over seeded random and mutated workloads', (t) => {
+  const report = fuzz({
+    seed: 20260302,
+    cases: caseCount(10_000),
+    input: (r) => jsonCase(r, SEEDS, TEXTS),
+    check: checkWorkloadText,
+    show: preview,
+  });
+  t.diagnostic(summary(report));
+  assert.ok(report.accepted > report.cases / 20, `accepted ${report.accepted}`);
+  assert.ok(report.refused > report.cases / 4, `refused ${report.refused}`);
+});
