@@ -82,6 +82,7 @@ export {
   WebSocketAcceptor,
   WS_MAX_PAYLOAD,
   WS_PATH,
+  remoteAddress,
   type ConnectWebSocketOptions,
   type WebSocketAcceptorOptions,
 } from './transports/ws.js';
