@@ -345,11 +345,13 @@ export class Channel {
 
   /**
    * Ends the channel because of `error`: tells the peer (an Error message, when `notify`)
-   * before closing, rejects everything pending, and records the error in `closed`.
+   * before closing, rejects everything pending, and records the error in `closed`. A
+   * failed handshake is not logged here: `ready` rejects with it, and whoever awaits the
+   * handshake reports it once, naming the peer (`Transport.peer`).
    */
   fail(error: ProtocolError, notify: boolean): void {
     if (this.currentState === 'closed' || this.currentState === 'lost') return;
-    if (notify) this.refuse(error.code, error.message, undefined);
+    if (notify) this.refuse(error.code, error.message, undefined, this.negotiated !== undefined);
     this.currentState = 'lost';
     this.failure = error;
     this.settle(error);
@@ -398,8 +400,8 @@ export class Channel {
   }
 
   /** Refuses a message with an Error reply where the peer can take one, and a log line. */
-  private refuse(code: ProtocolErrorCode, message: string, nonce: string | undefined): void {
-    this.log(`${code}: ${message}`);
+  private refuse(code: ProtocolErrorCode, message: string, nonce: string | undefined, logged = true): void {
+    if (logged) this.log(`${code}: ${message}`);
     // Version 1 has no Error message; before the handshake the peer's version is unknown,
     // and an Error there is the only way to tell it why the channel is closing.
     if (this.negotiated !== undefined && this.negotiated < 2) return;

@@ -16,8 +16,11 @@ export interface ListenOptions {
   /** An http(s) server to attach to instead of a new plain one (for wss, `--tls-cert`). */
   readonly server?: Server | HttpsServer;
   readonly serve?: ServeOptions;
-  /** A coordinator session ended: undefined after Goodbye, else why it was lost. */
-  readonly onSessionEnd?: (error: Error | undefined) => void;
+  /**
+   * A coordinator session ended: undefined after Goodbye, else why it was lost (a refused
+   * handshake included); `peer` is the address it came from.
+   */
+  readonly onSessionEnd?: (error: Error | undefined, peer: string | undefined) => void;
   /** Where refused connections are reported (one line each, naming the address, never a token). */
   readonly log?: (line: string) => void;
 }
@@ -58,8 +61,8 @@ export async function listenWorker(worker: WorkerServer, options: ListenOptions)
     onTransport: (transport) => {
       busy = true;
       worker.serve(transport, serve).then(
-        (info) => options.onSessionEnd?.(info.error),
-        (error: Error) => options.onSessionEnd?.(error),
+        (info) => options.onSessionEnd?.(info.error, transport.peer),
+        (error: Error) => options.onSessionEnd?.(error, transport.peer),
       ).finally(() => {
         busy = false;
       });

@@ -79,7 +79,7 @@ export const workerCommand: CommandFactory = (ctx) =>
           server: httpServer(argv.tlsCert, argv.tlsKey),
           ...(token === undefined ? {} : { token }),
           log,
-          onSessionEnd: (error) => log(error ? `coordinator session ended: ${error.message}` : 'coordinator said goodbye'),
+          onSessionEnd: (error, peer) => log(error ? `coordinator session from ${peer} ended: ${error.message}` : `coordinator at ${peer} said goodbye`),
         });
         log(`waiting for a coordinator at ${listener.url}`);
         await new Promise<void>((resolve) => {

@@ -162,7 +162,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
       log,
       onTransport: (t) => {
         expected++;
-        admit('a connecting worker', Promise.resolve(t));
+        admit(`a worker connecting from ${t.peer ?? 'an unknown address'}`, Promise.resolve(t));
       },
     });
     log(`listening for workers at ${listener.url}`);
