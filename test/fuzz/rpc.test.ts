@@ -6,9 +6,9 @@
 // request's nonce so that the Error reply reaches the request.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeMessage, MESSAGE_SPECS, messagePacket, RPC_FILE_NAME, RPC_MIME_TYPE, RPC_TEST_ID, isRpcPacket, type Message } from '@baton/protocol';
+import { Channel, HELLO_MAX_BYTES, decodeMessage, encodeMessage, MESSAGE_SPECS, messagePacket, RPC_FILE_NAME, RPC_MIME_TYPE, RPC_TEST_ID, isRpcPacket, type Message, type Transport } from '@baton/protocol';
 import { decodeAll, encodePacket, encodePackets, type Packet } from '@baton/subunit';
-import { caseCount, fuzz, generateJson, hex, int, jsonCase, mutateBytes, pick, type Outcome, type Rng } from '../utils/fuzz.js';
+import { caseCount, fuzz, generateJson, hex, int, jsonCase, mutateBytes, pick, summary, type Outcome, type Rng } from '../utils/fuzz.js';
 
 const SEEDS: Message[] = [
   { msg: 'Hello', max: 2, min: 1, slots: 4, name: 'worker-1', token: 'x'.repeat(32), digest: 'a'.repeat(64) },
@@ -103,4 +103,53 @@ test('the RPC message reader never throws, re-reads what it accepts, and refuses
   t.diagnostic(`${packets} RPC packets; ${report.cases} cases: ${report.accepted} all accepted, ${report.refused} with a refusal; slowest case ${report.slowestCase} took ${report.slowestMs.toFixed(1)} ms`);
   assert.ok(report.accepted > report.cases / 10, `accepted ${report.accepted}`);
   assert.ok(report.refused > report.cases / 4, `refused ${report.refused}`);
+});
+
+/** A transport whose bytes the test pushes by hand, synchronously, so a throw lands here. */
+function handFed(): { transport: Transport; push: (bytes: Uint8Array) => void } {
+  let receive: (bytes: Uint8Array) => void = () => undefined;
+  let closed: (error?: Error) => void = () => undefined;
+  return {
+    transport: {
+      send: () => Promise.resolve(),
+      onData: (cb) => (receive = cb),
+      onClose: (cb) => (closed = cb),
+      close: () => closed(),
+    },
+    push: (bytes) => receive(bytes),
+  };
+}
+
+test('a worker-side channel fed seeded mutated streams never throws, and closes a peer whose first bytes are not a Hello', (t) => {
+  const hello = encodeMessage({ msg: 'Hello', min: 1, max: 2, name: 'coordinator' });
+  const stream = encodePackets(SEEDS.filter((m) => m.msg !== 'Hello').map((m) => messagePacket(m)));
+  const report = fuzz({
+    seed: 20260305,
+    cases: caseCount(2_000),
+    input: (r) => {
+      const helloFirst = r() < 0.5;
+      const body = mutateBytes(r, stream, [stream, hello]);
+      return { helloFirst, bytes: helloFirst ? Buffer.concat([hello, body]) : body, chunk: 1 + int(r, 300) };
+    },
+    check: ({ helloFirst, bytes, chunk }) => {
+      const { transport, push } = handFed();
+      const lines: string[] = [];
+      const channel = new Channel(transport, { role: 'server', log: (l) => lines.push(l), handlers: { message: () => undefined } });
+      for (let at = 0; at < bytes.length; at += chunk) push(bytes.subarray(at, at + chunk));
+      const state = channel.state;
+      channel.close();
+      if (helloFirst) {
+        assert.ok(state === 'ready' || state === 'draining' || state === 'lost', state);
+        return state === 'lost' ? 'refused' : 'accepted';
+      }
+      // Without a Hello first, nothing is heard out: the peer is closed, or it has not yet
+      // sent one whole packet.
+      assert.ok(state === 'lost' || (state === 'connecting' && bytes.length < HELLO_MAX_BYTES), `${state} after ${bytes.length} bytes`);
+      assert.deepEqual(lines, [], 'a refused handshake is not logged by the channel');
+      return 'refused';
+    },
+    show: (c) => `hello first: ${c.helloFirst}, chunk ${c.chunk}, ${hex(c.bytes)}`,
+  });
+  t.diagnostic(summary(report));
+  assert.ok(report.accepted > report.cases / 10);
 });

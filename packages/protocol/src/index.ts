@@ -42,6 +42,7 @@ export {
   HEARTBEAT_TIMEOUT_MS,
   GOODBYE_TIMEOUT_MS,
   SEND_WINDOW,
+  HELLO_MAX_BYTES,
   type ChannelRole,
   type ChannelState,
   type ChannelOptions,
