@@ -2,7 +2,9 @@
 // generator, seeded from the target's seed and the case number, so a failure names the
 // case that reproduces it alone (BATON_FUZZ_CASE=N). `npm test` runs a slice of each
 // target; `npm run fuzz` (BATON_FUZZ_CASES=100000) runs the full count.
+import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
+import { PlanError, ValidationError, WorkloadError } from '@baton/scheduler';
 import { int, rng } from '../../packages/subunit/src/test-support/random.js';
 
 export { int, rng };
@@ -338,7 +340,7 @@ export function jsonCase(r: Rng, seeds: readonly unknown[], texts: readonly stri
  * The value a JSONPath such as `$.segments[2]["a b"].tests[0]` names in `doc`, or
  * `missing` when the path does not lead anywhere. Refusals must point at a real place.
  */
-export function atJsonPath(doc: unknown, path: string): { found: true; value: unknown } | { found: false } {
+function atJsonPath(doc: unknown, path: string): { found: true; value: unknown } | { found: false } {
   if (!path.startsWith('$')) return { found: false };
   let value = doc;
   const step = /\.([A-Za-z_$][\w$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
@@ -354,8 +356,34 @@ export function atJsonPath(doc: unknown, path: string): { found: true; value: un
 }
 
 /** Whether a path names a value in the document, or a missing member of a value that is there. */
-export function pointsIntoDocument(doc: unknown, path: string): boolean {
+function pointsIntoDocument(doc: unknown, path: string): boolean {
   if (atJsonPath(doc, path).found) return true;
   const parent = /^(.*)(?:\.[A-Za-z_$][\w$]*|\["(?:[^"\\]|\\.)*"\])$/.exec(path)?.[1];
   return parent !== undefined && atJsonPath(doc, parent).found;
+}
+
+/**
+ * The properties of a refused plan or workload: a ValidationError with `code` listing
+ * problems of the expected codes, each naming the file and either the line and column of
+ * a syntax error inside the text, or a JSON path that leads into the document.
+ */
+export function assertLocatedRefusal(error: unknown, text: string, expect: { readonly code: ValidationError['code']; readonly file: string; readonly codes: RegExp }): void {
+  assert.ok(error instanceof ValidationError, `threw ${String(error)} instead of a ValidationError`);
+  assert.equal(error.code, expect.code);
+  assert.ok(error.errors.length > 0, 'a refusal lists its problems');
+  let doc: unknown;
+  for (const e of error.errors) {
+    assert.ok(e instanceof PlanError || e instanceof WorkloadError, String(e));
+    assert.match(e.code, expect.codes);
+    assert.ok(e.message.startsWith(`${expect.file}: `), `the message names the file: ${e.message}`);
+    if (e.code.endsWith('_BAD_JSON')) {
+      assert.ok(e.offset !== undefined && e.offset >= 0 && e.offset <= text.length, `syntax error offset ${e.offset} inside the text`);
+      assert.ok(e.line! >= 1 && e.column! >= 1);
+      assert.match(e.message, /line \d+ column \d+/);
+      continue;
+    }
+    doc ??= JSON.parse(text);
+    assert.ok(e.message.includes(e.jsonPath), `the message names its JSON path ${e.jsonPath}: ${e.message}`);
+    assert.ok(pointsIntoDocument(doc, e.jsonPath), `${e.jsonPath} names no place in the document (${e.message})`);
+  }
 }
