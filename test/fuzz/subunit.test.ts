@@ -115,7 +115,9 @@ test('the subunit decoder survives seeded random and mutated streams, locating e
     show: (c) => `chunk ${c.chunk}, ${hex(c.input)}`,
   });
   t.diagnostic(`${report.cases} cases: ${packetsSeen} packets decoded, ${errorsSeen} corrupt packets reported; slowest case ${report.slowestCase} took ${report.slowestMs.toFixed(1)} ms`);
-  // The mutations must exercise both paths.
-  assert.ok(packetsSeen > report.cases / 2, `packets decoded: ${packetsSeen}`);
-  assert.ok(errorsSeen > report.cases / 2, `errors reported: ${errorsSeen}`);
+  // The mutations must exercise both paths (packets decoded, damage reported).
+  if (report.cases > 1) {
+    assert.ok(packetsSeen > report.cases / 2, `packets decoded: ${packetsSeen}`);
+    assert.ok(errorsSeen > report.cases / 2, `errors reported: ${errorsSeen}`);
+  }
 });

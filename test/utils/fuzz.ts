@@ -76,6 +76,16 @@ export function fuzz<I>(options: FuzzOptions<I>): FuzzReport {
   return { cases: end - first, accepted, refused: end - first - accepted, slowestMs, slowestCase };
 }
 
+/**
+ * Both paths of a reader were really exercised: more than `accepted` and `refused` of the
+ * cases (shares of 1) went each way. Skipped when BATON_FUZZ_CASE reruns a single case.
+ */
+export function assertExercised(report: FuzzReport, shares: { readonly accepted: number; readonly refused: number }): void {
+  if (process.env['BATON_FUZZ_CASE'] !== undefined) return;
+  assert.ok(report.accepted > report.cases * shares.accepted, `only ${report.accepted} of ${report.cases} cases accepted`);
+  assert.ok(report.refused > report.cases * shares.refused, `only ${report.refused} of ${report.cases} cases refused`);
+}
+
 /** One line for `t.diagnostic`. */
 export function summary(report: FuzzReport): string {
   return `${report.cases} cases: ${report.accepted} accepted, ${report.refused} refused; slowest case ${report.slowestCase} took ${report.slowestMs.toFixed(1)} ms`;
