@@ -32,7 +32,7 @@ test('simulate compares baton with the baselines against the lower bound (text a
   }
   // Stale history is where online dispatch pays: the static partition cannot react.
   assert.ok(by.get('baton')!.makespan < by.get('stestr')!.makespan, 'baton beats stestr on stale history');
-  assert.ok(by.get('baton')!.makespan <= report.lowerBound * 1.1);
+  assert.ok(by.get('baton')!.makespan < by.get('round-robin')!.makespan, 'baton beats a static round-robin');
 });
 
 test('a bad workload is refused with every problem and its JSON path (exit 2)', async () => {

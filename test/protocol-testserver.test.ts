@@ -93,8 +93,8 @@ test('Hello, List, Run and Goodbye against the Python server', async () => {
   assert.equal(client.peer.digest, testListDigest(ids));
   assert.deepEqual(await client.list([T.b, 'no.such.test', T.a]), [T.b, T.a]);
 
-  // The order given is the order run, whatever the discovery order.
-  const order = [T.c, T.a, T.b, T.uxsuccess, T.xfail, T.skip, T.error, T.fail, T.pass, T.subtests, T.prints, T.brokenFixture];
+  // Discovery order, the only order a test server process runs tests in.
+  const order = [T.brokenFixture, T.error, T.fail, T.pass, T.prints, T.skip, T.subtests, T.uxsuccess, T.xfail, T.a, T.b, T.c];
   const results = await client.run(order).all();
   const byId = new Map(results.map((r) => [r.id, r]));
   assert.deepEqual(
@@ -103,7 +103,7 @@ test('Hello, List, Run and Goodbye against the Python server', async () => {
   );
   assert.deepEqual(
     order.map((id) => byId.get(id)?.status),
-    ['success', 'success', 'success', 'uxsuccess', 'xfail', 'skip', 'fail', 'fail', 'success', 'fail', 'success', 'fail'],
+    ['fail', 'fail', 'fail', 'success', 'success', 'skip', 'fail', 'uxsuccess', 'xfail', 'success', 'success', 'success'],
   );
   assert.match(text(byId.get(T.fail), 'traceback') ?? '', /AssertionError: 1 != 2/);
   assert.match(text(byId.get(T.error), 'traceback') ?? '', /RuntimeError: boom/);
@@ -112,8 +112,8 @@ test('Hello, List, Run and Goodbye against the Python server', async () => {
   assert.match(text(byId.get(T.subtests), 'traceback (i=1)') ?? '', /AssertionError: 1 == 1/);
   assert.equal(text(byId.get(T.prints), 'stdout'), 'to stdout\n');
   assert.equal(text(byId.get(T.prints), 'stderr'), 'to stderr\n');
-  assert.equal(text(byId.get(T.brokenFixture), 'reason'), 'not run: its class or module fixture failed');
-  assert.match(text(byId.get('setUpClass (tests.test_outcomes.BrokenFixture)'), 'traceback') ?? '', /setUpClass broke/);
+  assert.equal(text(byId.get(T.brokenFixture), 'reason'), 'not run: setUpClass (tests.test_outcomes.BrokenFixture) failed: RuntimeError: setUpClass broke');
+  assert.match(text(byId.get('setUpClass (tests.test_outcomes.BrokenFixture)'), 'traceback') ?? '', /Traceback .*\n.*setUpClass\n[^]*RuntimeError: setUpClass broke/);
   const timed = byId.get(T.pass)!;
   assert.ok(timed.start && timed.stop && timed.start.seconds > 1.6e9 && timed.stop.seconds >= timed.start.seconds);
 
@@ -139,8 +139,8 @@ test('binary garbage on stdout is captured as an attachment and never reaches th
 
 test('a test that kills its server: the client names the test that was running and how the server died', async () => {
   const client = await start();
-  const { results, error } = await drain(client.run([T.a, T.exit, T.b]));
-  assert.deepEqual(results.map((r) => [r.id, r.status]), [[T.a, 'success']]);
+  const { results, error } = await drain(client.run([T.garbage, T.exit, T.b]));
+  assert.deepEqual(results.map((r) => [r.id, r.status]), [[T.garbage, 'success']]);
   assert.ok(error instanceof PeerDiedError, String(error));
   assert.equal(error.code, 'BATON_PROTOCOL_PEER_DIED');
   assert.deepEqual(error.running, [T.exit]);
@@ -163,6 +163,35 @@ test('Ping is answered and Cancel takes back unstarted tests while a long test r
   writeFileSync(signalFile, '');
   const results = await run.all();
   assert.deepEqual(results.map((r) => [r.id, r.status]), [[T.waits, 'success'], [T.a, 'success']]);
+  await client.goodbye();
+});
+
+test('a process never goes back in discovery order: a test at or before one it ran fails unrun, naming both', async () => {
+  const client = await start();
+  assert.deepEqual((await client.run([T.b]).all()).map((r) => [r.id, r.status]), [[T.b, 'success']]);
+  const results = await client.run([T.a, T.b, T.c]).all();
+  assert.deepEqual(results.map((r) => [r.id, r.status]), [[T.a, 'fail'], [T.b, 'fail'], [T.c, 'success']]);
+  assert.equal(
+    text(results[0], 'reason'),
+    `not run: out of discovery order: this test server process already ran ${T.b}, which discovery lists at or after ${T.a}; a process runs its tests in discovery order only (the worker should have sent this test to a fresh test server)`,
+  );
+  await client.goodbye();
+});
+
+test('Cancel takes back each group whole or not at all: nothing of a group whose first test runs', async () => {
+  let started!: () => void;
+  const waiting = new Promise<void>((resolve) => (started = resolve));
+  const signal = join(tempDir('baton-protocol-'), 'go');
+  const client = await start([], { onTestStart: (id) => id === T.waits && started(), env: { ...process.env, PYTHONPATH: join(root, 'adapters/python'), BATON_FIXTURE_SIGNAL: signal } });
+  const run = client.run([T.waits, T.a, T.b, T.c]);
+  await waiting;
+  assert.deepEqual(await client.cancel([T.waits, T.a, T.b, T.c], { groups: [2, 2] }), [T.b, T.c]);
+  await assert.rejects(
+    client.channel.request({ msg: 'Cancel', tests: [T.a], groups: [2] }),
+    (e: unknown) => e instanceof ProtocolError && e.code === 'BATON_PROTOCOL_BAD_MESSAGE' && /Cancel\.groups must add up to the 1 tests of the Cancel, not 2/.test(e.message),
+  );
+  writeFileSync(signal, '');
+  assert.deepEqual((await run.all()).map((r) => [r.id, r.status]), [[T.waits, 'success'], [T.a, 'success']]);
   await client.goodbye();
 });
 
@@ -205,9 +234,9 @@ test('a version 1 server works at version 1; Cancel degrades and Ping is refused
   assert.equal(client.version, 1);
   assert.equal(client.peer.max, 1);
   assert.deepEqual(await client.list([T.a]), [T.a]);
-  const results = await client.run([T.b, T.a]).all();
-  assert.deepEqual(results.map((r) => r.id), [T.b, T.a]);
-  assert.deepEqual(await client.cancel([T.a]), []);
+  const results = await client.run([T.a, T.b]).all();
+  assert.deepEqual(results.map((r) => r.id), [T.a, T.b]);
+  assert.deepEqual(await client.cancel([T.c]), []);
   await assert.rejects(client.ping(), (e: unknown) => e instanceof ProtocolError && e.code === 'BATON_PROTOCOL_UNSUPPORTED');
   assert.deepEqual(await client.goodbye(), { exitCode: 0, signal: null });
 });

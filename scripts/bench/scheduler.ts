@@ -12,11 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mulberry32, Scheduler, type Command, type SchedulerEvent, type SchedulerOptions, type SchedulingPolicy, type Segment } from '@baton/scheduler';
+import { FRESH_PROCESS_SECONDS, mulberry32, Scheduler, type Command, type SchedulerEvent, type SchedulerOptions, type SchedulingPolicy, type Segment } from '@baton/scheduler';
 import {
   BASELINES_NOTE,
   createPolicy,
   generateScenario,
+  NO_HISTORY_SCENARIOS,
   POLICIES,
   prepare,
   SCENARIOS,
@@ -69,22 +70,34 @@ function timed(inner: SchedulingPolicy): SchedulingPolicy & { micros: number; ev
 }
 
 function makespans(scenarios: readonly ScenarioName[], workerCounts: readonly number[]): void {
-  console.log(`scheduler benchmark: 10,000 tests per scenario, seed ${SEED}, latency 2 ms one way; cells are makespan / lower bound`);
+  console.log(
+    `scheduler benchmark: 10,000 tests per scenario, seed ${SEED}, latency 2 ms one way; cells are makespan / lower bound; ` +
+      `every worker runs each dispatch in discovery order and pays ${FRESH_PROCESS_SECONDS * 1000} ms for a fresh test process when sent work behind its process (baton fresh: how often)`,
+  );
   console.log(BASELINES_NOTE);
   console.log('');
-  const header = ['scenario', 'workers', 'bound s', ...POLICIES];
+  const header = ['scenario', 'workers', 'bound s', ...POLICIES, 'baton fresh'];
   const rows: string[][] = [];
   const misses: string[] = [];
   for (const scenario of scenarios)
     for (const workers of workerCounts) {
       const workload = generateScenario(scenario, { workers, seed: SEED });
       const { context, bound } = prepare(workload);
-      const ratios = POLICIES.map((p) => simulate(workload, createPolicy(p, context)).makespan / bound);
+      const results = POLICIES.map((p) => simulate(workload, createPolicy(p, context)));
+      const ratios = results.map((r) => r.makespan / bound);
       const [baton = Infinity, ...baselines] = ratios;
-      const target = scenario === 'accurate' ? TARGET_ACCURATE : TARGET;
+      // With history the bound is the target; without, nothing identifies the long tests
+      // before they run, and the target is never to do worse than any baseline.
+      const target = NO_HISTORY_SCENARIOS.includes(scenario) ? Infinity : scenario === 'accurate' ? TARGET_ACCURATE : TARGET;
       const flags = [baton > target ? `> ${target}` : '', baton > Math.min(...baselines) + TIE ? 'worse than a baseline' : ''].filter(Boolean);
       if (flags.length > 0) misses.push(`${scenario} × ${workers}: baton ${baton.toFixed(3)} (${flags.join(', ')})`);
-      rows.push([scenario, String(workers), bound.toFixed(2), ...ratios.map((r, i) => `${r.toFixed(3)}${i === 0 && flags.length > 0 ? ' *' : ''}`)]);
+      rows.push([
+        scenario,
+        String(workers),
+        bound.toFixed(2),
+        ...ratios.map((r, i) => `${r.toFixed(3)}${i === 0 && flags.length > 0 ? ' *' : ''}`),
+        String(results[0]?.freshProcesses ?? 0),
+      ]);
     }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');

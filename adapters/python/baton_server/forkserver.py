@@ -2,8 +2,8 @@
 
 A worker that runs N slots would otherwise start N interpreters that each import and
 discover the whole suite. This process pays that once, never runs a test, and forks a
-fresh test server whenever the worker asks (the first N, and every restart after a
-timeout or a crash). See adapters/python/README.md.
+fresh test server whenever the worker asks (the first N, every restart after a
+timeout or a crash, and every fresh one a slot needs to go back in discovery order). See adapters/python/README.md.
 
 Its control channel (the descriptors of --rpc-fds / $BATON_RPC_FDS) carries one JSON
 object per line, each way:
@@ -34,7 +34,7 @@ import threading
 import traceback
 
 from .channel import Channel, log
-from .runner import digest
+from .runner import digest, discovery_positions
 from .server import Server
 
 #: The tags a child opens its connections with, in the order it opens them.
@@ -49,6 +49,7 @@ class ForkServer(object):
         self._write_fd = write_fd
         self._tests = tests
         self._digest = None
+        self._positions = None
         self._versions = versions
         self._name = name
         self._children = set()
@@ -70,6 +71,7 @@ class ForkServer(object):
             self._send({"msg": "ready", "tests": list(self._tests)})
             # Each child's Hello carries it: computed once, after the worker has the list.
             self._digest = digest(self._tests)
+            self._positions = discovery_positions(self._tests)
             while self._step():
                 pass
         except BrokenPipeError:
@@ -153,7 +155,7 @@ class ForkServer(object):
             for fd in (self._read_fd, self._write_fd) + self._wakeup:
                 os.close(fd)
             rpc = _connect(path)
-            code = Server(Channel(rpc, rpc), self._tests, self._versions, self._name, self._digest).serve()
+            code = Server(Channel(rpc, rpc), self._tests, self._versions, self._name, self._digest, self._positions).serve()
         except BaseException:  # whatever happens, this process must end here
             traceback.print_exc()
         finally:

@@ -4,8 +4,11 @@ import io
 import signal
 import sys
 import time
+import traceback
 import unittest
+from unittest.util import strclass
 
+from .channel import ChannelClosed
 from .subunit_v2 import encode_file, encode_packet
 
 TEXT = "text/plain; charset=utf8"
@@ -45,6 +48,11 @@ def digest(ids):
     return hashlib.sha256(b"\n".join(ordered)).hexdigest()
 
 
+def discovery_positions(tests):
+    """Each test id's position in discovery order (``tests`` is ordered as discovery found it)."""
+    return {test_id: position for position, test_id in enumerate(tests)}
+
+
 def now():
     ns = time.time_ns()
     return ns // 1000000000, ns % 1000000000
@@ -75,32 +83,51 @@ class _Capture(io.TextIOWrapper):
 class StreamingResult(unittest.TestResult):
     """A TestResult that writes subunit packets as the tests go: ``inprogress`` at once
     (so a crash names the test that was running), then at the end of each test its
-    attachments (traceback, stdout, stderr, reason) and its final status."""
+    attachments (traceback, stdout, stderr, reason) and its final status.
 
-    def __init__(self, write, timeout):
+    One lives as long as its process: unittest keeps the class and module whose fixtures
+    are set up on the result (``_previousTestClass``), so that fixtures last across Runs.
+    ``timeout`` is the current Run's. Once the channel is closed, writes are dropped and
+    ``shouldStop`` is set: the suite then stops, still tearing its fixtures down."""
+
+    def __init__(self, write):
         unittest.TestResult.__init__(self)
-        self._write = write
-        self._timeout = timeout
+        self._write_channel = write
+        self.timeout = None
         self.started = set()
         self._status = None
         self._files = []
         self._saved = None
         self._previous_alarm = None
+        self._alarm = None
+        # Fixture failures by unittest's id ("setUpClass (pkg.mod.Class)"): (status, what),
+        # so that the tests they prevented can name them.
+        self._fixtures = {}
+
+    def write(self, data):
+        """Writes to the channel; a closed channel stops the suite instead of raising."""
+        if self.shouldStop:
+            return
+        try:
+            self._write_channel(data)
+        except ChannelClosed:
+            self.shouldStop = True
 
     def startTest(self, test):
         unittest.TestResult.startTest(self, test)
         self.started.add(test.id())
         self._status = None
         self._files = []
-        self._write(encode_packet(test_id=test.id(), status="inprogress", timestamp=now()))
+        self.write(encode_packet(test_id=test.id(), status="inprogress", timestamp=now()))
         self._saved = (sys.stdout, sys.stderr)
         sys.stdout, sys.stderr = _Capture(), _Capture()
-        if self._timeout:
+        self._alarm = self.timeout
+        if self._alarm:
             self._previous_alarm = signal.signal(signal.SIGALRM, _raise_timeout)
-            signal.setitimer(signal.ITIMER_REAL, self._timeout)
+            signal.setitimer(signal.ITIMER_REAL, self._alarm)
 
     def stopTest(self, test):
-        if self._timeout:
+        if self._alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self._previous_alarm or signal.SIG_DFL)
         out, err = sys.stdout, sys.stderr
@@ -119,13 +146,38 @@ class StreamingResult(unittest.TestResult):
         for name, data in files:
             chunks.append(encode_file(test_id, name, data, _mime_of(data), stamp))
         chunks.append(encode_packet(test_id=test_id, status=status, timestamp=stamp))
-        self._write(b"".join(chunks))
+        self.write(b"".join(chunks))
+
+    def prevented(self, test):
+        """Reports a test that TestSuite.run skipped because its class or module fixture
+        failed: a fail (a skip, when the fixture raised SkipTest) whose reason names the
+        fixture and its error, so that nobody has to look for the fixture's own result."""
+        cls = test.__class__
+        if getattr(self, "_moduleSetUpFailed", False):
+            fixture = "setUpModule (%s)" % cls.__module__
+        else:
+            fixture = "setUpClass (%s)" % strclass(cls)
+        status, what = self._fixtures.get(fixture, ("fail", None))
+        if what is None:
+            reason = "not run: its class or module fixture failed"
+        elif status == "skip":
+            reason = "%s skipped: %s" % (fixture, what)
+        else:
+            reason = "not run: %s failed: %s" % (fixture, what)
+        self.emit(test.id(), status, [("reason", reason.encode("utf-8"))])
 
     def _outcome(self, test, status, name=None, err=None, text=None):
         if test.id() not in self.started:
             # A class or module fixture failed (unittest's _ErrorHolder): no test ran, so
             # it is reported under the fixture's own id, as subunit.run reports it.
-            self.emit(test.id(), status, [(name, self._exc_info_to_string(err, test).encode("utf-8"))] if err else [])
+            if err is not None:
+                what = traceback.format_exception_only(err[0], err[1])[-1].strip()
+                files = [(name, self._exc_info_to_string(err, test).encode("utf-8"))]
+            else:
+                what = text
+                files = [(name, text.encode("utf-8"))] if text else []
+            self._fixtures.setdefault(test.id(), (status, what))
+            self.emit(test.id(), status, files)
             return
         if self._status is None or _SEVERITY.index(status) > _SEVERITY.index(self._status):
             self._status = status
@@ -141,7 +193,7 @@ class StreamingResult(unittest.TestResult):
     def addError(self, test, err):
         unittest.TestResult.addError(self, test, err)
         if err[0] is TestTimeout:
-            self._outcome(test, "fail", "reason", text="timed out after %gs" % self._timeout)
+            self._outcome(test, "fail", "reason", text="timed out after %gs" % self._alarm)
         self._outcome(test, "fail", "traceback", err)
 
     def addFailure(self, test, err):
@@ -175,9 +227,11 @@ def _mime_of(data):
 
 
 class PendingSuite(unittest.TestSuite):
-    """A suite that takes its tests one at a time from ``next_test`` while it runs, so
-    that tests cancelled mid-Run are never started. unittest's own TestSuite.run still
-    does the class and module fixtures, in the order the tests come."""
+    """One suite for the whole life of a test server: it takes its tests one at a time from
+    ``next_test`` (which blocks until the next Run comes, and returns None at the end), so
+    that tests cancelled mid-Run are never started, and unittest's own TestSuite.run keeps
+    each class and module fixture set up while their tests come one after another, across
+    Runs, tearing down on a change of class or module and once at the end."""
 
     def __init__(self, next_test, result):
         unittest.TestSuite.__init__(self)
@@ -194,4 +248,4 @@ class PendingSuite(unittest.TestSuite):
             if test.id() not in self._result.started:
                 # TestSuite.run skips the tests of a class whose setUpClass failed; each
                 # still gets a result, so that the worker never waits for it.
-                self._result.emit(test.id(), "fail", [("reason", b"not run: its class or module fixture failed")])
+                self._result.prevented(test)

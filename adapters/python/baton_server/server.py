@@ -3,6 +3,12 @@
 The reader thread answers what must not wait for a test (Ping, Cancel) and queues
 commands (List, Run) for the main thread, which runs tests there because signal-based
 timeouts and many test suites assume the main thread.
+
+The main thread runs one unittest suite for the process's whole life, fed Run after Run,
+so that class and module fixtures stay set up while their tests come one after another,
+even across Runs; they are torn down on a change of class or module, and at the end
+(Goodbye, or the channel closed). A process runs its tests in strictly increasing
+discovery order: a test at or before one it already ran fails without running.
 """
 
 import collections
@@ -14,7 +20,7 @@ import threading
 
 from . import PROTOCOL_MAX, PROTOCOL_MIN
 from .channel import BadMessage, ChannelClosed, log
-from .runner import PendingSuite, StreamingResult, digest, now
+from .runner import PendingSuite, StreamingResult, digest, discovery_positions, now
 from .subunit_v2 import encode_packet
 
 #: How long the client has to send its Hello after the server started listening.
@@ -31,11 +37,18 @@ class _Run(object):
 
 
 class Server(object):
-    def __init__(self, channel, tests, versions=(PROTOCOL_MIN, PROTOCOL_MAX), name=None, tests_digest=None):
+    def __init__(self, channel, tests, versions=(PROTOCOL_MIN, PROTOCOL_MAX), name=None, tests_digest=None, positions=None):
         self._channel = channel
         self._tests = tests
-        # A fork server computes it once for all its children.
+        # A fork server computes both once for all its children.
         self._digest = tests_digest or digest(tests)
+        self._positions = positions or discovery_positions(tests)
+        # The discovery position of the last test this process took up, and its id.
+        self._position = -1
+        self._last = None
+        self._result = StreamingResult(channel.write)
+        # The Run whose tests the suite takes now.
+        self._current = None
         self._min, self._max = versions
         self._name = name or "python-unittest %s pid %d" % (socket.gethostname(), os.getpid())
         self._version = None
@@ -56,46 +69,59 @@ class Server(object):
             return 1
         if self._version is None:
             return 1
-        try:
-            while True:
-                command = self._commands.get()
-                if command is _GOODBYE or command is _CLOSED:
-                    return 0
-                if isinstance(command, _Run):
-                    self._run(command)
-                else:
-                    self._list(command)
-        except ChannelClosed:
-            return 0
+        PendingSuite(self._next_test, self._result)(self._result)
+        return 0
 
     # --- main thread -----------------------------------------------------------------
+
+    def _next_test(self):
+        """The next test to run, waiting for the next Run when the current one is over (its
+        Done is sent then, while its last class and module stay set up: the next Run may
+        go on with them); None at Goodbye or once the channel closed."""
+        result = self._result
+        while not result.shouldStop:
+            run = self._current
+            if run is None:
+                command = self._commands.get()
+                if command is _GOODBYE or command is _CLOSED:
+                    return None
+                if isinstance(command, _Run):
+                    self._current = command
+                    result.timeout = command.timeout
+                else:
+                    self._list(command)
+                continue
+            with self._lock:
+                test_id = run.pending.popleft() if run.pending else None
+                if test_id is None:
+                    self._runs.remove(run)
+            if test_id is None:
+                self._current = None
+                self._send({"msg": "Done", "nonce": run.nonce})
+                continue
+            test = self._tests.get(test_id)
+            if test is None:
+                result.emit(test_id, "fail", [("reason", b"unknown test id: discovery did not find it")])
+                continue
+            position = self._positions[test_id]
+            if position <= self._position:
+                result.emit(test_id, "fail", [("reason", _backwards(test_id, self._last).encode("utf-8"))])
+                continue
+            self._position, self._last = position, test_id
+            return test
+        return None
 
     def _list(self, message):
         wanted = message.get("tests")
         ids = self._tests if wanted is None else [i for i in wanted if i in self._tests]
-        self._channel.write(b"".join(encode_packet(test_id=i, status="exists", timestamp=now()) for i in ids))
-        self._channel.send({"msg": "Done", "nonce": message["nonce"]})
+        self._result.write(b"".join(encode_packet(test_id=i, status="exists", timestamp=now()) for i in ids))
+        self._send({"msg": "Done", "nonce": message["nonce"]})
 
-    def _run(self, run):
-        result = StreamingResult(self._channel.write, run.timeout)
-
-        def next_test():
-            while True:
-                with self._lock:
-                    if not run.pending:
-                        return None
-                    test_id = run.pending.popleft()
-                test = self._tests.get(test_id)
-                if test is not None:
-                    return test
-                result.emit(test_id, "fail", [("reason", b"unknown test id: discovery did not find it")])
-
+    def _send(self, message):
         try:
-            PendingSuite(next_test, result)(result)
-        finally:
-            with self._lock:
-                self._runs.remove(run)
-        self._channel.send({"msg": "Done", "nonce": run.nonce})
+            self._channel.send(message)
+        except ChannelClosed:
+            self._result.shouldStop = True
 
     # --- reader thread ---------------------------------------------------------------
 
@@ -161,7 +187,12 @@ class Server(object):
         elif not _is_ids(message.get("tests"), optional=name != "Cancel"):
             self._refuse("BATON_PROTOCOL_BAD_MESSAGE", "%s.tests must be an array of strings" % name, nonce)
         elif name == "Cancel":
-            self._cancel(message["tests"], nonce)
+            groups = message.get("groups")
+            problem = _groups_problem(groups, len(message["tests"]))
+            if problem is not None:
+                self._refuse("BATON_PROTOCOL_BAD_MESSAGE", problem, nonce)
+                return
+            self._cancel(message["tests"], groups, nonce)
         elif name == "List":
             self._commands.put(message)
         else:
@@ -175,15 +206,27 @@ class Server(object):
                 self._runs.append(run)
             self._commands.put(run)
 
-    def _cancel(self, ids, nonce):
-        wanted = set(ids)
+    def _cancel(self, ids, groups, nonce):
+        """Takes back each slice of ``ids`` (``groups`` gives their sizes; absent, every test
+        is a slice of its own) whole or not at all: a slice of which the main thread took
+        up any test, or that holds an id no Run has pending, stays. Under the lock the main
+        thread takes tests with, so that no test starts halfway through the decision."""
         taken = []
         with self._lock:
+            pending = set()
             for run in self._runs:
-                kept = collections.deque()
-                for test_id in run.pending:
-                    (taken if test_id in wanted else kept).append(test_id)
-                run.pending = kept
+                pending.update(run.pending)
+            start = 0
+            for size in groups if groups is not None else [1] * len(ids):
+                part = ids[start:start + size]
+                start += size
+                if all(test_id in pending for test_id in part):
+                    pending.difference_update(part)
+                    taken.extend(part)
+            if taken:
+                gone = set(taken)
+                for run in self._runs:
+                    run.pending = collections.deque(i for i in run.pending if i not in gone)
         self._channel.send({"msg": "Cancelled", "tests": taken, "nonce": nonce})
 
     def _refuse(self, code, text, nonce=None):
@@ -211,6 +254,23 @@ def _is_ids(value, optional):
     if value is None:
         return optional
     return isinstance(value, list) and all(isinstance(i, str) for i in value)
+
+
+def _groups_problem(groups, count):
+    """Why Cancel.groups is malformed, or None when it is absent or fine."""
+    if groups is None:
+        return None
+    if not (isinstance(groups, list) and all(isinstance(g, int) and not isinstance(g, bool) and g >= 1 for g in groups)):
+        return "Cancel.groups must be an array of integers >= 1"
+    if sum(groups) != count:
+        return "Cancel.groups must add up to the %d tests of the Cancel, not %d" % (count, sum(groups))
+    return None
+
+
+def _backwards(test_id, last):
+    return ("not run: out of discovery order: this test server process already ran %s, which discovery lists "
+            "at or after %s; a process runs its tests in discovery order only (the worker should have sent "
+            "this test to a fresh test server)" % (last, test_id))
 
 
 def _range(low, high):

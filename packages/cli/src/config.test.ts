@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { CLASS_GROUP_REGEX } from '@baton/scheduler';
 import { loadProjectConfig, parseConfig, parseIni } from './config.js';
+import type { CliError } from './errors.js';
 import { tempDir } from './test-support/run-baton.js';
 
 function project(files: Record<string, string>): string {
@@ -33,6 +35,25 @@ test('.stestr.conf gives the Python test server its path, top dir and group rege
   assert.equal(config.root, dir);
   assert.deepEqual(config.adapter, { kind: 'python', testPath: './tests', topDir: './', python: process.env['BATON_PYTHON'] ?? 'python3', fork: true });
   assert.equal(config.groupRegex, '([^\\.]*\\.)*');
+});
+
+test('.stestr.conf: parallel_class groups by class and wins over group_regex, as in stestr; paths expand shell variables', () => {
+  process.env['BATON_TEST_PATH_VAR'] = 'unit';
+  try {
+    const dir = project({ '.stestr.conf': '[DEFAULT]\ntest_path=./${BATON_TEST_PATH_VAR}/tests\ntop_dir=${BATON_UNSET_VAR:-./}\nparallel_class=True\ngroup_regex=^(a)\n' });
+    const config = loadProjectConfig(dir);
+    assert.equal(config.groupRegex, CLASS_GROUP_REGEX);
+    assert.deepEqual(config.adapter.kind === 'python' && [config.adapter.testPath, config.adapter.topDir], ['./unit/tests', './']);
+    const off = project({ '.stestr.conf': '[DEFAULT]\ntest_path=t\nparallel_class=off\ngroup_regex=^(a)\n' });
+    assert.equal(loadProjectConfig(off).groupRegex, '^(a)');
+  } finally {
+    delete process.env['BATON_TEST_PATH_VAR'];
+  }
+});
+
+test('.stestr.conf: a key stestr does not read, or a parallel_class that is not a boolean, is refused naming it', () => {
+  assert.throws(() => loadProjectConfig(project({ '.stestr.conf': '[DEFAULT]\ntest_path=t\nparalel_class=true\n' })), (e: CliError) => e.code === 'BATON_CLI_BAD_CONFIG' && /paralel_class.*is not a setting stestr reads/.test(e.message));
+  assert.throws(() => loadProjectConfig(project({ '.stestr.conf': '[DEFAULT]\ntest_path=t\nparallel_class=sometimes\n' })), (e: CliError) => e.code === 'BATON_CLI_BAD_CONFIG' && /parallel_class.*must be a boolean/.test(e.message));
 });
 
 test('baton.json wins over stestr files beside it, and every mistake names its JSON path', () => {

@@ -3,7 +3,7 @@
 // that used stestr or testrepository runs under baton unchanged.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { memberPath, parseJson } from '@baton/scheduler';
+import { CLASS_GROUP_REGEX, memberPath, parseJson } from '@baton/scheduler';
 import { CliError } from './errors.js';
 
 export const CONFIG_FILES = ['baton.json', '.stestr.conf', '.testr.conf'] as const;
@@ -81,11 +81,7 @@ export function parseConfig(text: string, file: string): ProjectConfig {
   const root = dirname(resolve(file));
   if (file.endsWith('.json')) return fromBatonJson(text, file, root);
   const ini = parseIni(text);
-  if (file.endsWith('.stestr.conf')) {
-    const testPath = ini.get('test_path');
-    if (!testPath) throw bad(file, 'test_path', 'is missing: stestr configurations name the directory tests are discovered in');
-    return { root, file, adapter: { kind: 'python', testPath, topDir: ini.get('top_dir') || '.', python: defaultPython(), fork: true }, groupRegex: regex(file, 'group_regex', ini.get('group_regex')), timeout: undefined, profile: undefined };
-  }
+  if (file.endsWith('.stestr.conf')) return fromStestrConf(ini, file, root);
   const testCommand = ini.get('test_command');
   if (!testCommand) throw bad(file, 'test_command', 'is missing: testr configurations name the command that runs the tests');
   return {
@@ -97,6 +93,45 @@ export function parseConfig(text: string, file: string): ProjectConfig {
     timeout: undefined,
     profile: undefined,
   };
+}
+
+/** The keys stestr 3 reads from `.stestr.conf`; baton honours each and refuses any other rather than ignore it. */
+export const STESTR_KEYS = ['test_path', 'top_dir', 'group_regex', 'parallel_class'] as const;
+
+function fromStestrConf(ini: Map<string, string>, file: string, root: string): ProjectConfig {
+  for (const key of ini.keys())
+    if (!(STESTR_KEYS as readonly string[]).includes(key))
+      throw bad(file, key, `is not a setting stestr reads (${STESTR_KEYS.join(', ')}); baton refuses it rather than ignore it`);
+  // stestr runs its command through a shell, so these two may use $VAR and ${VAR:-default}.
+  const testPath = expandVariables(ini.get('test_path') ?? '');
+  if (!testPath) throw bad(file, 'test_path', 'is missing: stestr configurations name the directory tests are discovered in');
+  const topDir = expandVariables(ini.get('top_dir') ?? '') || '.';
+  // As stestr: parallel_class wins over group_regex.
+  const parallelClass = ini.has('parallel_class') && iniBoolean(file, 'parallel_class', ini.get('parallel_class') as string);
+  return {
+    root,
+    file,
+    adapter: { kind: 'python', testPath, topDir, python: defaultPython(), fork: true },
+    groupRegex: parallelClass ? CLASS_GROUP_REGEX : regex(file, 'group_regex', ini.get('group_regex')),
+    timeout: undefined,
+    profile: undefined,
+  };
+}
+
+/** A boolean as Python's configparser `getboolean` reads it. */
+function iniBoolean(file: string, key: string, value: string): boolean {
+  const v = value.toLowerCase();
+  if (['1', 'yes', 'true', 'on'].includes(v)) return true;
+  if (['0', 'no', 'false', 'off'].includes(v)) return false;
+  throw bad(file, key, `must be a boolean (true/false, yes/no, on/off, 1/0), not ${JSON.stringify(value)}`);
+}
+
+/** `$VAR`, `${VAR}` and `${VAR:-default}` expanded from the environment, as a POSIX shell would. */
+export function expandVariables(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  return text.replace(/\$(?:\{(\w+)(?::-([^}]*))?\}|(\w+))/g, (_, braced: string | undefined, fallback: string | undefined, bare: string | undefined) => {
+    const value = env[(braced ?? bare) as string];
+    return value !== undefined && value !== '' ? value : fallback ?? '';
+  });
 }
 
 function defaultPython(): string {

@@ -10,7 +10,7 @@ export const ExitCode = {
   TESTS_FAILED: 1,
   /** Usage or bad input: an unknown option, a damaged stream, no repository, an ambiguous profile. */
   USAGE: 2,
-  /** Infrastructure: the repository is unusable, a tool or worker is missing. */
+  /** Infrastructure: the repository is unusable (damaged, read-only for a command that writes, its disk full), a tool or worker is missing. */
   INFRA: 3,
 } as const;
 
@@ -61,6 +61,9 @@ const BY_CODE: Readonly<Record<string, ExitStatus>> = {
   BATON_STORE_UNUSABLE: ExitCode.INFRA,
   BATON_STORE_TOO_NEW: ExitCode.INFRA,
   BATON_STORE_NO_CONVERTER: ExitCode.INFRA,
+  BATON_STORE_DISK_FULL: ExitCode.INFRA,
+  BATON_STORE_READ_ONLY: ExitCode.INFRA,
+  BATON_STORE_CORRUPT: ExitCode.INFRA,
   // Node's own codes, for files named on the command line.
   ENOENT: ExitCode.USAGE,
   EACCES: ExitCode.USAGE,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolvePlan } from '@baton/scheduler';
 import { MemoryRepository } from '@baton/store';
-import { Coordinator, type CoordinatorOptions } from './coordinator.js';
+import { Coordinator, STALL_TICKS, TICK_MS, type CoordinatorOptions } from './coordinator.js';
 import type { RunEvent, RunSummary } from './events.js';
 import { FakeClock, until } from './test-support/fake-clock.js';
 import { FakeWorker } from './test-support/fake-worker.js';
@@ -168,7 +168,43 @@ test('a late worker takes over not-started tests from a loaded one', async () =>
     await Promise.all([early.step(), late.drain()]);
     await new Promise((r) => setImmediate(r));
   }
+  // Most of the early worker's lane was not sent yet: it moves to the late one without a Reclaim.
   assert.ok(late.ran.length > 0, 'the late worker ran tests');
-  assert.ok(events.some((e) => e.type === 'testsReclaimed' && e.worker === 'early/0'), 'work was taken back from the early worker');
   assert.deepEqual([...finishedIds(events)].sort(), [...tests].sort());
+});
+
+test('a failing class fixture is a result of its own: recorded once with its traceback, reported, and it fails the run', async () => {
+  const { repository, events, coordinator, run, summary } = setup();
+  const worker = new FakeWorker({ name: 'w', slots: 2 });
+  await coordinator.accept(worker.transport);
+  await until(() => worker.queued > 0, 'dispatch');
+  await worker.fixtureFailed('setUpClass (pkg.mod0.T)', 'Traceback (most recent call last):\nRuntimeError: the database is down', 1);
+  await worker.fixtureFailed('setUpClass (pkg.mod0.T)', 'Traceback: the same fixture failing in another process', 0);
+  while (!summary()) {
+    await worker.drain();
+    await new Promise((r) => setImmediate(r));
+  }
+  const fixture = events.flatMap((e) => (e.type === 'testFinished' && e.result.id.startsWith('setUpClass') ? [e.result] : []));
+  assert.equal(fixture.length, 1, 'reported once');
+  assert.equal(fixture[0]!.worker, 'w/1');
+  assert.match(new TextDecoder().decode(fixture[0]!.attachments[0]!.content), /RuntimeError: the database is down/);
+  assert.equal(summary()!.exitCode, 1);
+  assert.ok(summary()!.failures.some((f) => f.id === 'setUpClass (pkg.mod0.T)'));
+  const stored = repository.results(run).filter((r) => r.testId === 'setUpClass (pkg.mod0.T)');
+  assert.equal(stored.length, 1);
+  assert.equal(stored[0]!.status, 'fail');
+});
+
+test('a run that stalls (a worker acknowledges Runs and runs nothing) fails with exit status 3 and names the stuck state', async () => {
+  const { clock, coordinator, summary } = setup();
+  const worker = new FakeWorker({ name: 'broken', dropsRuns: true });
+  await coordinator.accept(worker.transport);
+  for (let i = 0; i < STALL_TICKS + 2 && !summary(); i++) {
+    await new Promise((r) => setImmediate(r));
+    clock.advance(TICK_MS);
+  }
+  await until(() => summary() !== undefined, 'the run ended');
+  const s = summary()!;
+  assert.equal(s.exitCode, 3);
+  assert.match(s.infrastructureProblem ?? '', /the run stalled: 12 tests have no result.*nothing is in flight.*slots: broken\/0: was sent \d+ tests from pkg\./);
 });

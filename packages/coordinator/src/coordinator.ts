@@ -13,6 +13,11 @@ import { batchTimeout, type TimeoutPolicy } from './timeouts.js';
 
 /** How often the scheduler is given a chance to rebalance when nothing else happens. */
 export const TICK_MS = 100;
+/**
+ * Ticks in a row with tests left but nothing running, in flight or starting, after which
+ * the run is stuck: it fails with exit status 3 and a dump rather than waiting for ever.
+ */
+export const STALL_TICKS = 5;
 
 export interface CoordinatorOptions {
   /** The selected tests, grouped into segments and units (the scheduler's `resolvePlan`). */
@@ -40,6 +45,11 @@ export interface CoordinatorOptions {
   readonly waitMs?: number;
   /** Worker slots expected in all (`-j N`), so the first to join get a fair share only. */
   readonly expectedSlots?: number;
+  /**
+   * Every test id in discovery order (the workers' list): each test process runs its
+   * tests in this order. @default the order of `segments`
+   */
+  readonly discovery?: readonly string[];
   /** Digests the run is stored with. */
   readonly selectionDigest?: string;
   readonly planDigest?: string;
@@ -83,7 +93,7 @@ export class Coordinator {
 
   private readonly options: CoordinatorOptions;
   private readonly clock: Clock;
-  private readonly scheduler: Scheduler;
+  private scheduler: Scheduler;
   private readonly ledger: Ledger;
   private readonly writer: ResultWriter;
   private readonly hosts = new Set<Host>();
@@ -100,6 +110,14 @@ export class Coordinator {
   private infrastructureProblem: string | undefined;
   /** Tests recorded as running only because their worker died before saying (see hostGone). */
   private readonly presumed = new Set<string>();
+  private readonly estimates: ReadonlyMap<string, number>;
+  /** Runs sent and not Done, and Cancels not answered, per slot: what is in flight. */
+  private readonly inFlight = new Map<string, number>();
+  /** What each slot did last, for the dump of a stuck run. */
+  private readonly lastDid = new Map<string, string>();
+  /** Results of ids outside the selection (a class or module fixture's failure), by id: recorded once each. */
+  private readonly extras = new Set<string>();
+  private stuckTicks = 0;
 
   constructor(options: CoordinatorOptions) {
     this.options = options;
@@ -108,14 +126,21 @@ export class Coordinator {
     const tests = options.segments.flatMap((s) => s.units.flat());
     const known = options.repository.estimates(tests, options.profile);
     for (const [id, seconds] of known.known) estimates.set(id, seconds);
-    this.scheduler = new Scheduler(options.segments, {
-      estimates,
-      ...(options.expectedSlots === undefined ? {} : { expectedWorkers: options.expectedSlots }),
-    });
+    this.estimates = estimates;
+    this.scheduler = this.newScheduler(options.expectedSlots);
     this.ledger = new Ledger(tests, (id) => this.scheduler.estimate(id), known.unknown.length);
-    this.writer = new ResultWriter(options.repository, this.clock);
+    this.writer = new ResultWriter(options.repository, this.clock, { onError: (error) => this.repositoryFailed(error) });
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
+    });
+  }
+
+  private newScheduler(expectedWorkers: number | undefined): Scheduler {
+    const o = this.options;
+    return new Scheduler(o.segments, {
+      estimates: this.estimates,
+      ...(expectedWorkers === undefined ? {} : { expectedWorkers }),
+      ...(o.discovery === undefined ? {} : { discovery: o.discovery }),
     });
   }
 
@@ -140,7 +165,7 @@ export class Coordinator {
       unknown: this.ledger.unknown,
       segments: o.segments.length,
     });
-    this.tick = this.clock.setInterval(() => this.handle({ type: 'tick' }), TICK_MS);
+    this.tick = this.clock.setInterval(() => this.onTick(), TICK_MS);
     if (o.waitMs !== undefined) {
       this.deadline = this.clock.setTimeout(() => this.waitOver(), o.waitMs);
     }
@@ -170,7 +195,7 @@ export class Coordinator {
   private hooksFor(link: WorkerLink): ClientHooks {
     return {
       onTestStart: (id) => this.started(id),
-      onResult: (result) => this.resultArrived(result),
+      onResult: (result) => this.resultArrived(link, result),
       onNotice: (code) => {
         if (code === WORKER_LEAVING) this.hostLeaving(link);
       },
@@ -185,6 +210,15 @@ export class Coordinator {
         });
       },
     };
+  }
+
+  /**
+   * A write to the repository failed (a full disk, say): the run cannot be recorded, so
+   * it ends as an infrastructure failure; what was written before stays.
+   */
+  private repositoryFailed(error: unknown): void {
+    this.infrastructureProblem ??= error instanceof Error ? error.message : String(error);
+    this.abort(this.infrastructureProblem);
   }
 
   /** Ends the run now: what has not run is recorded as not run, exit status 3. */
@@ -229,7 +263,12 @@ export class Coordinator {
     if (this.dispatching || this.ended) return;
     this.dispatching = true;
     this.deadline?.cancel();
-    for (const host of this.waiting.splice(0)) if (!host.gone) this.join(host);
+    const hosts = this.waiting.splice(0).filter((h) => !h.gone);
+    // The work is planned in one lane per slot expected: the slots here now count,
+    // and the scheduler has seen no event yet, so it can be made again for them.
+    const slots = hosts.reduce((n, h) => n + h.slots.length, 0);
+    if (slots > (this.options.expectedSlots ?? 1)) this.scheduler = this.newScheduler(slots);
+    for (const host of hosts) this.join(host);
   }
 
   private waitOver(): void {
@@ -300,11 +339,56 @@ export class Coordinator {
     return false;
   }
 
-  /** Feeds the scheduler one event and carries out its commands. */
+  /**
+   * Feeds the scheduler one event and carries out its commands. A scheduler that throws
+   * (an event contradicting it: a bug on one side or the other) ends the run as an
+   * infrastructure failure, never as an unhandled rejection.
+   */
   private handle(event: SchedulerEvent, lostReason?: string): void {
     if (this.ended) return;
-    const commands = this.scheduler.handle(event, (this.clock.now() - this.startMs) / 1000);
+    let commands: Command[];
+    try {
+      commands = this.scheduler.handle(event, (this.clock.now() - this.startMs) / 1000);
+    } catch (error) {
+      this.abort(`internal error: the scheduler refused ${event.type}${'worker' in event ? ` from ${event.worker}` : ''}: ${(error as Error).message}`);
+      return;
+    }
     for (const command of commands) this.carryOut(command, lostReason);
+  }
+
+  private onTick(): void {
+    this.handle({ type: 'tick' });
+    this.watchdog();
+  }
+
+  /**
+   * A run never waits silently: when tests remain but nothing runs, nothing is in flight
+   * to or from a worker, and workers are connected, the scheduler has had its ticks to
+   * dispatch; if it still has not, the run fails (exit status 3) naming the stuck state.
+   */
+  private watchdog(): void {
+    if (!this.dispatching || this.ended || this.scheduler.finished || this.hosts.size === 0) {
+      this.stuckTicks = 0;
+      return;
+    }
+    const running = this.ledger.stats(0, 0).running;
+    let inFlight = 0;
+    for (const n of this.inFlight.values()) inFlight += n;
+    if (running > 0 || inFlight > 0) {
+      this.stuckTicks = 0;
+      return;
+    }
+    if (++this.stuckTicks < STALL_TICKS) return;
+    const slots = [...this.slots.keys()].map((slot) => `${slot}: ${this.lastDid.get(slot) ?? 'nothing yet'}`);
+    const notRun = this.ledger.notRun();
+    this.abort(
+      `the run stalled: ${notRun.length} tests have no result (${notRun.slice(0, 5).join(', ')}${notRun.length > 5 ? ', …' : ''}), yet no test runs and nothing is in flight; ` +
+        `${this.scheduler.stall() ?? 'the scheduler holds them on workers that have nothing to run'}; slots: ${slots.join('; ')}`,
+    );
+  }
+
+  private flight(slot: string, delta: number): void {
+    this.inFlight.set(slot, (this.inFlight.get(slot) ?? 0) + delta);
   }
 
   private carryOut(command: Command, lostReason: string | undefined): void {
@@ -327,22 +411,33 @@ export class Coordinator {
     this.assigned.assign(worker, tests);
     const timeout = batchTimeout(this.options.timeout ?? { kind: 'none' }, tests.map((id) => this.scheduler.estimate(id)));
     this.options.emit({ type: 'testsDispatched', at: this.clock.now(), worker, tests });
+    this.lastDid.set(worker, `was sent ${tests.length} tests from ${tests[0]}`);
+    this.flight(worker, 1);
     // Results are taken in stream order through onResult. A Run that fails means the
     // worker is gone: hostGone turns that into a death.
-    slot.host.link.submit(tests, { slot: slot.index, ...(timeout === undefined ? {} : { timeout }) }).catch(() => {});
+    slot.host.link
+      .submit(tests, { slot: slot.index, ...(timeout === undefined ? {} : { timeout }) })
+      .catch(() => {})
+      .finally(() => this.flight(worker, -1));
   }
 
   private reclaim(worker: string, units: readonly DispatchedUnit[]): void {
     const slot = this.slots.get(worker);
     const tests = units.flatMap((u) => u.tests);
     if (slot === undefined || slot.host.gone) return;
-    slot.host.link.cancel(tests).then(
+    this.lastDid.set(worker, `was asked back ${tests.length} tests from ${tests[0]}`);
+    this.flight(worker, 1);
+    // Each unit is taken back whole or not at all (a class whose first test started
+    // stays with its worker).
+    slot.host.link.cancel(tests, { groups: units.map((u) => u.tests.length) }).then(
       (released) => {
+        this.flight(worker, -1);
         for (const id of released) if (this.assigned.slotOf(id) === worker) this.assigned.remove(id);
         if (released.length > 0) this.options.emit({ type: 'testsReclaimed', at: this.clock.now(), worker, tests: released });
         this.handle({ type: 'testsReleased', worker, tests: released });
       },
       () => {
+        this.flight(worker, -1);
         // A lost channel: the death, handled by hostGone, requeues what it held.
       },
     );
@@ -352,16 +447,19 @@ export class Coordinator {
     const worker = this.assigned.slotOf(id);
     if (worker === undefined || this.ledger.isDone(id)) return;
     this.ledger.start(id, this.clock.now());
+    this.lastDid.set(worker, `started ${id}`);
     this.handle({ type: 'testStarted', worker, test: id });
     this.options.emit({ type: 'testStarted', at: this.clock.now(), worker, test: id, stats: this.stats() });
   }
 
-  private resultArrived(result: TestResult): void {
+  private resultArrived(link: WorkerLink, result: TestResult): void {
+    if (!this.ledger.isSelected(result.id)) return this.extraArrived(link, result);
     const worker = this.assigned.slotOf(result.id);
     if (worker === undefined || this.ledger.isDone(result.id)) {
       this.options.log?.(`ignored a result for ${result.id}, which ${this.ledger.isDone(result.id) ? 'already has one' : 'was not dispatched'}`);
       return;
     }
+    this.lastDid.set(worker, `finished ${result.id}`);
     const slot = this.slots.get(worker)!;
     const duration = durationOf(result);
     const infrastructure = result.attachments.some((a) => a.name === 'baton-timeout')
@@ -382,6 +480,33 @@ export class Coordinator {
       ...(infrastructure ? { infrastructure } : {}),
     });
     this.handle({ type: 'testFinished', worker, test: result.id, duration: duration ?? 0 });
+  }
+
+  /**
+   * A result for an id the run did not select: a class or module fixture that failed
+   * (`setUpClass (pkg.mod.Class)`), reported by the test process that ran it. It is a
+   * result like any other (recorded, reported, and a failure fails the run), once per
+   * id: another process failing the same fixture adds nothing new.
+   */
+  private extraArrived(link: WorkerLink, result: TestResult): void {
+    if (this.extras.has(result.id)) return;
+    const host = [...this.hosts].find((h) => h.link === link);
+    const worker = this.slotOfRoute(link, result.routeCode) ?? host?.slots[0] ?? link.peer.name ?? 'worker';
+    const global = this.slots.get(worker)?.global;
+    this.extras.add(result.id);
+    const result_ = this.ledger.extra({
+      id: result.id,
+      status: result.status === undefined || result.status === 'exists' ? 'inprogress' : result.status,
+      worker,
+      seq: 0,
+      startMs: result.start && timestampToMillis(result.start),
+      stopMs: result.stop && timestampToMillis(result.stop),
+      duration: durationOf(result),
+      tags: global === undefined ? [...result.tags] : withWorkerTag(result.tags, global),
+      attachments: result.attachments,
+    });
+    this.writer.add(toResultInput(result_));
+    this.options.emit({ type: 'testFinished', at: this.clock.now(), result: result_, stats: this.stats() });
   }
 
   private lost(worker: string, test: string, reason: string): void {
@@ -426,14 +551,16 @@ export class Coordinator {
     this.deadline?.cancel();
     const notRun = this.ledger.notRun();
     if (notRun.length > 0) this.infrastructureProblem ??= `${notRun.length} tests never ran`;
-    const summary = this.ledger.summary({
-      run: this.runId,
-      profile: this.options.profile,
-      wallMs: this.clock.now() - this.startMs,
-      workers: this.slots.size,
-      infrastructureProblem: this.infrastructureProblem,
-      stats: this.stats(),
-    });
+    const summarize = (): RunSummary =>
+      this.ledger.summary({
+        run: this.runId,
+        profile: this.options.profile,
+        wallMs: this.clock.now() - this.startMs,
+        workers: this.slots.size,
+        infrastructureProblem: this.infrastructureProblem,
+        stats: this.stats(),
+      });
+    let summary = summarize();
     // Said first, so that the workers stop their test servers (which tear down fixtures)
     // while the run is folded into the repository and reported.
     const goodbyes = Promise.allSettled(
@@ -443,6 +570,8 @@ export class Coordinator {
       }),
     );
     this.writer.close({ stop: timestampFromMillis(this.clock.now()), exitStatus: summary.exitCode });
+    // The last write may have failed: the summary says so.
+    if (summary.infrastructureProblem !== this.infrastructureProblem) summary = summarize();
     this.options.emit({ type: 'runFinished', at: this.clock.now(), summary });
     await goodbyes;
     this.resolveFinished(summary);

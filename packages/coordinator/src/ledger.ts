@@ -17,6 +17,7 @@ export class Ledger {
   readonly unknown: number;
   private readonly estimateOf: (id: string) => number;
   private readonly pending: Set<string>;
+  private readonly selected: ReadonlySet<string>;
   private readonly startedAt_ = new Map<string, number>();
   private readonly seqs = new Map<string, number>();
   private readonly counts: Partial<Record<ResultStatus, number>> = {};
@@ -32,6 +33,7 @@ export class Ledger {
     this.unknown = unknown;
     this.estimateOf = estimateOf;
     this.pending = new Set(tests);
+    this.selected = new Set(tests);
     for (const id of tests) this.work += estimateOf(id);
   }
 
@@ -42,6 +44,11 @@ export class Ledger {
 
   isDone(id: string): boolean {
     return !this.pending.has(id);
+  }
+
+  /** Whether the run selected this id (a fixture's error holder is not selected). */
+  isSelected(id: string): boolean {
+    return this.selected.has(id);
   }
 
   start(id: string, at: number): void {
@@ -62,10 +69,22 @@ export class Ledger {
   finish(draft: RunResult): RunResult {
     if (!this.pending.delete(draft.id)) throw new Error(`${draft.id} already has a result`);
     this.startedAt_.delete(draft.id);
+    return this.book(draft);
+  }
+
+  /**
+   * Books the result of an id outside the selection (a failing class or module
+   * fixture): it counts among the failures, not among the selected tests.
+   */
+  extra(draft: RunResult): RunResult {
+    return this.book(draft);
+  }
+
+  private book(draft: RunResult): RunResult {
     const seq = this.seqs.get(draft.worker) ?? 0;
     this.seqs.set(draft.worker, seq + 1);
     const result: RunResult = { ...draft, seq };
-    this.work = Math.max(0, this.work - this.estimateOf(draft.id));
+    if (this.selected.has(draft.id)) this.work = Math.max(0, this.work - this.estimateOf(draft.id));
     this.counts[result.status] = (this.counts[result.status] ?? 0) + 1;
     if (PASSED.has(result.status)) this.passed++;
     else if (result.status === 'skip') this.skipped++;

@@ -6,6 +6,18 @@ export const WRITE_BATCH = 500;
 /** The longest a result waits in memory before it is written. */
 export const WRITE_INTERVAL_MS = 200;
 
+/** Options of `ResultWriter`. */
+export interface ResultWriterOptions {
+  /**
+   * Told, once, of the first write that failed (a full disk: BATON_STORE_DISK_FULL; a
+   * damaged or read-only repository), whether a full batch, the timer or `close` wrote it. From
+   * then on the writer writes nothing: later results are dropped and the run is left
+   * incomplete, with every result committed before the failure. Without it, `close`
+   * throws the failure instead.
+   */
+  readonly onError?: (error: unknown) => void;
+}
+
 /**
  * Batches results into the repository: one transaction per few hundred results or per
  * WRITE_INTERVAL_MS, whichever comes first. That is what lets a run record thousands of
@@ -15,13 +27,17 @@ export const WRITE_INTERVAL_MS = 200;
 export class ResultWriter {
   private readonly repository: RunRepository;
   private readonly clock: Clock;
+  private readonly onError: ((error: unknown) => void) | undefined;
   private run = -1;
   private pending: ResultInput[] = [];
   private timer: { cancel(): void } | undefined;
+  /** The first write that failed; nothing is written after it. */
+  private failure: { readonly error: unknown } | undefined;
 
-  constructor(repository: RunRepository, clock: Clock) {
+  constructor(repository: RunRepository, clock: Clock, options: ResultWriterOptions = {}) {
     this.repository = repository;
     this.clock = clock;
+    this.onError = options.onError;
   }
 
   open(run: number): void {
@@ -29,23 +45,38 @@ export class ResultWriter {
   }
 
   add(result: ResultInput): void {
+    if (this.failure !== undefined) return;
     this.pending.push(result);
     if (this.pending.length >= WRITE_BATCH) this.flush();
     else this.timer ??= this.clock.setTimeout(() => this.flush(), WRITE_INTERVAL_MS);
   }
 
+  /** Writes what waits. A failure goes to `onError` (never thrown: the timer calls this too). */
   flush(): void {
     this.timer?.cancel();
     this.timer = undefined;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.failure !== undefined) return;
     const batch = this.pending;
     this.pending = [];
-    this.repository.recordResults(this.run, batch);
+    this.attempt(() => this.repository.recordResults(this.run, batch));
   }
 
-  /** Writes what is left and marks the run complete. */
+  /**
+   * Writes what is left and marks the run complete; after a failed write it leaves the
+   * run incomplete instead (and throws the failure if no `onError` was given).
+   */
   close(end: RunEnd): void {
     this.flush();
-    this.repository.finishRun(this.run, end);
+    if (this.failure === undefined) this.attempt(() => this.repository.finishRun(this.run, end));
+    if (this.failure !== undefined && this.onError === undefined) throw this.failure.error;
+  }
+
+  private attempt(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.failure = { error };
+      this.onError?.(error);
+    }
   }
 }

@@ -1,9 +1,10 @@
 import { FINAL_STATUSES, ResultAggregator, type Packet, type StrayOutput, type TestResult, type Timestamp } from '@baton/subunit';
 import { Channel, type ChannelOptions } from './channel.js';
+import { groupsProblem } from './codec.js';
 import { EventQueue } from './event-queue.js';
 import { PeerDiedError, ProtocolError, type ExitInfo } from './errors.js';
 import type { WorkerLink } from './link.js';
-import type { HelloMessage } from './messages.js';
+import type { HelloMessage, ProcessCounts } from './messages.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -45,6 +46,15 @@ export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | '
 
 /** The callbacks of `TestServerClientOptions` that `setHooks` can replace. */
 export type ClientHooks = Pick<TestServerClientOptions, 'onOutput' | 'onTestStart' | 'onResult' | 'onNotice'>;
+
+/** Options of `cancel`. */
+export interface CancelOptions {
+  /**
+   * Sizes of consecutive slices of the tests (scheduling units), each taken back whole or
+   * not at all (Cancel's `groups`). @default every test a slice of its own
+   */
+  readonly groups?: readonly number[];
+}
 
 export interface RunOptions {
   /** Seconds any one test may take (sent at version 2; enforced by a kill at both). */
@@ -102,6 +112,7 @@ export class TestServerClient implements WorkerLink {
   private readonly killGraceMs: number;
   private killReason: string | undefined;
   private death: Promise<ProtocolError> | undefined;
+  private counts: ProcessCounts | undefined;
 
   private constructor(transport: Transport, options: TestServerClientOptions, process: TestServerProcess | undefined) {
     this.process = process;
@@ -166,6 +177,11 @@ export class TestServerClient implements WorkerLink {
     return this.channel.closed.then((info) => (info.state === 'lost' ? info.error?.message ?? 'connection lost' : undefined));
   }
 
+  /** The worker's test server processes beyond each slot's first, as its latest Done said (a worker's, at version 2). */
+  get processes(): ProcessCounts | undefined {
+    return this.counts;
+  }
+
   /** How many Runs the server executes at once (1 unless its Hello says otherwise). */
   get slots(): number {
     return this.peer.slots ?? 1;
@@ -219,7 +235,8 @@ export class TestServerClient implements WorkerLink {
     const timeout = options.timeout !== undefined && v2 ? { timeout: options.timeout } : {};
     const slot = options.slot !== undefined && v2 ? { slot: options.slot } : {};
     try {
-      await this.channel.request({ msg: 'Run', ...(tests === undefined ? {} : { tests }), ...timeout, ...slot });
+      const done = await this.channel.request({ msg: 'Run', ...(tests === undefined ? {} : { tests }), ...timeout, ...slot });
+      if (done.processes !== undefined) this.counts = done.processes;
     } catch (error) {
       throw await this.explain(error as ProtocolError);
     }
@@ -234,13 +251,18 @@ export class TestServerClient implements WorkerLink {
 
   /**
    * Takes back tests that have not started; resolves with those the server will not run
-   * (they will get no result). A version 1 server cannot cancel: nothing is taken back.
+   * (they will get no result), whole `groups` only. A version 1 server cannot cancel:
+   * nothing is taken back. Rejects with `BATON_PROTOCOL_BAD_MESSAGE` when `groups` does
+   * not slice `tests`.
    */
-  async cancel(tests: readonly string[]): Promise<string[]> {
+  async cancel(tests: readonly string[], options: CancelOptions = {}): Promise<string[]> {
+    const problem = groupsProblem(tests, options.groups);
+    if (problem !== undefined) throw new ProtocolError('BATON_PROTOCOL_BAD_MESSAGE', problem);
     if (!this.channel.supports('Cancel')) return [];
     let taken: readonly string[];
     try {
-      taken = (await this.channel.request({ msg: 'Cancel', tests })).tests;
+      const groups = options.groups === undefined ? {} : { groups: options.groups };
+      taken = (await this.channel.request({ msg: 'Cancel', tests, ...groups })).tests;
     } catch (error) {
       throw await this.explain(error as ProtocolError);
     }

@@ -35,7 +35,9 @@ test('every message round-trips through a packet', () => {
     { msg: 'Run', tests: ['b', 'a'], nonce: 'n', timeout: 2.5 },
     { msg: 'Run', tests: ['c'], nonce: 'n', slot: 0 },
     { msg: 'Done', nonce: 'n' },
+    { msg: 'Done', nonce: 'n', processes: { fresh: 2, restarts: 0 } },
     { msg: 'Cancel', tests: ['x'], nonce: 'c' },
+    { msg: 'Cancel', tests: ['x', 'y', 'z'], nonce: 'c', groups: [2, 1] },
     { msg: 'Cancelled', tests: [], nonce: 'c' },
     { msg: 'Ping', nonce: 'p' },
     { msg: 'Pong', nonce: 'p' },
@@ -53,6 +55,8 @@ test('every message round-trips through a packet', () => {
 test('unknown fields are dropped, so newer peers may add optional ones', () => {
   const decoded = decodeMessage(jsonPacket('{"msg":"Done","nonce":"1","extra":{"x":1}}'));
   assert.deepEqual(decoded, { ok: true, message: { msg: 'Done', nonce: '1' } });
+  const counted = decodeMessage(jsonPacket('{"msg":"Done","nonce":"1","processes":{"fresh":1,"restarts":2,"later":3}}'));
+  assert.deepEqual(counted, { ok: true, message: { msg: 'Done', nonce: '1', processes: { fresh: 1, restarts: 2 } } });
 });
 
 test('bad packets come back as errors with their nonce, never as throws', () => {
@@ -66,6 +70,10 @@ test('bad packets come back as errors with their nonce, never as throws', () => 
     [jsonPacket('{"msg":"Run","nonce":"8","timeout":0}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Run.timeout must be a number of seconds > 0', '8'],
     [jsonPacket('{"msg":"Run","nonce":"8","slot":-1}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Run.slot must be an integer >= 0', '8'],
     [jsonPacket('{"msg":"Run","nonce":"8","slot":1.5}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Run.slot must be an integer >= 0', '8'],
+    [jsonPacket('{"msg":"Cancel","nonce":"c","tests":["a","b"],"groups":[1]}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Cancel.groups must add up to the 2 tests of the Cancel, not 1', 'c'],
+    [jsonPacket('{"msg":"Cancel","nonce":"c","tests":["a","b"],"groups":[2,0]}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Cancel.groups must be an array of integers >= 1', 'c'],
+    [jsonPacket('{"msg":"Cancel","nonce":"c","tests":["a"],"groups":"1"}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Cancel.groups must be an array of integers >= 1', 'c'],
+    [jsonPacket('{"msg":"Done","nonce":"d","processes":{"fresh":-1,"restarts":0}}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Done.processes must be an object with integers >= 0 fresh and restarts', 'd'],
     [jsonPacket('{"msg":"Hello","max":1.5,"min":1}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Hello.max must be an integer >= 1', undefined],
     [jsonPacket('{"msg":"Hello","max":1,"min":2}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Hello.min 2 is above Hello.max 1', undefined],
     [jsonPacket('{"msg":"Done","nonce":"9"}', 'text/plain'), 'BATON_PROTOCOL_BAD_MESSAGE', "RPC attachment has mime type 'text/plain', not application/json", undefined],

@@ -13,7 +13,7 @@ import {
 } from './messages.js';
 
 /** What one field must hold; a trailing `?` marks it optional. */
-type Kind = 'string' | 'strings' | 'version' | 'count' | 'index' | 'seconds';
+type Kind = 'string' | 'strings' | 'version' | 'count' | 'counts' | 'index' | 'seconds' | 'processes';
 type FieldSpec = Kind | `${Kind}?`;
 
 const FIELDS: Readonly<Record<MessageName, Readonly<Record<string, FieldSpec>>>> = {
@@ -21,8 +21,8 @@ const FIELDS: Readonly<Record<MessageName, Readonly<Record<string, FieldSpec>>>>
   Goodbye: {},
   List: { tests: 'strings?', nonce: 'string' },
   Run: { tests: 'strings?', nonce: 'string', timeout: 'seconds?', slot: 'index?' },
-  Done: { nonce: 'string' },
-  Cancel: { tests: 'strings', nonce: 'string' },
+  Done: { nonce: 'string', processes: 'processes?' },
+  Cancel: { tests: 'strings', nonce: 'string', groups: 'counts?' },
   Cancelled: { tests: 'strings', nonce: 'string' },
   Ping: { nonce: 'string' },
   Pong: { nonce: 'string' },
@@ -33,10 +33,34 @@ const KIND_CHECKS: Readonly<Record<Kind, { test: (v: unknown) => boolean; what: 
   string: { test: (v) => typeof v === 'string', what: 'a string' },
   strings: { test: (v) => Array.isArray(v) && v.every((s) => typeof s === 'string'), what: 'an array of strings' },
   version: { test: (v) => Number.isSafeInteger(v) && (v as number) >= 1, what: 'an integer >= 1' },
-  count: { test: (v) => Number.isSafeInteger(v) && (v as number) >= 1, what: 'an integer >= 1' },
+  count: { test: (v) => isCount(v), what: 'an integer >= 1' },
+  counts: { test: (v) => Array.isArray(v) && v.every(isCount), what: 'an array of integers >= 1' },
   index: { test: (v) => Number.isSafeInteger(v) && (v as number) >= 0, what: 'an integer >= 0' },
   seconds: { test: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, what: 'a number of seconds > 0' },
+  processes: {
+    test: (v) => typeof v === 'object' && v !== null && isTally((v as Record<string, unknown>)['fresh']) && isTally((v as Record<string, unknown>)['restarts']),
+    what: 'an object with integers >= 0 fresh and restarts',
+  },
 };
+
+function isCount(v: unknown): boolean {
+  return Number.isSafeInteger(v) && (v as number) >= 1;
+}
+
+function isTally(v: unknown): boolean {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
+}
+
+/**
+ * Why `groups` cannot slice `tests` (a Cancel's), or undefined when it can: the sizes of
+ * the slices must add up to the number of tests.
+ */
+export function groupsProblem(tests: readonly string[], groups: readonly number[] | undefined): string | undefined {
+  if (groups === undefined) return undefined;
+  if (!groups.every(isCount)) return 'Cancel.groups must be an array of integers >= 1';
+  const sum = groups.reduce((a, b) => a + b, 0);
+  return sum === tests.length ? undefined : `Cancel.groups must add up to the ${tests.length} tests of the Cancel, not ${sum}`;
+}
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -110,6 +134,14 @@ export function decodeMessage(packet: Packet): Decoded {
   }
   if (name === 'Hello' && (out['min'] as number) > (out['max'] as number)) {
     return bad('BATON_PROTOCOL_BAD_MESSAGE', `Hello.min ${String(out['min'])} is above Hello.max ${String(out['max'])}`);
+  }
+  if (name === 'Cancel') {
+    const problem = groupsProblem(out['tests'] as string[], out['groups'] as number[] | undefined);
+    if (problem !== undefined) return bad('BATON_PROTOCOL_BAD_MESSAGE', problem, nonce);
+  }
+  if (name === 'Done' && out['processes'] !== undefined) {
+    const { fresh, restarts } = out['processes'] as { fresh: number; restarts: number };
+    out['processes'] = { fresh, restarts };
   }
   return { ok: true, message: out as unknown as Message };
 }

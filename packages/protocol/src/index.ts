@@ -18,12 +18,13 @@ export {
   type DoneMessage,
   type CancelMessage,
   type CancelledMessage,
+  type ProcessCounts,
   type PingMessage,
   type PongMessage,
   type ErrorMessage,
 } from './messages.js';
 export { negotiate } from './negotiate.js';
-export { encodeMessage, decodeMessage, messagePacket, isRpcPacket, type Decoded } from './codec.js';
+export { encodeMessage, decodeMessage, messagePacket, isRpcPacket, groupsProblem, type Decoded } from './codec.js';
 export {
   ProtocolError,
   NoCommonVersionError,
@@ -62,6 +63,7 @@ export {
   type TestServerClientOptions,
   type TestServerProcess,
   type RunOptions,
+  type CancelOptions,
   type ClientHooks,
 } from './client.js';
 export type { WorkerLink } from './link.js';

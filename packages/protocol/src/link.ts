@@ -1,5 +1,6 @@
 import type { HelloFields } from './channel.js';
-import type { ClientHooks, RunOptions } from './client.js';
+import type { CancelOptions, ClientHooks, RunOptions } from './client.js';
+import type { ProcessCounts } from './messages.js';
 
 /**
  * A worker as a coordinator drives it. Over a connection it is a `TestServerClient`; the
@@ -26,10 +27,27 @@ export interface WorkerLink {
    * each has a result or was cancelled; rejects when the worker is lost or refuses the Run.
    */
   submit(tests: readonly string[], options: RunOptions): Promise<void>;
-  /** Takes back tests that have not started; resolves with those that never will. */
-  cancel(tests: readonly string[]): Promise<string[]>;
+  /**
+   * Takes back tests that have not started; resolves with those that never will. With
+   * `groups` (sizes of consecutive slices of `tests`, one per scheduling unit), each slice
+   * comes back whole or not at all: nothing of a unit any of whose tests started.
+   */
+  cancel(tests: readonly string[], options?: CancelOptions): Promise<string[]>;
+  /**
+   * Test server processes the worker started beyond each slot's first while serving this
+   * coordinator (`fresh`: for discovery order; `restarts`: after a crash or a timeout), as
+   * of the latest Done; undefined when the worker does not say (a bare test server).
+   */
+  readonly processes?: ProcessCounts | undefined;
   /** Tells the worker why it is not wanted (an Error with `code`), then lets it go. */
   refuse(code: string, message: string): void;
-  /** Lets the worker go in good order, once the run is over. */
+  /**
+   * Lets the worker go in good order, once the run is over. The worker's test servers
+   * then tear down the class and module fixtures they still hold, and a teardown that
+   * fails is a result like any other (`tearDownClass (pkg.mod.Class)`, an id outside the
+   * run's tests), delivered through `onResult` before this resolves: it resolves once the
+   * worker's test servers exited and every result they sent was handed over, and `ended`
+   * settles no earlier.
+   */
   goodbye(): Promise<unknown>;
 }

@@ -61,10 +61,26 @@ export interface ListMessage {
   readonly nonce: string;
 }
 
-/** Asks the server to run tests, streaming their results, then Done. (v1) */
+/**
+ * Asks the server to run tests, streaming their results, then Done. (v1)
+ *
+ * Order: a test server process runs its tests in strictly increasing discovery order (the
+ * order its List answers, which for Python is `unittest discover`'s and `stestr list`'s),
+ * across all the Runs it gets. A client sends each Run in that order, and sends tests that
+ * lie at or before one a process already ran to a fresh process instead. baton's Python
+ * server refuses to go back: such a test fails unrun, with a `reason` naming the test it
+ * already ran. A worker (a server with slots) sorts each Run itself and keeps the rule per
+ * slot by starting fresh test servers, so a coordinator may send any order there.
+ *
+ * Fixtures: class and module fixtures stay set up while their tests come one after
+ * another, across Runs; Done does not wait for their teardown, which happens on a change
+ * of class or module (reported during the Run that changes it), at Goodbye and when the
+ * channel closes. A fixture's failure is a result of its own, under unittest's id
+ * (`setUpClass (pkg.mod.Class)`, `tearDownModule (pkg.mod)`): an id outside the Run.
+ */
 export interface RunMessage {
   readonly msg: 'Run';
-  /** The tests to run, in this order; absent: every test. (v1) */
+  /** The tests to run, in this order (see above); absent: every test. (v1) */
   readonly tests?: readonly string[];
   /** Echoed by the Done that answers this message. (v1) */
   readonly nonce: string;
@@ -77,11 +93,27 @@ export interface RunMessage {
   readonly slot?: number;
 }
 
+/**
+ * Test server processes a worker started beyond each slot's first, since it began serving
+ * this client: what a run's report counts. (v2)
+ */
+export interface ProcessCounts {
+  /**
+   * Started because a slot's next tests lay at or before, in discovery order, what its
+   * process had already been given (the old one finished what it held and exited first).
+   */
+  readonly fresh: number;
+  /** Started to replace one that died or was killed (a crash, a test past its timeout). */
+  readonly restarts: number;
+}
+
 /** The command with this nonce has completed. (v1) */
 export interface DoneMessage {
   readonly msg: 'Done';
   /** The nonce of the List or Run this completes. (v1) */
   readonly nonce: string;
+  /** A worker's totals so far, on the Done of a Run; test servers leave it out. (v2) */
+  readonly processes?: ProcessCounts;
 }
 
 /** Takes back tests of earlier Runs that have not started yet. Answered by Cancelled. (v2) */
@@ -91,6 +123,14 @@ export interface CancelMessage {
   readonly tests: readonly string[];
   /** Echoed by the Cancelled that answers this message. (v2) */
   readonly nonce: string;
+  /**
+   * The sizes of consecutive slices of `tests` (each slice one scheduling unit, such as a
+   * class under `group_regex`), adding up to `tests.length`: a slice is taken back whole
+   * or not at all, so none of it comes back once any of its tests started or finished.
+   * Absent: every test is a slice of its own. A server that speaks version 2 must honour
+   * it. (v2)
+   */
+  readonly groups?: readonly number[];
 }
 
 /** Answers Cancel: these tests will not run; started or unknown ones are left out. (v2) */

@@ -101,4 +101,9 @@ export type Command = Dispatch | Reclaim | Lost | Finish;
  */
 export interface SchedulingPolicy {
   handle(event: SchedulerEvent, now: number): Command[];
+  /**
+   * Why the run cannot go on, if it cannot: tests remain and a worker is ready, yet
+   * nothing is held or being taken back. The simulator fails on it.
+   */
+  stall?(): string | undefined;
 }

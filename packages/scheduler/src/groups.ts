@@ -1,3 +1,6 @@
+/** stestr's `parallel_class` group regex: everything up to the last dot, i.e. the class. */
+export const CLASS_GROUP_REGEX = '([^\\.]*\\.)*';
+
 /** A schedulable unit: test ids that run on one worker, in this order. */
 export type Unit = readonly string[];
 

@@ -20,7 +20,7 @@ export type {
   WorkerJoined,
   WorkerLeft,
 } from './events.js';
-export { groupKeyOf, groupTests } from './groups.js';
+export { CLASS_GROUP_REGEX, groupKeyOf, groupTests } from './groups.js';
 export type { Unit } from './groups.js';
 export { memberPath, parseJson } from './json.js';
 export type { JsonResult, JsonSyntaxProblem } from './json.js';
@@ -30,6 +30,7 @@ export { checkPlan, parsePlan, planFromJson, resolvePlan } from './plan.js';
 export type { Plan, PlanSegment, PlanSource, ResolveOptions, Segment, UnnamedPolicy } from './plan.js';
 export { mulberry32 } from './rng.js';
 export type { Rng } from './rng.js';
+export { FRESH_PROCESS_SECONDS } from './policy.js';
 export { Scheduler } from './scheduler.js';
 export type { SchedulerOptions } from './scheduler.js';
 export { UnitState, WorkerSession } from './state.js';

@@ -20,10 +20,12 @@ export const GUIDED_FACTOR_UNKNOWN = 8;
 export const PREFETCH_ROUND_TRIPS = 1.5;
 /** Taking work back costs a reclaim, the worker's answer and a new dispatch: one and a half round trips. */
 export const STEAL_ROUND_TRIPS = 1.5;
-/** A worker this much slower than the fastest leaves the longest units to faster ones. */
-export const SLOW_WORKER_MARGIN = 1.25;
-/** How far down the queue a slow worker looks for a unit short enough for it. */
-export const MAX_SKIPPED = 32;
+/**
+ * What continuing on a fresh test process costs a worker, until the caller says: a fork
+ * of the fork server (measured at 10–20 ms on the Python server) and the class and
+ * module fixtures of what it runs set up again.
+ */
+export const FRESH_PROCESS_SECONDS = 0.05;
 /** How often one unit may be taken back to move elsewhere. */
 export const MAX_UNIT_STEALS = 4;
 /** The round trip assumed until one is measured. */
@@ -47,24 +49,34 @@ export function batchTarget(queuedWork: number, share: number, horizonWork: numb
 }
 
 /**
- * How many units to take back from the tail of a victim's queue for an idle
- * thief, given the victim's backlog (seconds until it would finish
- * everything), both slownesses (seconds per estimated second), the delay
- * before the thief can start (`stealDelay`), and the candidates' estimates
- * from the tail inwards. Takes units while that lowers the later of the two
- * finish times, so an unhelpful reclaim is never sent.
+ * Which units an idle thief takes from a victim, given the victim's backlog (seconds
+ * until it would finish everything), both slownesses (seconds per estimated second),
+ * the delay before the thief could start each candidate (`delayOf(i)`: a Reclaim's
+ * round trip, a fresh process), and the candidates' estimates, longest first. Best fit
+ * decreasing: each candidate is taken if it lowers the later of the two finish times,
+ * so the long unit in the middle of a lane moves if that is what balances, and an
+ * unhelpful steal is never made. Returns the indices taken.
  */
-export function stealCount(backlog: number, victimSlowness: number, thiefSlowness: number, stealDelay: number, tailEstimates: readonly number[]): number {
+export function stealChoice(
+  backlog: number,
+  victimSlowness: number,
+  thiefSlowness: number,
+  delayOf: (i: number) => number,
+  estimates: readonly number[],
+): number[] {
+  const taken: number[] = [];
   let moved = 0;
-  let count = 0;
+  let delay = 0;
   let best = backlog;
-  for (const e of tailEstimates) {
-    const next = moved + e;
-    const finish = Math.max(backlog - next * victimSlowness, stealDelay + next * thiefSlowness);
-    if (finish >= best) break;
+  for (let i = 0; i < estimates.length; i++) {
+    const next = moved + (estimates[i] as number);
+    const d = Math.max(delay, delayOf(i));
+    const finish = Math.max(backlog - next * victimSlowness, d + next * thiefSlowness);
+    if (finish >= best) continue;
     best = finish;
     moved = next;
-    count++;
+    delay = d;
+    taken.push(i);
   }
-  return count;
+  return taken;
 }

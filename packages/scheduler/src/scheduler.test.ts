@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SchedulerError } from './errors.js';
-import type { Command, Dispatch } from './events.js';
+import type { Command, Dispatch, Reclaim, SchedulerEvent } from './events.js';
 import type { Segment } from './plan.js';
 import { Scheduler } from './scheduler.js';
 import { UnitState, WorkerSession } from './state.js';
@@ -10,11 +10,78 @@ const one = (name: string, tests: string[], concurrency?: number): Segment => ({
 const dispatched = (cmds: readonly Command[], worker?: string): string[] =>
   cmds.filter((c): c is Dispatch => c.type === 'dispatch' && (worker === undefined || c.worker === worker)).flatMap((c) => c.units.flatMap((u) => u.tests));
 
+/**
+ * Plays workers that run what they are sent in order, one test at a time, and answer a
+ * Reclaim as workers before protocol groups did: test by test, every asked test not
+ * started, the tail of a started unit included. The test decides when each event
+ * happens, so the race between a Reclaim and the start of the unit it asks for can be
+ * played in both orders.
+ */
+class Workers {
+  readonly queues = new Map<string, string[]>();
+  readonly running = new Map<string, string>();
+  reclaims: Reclaim[] = [];
+  finished = false;
+  constructor(private readonly s: Scheduler) {}
+  feed(cmds: readonly Command[]): void {
+    for (const c of cmds) {
+      if (c.type === 'dispatch') this.queues.set(c.worker, [...(this.queues.get(c.worker) ?? []), ...c.units.flatMap((u) => u.tests)]);
+      else if (c.type === 'reclaim') this.reclaims.push(c);
+      else if (c.type === 'finish') this.finished = true;
+    }
+  }
+  on(event: SchedulerEvent, now: number): void {
+    this.feed(this.s.handle(event, now));
+  }
+  start(w: string, now: number): string | undefined {
+    const test = this.queues.get(w)?.shift();
+    if (test === undefined) return undefined;
+    this.running.set(w, test);
+    this.on({ type: 'testStarted', worker: w, test }, now);
+    return test;
+  }
+  finish(w: string, now: number): void {
+    const test = this.running.get(w) as string;
+    this.running.delete(w);
+    this.on({ type: 'testFinished', worker: w, test, duration: 1 }, now);
+  }
+  /** What the worker would release test by test; it forgets those tests. */
+  release(reclaim: Reclaim): string[] {
+    const asked = new Set(reclaim.units.flatMap((u) => u.tests));
+    const queue = this.queues.get(reclaim.worker) ?? [];
+    this.queues.set(reclaim.worker, queue.filter((t) => !asked.has(t)));
+    return queue.filter((t) => asked.has(t));
+  }
+  /** Runs every worker's queue to the end; returns the tests run. */
+  drain(workers: readonly string[], now: number): number {
+    let ran = 0;
+    for (let busy = true; busy; ) {
+      busy = false;
+      for (const w of workers) {
+        if (this.start(w, now) === undefined) continue;
+        this.finish(w, (now += 1));
+        ran++;
+        busy = true;
+      }
+    }
+    return ran;
+  }
+}
+
 describe('Scheduler', () => {
-  it('dispatches the longest-estimated units first', () => {
-    const s = new Scheduler([one('all', ['a', 'b', 'c', 'd'])], { estimates: new Map([['a', 1], ['b', 4], ['c', 2], ['d', 3]]) });
-    const out = s.handle({ type: 'workerJoined', worker: 'w1' }, 0);
-    assert.deepEqual(dispatched(out), ['b', 'd']);
+  it('plans one lane per expected worker, longest unit first, and sends each lane in discovery order', () => {
+    const s = new Scheduler([one('all', ['a', 'b', 'c', 'd'])], { estimates: new Map([['a', 1], ['b', 4], ['c', 2], ['d', 3]]), expectedWorkers: 2 });
+    // Planned once both are here: longest first into the lane that finishes soonest:
+    // b | d, c | a; each lane then in discovery order.
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), []);
+    const both = s.handle({ type: 'workerJoined', worker: 'w2' }, 0);
+    assert.deepEqual(dispatched(both, 'w1'), ['a', 'b']);
+    assert.deepEqual(dispatched(both, 'w2'), ['c', 'd']);
+  });
+
+  it('follows the discovery order it is given, not the order of the plan', () => {
+    const s = new Scheduler([{ name: 'all', units: [['z'], ['x', 'y']] }], { discovery: ['x', 'y', 'z'], estimates: new Map([['x', 1], ['y', 1], ['z', 1]]) });
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), ['x', 'y']);
   });
 
   it('sizes batches by guided self-scheduling: many cheap units early, one at a time at the end', () => {
@@ -41,16 +108,18 @@ describe('Scheduler', () => {
     assert.ok(s.finished);
   });
 
-  it('keeps just enough prefetched to hide the round trip', () => {
+  it('sends more of a lane only when what the worker holds gets short', () => {
     const s = new Scheduler([one('all', ['a', 'b', 'c', 'd'])], { estimates: new Map([['a', 4], ['b', 3], ['c', 2], ['d', 1]]), roundTrip: 0.5, expectedWorkers: 4 });
-    // The guided share (10 s / 4 workers / 2) is one unit. While it runs (4 s)
-    // nothing more is sent; 0.75 s (the prefetch horizon) before its end, the
-    // next one is, and no more.
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), ['a']);
+    // One lane per expected worker: a | b | c | d. While a runs, the lanes of workers
+    // still to come stay unsent; once a's rest is below half the work of a lane
+    // nobody runs (guided self-scheduling), w1 adopts that lane.
+    // Lanes wait for the expected workers, or for the coordinator's next tick.
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), []);
+    assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 0)), ['a']);
     assert.deepEqual(dispatched(s.handle({ type: 'testStarted', worker: 'w1', test: 'a' }, 1)), []);
-    assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 4)), []);
-    assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 4.25)), ['b']);
-    assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 4.5)), []);
+    assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 3.4)), []);
+    assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 3.6)), ['b']);
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w2' }, 3.7)), ['c']);
   });
 
   it('runs a one-test segment alone, and never starts a segment before the previous one finished', () => {
@@ -82,40 +151,90 @@ describe('Scheduler', () => {
     assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w2' }, 3)), ['b', 'c']);
   });
 
-  it('reclaims from the worker with the most remaining time, not the most tests', () => {
+  it('gives a late worker the units that balance best, the long one in the middle of a lane included, without a reclaim', () => {
+    const ids = Array.from({ length: 21 }, (_, i) => (i === 15 ? 'big' : `t${String(i).padStart(2, '0')}`));
+    const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, id === 'big' ? 10 : 1])), roundTrip: 0.01 });
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), ids.slice(0, 15));
+    const out = s.handle({ type: 'workerJoined', worker: 'w2' }, 0);
+    assert.ok(!out.some((c) => c.type === 'reclaim'), 'what is still in the lane moves without a message to its worker');
+    assert.deepEqual(dispatched(out, 'w2'), ['big']);
+    // The rest of what it took follows, in discovery order, once it runs.
+    s.handle({ type: 'testStarted', worker: 'w2', test: 'big' }, 0.1);
+    const more = dispatched(s.handle({ type: 'testFinished', worker: 'w2', test: 'big', duration: 10 }, 10.1), 'w2');
+    assert.deepEqual(more, ['t16', 't17', 't18']);
+  });
+
+  it('reclaims sent units from the busiest worker once its lane is empty; the worker that asked gets them', () => {
     const small = Array.from({ length: 20 }, (_, i) => `s${i}`);
     const estimates = new Map<string, number>([['B1', 10], ['B2', 9.9], ...small.map((t): [string, number] => [t, 0.1])]);
     const s = new Scheduler([one('all', ['B1', 'B2', ...small])], { estimates, roundTrip: 2 });
     assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), ['B1', 'B2']);
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w2' }, 0)).length, 20);
-    const out = s.handle({ type: 'workerJoined', worker: 'w3' }, 0);
-    assert.deepEqual(out, [{ type: 'reclaim', worker: 'w1', units: [{ unit: 1, tests: ['B2'] }] }]);
-    assert.equal(s.unitState(1), UnitState.Reclaiming);
-    // The worker gives it back; the worker that asked gets it.
-    assert.deepEqual(dispatched(s.handle({ type: 'testsReleased', worker: 'w1', tests: ['B2'] }, 4), 'w3'), ['B2']);
-  });
-
-  it('leaves a unit with its worker when it started before the reclaim arrived', () => {
-    const s = new Scheduler([one('all', ['B1', 'B2', 'x'])], { estimates: new Map([['B1', 10], ['B2', 9.5], ['x', 1]]), roundTrip: 2 });
-    s.handle({ type: 'workerJoined', worker: 'w1' }, 0);
-    s.handle({ type: 'workerJoined', worker: 'w2' }, 0);
-    // w2 starts its last unit: it is worth taking B2 from w1 now.
-    const reclaim = s.handle({ type: 'testStarted', worker: 'w2', test: 'x' }, 0);
-    assert.deepEqual(reclaim, [{ type: 'reclaim', worker: 'w1', units: [{ unit: 1, tests: ['B2'] }] }]);
-    s.handle({ type: 'testStarted', worker: 'w1', test: 'B1' }, 0.1);
-    s.handle({ type: 'testFinished', worker: 'w1', test: 'B1', duration: 0.1 }, 0.2);
-    s.handle({ type: 'testStarted', worker: 'w1', test: 'B2' }, 0.2);
-    assert.deepEqual(s.handle({ type: 'testsReleased', worker: 'w1', tests: [] }, 0.3), []);
-    assert.equal(s.unitState(1), UnitState.Running);
-  });
-
-  it('refuses a release of part of a group', () => {
-    const s = new Scheduler([{ name: 'g', units: [['a', 'b']] }]);
-    s.handle({ type: 'workerJoined', worker: 'w1' }, 0);
-    assert.throws(
-      () => s.handle({ type: 'testsReleased', worker: 'w1', tests: ['b'] }, 1),
-      (e: unknown) => e instanceof SchedulerError && e.code === 'BATON_SCHED_PARTIAL_RELEASE' && e.worker === 'w1' && /released 1 of the 2 tests of unit 0/.test(e.message),
+    const joined = s.handle({ type: 'workerJoined', worker: 'w2' }, 0);
+    // The lane's small units go at once; one long unit is asked back from w1.
+    assert.deepEqual(dispatched(joined, 'w2'), small);
+    assert.deepEqual(
+      joined.filter((c) => c.type === 'reclaim'),
+      [{ type: 'reclaim', worker: 'w1', units: [{ unit: 0, tests: ['B1'] }] }],
     );
+    assert.equal(s.unitState(0), UnitState.Reclaiming);
+    s.handle({ type: 'testStarted', worker: 'w1', test: 'B2' }, 1);
+    assert.deepEqual(dispatched(s.handle({ type: 'testsReleased', worker: 'w1', tests: ['B1'] }, 2), 'w2'), ['B1']);
+  });
+
+  for (const order of ['start first', 'release first'] as const)
+    it(`never stalls when the first test of a reclaimed unit starts while the Reclaim is in flight (${order})`, () => {
+      // Two workers, twelve 5-test class units; w1 is slower than estimated, so w2 runs
+      // dry and asks for w1's units back.
+      const units = Array.from({ length: 12 }, (_, u) => Array.from({ length: 5 }, (_, t) => `m.C${String(u).padStart(2, '0')}.t${t}`));
+      const s = new Scheduler([{ name: 'all', units }], { estimates: new Map(units.flat().map((id) => [id, 1])), expectedWorkers: 2, freshProcess: 0 });
+      const d = new Workers(s);
+      d.on({ type: 'workerJoined', worker: 'w1' }, 0);
+      d.on({ type: 'workerJoined', worker: 'w2' }, 0);
+      let now = 0;
+      d.start('w1', now);
+      // w2 runs everything it gets while w1 is stuck in its first test.
+      while (d.reclaims.length === 0 && d.start('w2', now) !== undefined) d.finish('w2', (now += 0.1));
+      assert.equal(d.reclaims.length, 1, 'w2 ran dry and w1 was asked for units back');
+      const reclaim = d.reclaims.pop() as Reclaim;
+      assert.equal(reclaim.worker, 'w1');
+      // w1 finishes its running unit, then starts the first unit asked back.
+      const asked = reclaim.units[0]!.tests;
+      while (d.queues.get('w1')?.[0] !== asked[0]) {
+        d.finish('w1', (now += 1));
+        d.start('w1', now);
+      }
+      d.finish('w1', (now += 1));
+      if (order === 'start first') {
+        d.start('w1', now);
+        d.on({ type: 'testsReleased', worker: 'w1', tests: d.release(reclaim) }, (now += 0.01));
+      } else {
+        const released = d.release(reclaim);
+        d.queues.get('w1')?.unshift(asked[0]!);
+        d.on({ type: 'testsReleased', worker: 'w1', tests: released.filter((t) => t !== asked[0]) }, (now += 0.01));
+        d.start('w1', now);
+      }
+      d.finish('w1', (now += 1));
+      d.drain(['w1', 'w2'], now);
+      assert.equal(s.stall(), undefined);
+      assert.ok(d.finished, 'every test ran: the tail of the cut unit was queued again');
+    });
+
+  it('takes back the tail of the unit a leaving worker runs, when it gives the tail back', () => {
+    const units = [['a1', 'a2', 'a3', 'a4'], ['b1', 'b2']];
+    const s = new Scheduler([{ name: 'all', units }], { estimates: new Map(units.flat().map((id) => [id, 1])), roundTrip: 100 });
+    const d = new Workers(s);
+    d.on({ type: 'workerJoined', worker: 'w1' }, 0);
+    d.start('w1', 0);
+    d.on({ type: 'workerLeft', worker: 'w1' }, 0.5);
+    const reclaim = d.reclaims.pop() as Reclaim;
+    // A worker that releases test by test gives back a2…a4 too; it runs a1 to its end.
+    const released = [...d.release(reclaim), ...(d.queues.get('w1')?.splice(0) ?? [])];
+    d.on({ type: 'testsReleased', worker: 'w1', tests: released }, 0.6);
+    d.finish('w1', 1);
+    assert.equal(s.workerSession('w1'), WorkerSession.Closed);
+    d.on({ type: 'workerJoined', worker: 'w2' }, 2);
+    assert.equal(d.drain(['w2'], 2), 5);
+    assert.ok(d.finished);
   });
 
   it('gives a leaving worker nothing new and takes back what it has not started', () => {
@@ -154,7 +273,8 @@ describe('Scheduler', () => {
     });
     s.handle({ type: 'workerJoined', worker: 'fast', speed: 1 }, 0);
     const slow = s.handle({ type: 'workerJoined', worker: 'slow', speed: 0.25 }, 0);
-    assert.ok(!dispatched(slow).includes('L'));
+    assert.ok(dispatched(slow, 'fast').includes('L'));
+    assert.ok(!dispatched(slow, 'slow').includes('L'));
   });
 
   it('learns a worker speed from tests with history', () => {

@@ -3,16 +3,17 @@ import { Estimator, type KnownEstimates } from './estimates.js';
 import type { Command, DispatchedUnit, SchedulerEvent, SchedulingPolicy } from './events.js';
 import { Heap } from './heap.js';
 import type { Segment } from './plan.js';
+import { rankUnits } from './ranks.js';
+import { Lanes, type Lane } from './lanes.js';
 import {
   batchTarget,
   DEFAULT_ROUND_TRIP_SECONDS,
-  MAX_SKIPPED,
+  FRESH_PROCESS_SECONDS,
   MAX_UNIT_STEALS,
   PREFETCH_ROUND_TRIPS,
-  SLOW_WORKER_MARGIN,
   ROUND_TRIP_SMOOTHING,
   STEAL_ROUND_TRIPS,
-  stealCount,
+  stealChoice,
 } from './policy.js';
 import { WorkerSpeeds, type WorkerSpeed } from './speeds.js';
 import { Ledger, UnitState, WorkerSession, type UnitRecord, type WorkerRecord } from './state.js';
@@ -26,13 +27,24 @@ export interface SchedulerOptions {
   readonly defaultEstimate?: number | undefined;
   /** Round trip to a worker in seconds, until measured. @default DEFAULT_ROUND_TRIP_SECONDS */
   readonly roundTrip?: number | undefined;
-  /** Seed of the shuffle that breaks ties between equal estimates. @default 1 */
-  readonly seed?: number | undefined;
   /**
-   * How many workers are expected (e.g. `-j 8`). The first workers to join
-   * then get their share of the work, not the whole of it. @default the joined ones
+   * How many workers are expected (e.g. `-j 8`). The work is planned in that many
+   * lanes, so the first workers to join get their share, not the whole of it.
+   * @default the joined ones
    */
   readonly expectedWorkers?: number | undefined;
+  /**
+   * Every test id in discovery order (the order a worker's List gives, a superset of
+   * the run's tests): each test process runs its tests in this order. Tests it does
+   * not name come after, in the run's order. @default the run's order
+   */
+  readonly discovery?: readonly string[] | undefined;
+  /**
+   * Seconds a worker needs to continue on a fresh test process (a fork, and its class
+   * and module fixtures set up again): what a steal of work that lies behind the
+   * thief's process costs. @default FRESH_PROCESS_SECONDS
+   */
+  readonly freshProcess?: number | undefined;
 }
 
 /** What the scheduler tracks per worker beyond the ledger. */
@@ -47,6 +59,8 @@ interface Load {
   runningStart: number;
   /** A reclaim is out to this worker. */
   reclaiming: boolean;
+  /** Where what that reclaim brings back goes: the worker that asked for it. */
+  reclaimFor: Load | undefined;
   /** This worker waits for units reclaimed from that one. */
   waitingOn: string | undefined;
   lastDispatchAt: number;
@@ -56,18 +70,25 @@ interface Load {
   stealFailed: number;
   /** When a wake-up is due for this worker (one at a time). */
   wakeAt: number | undefined;
+  /** The lane it runs, if any. */
+  lane: Lane | undefined;
+  /** Rank of the last unit sent to its current test process (-1: none yet). */
+  position: number;
 }
 
 /**
- * baton's online scheduler: feed it events with the caller's clock, carry out
- * the commands it returns. Longest-estimated-first over the running segment's
- * units; guided batch sizes; just enough prefetch to hide the round trip; a
- * worker that runs dry takes back not-started units from the worker with the
- * most remaining estimated time. See the package README for the contract.
+ * baton's online scheduler: feed it events with the caller's clock, carry out the
+ * commands it returns. Each test process runs its tests in discovery order, so the
+ * work of a segment is planned as one lane per worker (units placed longest first into
+ * the least-loaded lane, each lane then in discovery order) and sent a batch at a time
+ * from the lane's head (guided batch sizes, just enough prefetch to hide the round
+ * trip). A worker that runs dry adopts a lane nobody runs, or takes from the worker
+ * with the most remaining estimated time whichever of its queued units balance the two
+ * best (not only its tail): those not sent yet at once, those sent by a Reclaim. What
+ * it takes lies behind its process, mostly, so its worker continues on a fresh one.
  *
- * State is kept inside (mutable, for speed: a decision is O(log n)); the
- * scheduler never reads a clock or does I/O, so a test drives it with plain
- * numbers.
+ * State is kept inside (mutable, for speed); the scheduler never reads a clock or does
+ * I/O, so a test drives it with plain numbers.
  */
 export class Scheduler implements SchedulingPolicy {
   private readonly ledger: Ledger;
@@ -76,6 +97,9 @@ export class Scheduler implements SchedulingPolicy {
   private readonly units: UnitEstimates;
   /** By unit index, what the scheduler works with (`units.estimates`). */
   private readonly estimates: Float64Array;
+  /** By unit index, the discovery rank of its first test. */
+  private readonly rank: Int32Array;
+  private readonly lanes: Lanes;
   private readonly loads = new Map<string, Load>();
   /** The same loads by worker record index: found on every event without a lookup by id. */
   private readonly loadOf: Load[] = [];
@@ -85,37 +109,52 @@ export class Scheduler implements SchedulingPolicy {
   private readonly wakeups = new Heap<{ readonly at: number; readonly load: Load; readonly since: number }>((a, b) => a.at < b.at);
   private readonly stolen: Uint8Array;
   private readonly expectedWorkers: number;
+  private readonly freshProcess: number;
   private readyCount = 0;
   private roundTrip: number;
   /**
-   * Counts changes that may create work worth taking back (dispatches,
-   * releases, requeues, segments). A worker that found nothing does not look
-   * again, an O(workers) scan, until this or its own state changes.
+   * Counts changes that may create work worth taking (dispatches, releases, requeues,
+   * segments). A worker that found nothing does not look again, an O(workers) scan,
+   * until this or its own state changes.
    */
   private epoch = 0;
-  private fastestEpoch = -1;
-  private fastestSlowness = 1;
-  private loadedSegment = -1;
+  /** The segment whose lanes are planned (-1: none yet). */
+  private plannedSegment = -1;
   private finishSent = false;
-  /** Workers that ever joined. */
-  private joinedCount = 0;
+  private freshCount = 0;
+  /**
+   * The event being handled is a join: lanes are not planned until every expected
+   * worker has joined (or any other event comes), so that each lane is planned for the
+   * speed of the worker that runs it.
+   */
+  private joining = false;
 
   constructor(segments: readonly Segment[], options: SchedulerOptions = {}) {
     if (options.roundTrip !== undefined && !(options.roundTrip >= 0))
       throw new SchedulerError('BATON_SCHED_BAD_OPTION', `roundTrip must be a non-negative number of seconds, got ${options.roundTrip}`);
-    this.ledger = new Ledger(segments);
+    if (options.freshProcess !== undefined && !(options.freshProcess >= 0))
+      throw new SchedulerError('BATON_SCHED_BAD_OPTION', `freshProcess must be a non-negative number of seconds, got ${options.freshProcess}`);
+    const ranked = rankUnits(segments, options.discovery);
+    this.ledger = new Ledger(ranked.segments);
+    this.rank = ranked.unitRanks(this.ledger.units);
     this.estimator = new Estimator(options.estimates, { defaultSeconds: options.defaultEstimate, run: this.ledger });
     this.roundTrip = options.roundTrip ?? DEFAULT_ROUND_TRIP_SECONDS;
+    this.freshProcess = options.freshProcess ?? FRESH_PROCESS_SECONDS;
     this.expectedWorkers = Math.max(1, options.expectedWorkers ?? 1);
-    this.units = new UnitEstimates(this.ledger, this.estimator, options.seed ?? 1);
+    this.units = new UnitEstimates(this.ledger, this.estimator);
     this.estimates = this.units.estimates;
+    this.lanes = new Lanes(this.ledger.units, this.rank, this.estimates);
     this.stolen = new Uint8Array(this.ledger.units.length);
-    this.loadSegment();
   }
 
   /** True once every test finished or was lost. */
   get finished(): boolean {
     return this.ledger.finished;
+  }
+
+  /** How many times a dispatch sent a worker work that lies behind its process (a fresh one is needed). */
+  get freshProcesses(): number {
+    return this.freshCount;
   }
 
   /** A unit's lifecycle state, by the number used in Dispatch. */
@@ -140,6 +179,7 @@ export class Scheduler implements SchedulingPolicy {
 
   handle(event: SchedulerEvent, now: number): Command[] {
     const out: Command[] = [];
+    this.joining = event.type === 'workerJoined';
     this.wake(now, out);
     switch (event.type) {
       case 'workerJoined':
@@ -171,6 +211,24 @@ export class Scheduler implements SchedulingPolicy {
     return out;
   }
 
+  /**
+   * Why the run cannot go on, if it cannot: tests remain, a worker is ready, and yet no
+   * worker holds anything and nothing is being taken back. The scheduler never gets
+   * there by design; the coordinator's watchdog and the simulator check it.
+   */
+  stall(): string | undefined {
+    if (this.ledger.finished || this.ledger.holders > 0 || this.readyCount === 0) return undefined;
+    // Waiting for the expected workers before planning: the next event that is not a join plans.
+    if (this.plannedSegment !== this.ledger.segment && this.readyCount < this.expectedWorkers) return undefined;
+    for (const l of this.loads.values()) if (l.reclaiming) return undefined;
+    const queued = this.ledger.segmentUnits[this.ledger.segment]?.filter((u) => u.state === UnitState.Queued) ?? [];
+    const ready = [...this.ledger.workers.values()].filter((w) => w.session === WorkerSession.Ready).map((w) => w.id);
+    return `segment ${this.ledger.segment + 1} of ${this.ledger.segments.length} has ${this.ledger.openUnits} open units (${queued.length} queued: ${queued
+      .slice(0, 5)
+      .map((u) => `unit ${u.index} from ${u.tests[u.offset]}`)
+      .join(', ')}${queued.length > 5 ? ', …' : ''}) and ready workers ${ready.join(', ')} hold nothing`;
+  }
+
   private onJoined(id: string, speed: number | undefined, now: number, out: Command[]): void {
     const before = this.ledger.workers.get(id);
     const worker = this.ledger.join(id);
@@ -183,19 +241,25 @@ export class Scheduler implements SchedulingPolicy {
       runningTime: 0,
       runningStart: now,
       reclaiming: false,
+      reclaimFor: undefined,
       waitingOn: undefined,
       lastDispatchAt: now,
       timing: false,
       stealFailed: -1,
       wakeAt: undefined,
+      lane: undefined,
+      position: -1,
     };
     this.loads.set(id, load);
     this.loadOf[worker.index] = load;
     this.readyCount++;
-    this.joinedCount++;
     this.epoch++;
     this.hungry.add(worker);
-    this.fill(worker, now, out);
+    // The last expected worker is here: the lanes are planned and everyone gets one.
+    if (this.readyCount === this.expectedWorkers && this.plannedSegment !== this.ledger.segment) {
+      this.joining = false;
+      this.feedHungry(now, out);
+    } else this.fill(worker, now, out);
   }
 
   private onLeft(id: string, out: Command[]): void {
@@ -203,8 +267,9 @@ export class Scheduler implements SchedulingPolicy {
     if (worker.session !== WorkerSession.Ready) return;
     this.readyCount--;
     this.hungry.delete(worker);
+    this.orphan(this.load(worker));
     const units = this.ledger.leave(id);
-    if (units.length > 0) this.sendReclaim(worker, units, out);
+    if (units.length > 0) this.sendReclaim(worker, units, undefined, out);
   }
 
   private onDied(id: string, now: number, out: Command[]): void {
@@ -215,9 +280,13 @@ export class Scheduler implements SchedulingPolicy {
     const report = this.ledger.died(id);
     const lost = this.ledger.lostCommand(id, report);
     if (lost) out.push(lost);
-    Object.assign(load, { pendingWork: 0, pendingCount: 0, runningTime: 0, reclaiming: false, waitingOn: undefined });
-    for (const l of this.loads.values()) if (l.waitingOn === id) l.waitingOn = undefined;
-    for (const unit of report.requeued) this.enqueue(unit);
+    Object.assign(load, { pendingWork: 0, pendingCount: 0, runningTime: 0, reclaiming: false, reclaimFor: undefined, waitingOn: undefined });
+    for (const l of this.loads.values()) {
+      if (l.waitingOn === id) l.waitingOn = undefined;
+      if (l.reclaimFor === load) l.reclaimFor = undefined;
+    }
+    this.orphan(load);
+    this.requeue(report.requeued, load.lane);
     this.afterSettle(now, out);
     this.feedHungry(now, out);
   }
@@ -260,38 +329,42 @@ export class Scheduler implements SchedulingPolicy {
     // neighbour estimate would blame the worker for its tests' class.
     if (this.estimator.hasHistoryAt(t)) this.speeds.observe(load.speed, duration, this.estimator.estimateAt(t));
     this.estimator.observeAt(t, duration / this.speeds.slowness(load.speed));
+    const unit = this.ledger.unitAt(t);
     const segmentDone = this.ledger.finish(worker, t, now);
+    if (this.ledger.requeueCut(unit)) this.requeue([unit], undefined);
     load.stealFailed = -1;
     if (this.ledger.closeIfDrained(worker)) this.hungry.delete(worker);
     if (segmentDone) this.afterSettle(now, out);
     else if (worker.units.size === 0 && this.ledger.segments[this.ledger.segment]?.concurrency !== undefined)
       // A place under the segment's concurrency limit came free.
       this.feedHungry(now, out);
-    else this.fill(worker, now, out);
+    else {
+      this.fill(worker, now, out);
+      if (unit.state === UnitState.Queued) this.feedHungry(now, out);
+    }
   }
 
   private onReleased(id: string, tests: readonly string[], now: number, out: Command[]): void {
     const worker = this.ledger.worker(id);
     const load = this.load(worker);
-    const units = this.ledger.released(id, tests);
+    const { requeued, cut } = this.ledger.released(id, tests);
+    const thief = load.reclaimFor;
     load.reclaiming = false;
+    load.reclaimFor = undefined;
     this.epoch++;
-    for (const unit of units) {
+    for (const unit of requeued) {
       load.pendingWork = Math.max(0, load.pendingWork - (this.estimates[unit.index] as number));
       load.pendingCount = Math.max(0, load.pendingCount - 1);
-      this.enqueue(unit);
     }
+    // What a thief asked for is its own; what a leaving worker gave back is its
+    // (orphaned) lane's, for whoever adopts it.
+    const to = thief !== undefined && thief.worker.session === WorkerSession.Ready ? this.laneOf(thief) : load.lane;
+    this.requeue(requeued, to);
+    for (const unit of cut) if (this.ledger.requeueCut(unit)) this.requeue([unit], undefined);
     if (load.pendingCount === 0 && worker.session === WorkerSession.Ready) this.hungry.add(worker);
     this.ledger.closeIfDrained(worker);
-    // The thieves that asked get first pick, or another idle worker could take
-    // the units and be robbed in turn, back and forth.
-    for (const w of this.hungry) {
-      const l = this.load(w);
-      if (l.waitingOn !== id) continue;
-      l.waitingOn = undefined;
-      this.fill(w, now, out);
-    }
     for (const l of this.loads.values()) if (l.waitingOn === id) l.waitingOn = undefined;
+    if (thief !== undefined) this.fill(thief.worker, now, out);
     this.feedHungry(now, out);
   }
 
@@ -299,45 +372,105 @@ export class Scheduler implements SchedulingPolicy {
   private afterSettle(now: number, out: Command[]): void {
     if (!this.ledger.advance()) return;
     this.epoch++;
-    this.loadSegment();
+    this.lanes.clear();
+    for (const l of this.loads.values()) l.lane = undefined;
     // At a segment boundary every ready worker is empty; the fastest go first
     // so that a serial or one-test segment lands on the fastest worker.
+    for (const w of this.readyBySpeed()) this.fill(w, now, out);
+  }
+
+  private readyBySpeed(): WorkerRecord[] {
     const ready = [...this.ledger.workers.values()].filter((w) => w.session === WorkerSession.Ready);
-    ready.sort((a, b) => this.speeds.slowness(this.load(a).speed) - this.speeds.slowness(this.load(b).speed));
-    for (const w of ready) this.fill(w, now, out);
-  }
-
-  private loadSegment(): void {
-    if (this.ledger.finished || this.loadedSegment === this.ledger.segment) return;
-    this.loadedSegment = this.ledger.segment;
-    this.units.load(this.ledger.segmentUnits[this.ledger.segment] ?? []);
-  }
-
-  private enqueue(unit: UnitRecord): void {
-    if (unit.segment !== this.ledger.segment) return;
-    this.epoch++;
-    this.units.enqueue(unit);
+    return ready.sort((a, b) => this.speeds.slowness(this.load(a).speed) - this.speeds.slowness(this.load(b).speed));
   }
 
   /**
-   * Follows what the run has learned: when the queue's estimates are re-read,
-   * those of the units workers hold are too, as they decide where to take
-   * work back from.
+   * Plans the running segment's lanes, once: as many as workers are expected (or have
+   * joined), within the segment's concurrency; longest unit first into the lane that
+   * would finish it soonest, ties to the lowest lane, so that units with equal
+   * estimates (a run without history) go round-robin in discovery order, as stestr
+   * partitions them; then each lane in discovery order.
+   */
+  private planLanes(): void {
+    if (this.plannedSegment === this.ledger.segment || this.ledger.finished) return;
+    this.plannedSegment = this.ledger.segment;
+    const queued: number[] = [];
+    for (const u of this.ledger.segmentUnits[this.ledger.segment] ?? []) {
+      if (u.state !== UnitState.Queued) continue;
+      this.units.read(u);
+      queued.push(u.index);
+    }
+    const limit = this.ledger.segments[this.ledger.segment]?.concurrency ?? Infinity;
+    const count = Math.max(1, Math.min(limit, Math.max(this.readyCount, this.expectedWorkers), queued.length));
+    const owners = this.readyBySpeed().filter((w) => this.load(w).lane === undefined);
+    const typical = this.speeds.typicalSlowness();
+    const slowness = Array.from({ length: count }, (_, i) => (owners[i] ? this.speeds.slowness(this.load(owners[i]).speed) : typical));
+    const members: number[][] = Array.from({ length: count }, () => []);
+    const heap = new Heap<{ readonly lane: number; finish: number }>((a, b) => a.finish < b.finish || (a.finish === b.finish && a.lane < b.lane));
+    for (let i = 0; i < count; i++) heap.push({ lane: i, finish: 0 });
+    const est = this.estimates;
+    const rank = this.rank;
+    queued.sort((a, b) => (est[b] as number) - (est[a] as number) || (rank[a] as number) - (rank[b] as number));
+    for (const u of queued) {
+      const entry = heap.pop()!;
+      members[entry.lane]!.push(u);
+      entry.finish += (est[u] as number) * (slowness[entry.lane] as number);
+      heap.push(entry);
+    }
+    members.forEach((units, i) => {
+      const owner = owners[i];
+      const lane = this.lanes.create(owner, units);
+      if (owner) this.load(owner).lane = lane;
+    });
+  }
+
+  /** The worker's lane, made if it has none or runs another worker's. */
+  private laneOf(load: Load): Lane {
+    if (load.lane === undefined || load.lane.owner !== load.worker) load.lane = this.lanes.create(load.worker, []);
+    return load.lane;
+  }
+
+  /** A worker that leaves or dies leaves its lane to whoever adopts it. */
+  private orphan(load: Load): void {
+    if (load.lane?.owner === load.worker) load.lane.owner = undefined;
+  }
+
+  /** Units back in the queue (given back, or left by a dead worker): into `lane`, or a lane of their own. */
+  private requeue(units: readonly UnitRecord[], lane: Lane | undefined): void {
+    const mine = units.filter((u) => u.segment === this.ledger.segment);
+    if (mine.length === 0) return;
+    this.epoch++;
+    for (const u of mine) this.units.read(u);
+    // Before the segment's lanes are planned, planning takes them.
+    if (this.plannedSegment !== this.ledger.segment) return;
+    const indices = mine.map((u) => u.index);
+    if (lane && this.lanes.all.includes(lane)) this.lanes.add(lane, indices);
+    else this.lanes.create(undefined, indices);
+  }
+
+  /**
+   * Follows what the run has learned: the estimates of queued units and of those
+   * workers hold are read again, as they decide what is stolen from where.
    */
   private refreshEstimates(): void {
-    if (!this.units.refresh(this.ledger.openUnits)) return;
+    if (!this.units.refreshDue(this.ledger.openUnits)) return;
+    const unknown = this.units.unknown;
+    for (const lane of this.lanes.all) for (const u of this.lanes.live(lane)) if (unknown[u]) this.lanes.setEstimate(u, this.units.remaining(u));
     for (const w of this.ledger.workers.values()) {
       if (w.units.size === 0) continue;
       const load = this.load(w);
-      // Early batches are large: a walk down the list, not the iterator protocol.
-      for (let u = w.units.first; u; u = u.nextOnWorker)
-        if (this.units.unknown[u.index] && u.state !== UnitState.Running) load.pendingWork += this.units.reestimate(u.index);
+      for (let u = w.units.first; u; u = u.nextOnWorker) {
+        if (!unknown[u.index] || u.state === UnitState.Running) continue;
+        const e = this.units.remaining(u.index);
+        load.pendingWork += e - (this.estimates[u.index] as number);
+        this.estimates[u.index] = e;
+      }
     }
   }
 
   private feedHungry(now: number, out: Command[]): void {
-    // Once one idle worker found nothing worth taking back, the others would
-    // scan the same victims in vain: stop stealing for this pass (O(W), not O(W²)).
+    // Once one idle worker found nothing worth taking, the others would scan the same
+    // victims in vain: stop stealing for this pass (O(W), not O(W²)).
     let stealing = true;
     for (const w of [...this.hungry]) stealing = this.fill(w, now, out, stealing);
   }
@@ -354,32 +487,32 @@ export class Scheduler implements SchedulingPolicy {
   }
 
   /**
-   * Tops a worker up to its guided share or, if the queue is empty, finds it
-   * work to take back (when `steal`); a slow worker may step aside from the
-   * longest units (when `stepAside`). Returns false if a steal found nothing.
+   * Tops a worker up from its lane's head to its guided share or, if its lane is empty,
+   * adopts a lane nobody runs or takes work from another worker (when `steal`).
+   * Returns false if a steal found nothing.
    */
-  private fill(worker: WorkerRecord, now: number, out: Command[], steal = true, stepAside = true): boolean {
+  private fill(worker: WorkerRecord, now: number, out: Command[], steal = true): boolean {
     if (worker.session !== WorkerSession.Ready || this.ledger.finished) return steal;
     const load = this.load(worker);
     if (load.waitingOn !== undefined) return steal;
-    const segment = this.ledger.segments[this.ledger.segment];
-    const limit = segment?.concurrency;
+    const limit = this.ledger.segments[this.ledger.segment]?.concurrency;
     if (limit !== undefined && worker.units.size === 0 && this.ledger.holders >= limit) return steal;
     const f = this.speeds.slowness(load.speed);
     const horizon = (PREFETCH_ROUND_TRIPS * this.roundTrip) / f;
     if (load.pendingCount > 0 && load.pendingWork >= horizon) return steal;
+    if (this.plannedSegment !== this.ledger.segment && this.joining && this.readyCount < this.expectedWorkers) return steal;
+    this.planLanes();
     this.refreshEstimates();
-    const queue = this.units.queue;
-    if (queue.size === 0) return load.pendingCount === 0 && steal && load.stealFailed !== this.epoch ? this.steal(load, now, out) : steal;
-    const workers = Math.min(limit ?? Infinity, Math.max(this.readyCount, this.expectedWorkers));
-    const share = this.speeds.typicalSlowness() / f / workers;
+    let lane = load.lane;
+    if (lane === undefined || lane.count === 0 || lane.owner !== worker) lane = this.adopt(load);
+    if (lane === undefined) return load.pendingCount === 0 && steal && load.stealFailed !== this.epoch ? this.steal(load, now, out) : steal;
     const running = this.runningLeft(worker, now);
-    const target = batchTarget(this.units.queuedWork, share, horizon, load.pendingWork, running / f, this.units.unknown[queue.peek() as number] === 1);
+    const head = this.lanes.live(lane)[0];
+    const target = batchTarget(lane.work, 1, horizon, load.pendingWork, running / f, head !== undefined && this.units.unknown[head] === 1);
     if (target <= 0) {
-      // Busy with its guided share and a running unit that outlasts the round
-      // trip: it needs nothing yet. Sending the next longest unit now would
-      // break longest-first (another worker may be free sooner); look again
-      // when the running unit is one prefetch horizon from its end.
+      // Busy with its guided share and a running unit that outlasts the round trip:
+      // what stays in the lane can still go to whoever runs dry first. Look again when
+      // the running unit is one prefetch horizon from its end.
       const at = load.runningStart + load.runningTime - PREFETCH_ROUND_TRIPS * this.roundTrip;
       if (at > now && load.wakeAt !== at) {
         load.wakeAt = at;
@@ -387,140 +520,111 @@ export class Scheduler implements SchedulingPolicy {
       }
       return steal;
     }
-    const skipped = stepAside ? this.skipTooLong(load, f, now) : [];
+    this.dispatch(load, this.lanes.take(lane, target), now, out);
+    return steal;
+  }
+
+  /** Sends units (in discovery order) to a worker. */
+  private dispatch(load: Load, taken: readonly number[], now: number, out: Command[]): void {
+    if (taken.length === 0) return;
+    const worker = load.worker;
     const units: DispatchedUnit[] = [];
-    let taken = 0;
-    while (taken < target || units.length === 0) {
-      const u = this.units.take();
-      if (u === undefined) break;
+    let work = 0;
+    for (const u of taken) {
       const unit = this.ledger.units[u] as UnitRecord;
-      taken += this.estimates[u] as number;
+      work += this.estimates[u] as number;
       this.ledger.assign(worker, unit);
       units.push(this.ledger.view(unit));
     }
-    for (const u of skipped) queue.push(u);
-    if (units.length === 0) return this.offerSkipped(skipped, now, out, steal);
-    if (queue.size === 0 && skipped.length === 0) this.units.queuedWork = 0;
+    const first = this.rank[taken[0] as number] as number;
+    if (first <= load.position) this.freshCount++;
+    load.position = Math.max(first <= load.position ? -1 : load.position, this.rank[taken[taken.length - 1] as number] as number);
     load.timing = worker.units.size === units.length;
     load.lastDispatchAt = now;
-    load.pendingWork += taken;
+    load.pendingWork += work;
     load.pendingCount += units.length;
     this.hungry.delete(worker);
     this.epoch++;
     out.push({ type: 'dispatch', worker: worker.id, units });
-    return this.offerSkipped(skipped, now, out, steal);
+  }
+
+  /** A lane nobody runs (its worker left or died, or never joined), the one with the most work; now the worker's. */
+  private adopt(load: Load): Lane | undefined {
+    let best: Lane | undefined;
+    for (const lane of this.lanes.all) if (lane.owner === undefined && lane.count > 0 && (best === undefined || lane.work > best.work)) best = lane;
+    if (best === undefined) return load.lane !== undefined && load.lane.owner === load.worker && load.lane.count > 0 ? load.lane : undefined;
+    best.owner = load.worker;
+    load.lane = best;
+    this.epoch++;
+    return best;
   }
 
   /**
-   * What a slow worker left is for a faster one, which may be idle and
-   * expecting no event: offer it to the fastest hungry worker, which takes it
-   * (it does not step aside in turn, so this does not recurse).
-   */
-  private offerSkipped(skipped: readonly number[], now: number, out: Command[], steal: boolean): boolean {
-    if (skipped.length === 0) return steal;
-    let best: WorkerRecord | undefined;
-    let bestSlowness = Infinity;
-    for (const w of this.hungry) {
-      const g = this.speeds.slowness(this.load(w).speed);
-      if (g < bestSlowness) {
-        best = w;
-        bestSlowness = g;
-      }
-    }
-    if (best) this.fill(best, now, out, false, false);
-    return steal;
-  }
-
-  /**
-   * Pops (for the caller to push back) the units at the head of the queue
-   * that a slow worker should leave to a faster one: those it would still be
-   * running after the ideal end of the remaining work, and that some other
-   * worker would finish sooner, backlog included. With equal speeds this
-   * never skips; it puts the longest tests on the fastest workers.
-   */
-  private skipTooLong(load: Load, f: number, now: number): number[] {
-    const skipped: number[] = [];
-    const queue = this.units.queue;
-    const head = queue.peek();
-    const workers = Math.max(this.readyCount, this.expectedWorkers);
-    const fair = (this.units.queuedWork * this.speeds.typicalSlowness()) / workers;
-    // Only a worker known to be slow (a prior, or enough observations) steps aside.
-    if (head === undefined || queue.keyAt(1) * f <= fair || !this.speeds.isKnown(load.speed) || f <= this.fastest() * SLOW_WORKER_MARGIN) return skipped;
-    const mine = load.pendingWork * f + this.runningLeft(load.worker, now);
-    // Until the expected workers have joined, faster ones may still come.
-    const coming = this.joinedCount < this.expectedWorkers;
-    while (queue.size > 0 && skipped.length < MAX_SKIPPED) {
-      const estimate = queue.keyAt(1);
-      if (estimate * f <= fair || (!coming && !this.finishesSoonerElsewhere(load, estimate, mine + estimate * f, now))) break;
-      skipped.push(queue.pop() as number);
-    }
-    return skipped;
-  }
-
-  private finishesSoonerElsewhere(load: Load, estimate: number, mine: number, now: number): boolean {
-    for (const other of this.loads.values()) {
-      if (other === load || other.worker.session !== WorkerSession.Ready) continue;
-      const g = this.speeds.slowness(other.speed);
-      if (other.pendingWork * g + this.runningLeft(other.worker, now) + estimate * g < mine) return true;
-    }
-    return false;
-  }
-
-  /** The smallest slowness among ready workers, recomputed once per epoch. */
-  private fastest(): number {
-    if (this.fastestEpoch !== this.epoch) {
-      this.fastestEpoch = this.epoch;
-      this.fastestSlowness = Infinity;
-      for (const l of this.loads.values())
-        if (l.worker.session === WorkerSession.Ready) this.fastestSlowness = Math.min(this.fastestSlowness, this.speeds.slowness(l.speed));
-    }
-    return this.fastestSlowness;
-  }
-
-  /**
-   * Asks the worker with the most remaining estimated time (not the most
-   * units) for part of its unstarted tail. Returns false if nothing was worth taking.
+   * Takes work from the worker with the most remaining estimated time (not the most
+   * units): whichever of its queued units balance the two finish times best, longest
+   * first, those still in its lane before those already sent. Returns false if nothing
+   * was worth taking.
    */
   private steal(thiefLoad: Load, now: number, out: Command[]): boolean {
     const thief = thiefLoad.worker;
-    let victim: WorkerRecord | undefined;
+    let victim: Load | undefined;
     let backlog = 0;
     for (const load of this.loads.values()) {
       const w = load.worker;
-      if (w === thief || load.reclaiming || load.pendingCount === 0 || w.session !== WorkerSession.Ready) continue;
-      const remaining = load.pendingWork * this.speeds.slowness(load.speed) + this.runningLeft(w, now);
+      if (w === thief || load.reclaiming || w.session !== WorkerSession.Ready) continue;
+      const laneWork = load.lane?.owner === w ? load.lane.work : 0;
+      if (load.pendingCount === 0 && laneWork === 0) continue;
+      const remaining = (load.pendingWork + laneWork) * this.speeds.slowness(load.speed) + this.runningLeft(w, now);
       if (remaining > backlog) {
         backlog = remaining;
-        victim = w;
+        victim = load;
       }
     }
     thiefLoad.stealFailed = this.epoch;
     if (!victim) return false;
-    const tail: UnitRecord[] = [];
+    const byEstimate = (a: number, b: number): number => (this.estimates[b] as number) - (this.estimates[a] as number);
+    const free = victim.lane?.owner === victim.worker ? this.lanes.live(victim.lane).sort(byEstimate) : [];
+    const sent: number[] = [];
     // A unit moves at most MAX_UNIT_STEALS times: two workers whose estimates
     // disagree (an overrunning test, a stale speed) could otherwise hand it
     // back and forth forever.
-    for (const u of victim.units) if (u.state === UnitState.Dispatched && (this.stolen[u.index] as number) < MAX_UNIT_STEALS) tail.push(u);
-    tail.reverse();
-    const n = stealCount(
+    for (const u of victim.worker.units) if (u.state === UnitState.Dispatched && (this.stolen[u.index] as number) < MAX_UNIT_STEALS) sent.push(u.index);
+    sent.sort(byEstimate);
+    const busy = this.runningLeft(thief, now);
+    const candidates = free.concat(sent);
+    const picked = stealChoice(
       backlog,
-      this.speeds.slowness(this.load(victim).speed),
+      this.speeds.slowness(victim.speed),
       this.speeds.slowness(thiefLoad.speed),
-      // The thief may still be running its last unit.
-      Math.max(STEAL_ROUND_TRIPS * this.roundTrip, this.runningLeft(thief, now)),
-      tail.map((u) => this.estimates[u.index] as number),
+      // A Reclaim costs its round trip; the thief may still be running its last unit,
+      // and what lies behind its process needs a fresh one.
+      (i) => Math.max(busy, (i < free.length ? 1 : STEAL_ROUND_TRIPS) * this.roundTrip) + this.freshProcess,
+      candidates.map((u) => this.estimates[u] as number),
     );
-    if (n === 0) return false;
+    if (picked.length === 0) return false;
     thiefLoad.stealFailed = -1;
-    thiefLoad.waitingOn = victim.id;
-    const taken = tail.slice(0, n).reverse();
-    for (const u of taken) this.stolen[u.index] = (this.stolen[u.index] as number) + 1;
-    this.sendReclaim(victim, taken, out);
+    const fromLane: number[] = [];
+    const fromWorker: UnitRecord[] = [];
+    for (const i of picked) {
+      const u = candidates[i] as number;
+      this.stolen[u] = (this.stolen[u] as number) + 1;
+      if (i < free.length) fromLane.push(u);
+      else fromWorker.push(this.ledger.units[u] as UnitRecord);
+    }
+    this.epoch++;
+    if (fromLane.length > 0) this.lanes.add(this.laneOf(thiefLoad), fromLane);
+    if (fromWorker.length > 0) {
+      if (fromLane.length === 0) thiefLoad.waitingOn = victim.worker.id;
+      this.sendReclaim(victim.worker, fromWorker, thiefLoad, out);
+    }
+    if (fromLane.length > 0) this.fill(thief, now, out, false);
     return true;
   }
 
-  private sendReclaim(worker: WorkerRecord, units: UnitRecord[], out: Command[]): void {
-    this.load(worker).reclaiming = true;
+  private sendReclaim(worker: WorkerRecord, units: UnitRecord[], thief: Load | undefined, out: Command[]): void {
+    const load = this.load(worker);
+    load.reclaiming = true;
+    load.reclaimFor = thief;
     out.push(this.ledger.reclaim(worker.id, units));
   }
 

@@ -42,6 +42,12 @@ export interface UnitRecord {
   settled: number;
   /** Tests lost with a dead worker. */
   lost: number;
+  /**
+   * Where the unit ends on its worker: `tests.length`, or less once the worker gave
+   * back the tail of a unit it had started (a partial release). When the tests before
+   * the cut have settled, the tail is queued again (`settledToCut`).
+   */
+  cut: number;
   /** Its neighbours in its worker's `units`. */
   prevOnWorker: UnitRecord | undefined;
   nextOnWorker: UnitRecord | undefined;
@@ -111,6 +117,7 @@ export class Ledger {
           offset: 0,
           settled: 0,
           lost: 0,
+          cut: tests.length,
           prevOnWorker: undefined,
           nextOnWorker: undefined,
         };
@@ -239,32 +246,62 @@ export class Ledger {
   }
 
   /**
-   * A worker gave tests back. Units it released whole are queued again and
-   * returned; units we asked back but it kept (they started in flight) stay.
-   * Throws BATON_SCHED_PARTIAL_RELEASE if only part of a unit came back.
+   * A worker gave tests back. Units it released whole are queued again and returned
+   * in `requeued`; units we asked back but it kept (they started in flight) stay. A
+   * unit of which only a tail came back (its first test started while the Reclaim was
+   * in flight, on a worker that releases test by test) stays with the worker up to the
+   * cut, and is returned in `cut`: once the tests before the cut settle, its tail is
+   * queued again. Either order of that start and this release ends the same way.
+   * Throws BATON_SCHED_PARTIAL_RELEASE if what came back is not a tail.
    */
-  released(workerId: string, tests: readonly string[]): UnitRecord[] {
+  released(workerId: string, tests: readonly string[]): { requeued: UnitRecord[]; cut: UnitRecord[] } {
     const worker = this.worker(workerId);
-    const count = new Map<UnitRecord, number>();
+    const back = new Map<UnitRecord, { count: number; from: number }>();
     for (const test of tests) {
       const t = this.testIndex.get(test);
       if (t === undefined) continue;
       const unit = this.unitOfTest[t] as UnitRecord;
       // A test no longer on this worker (requeued after a death, say) is stale news.
-      if (unit.worker !== worker || (unit.state !== UnitState.Dispatched && unit.state !== UnitState.Reclaiming)) continue;
-      if (t - unit.first < unit.offset) continue;
-      count.set(unit, (count.get(unit) ?? 0) + 1);
+      if (unit.worker !== worker || unit.state === UnitState.Queued || unit.state === UnitState.Done || unit.state === UnitState.Errored) continue;
+      const at = t - unit.first;
+      if (at < unit.offset || at >= unit.cut || this.settled[t] === 1) continue;
+      const entry = back.get(unit);
+      if (entry) {
+        entry.count++;
+        entry.from = Math.min(entry.from, at);
+      } else back.set(unit, { count: 1, from: at });
     }
-    for (const [unit, n] of count)
-      if (n !== unit.tests.length - unit.offset)
+    const requeued: UnitRecord[] = [];
+    const cut: UnitRecord[] = [];
+    for (const [unit, { count, from }] of back) {
+      if (count !== unit.cut - from)
         throw new SchedulerError(
           'BATON_SCHED_PARTIAL_RELEASE',
-          `worker "${workerId}" released ${n} of the ${unit.tests.length - unit.offset} tests of unit ${unit.index}; a unit is released whole or not at all`,
-          { worker: workerId, testId: unit.tests[unit.offset] },
+          `worker "${workerId}" released ${count} tests of unit ${unit.index} that are not the tail from "${unit.tests[from]}"; a worker gives back what it will not run, in order`,
+          { worker: workerId, testId: unit.tests[from] },
         );
-    for (const unit of count.keys()) this.requeue(unit);
+      if (from === unit.offset && unit.state !== UnitState.Running) requeued.push(unit);
+      else {
+        unit.cut = from;
+        cut.push(unit);
+      }
+    }
+    for (const unit of requeued) this.requeue(unit);
     for (const unit of worker.units) if (unit.state === UnitState.Reclaiming) unit.state = UnitState.Dispatched;
-    return [...count.keys()];
+    // A cut whose head already settled (the release came after the finish) is due now.
+    return { requeued, cut };
+  }
+
+  /**
+   * Queues again the tail of a unit cut by a partial release, once every test before
+   * the cut has settled; true if it did.
+   */
+  requeueCut(unit: UnitRecord): boolean {
+    if (unit.cut >= unit.tests.length || unit.settled < unit.cut || unit.worker === undefined) return false;
+    unit.offset = unit.cut;
+    unit.cut = unit.tests.length;
+    this.requeue(unit);
+    return true;
   }
 
   /** A worker will leave; returns its units that have not started, to be reclaimed. */
@@ -303,6 +340,7 @@ export class Ledger {
           continue;
         }
       }
+      unit.cut = unit.tests.length;
       this.requeue(unit);
       requeued.push(unit);
     }

@@ -36,9 +36,14 @@ export class Fold {
   private readonly timings: Database.Statement;
   private readonly histories: Database.Statement;
   private readonly advance: Database.Statement;
+  private readonly count: Database.Statement;
   private readonly inTransaction: Database.Transaction<() => void>;
+  private readonly readOnly: boolean;
+  /** A read found results waiting and could not fold them (see beforeReading). */
+  blocked = false;
 
   constructor(db: Database.Database) {
+    this.readOnly = db.readonly;
     // The last result folded and the last recorded, or nothing when they are the same.
     this.pendingAfter = db.prepare(`
       SELECT folded_through, (SELECT max(rowid) FROM results) FROM fold_state
@@ -63,6 +68,8 @@ export class Fold {
       INSERT INTO test_results (test, result)
       SELECT test, rowid FROM results WHERE rowid > ? AND rowid <= ?`);
     this.advance = db.prepare('UPDATE fold_state SET folded_through = ?');
+    // Results are never deleted, so their rowids have no gaps.
+    this.count = db.prepare('SELECT coalesce((SELECT max(rowid) FROM results), 0) - folded_through FROM fold_state').pluck();
     this.inTransaction = db.transaction(() => this.now());
   }
 
@@ -80,9 +87,27 @@ export class Fold {
     this.advance.run(range[1]);
   }
 
-  /** Folds what waits in a write transaction of its own, if anything waits. */
+  /** How many results wait to be folded. */
+  get waiting(): number {
+    return this.count.get() as number;
+  }
+
+  /**
+   * Folds what waits in a write transaction of its own, if anything waits. A repository
+   * that cannot be written (opened read-only, or its disk full) is read as it is, and
+   * `blocked` says that its timings and histories are behind by `waiting` results.
+   */
   beforeReading(): void {
-    // Re-checked under the lock by now(): another process may have folded meanwhile.
-    if (this.pending) this.inTransaction.immediate();
+    if (!this.pending) return;
+    if (!this.readOnly) {
+      try {
+        // Re-checked under the lock by now(): another process may have folded meanwhile.
+        this.inTransaction.immediate();
+        return;
+      } catch (error) {
+        if (!/^SQLITE_(FULL|READONLY)/.test(String((error as { code?: unknown }).code))) throw error;
+      }
+    }
+    this.blocked = true;
   }
 }

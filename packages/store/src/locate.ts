@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { StoreError } from './errors.js';
-import { SqliteRepository, type SqliteOptions } from './sqlite.js';
+import { StoreError, readOnly } from './errors.js';
+import { SqliteRepository, unwritableReason, type SqliteOptions } from './sqlite.js';
 
 /** The folder, in a project's root, that holds its repository. */
 export const REPOSITORY_DIR = '.baton';
@@ -23,7 +23,10 @@ export function findRepositoryRoot(from: string): string | undefined {
   }
 }
 
-/** Opens an existing repository; BATON_STORE_NOT_FOUND, saying to run `baton init`, when there is none. */
+/**
+ * Opens an existing repository; BATON_STORE_NOT_FOUND, saying to run `baton init`, when
+ * there is none. `access: 'read'` opens one that cannot be written read-only.
+ */
 export function openRepository(options: LocateOptions): SqliteRepository {
   const root = options.repo === undefined ? findRepositoryRoot(options.cwd) : resolve(options.cwd, options.repo);
   const file = root === undefined ? undefined : join(root, REPOSITORY_DIR, DATABASE_FILE);
@@ -40,6 +43,11 @@ export function initRepository(options: LocateOptions): { repository: SqliteRepo
   const dir = join(root, REPOSITORY_DIR);
   const file = join(dir, DATABASE_FILE);
   const created = !existsSync(file);
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const why = unwritableReason(root, error);
+    throw why === undefined ? error : readOnly(file, why, { cause: error });
+  }
   return { repository: SqliteRepository.open(file, options), created };
 }

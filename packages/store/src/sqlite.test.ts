@@ -254,9 +254,9 @@ describe('SqliteRepository', () => {
     assert.throws(() => SqliteRepository.open(file), { code: 'BATON_STORE_TOO_NEW', message: new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this baton understands \\(${SCHEMA_VERSION}\\); upgrade baton`) });
   });
 
-  it('reports a file that is not a database as unusable', () => {
+  it('reports a file that is not a database as damaged', () => {
     const file = fresh();
     writeFileSync(file, 'not a database, just text that is long enough to have a header.'.repeat(20));
-    assert.throws(() => SqliteRepository.open(file), { code: 'BATON_STORE_UNUSABLE', message: new RegExp(`cannot use the repository ${file}: file is not a database`) });
+    assert.throws(() => SqliteRepository.open(file), { code: 'BATON_STORE_CORRUPT', message: new RegExp(`the repository ${file} is damaged \\(SQLite: file is not a database\\)`) });
   });
 });

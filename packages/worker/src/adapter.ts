@@ -25,23 +25,35 @@ export interface TestAdapter {
    * an error. Without it, the slot hands one batch at a time.
    */
   readonly pipelined?: boolean;
-  /** Every test id the adapter can run. */
+  /**
+   * Every batch runs in a process of its own (a testr command): nothing carries over from
+   * one batch to the next, so the slot needs no fresh adapter to go back in discovery
+   * order.
+   */
+  readonly processPerBatch?: boolean;
+  /** Every test id the adapter can run, in discovery order. */
   list(): Promise<string[]>;
   /**
-   * Runs `tests` in the given order. The iterable ends once the batch is over, and throws
-   * when the adapter died: the tests it had started without a result are the casualties.
-   * One batch at a time, unless `pipelined`.
+   * Runs `tests` in the given order (the slot's: discovery order). The iterable ends once
+   * the batch is over, and throws when the adapter died: the tests it had started without
+   * a result are the casualties. One batch at a time, unless `pipelined`.
    */
   run(tests: readonly string[], options: AdapterRunOptions): AsyncIterable<AdapterEvent>;
   /**
    * Takes back tests of the batches handed and not over that have not started; resolves
-   * with those that never will.
+   * with those that never will. `groups` (sizes of consecutive slices of `tests`) makes
+   * each slice come back whole or not at all.
    */
-  cancel(tests: readonly string[]): Promise<string[]>;
+  cancel(tests: readonly string[], groups?: readonly number[]): Promise<string[]>;
   /** Stops at once (a stuck test): every batch not over ends with an error. */
   kill(): void;
-  /** Stops cleanly, killing after a grace period. */
-  close(): Promise<void>;
+  /**
+   * Stops cleanly, killing after a grace period. A test server tears down the class and
+   * module fixtures it holds open first: the results that brings (a failed
+   * `tearDownClass`) go to `late`, and it resolves once the process is gone and every one
+   * was handed over.
+   */
+  close(late?: (result: TestResult) => void): Promise<void>;
 }
 
 /** What a slot gives the adapter it creates. */

@@ -25,7 +25,7 @@ test('lists the same tests as the test server does', { skip }, async () => {
   const worker = await WorkerServer.start({ adapter, log: () => undefined });
   const server = await WorkerServer.start({ adapter: testServerAdapter(pythonTestServer({ testPath: 'tests', cwd: SUITE_DIR })), log: () => undefined });
   try {
-    assert.equal(worker.tests.length, 8);
+    assert.equal(worker.tests.length, 10);
     assert.equal(worker.hello.digest, testListDigest(server.tests));
   } finally {
     await Promise.all([worker.close(), server.close()]);

@@ -31,14 +31,15 @@ export interface TestrCommand {
  * Adapters that run a testr-compatible command once per batch and read subunit v2 from
  * its stdout (bytes that are not subunit are stray output). A batch is handed to its
  * process whole, so Cancel takes back nothing from it; the slot cancels what it has not
- * handed out yet. Such commands may run a batch in any order (`subunit.run --load-list`
- * runs in discovery order).
+ * handed out yet. Each batch comes in discovery order, in a process of its own; such
+ * commands may still run it in any order (`subunit.run --load-list` keeps discovery order).
  */
 export function testrCommandAdapter(command: TestrCommand): AdapterFactory {
   return (context) => Promise.resolve(new CommandAdapter(command, context));
 }
 
 class CommandAdapter implements TestAdapter {
+  readonly processPerBatch = true;
   private child: ChildProcess | undefined;
 
   constructor(

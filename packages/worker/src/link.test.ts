@@ -93,6 +93,40 @@ test('cancel takes back what has not started; leaving announces itself and ends 
   await assert.rejects(link.submit([T.a], {}), (e: Error & { code?: string }) => e.code === 'BATON_PROTOCOL_NOT_READY');
 });
 
+test('leaving in the middle of a unit: a Cancel of whole units gives back none of the unit that runs, which finishes before the link ends', async () => {
+  const own = signalPath();
+  const leaving = await WorkerServer.start({
+    adapter: testServerAdapter(pythonTestServer({ testPath: 'tests', cwd: SUITE_DIR, env: { ...process.env, BATON_WORKER_SIGNAL: own } })),
+    slots: 1,
+    name: 'leaving',
+    log: () => undefined,
+  });
+  try {
+    const link = leaving.link();
+    const events: string[] = [];
+    const notices: string[] = [];
+    link.setHooks({
+      onTestStart: (id) => events.push(`start ${id}`),
+      onResult: (result) => events.push(`${result.status} ${result.id}`),
+      onNotice: (code) => notices.push(code),
+    });
+    const unit = link.submit([T.waits, T.a, T.b], { slot: 0 });
+    const next = link.submit([T.c, T.d], { slot: 0 });
+    await until(() => events.includes(`start ${T.waits}`));
+    leaving.leave('the machine is going away');
+    assert.deepEqual(notices, [WORKER_LEAVING]);
+    // What a coordinator does on that notice: it takes back the units that have not started.
+    assert.deepEqual(await link.cancel([T.waits, T.a, T.b, T.c, T.d], { groups: [3, 2] }), [T.c, T.d]);
+    await next;
+    writeFileSync(own, '');
+    await unit;
+    assert.equal(await link.ended, undefined);
+    assert.deepEqual(events, [`start ${T.waits}`, `success ${T.waits}`, `start ${T.a}`, `success ${T.a}`, `start ${T.b}`, `success ${T.b}`]);
+  } finally {
+    await leaving.close();
+  }
+});
+
 test("a link made to close on goodbye starts stopping the slots' test servers before the goodbye returns", async () => {
   const closed: number[] = [];
   // The real adapters, with their closes recorded.

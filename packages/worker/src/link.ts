@@ -1,4 +1,14 @@
-import { ProtocolError, SUPPORTED_VERSIONS, type ClientHooks, type HelloFields, type RunOptions, type WorkerLink } from '@baton/protocol';
+import {
+  ProtocolError,
+  SUPPORTED_VERSIONS,
+  groupsProblem,
+  type CancelOptions,
+  type ClientHooks,
+  type HelloFields,
+  type ProcessCounts,
+  type RunOptions,
+  type WorkerLink,
+} from '@baton/protocol';
 import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
 import { routedResult } from './packets.js';
 import type { Upstream } from './upstream.js';
@@ -7,10 +17,16 @@ import type { Upstream } from './upstream.js';
 export interface LinkedWorker {
   /** Queues a Run; says why not if it cannot. */
   run(nonce: string, tests: readonly string[], slot: number | undefined, timeout: number | undefined): string | undefined;
-  cancel(ids: ReadonlySet<string>): Promise<string[]>;
+  /** Takes back the slices `groups` gives (each test its own without it), each whole or not at all. */
+  cancel(tests: readonly string[], groups: readonly number[] | undefined): Promise<string[]>;
+  /** Test server processes started beyond each slot's first while linked. */
+  processes(): ProcessCounts;
   log(line: string): void;
-  /** The coordinator said goodbye: called before the link closes. */
-  goodbye?(): void;
+  /**
+   * The coordinator said goodbye: resolves once the test servers closed and every result
+   * their teardown brought was handed over. The link closes after it.
+   */
+  goodbye(): Promise<void>;
 }
 
 /**
@@ -61,10 +77,16 @@ export class InProcessLink implements WorkerLink, Upstream {
     });
   }
 
-  async cancel(tests: readonly string[]): Promise<string[]> {
+  get processes(): ProcessCounts {
+    return this.worker.processes();
+  }
+
+  async cancel(tests: readonly string[], options: CancelOptions = {}): Promise<string[]> {
+    const problem = groupsProblem(tests, options.groups);
+    if (problem !== undefined) throw new ProtocolError('BATON_PROTOCOL_BAD_MESSAGE', problem);
     await Promise.resolve();
     if (this.over) throw this.gone();
-    return this.worker.cancel(new Set(tests));
+    return this.worker.cancel(tests, options.groups);
   }
 
   refuse(code: string, message: string): void {
@@ -73,7 +95,7 @@ export class InProcessLink implements WorkerLink, Upstream {
   }
 
   async goodbye(): Promise<void> {
-    if (!this.over) this.worker.goodbye?.();
+    if (!this.over) await this.worker.goodbye();
     this.close();
   }
 

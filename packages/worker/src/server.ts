@@ -9,6 +9,7 @@ import {
   type HelloFields,
   type ListMessage,
   type Message,
+  type ProcessCounts,
   type RunMessage,
   type Transport,
   type WorkerLink,
@@ -40,10 +41,16 @@ export interface WorkerServerOptions {
 /** Options of `WorkerServer.link`. */
 export interface LinkOptions {
   /**
-   * The worker lives for one run (`baton run -j N`): the coordinator's goodbye starts
-   * `close`, so that its test servers stop while the coordinator finishes the run.
+   * The worker lives for one run (`baton run -j N`): once the coordinator's goodbye has
+   * closed the test servers (and delivered their fixtures' teardown results), `close`
+   * starts, which stops what the adapters share (the fork server).
    */
   readonly closeOnGoodbye?: boolean;
+}
+
+/** Test server processes the worker started beyond each slot's first, in all and per slot. */
+export interface WorkerStats extends ProcessCounts {
+  readonly slots: readonly ProcessCounts[];
 }
 
 /** Options of one coordinator channel, passed on to protocol's Channel. */
@@ -66,6 +73,10 @@ export class WorkerServer implements SlotSink {
   private readonly log: (line: string) => void;
   /** The coordinator served now, if any. */
   private upstream: Upstream | undefined;
+  /** `stats()` when it began to be served: its Dones count from there. */
+  private baseline: ProcessCounts = { fresh: 0, restarts: 0 };
+  /** The slots saying farewell to the coordinator served now (Goodbye, or leaving). */
+  private parting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private leaving = false;
 
@@ -75,12 +86,14 @@ export class WorkerServer implements SlotSink {
     this.log = options.log ?? ((line) => console.warn(`baton worker: ${line}`));
     this.tests = tests;
     this.hello = { slots: adapters.length, name, digest: testListDigest(tests) };
+    const order = new Map(tests.map((id, position) => [id, position]));
     this.slots = adapters.map(
       (adapter, index) =>
         new Slot(
           {
             index,
             factory: options.adapter,
+            order,
             sink: this,
             clock: this.clock,
             workerName: name,
@@ -150,7 +163,7 @@ export class WorkerServer implements SlotSink {
       handlers: { message: (message) => this.onMessage(channel, message) },
     });
     const upstream = channelUpstream(channel);
-    this.upstream = upstream;
+    this.attach(upstream);
     const info = await channel.closed;
     this.detach(upstream);
     return info;
@@ -165,14 +178,50 @@ export class WorkerServer implements SlotSink {
     if (this.upstream !== undefined) throw this.busy();
     const link = new InProcessLink(this.hello, {
       run: (nonce, tests, slot, timeout) => this.enqueue(nonce, tests, slot, timeout),
-      cancel: (ids) => this.takeBack(ids),
+      cancel: (ids, groups) => this.takeBack(ids, groups),
+      processes: () => this.processes(),
       log: this.log,
-      // Started before the goodbye returns: the coordinator records the run meanwhile.
-      ...(options.closeOnGoodbye ? { goodbye: () => void this.close().catch(() => undefined) } : {}),
+      goodbye: async () => {
+        await this.part();
+        if (options.closeOnGoodbye) void this.close().catch(() => undefined);
+      },
     });
-    this.upstream = link;
+    this.attach(link);
     void link.ended.then(() => this.detach(link));
     return link;
+  }
+
+  /**
+   * Test server processes started beyond each slot's first, since the worker started:
+   * `fresh` ones, because a slot's next tests lay behind its process in discovery order,
+   * and `restarts` after a crash or a timeout. A coordinator sees its own share in the
+   * Done of each Run (`processes`, also `WorkerLink.processes`).
+   */
+  stats(): WorkerStats {
+    const slots = this.slots.map((slot) => ({ ...slot.stats }));
+    return { fresh: sum(slots.map((s) => s.fresh)), restarts: sum(slots.map((s) => s.restarts)), slots };
+  }
+
+  /** What `stats()` counted since the coordinator served now began to be. */
+  private processes(): ProcessCounts {
+    const now = this.stats();
+    return { fresh: now.fresh - this.baseline.fresh, restarts: now.restarts - this.baseline.restarts };
+  }
+
+  private attach(upstream: Upstream): void {
+    this.upstream = upstream;
+    this.baseline = this.stats();
+  }
+
+  /**
+   * The coordinator is done with this worker (Goodbye, or the worker leaves): every slot's
+   * test server that ran anything closes, tearing down the fixtures it holds open, and
+   * what that reports goes upstream. Resolves once those processes are gone: then, and
+   * not before, the connection may close.
+   */
+  private part(): Promise<void> {
+    this.parting ??= Promise.all(this.slots.map((slot) => slot.farewell())).then(() => undefined);
+    return this.parting;
   }
 
   private busy(): WorkerError {
@@ -184,6 +233,7 @@ export class WorkerServer implements SlotSink {
     if (this.upstream !== upstream) return;
     this.upstream = undefined;
     this.leaving = false;
+    this.parting = undefined;
     for (const slot of this.slots) slot.abandon();
   }
 
@@ -201,7 +251,8 @@ export class WorkerServer implements SlotSink {
   }
 
   private closeIfLeft(): void {
-    if (this.leaving && this.slots.every((slot) => slot.load === 0)) this.upstream?.close();
+    const upstream = this.upstream;
+    if (this.leaving && this.slots.every((slot) => slot.load === 0)) void this.part().then(() => upstream?.close());
   }
 
   /**
@@ -238,7 +289,7 @@ export class WorkerServer implements SlotSink {
 
   /** @internal */
   done(nonce: string): void {
-    this.upstream?.done(nonce);
+    this.upstream?.done(nonce, this.processes());
     this.closeIfLeft();
   }
 
@@ -254,7 +305,7 @@ export class WorkerServer implements SlotSink {
         void this.cancel(channel, message);
         return;
       case 'Goodbye':
-        channel.close();
+        void this.part().then(() => channel.close());
         return;
       case 'Error':
         return;
@@ -288,12 +339,20 @@ export class WorkerServer implements SlotSink {
   }
 
   private async cancel(channel: Channel, message: CancelMessage): Promise<void> {
-    const taken = await this.takeBack(new Set(message.tests));
+    const taken = await this.takeBack(message.tests, message.groups);
     channel.send({ msg: 'Cancelled', tests: taken, nonce: message.nonce }).catch(() => undefined);
   }
 
-  private async takeBack(ids: ReadonlySet<string>): Promise<string[]> {
-    return (await Promise.all(this.slots.map((slot) => slot.cancel(ids)))).flat();
+  /**
+   * Takes back the slices of `tests` that `groups` gives (each test its own without it),
+   * each whole or not at all. A slot decides for the slices it holds whole; a slice held
+   * by no slot, or only in part (a test finished, or two slots hold it), stays.
+   */
+  private async takeBack(tests: readonly string[], groups: readonly number[] | undefined): Promise<string[]> {
+    const slices: string[][] = [];
+    let at = 0;
+    for (const size of groups ?? tests.map(() => 1)) slices.push(tests.slice(at, (at += size)));
+    return (await Promise.all(this.slots.map((slot) => slot.cancel(slices)))).flat();
   }
 
   private leastLoaded(): Slot {
@@ -312,8 +371,13 @@ function channelUpstream(channel: Channel): Upstream {
     started: (slot, id, timestamp) => send([startPacket(id, slot, timestamp)]),
     finished: (slot, result) => send(resultPackets(result, slot)),
     output: (slot, attachment, timestamp) => send(outputPackets(attachment, slot, timestamp)),
-    done: (nonce) => void channel.send({ msg: 'Done', nonce }).catch(() => undefined),
+    // Version 2 field: a version 1 peer gets the Done of the draft spec.
+    done: (nonce, processes) => void channel.send({ msg: 'Done', nonce, ...(channel.supports('Cancel') ? { processes } : {}) }).catch(() => undefined),
     notice: (code, message) => void channel.send({ msg: 'Error', code, message }).catch(() => undefined),
     close: () => channel.close(),
   };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }

@@ -20,9 +20,22 @@ export interface SlotSink {
   done(nonce: string): void;
 }
 
+/** Test server processes a slot started beyond its first: see `ProcessCounts`. */
+export interface SlotStats {
+  /** Started because the next tests lay at or before, in discovery order, what the process had been given. */
+  fresh: number;
+  /** Started to replace one that died or was killed. */
+  restarts: number;
+}
+
+/** Why a slot started the adapter it has (or will start the next one): its first, or what it counts as. */
+type StartReason = 'first' | keyof SlotStats;
+
 export interface SlotOptions {
   readonly index: number;
   readonly factory: AdapterFactory;
+  /** Each listed test's position in discovery order (the adapter's `list()`). */
+  readonly order: ReadonlyMap<string, number>;
   readonly sink: SlotSink;
   readonly clock: Clock;
   /** The worker's name, for the reasons attached to failures. */
@@ -35,7 +48,10 @@ export interface SlotOptions {
 /** One Run from the coordinator, queued on a slot. */
 interface Job {
   readonly nonce: string;
-  /** Tests without a result and not cancelled, in the order given (a Set keeps insertion order). */
+  /**
+   * Tests without a result and not cancelled, in discovery order (ids the list does not
+   * know last, in the order given; a Set keeps insertion order).
+   */
   readonly remaining: Set<string>;
   readonly timeout: number | undefined;
   /**
@@ -76,18 +92,42 @@ interface Session {
 
 /**
  * One slot of a worker: a FIFO of Runs executed one after another by one adapter (a
- * long-lived test server, or a command per batch). It enforces per-test timeouts by
- * killing the adapter, turns an adapter's death into failures of the tests it was
+ * long-lived test server, or a command per batch), each Run in discovery order. An
+ * adapter's process only ever moves forward in discovery order: a Run that starts at or
+ * before what the process was given waits for it to finish what it holds and close
+ * (tearing its fixtures down), and goes to a fresh adapter. It enforces per-test timeouts
+ * by killing the adapter, turns an adapter's death into failures of the tests it was
  * running, and starts a fresh adapter for the tests that remain. See AGENTS.md.
  */
 export class Slot {
   readonly index: number;
+  /** Adapters started beyond the first: what `WorkerServer.stats` adds up. */
+  readonly stats: SlotStats = { fresh: 0, restarts: 0 };
   private readonly options: SlotOptions;
   private readonly maxFailedStarts: number;
   private readonly jobs: Job[] = [];
   private adapter: TestAdapter | undefined;
-  /** The first adapter while it starts: the worker waits only for slot 0's (WorkerServer.start). */
+  /**
+   * The next adapter while it starts: the first one (the worker waits only for slot 0's,
+   * WorkerServer.start), or a fresh one asked for while the current one still finishes
+   * what it holds, so that its start costs no time.
+   */
   private starting: Promise<TestAdapter> | undefined;
+  /** Why the next adapter starts; and why the current one did, until it is given its first batch. */
+  private nextReason: StartReason = 'first';
+  private uncounted: StartReason | undefined;
+  /** Whether the current adapter was given any test: one that was not holds no fixture. */
+  private used = false;
+  /**
+   * The highest discovery position handed to the current adapter and not taken back, and
+   * the highest it started or finished: nothing at or before `position` goes to it again.
+   */
+  private position = -1;
+  private reached = -1;
+  /** A retired adapter closing; `close` waits for it. */
+  private retiring: Promise<void> = Promise.resolve();
+  /** Counts coordinators: a retired adapter's late results count only for the one it served. */
+  private epoch = 0;
   private session: Session | undefined;
   /** Cancels in flight; `cancelling` settles once every one started so far has. */
   private cancels = 0;
@@ -116,9 +156,9 @@ export class Slot {
     return load;
   }
 
-  /** Queues a Run's tests behind what the slot already holds. */
+  /** Queues a Run's tests, in discovery order, behind what the slot already holds. */
   enqueue(nonce: string, tests: readonly string[], timeout: number | undefined): void {
-    const job: Job = { nonce, remaining: new Set(tests), timeout };
+    const job: Job = { nonce, remaining: new Set(inDiscoveryOrder(tests, this.options.order)), timeout };
     if (job.remaining.size === 0) {
       this.options.sink.done(nonce);
       return;
@@ -128,10 +168,14 @@ export class Slot {
     void this.loop();
   }
 
-  /** Takes back the tests of `ids` that have not started; resolves with exactly those that never will. */
-  cancel(ids: ReadonlySet<string>): Promise<string[]> {
+  /**
+   * Takes back the slices of tests (scheduling units) this slot holds whole and none of
+   * whose tests started; resolves with exactly the tests that never will run. A slice the
+   * slot holds only part of (a test finished, or is held elsewhere) stays.
+   */
+  cancel(slices: readonly (readonly string[])[]): Promise<string[]> {
     this.cancels++;
-    const work = this.takeBack(ids).finally(() => {
+    const work = this.takeBack(slices).finally(() => {
       this.cancels--;
       this.handMore();
     });
@@ -141,14 +185,27 @@ export class Slot {
     return work;
   }
 
-  /** Drops every queued test and kills the adapter if it runs a batch: the coordinator is gone. */
+  /**
+   * The coordinator is gone: drops every queued test, kills the adapter if it runs a
+   * batch, and retires it otherwise (if it ran anything), so that the next coordinator's
+   * tests start in fresh processes. Nothing the old adapter still sends is forwarded.
+   */
   abandon(): void {
-    for (const job of this.jobs) job.remaining.clear();
-    this.jobs.length = 0;
-    if (this.session) {
-      this.session.abandoned = true;
-      this.killAdapter();
-    }
+    this.epoch++;
+    this.drop();
+    if (this.used) this.retire('first', false);
+  }
+
+  /**
+   * The coordinator said goodbye: drops what is still queued, and closes an adapter that
+   * ran anything, so that it tears down the class and module fixtures it holds open; the
+   * results that brings (a failed `tearDownClass`) are forwarded. Resolves once the
+   * adapter's process is gone.
+   */
+  async farewell(): Promise<void> {
+    this.drop();
+    if (this.used) this.retire('first', true);
+    await this.retiring;
   }
 
   /** Abandons everything and stops the adapter cleanly. */
@@ -159,34 +216,102 @@ export class Slot {
     const starting = this.starting;
     this.adapter = undefined;
     this.starting = undefined;
-    await adapter?.close();
-    await (await starting?.catch(() => undefined))?.close();
+    await Promise.all([this.retiring, adapter?.close(), starting?.then((a) => a.close(), () => undefined)]);
   }
 
-  private async takeBack(ids: ReadonlySet<string>): Promise<string[]> {
+  /** Drops every queued test; kills the adapter if it runs a batch. */
+  private drop(): void {
+    for (const job of this.jobs) job.remaining.clear();
+    this.jobs.length = 0;
+    if (this.session) {
+      this.session.abandoned = true;
+      this.killAdapter('first');
+    }
+  }
+
+  /**
+   * Closes the current adapter cleanly (its test server tears its fixtures down), its late
+   * results forwarded if `forward` and the coordinator is still the same; the next
+   * adapter starts for `next`.
+   */
+  private retire(next: StartReason, forward: boolean): Promise<void> {
+    const adapter = this.adapter;
+    if (adapter === undefined) return this.retiring;
+    this.forget(next);
+    const epoch = this.epoch;
+    const late = (result: TestResult): void => {
+      if (forward && epoch === this.epoch) this.options.sink.finished(this.index, result);
+    };
+    const closing = adapter.close(late).catch((error: unknown) => this.options.log(`slot ${this.index}: closing its adapter: ${reason(error)}`));
+    this.retiring = Promise.all([this.retiring, closing]).then(() => undefined);
+    return this.retiring;
+  }
+
+  /** The current adapter is gone: the next one starts for `next`, at the start of discovery order. */
+  private forget(next: StartReason): void {
+    this.adapter = undefined;
+    this.nextReason = next;
+    this.uncounted = undefined;
+    this.used = false;
+    this.position = -1;
+    this.reached = -1;
+  }
+
+  private async takeBack(slices: readonly (readonly string[])[]): Promise<string[]> {
     const taken: string[] = [];
     const session = this.session;
-    // Handed tests that have not started, with their jobs: only the adapter can take them back.
-    const asked = new Map<string, Job>();
-    for (const job of this.jobs) {
-      const attempt = session !== undefined && job.handed?.session === session ? job.handed.attempt : undefined;
-      for (const id of job.remaining) {
-        if (!ids.has(id)) continue;
-        if (attempt?.handed.has(id)) {
-          if (!attempt.running.has(id)) asked.set(id, job);
+    const live = session !== undefined && session.adapter === this.adapter;
+    // Slices whose handed tests only the adapter can take back; their queued tests wait for its answer.
+    const asked: { readonly handed: Map<string, Job>; readonly queued: Map<string, Job> }[] = [];
+    for (const slice of slices) {
+      const handed = new Map<string, Job>();
+      const queued = new Map<string, Job>();
+      let whole = true;
+      for (const id of slice) {
+        const job = this.jobs.find((j) => j.remaining.has(id));
+        const attempt = job?.handed?.session === session ? job?.handed?.attempt : undefined;
+        if (job === undefined) {
+          whole = false;
+        } else if (!attempt?.handed.has(id)) {
+          queued.set(id, job);
+        } else if (attempt.running.has(id) || !live) {
+          // A dead adapter cancels nothing: its tests stay queued and run on the next one.
+          whole = false;
         } else {
-          job.remaining.delete(id);
-          taken.push(id);
+          handed.set(id, job);
         }
       }
+      if (!whole || (handed.size === 0 && queued.size === 0)) continue;
+      if (handed.size > 0) asked.push({ handed, queued });
+      else taken.push(...takeFrom(queued));
     }
-    if (session !== undefined && session.adapter === this.adapter && asked.size > 0) {
-      // A dead adapter cancels nothing; its tests stay queued and run on the next one.
-      const confirmed = await session.adapter.cancel([...asked.keys()]).catch(() => []);
-      for (const id of confirmed) if (asked.get(id)?.remaining.delete(id)) taken.push(id);
+    if (asked.length > 0) {
+      const ids = asked.flatMap((a) => [...a.handed.keys()]);
+      const confirmed = new Set(await session!.adapter.cancel(ids, asked.map((a) => a.handed.size)).catch(() => []));
+      for (const { handed, queued } of asked) {
+        const gone = [...handed.keys()].filter((id) => confirmed.has(id));
+        if (gone.length === handed.size) {
+          taken.push(...takeFrom(handed), ...takeFrom(queued));
+        } else if (gone.length > 0) {
+          // A server that ignores Cancel.groups took back part of a unit: those tests will
+          // never run there, so they must be answered; the rest of the unit runs.
+          this.options.log(`slot ${this.index}: its test server took back part of a unit (${gone.join(', ')}), not all of it: the server does not honour Cancel.groups`);
+          taken.push(...takeFrom(new Map(gone.map((id) => [id, handed.get(id)!]))));
+        }
+      }
+      this.recomputePosition();
     }
     this.settle();
     return taken;
+  }
+
+  /** After a Cancel took handed tests back: the adapter's position is what it still holds or reached. */
+  private recomputePosition(): void {
+    let position = this.reached;
+    for (const attempt of this.session?.attempts ?? []) {
+      for (const id of attempt.handed) if (attempt.job.remaining.has(id)) position = Math.max(position, this.options.order.get(id) ?? -1);
+    }
+    this.position = position;
   }
 
   /**
@@ -215,6 +340,13 @@ export class Slot {
         if (this.closed || this.jobs.length === 0) return;
         if (this.cancels > 0) {
           await this.cancelling;
+          continue;
+        }
+        if (this.adapter !== undefined && this.behind(this.adapter, this.jobs[0]!)) {
+          // The process finished what it held: it tears its fixtures down and exits
+          // before the next one (started meanwhile) takes over.
+          this.starting ??= this.prefetch();
+          await this.retire('fresh', true);
           continue;
         }
         const adapter = await this.ensureAdapter();
@@ -275,12 +407,40 @@ export class Slot {
     for (const job of this.jobs) {
       if (session.attempts.length > 0 && session.adapter.pipelined !== true) return;
       if (job.remaining.size === 0 || job.handed?.session === session) continue;
+      if (this.behind(session.adapter, job)) {
+        // This job and those after it wait for a fresh adapter (loop): start it now.
+        this.starting ??= this.prefetch();
+        return;
+      }
       const handed = new Set(job.remaining);
+      for (const id of handed) this.position = Math.max(this.position, this.options.order.get(id) ?? -1);
+      this.used = true;
+      if (this.uncounted !== undefined && this.uncounted !== 'first') this.stats[this.uncounted]++;
+      this.uncounted = undefined;
       const events = session.adapter.run([...handed], job.timeout === undefined ? {} : { timeout: job.timeout });
       const attempt: Attempt = { job, handed, events, running: new Map() };
       session.attempts.push(attempt);
       job.handed = { session, attempt };
     }
+  }
+
+  /**
+   * Whether `job` starts at or before what `adapter`'s process was given, in discovery
+   * order: then it must go to a fresh process. A process per batch is always fresh.
+   */
+  private behind(adapter: TestAdapter, job: Job): boolean {
+    if (adapter.processPerBatch === true) return false;
+    // Sorted: the first test is the lowest, unless the list knows none of them.
+    const first = job.remaining.values().next().value;
+    const lowest = first === undefined ? undefined : this.options.order.get(first);
+    return lowest !== undefined && lowest <= this.position;
+  }
+
+  /** Starts the next adapter ahead of time; its failure is the loop's to report, when it gets there. */
+  private prefetch(): Promise<TestAdapter> {
+    const starting = this.options.factory(Slot.context(this.index, this.options.sink, this.options.log));
+    starting.catch(() => undefined);
+    return starting;
   }
 
   /** Reads a batch's events until they end; resolves with the error that ended them, if any. */
@@ -289,7 +449,7 @@ export class Slot {
       for await (const event of attempt.events) {
         if (session.timedOut !== undefined || session.abandoned) continue;
         if (event.type === 'start') this.onStart(session, attempt, event.id, event.timestamp);
-        else this.onResult(attempt, event.result);
+        else this.onResult(session, attempt, event.result);
       }
       return undefined;
     } catch (error) {
@@ -305,7 +465,7 @@ export class Slot {
    * what they hold stays queued for a fresh adapter, in order.
    */
   private async afterDeath(session: Session, failure: unknown): Promise<void> {
-    if (this.adapter === session.adapter) this.killAdapter();
+    if (this.adapter === session.adapter) this.killAdapter('restarts');
     const [oldest, ...later] = session.attempts;
     let casualties = this.bury(session, oldest!, failure);
     for (const attempt of later) {
@@ -333,6 +493,7 @@ export class Slot {
 
   private onStart(session: Session, attempt: Attempt, id: string, timestamp: Timestamp | undefined): void {
     this.failedStarts = 0;
+    this.reach(session, id);
     const timeout = attempt.job.timeout;
     const disarm =
       timeout === undefined ? () => undefined : this.options.clock.setTimeout(() => this.timeOut(session, attempt, id, timeout), timeout * 1000);
@@ -340,18 +501,25 @@ export class Slot {
     this.options.sink.started(this.index, id, timestamp);
   }
 
-  private onResult(attempt: Attempt, result: TestResult): void {
+  private onResult(session: Session, attempt: Attempt, result: TestResult): void {
+    this.reach(session, result.id);
     attempt.running.get(result.id)?.disarm();
     attempt.running.delete(result.id);
     // Ids outside the batch (a class fixture's error holder) are reported as they come.
     if (attempt.job.remaining.delete(result.id) || !attempt.handed.has(result.id)) this.options.sink.finished(this.index, result);
   }
 
+  /** The adapter of `session` took `id` up: a Cancel can no longer move its position back past it. */
+  private reach(session: Session, id: string): void {
+    const position = this.options.order.get(id);
+    if (position !== undefined && session.adapter === this.adapter) this.reached = Math.max(this.reached, position);
+  }
+
   private timeOut(session: Session, attempt: Attempt, id: string, seconds: number): void {
     if (this.session !== session || session.timedOut !== undefined || !attempt.running.has(id)) return;
     session.timedOut = { id, seconds };
     this.options.log(`slot ${this.index}: ${id} ran past its timeout of ${seconds} s; killing its test server`);
-    this.killAdapter();
+    this.killAdapter('restarts');
   }
 
   private async ensureAdapter(): Promise<TestAdapter | undefined> {
@@ -371,6 +539,7 @@ export class Slot {
       return undefined;
     }
     this.adapter = adapter;
+    this.uncounted = this.nextReason;
     return adapter;
   }
 
@@ -390,15 +559,31 @@ export class Slot {
     this.options.sink.finished(this.index, workerFailure(id, name, text, start, this.options.clock.now()));
   }
 
-  private killAdapter(): void {
+  private killAdapter(next: StartReason): void {
     const adapter = this.adapter;
-    this.adapter = undefined;
-    adapter?.kill();
+    if (adapter === undefined) return;
+    this.forget(next);
+    adapter.kill();
   }
 
   private where(): string {
     return `worker ${this.options.workerName} slot ${this.index}`;
   }
+}
+
+/**
+ * `tests` in discovery order: the ones `order` knows by their position, then the others
+ * in the order given (they fail as unknown anyway).
+ */
+function inDiscoveryOrder(tests: readonly string[], order: ReadonlyMap<string, number>): string[] {
+  const known = tests.filter((id) => order.has(id));
+  known.sort((a, b) => order.get(a)! - order.get(b)!);
+  return known.length === tests.length ? known : [...known, ...tests.filter((id) => !order.has(id))];
+}
+
+/** Removes the tests of `held` from their jobs; returns those still there (a Cancel at the same time may have taken some). */
+function takeFrom(held: ReadonlyMap<string, Job>): string[] {
+  return [...held].filter(([id, job]) => job.remaining.delete(id)).map(([id]) => id);
 }
 
 /** What an adapter's death is told as. */

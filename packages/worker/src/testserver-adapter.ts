@@ -7,6 +7,7 @@ import {
   type TestServerClient,
   type TestServerClientOptions,
 } from '@baton/protocol';
+import type { TestResult } from '@baton/subunit';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
 import { WorkerError } from './errors.js';
 
@@ -146,6 +147,8 @@ class TestServerAdapter implements TestAdapter {
    * have many batches out, and every event is routed.
    */
   private readonly batchOf = new Map<string, Batch>();
+  /** Where results that come while no batch is open go: a closing server's teardown. */
+  private late: ((result: TestResult) => void) | undefined;
 
   constructor(
     connected: ConnectedServer,
@@ -179,16 +182,18 @@ class TestServerAdapter implements TestAdapter {
    * the one before is not over yet; a test's own batch is known by its id. An id of no
    * batch (a class fixture's error holder) goes to the oldest batch not over, which is
    * the one running, or at such a boundary the one just finished: the slot reports such
-   * ids as they come either way.
+   * ids as they come either way. With no batch open, a result goes to `late`: the class
+   * and module fixtures a closing server tears down.
    */
   route(id: string, event: AdapterEvent): void {
     const batch = this.batchOf.get(id) ?? this.batches[0];
     if (event.type === 'result') this.batchOf.delete(id);
-    batch?.events.push(event);
+    if (batch !== undefined) batch.events.push(event);
+    else if (event.type === 'result') this.late?.(event.result);
   }
 
-  async cancel(tests: readonly string[]): Promise<string[]> {
-    const taken = await this.client.cancel(tests);
+  async cancel(tests: readonly string[], groups?: readonly number[]): Promise<string[]> {
+    const taken = await this.client.cancel(tests, groups === undefined ? {} : { groups });
     // A test taken back may come again in a later batch: its events belong there.
     for (const id of taken) this.batchOf.delete(id);
     return taken;
@@ -198,12 +203,13 @@ class TestServerAdapter implements TestAdapter {
     this.client.close();
   }
 
-  async close(): Promise<void> {
+  async close(late?: (result: TestResult) => void): Promise<void> {
+    this.late = late;
     let cancel: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
+    const overdue = new Promise<void>((resolve) => {
       cancel = setTimeout(resolve, this.closeGraceMs);
     });
-    await Promise.race([this.client.goodbye().catch(() => undefined), late]);
+    await Promise.race([this.client.goodbye().catch(() => undefined), overdue]);
     clearTimeout(cancel);
     this.client.close();
   }

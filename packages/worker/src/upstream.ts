@@ -1,3 +1,4 @@
+import type { ProcessCounts } from '@baton/protocol';
 import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
 
 /**
@@ -9,8 +10,8 @@ export interface Upstream {
   finished(slot: number, result: TestResult): void;
   /** Output on a slot that belongs to no test. */
   output(slot: number, attachment: Attachment, timestamp: Timestamp): void;
-  /** Every test of the Run with this nonce has a result or was cancelled. */
-  done(nonce: string): void;
+  /** Every test of the Run with this nonce has a result or was cancelled; `processes` so far. */
+  done(nonce: string, processes: ProcessCounts): void;
   /** News about the worker itself (an Error tied to no request: `BATON_WORKER_LEAVING`). */
   notice(code: string, message: string): void;
   /** Ends the connection from the worker's side. */

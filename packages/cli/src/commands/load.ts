@@ -75,7 +75,7 @@ export const loadCommand: CommandFactory = (ctx) => defineCommand({
       for (const { report } of loaded) if (report.damage) ctx.report(report.damage);
       const last = loaded.at(-1)?.report;
       if (last && hasFailures(last.counts)) ctx.exit(ExitCode.TESTS_FAILED);
-    });
+    }, 'write');
   },
 });
 

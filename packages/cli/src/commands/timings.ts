@@ -45,7 +45,7 @@ export const timingsCommand: CommandFactory = (ctx) => defineCommand({
         await withRepository(ctx, argv, (repo) => {
           const touched = repo.importTimings(file);
           ctx.io.stdout.write(`Merged ${plural(touched, 'timing')} into ${Object.keys(file.profiles).join(', ') || 'no profile'}\n`);
-        });
+        }, 'write');
       },
     }))
     .demandCommand(1, 'Name a timings command: export or import.'),

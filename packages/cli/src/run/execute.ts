@@ -55,6 +55,7 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: RunStart
     const allDigest = local?.hello.digest ?? testListDigest(all);
     const summary = await coordinate(ctx, args, {
       config,
+      discovery: all,
       repository,
       profile,
       segments,
@@ -87,6 +88,8 @@ function plan(args: RunArgs, config: ProjectConfig, selected: string[], all: str
 
 interface RunSetup {
   readonly config: ProjectConfig;
+  /** Every test in discovery order: each test process runs its tests in this order. */
+  readonly discovery: readonly string[];
   readonly repository: SqliteRepository;
   readonly profile: string;
   readonly segments: Segment[];
@@ -120,6 +123,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     },
     timeout: timeoutPolicy(args, config),
     testListDigest: setup.allDigest,
+    discovery: setup.discovery,
     selectionDigest: setup.selectionDigest,
     ...(setup.planDigest === undefined ? {} : { planDigest: setup.planDigest }),
     minWorkers: args.minWorkers ?? 1,

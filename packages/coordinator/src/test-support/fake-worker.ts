@@ -12,6 +12,8 @@ export interface FakeWorkerOptions {
   readonly outcomes?: ReadonlyMap<string, TestStatus>;
   /** Seconds each test takes (stamped into its timestamps). @default 0.01 */
   readonly duration?: (id: string) => number;
+  /** A broken worker: it answers every Run with Done at once and runs nothing. @default false */
+  readonly dropsRuns?: boolean;
 }
 
 interface Queued {
@@ -78,6 +80,17 @@ export class FakeWorker {
     }
   }
 
+  /**
+   * Reports a failed result for an id nobody sent (a class fixture's error holder, as
+   * the Python server reports a failing setUpClass), with a traceback.
+   */
+  async fixtureFailed(id: string, traceback: string, slot = 0): Promise<void> {
+    const timestamp = this.stamp(0);
+    const routeCode = String(slot);
+    await this.send({ testId: id, timestamp, routeCode, mimeType: 'text/plain;charset=utf8', file: { name: 'traceback', content: new TextEncoder().encode(traceback) }, eof: true });
+    await this.send({ testId: id, status: 'fail', timestamp, routeCode });
+  }
+
   /** The worker vanishes: its end of the transport closes without Goodbye. */
   die(): void {
     this.ourEnd.close();
@@ -118,11 +131,14 @@ export class FakeWorker {
         void this.channel.send({ msg: 'Done', nonce: message.nonce });
         return;
       case 'Run': {
-        const tests = message.tests ?? [];
+        const tests = this.options.dropsRuns ? [] : message.tests ?? [];
         const slot = message.slot ?? 0;
+        if (tests.length === 0) {
+          void this.channel.send({ msg: 'Done', nonce: message.nonce });
+          return;
+        }
         this.runsLeft.set(message.nonce, tests.length);
         for (const id of tests) this.queues[slot]!.push({ id, nonce: message.nonce });
-        if (tests.length === 0) void this.settle(message.nonce);
         return;
       }
       case 'Cancel': {

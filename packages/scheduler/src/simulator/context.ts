@@ -11,4 +11,8 @@ export interface PolicyContext {
   readonly initialWorkers: number;
   /** One-way message latency, as configured. */
   readonly latency: number;
+  /** Every test in discovery order (the workload's order). */
+  readonly discovery: readonly string[];
+  /** What a fresh test process costs, as configured. */
+  readonly freshProcess: number | undefined;
 }

@@ -24,6 +24,8 @@ export function createPolicy(name: PolicyName, context: PolicyContext): Scheduli
         estimates: context.history,
         expectedWorkers: context.initialWorkers,
         roundTrip: 2 * context.latency,
+        discovery: context.discovery,
+        freshProcess: context.freshProcess,
       });
     case 'stestr':
       return new StaticPolicy(context, (units, n) => partitionTests(units, n, context.history));

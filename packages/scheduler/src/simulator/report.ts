@@ -22,6 +22,8 @@ export interface PolicyResult {
   readonly messages: number;
   readonly reclaims: number;
   readonly lost: number;
+  /** Times a worker continued on a fresh test process. */
+  readonly freshProcesses: number;
 }
 
 /** What `baton simulate` prints. */
@@ -57,6 +59,8 @@ export function prepare(workload: Workload): { segments: Segment[]; context: Pol
     workers: workload.workers.map((w) => w.id),
     initialWorkers: workload.workers.filter((w) => w.join <= 0).length,
     latency: workload.latency,
+    discovery: workload.tests.map((t) => t.id),
+    freshProcess: workload.freshProcess,
   };
   return { segments, context, bound };
 }
@@ -70,7 +74,7 @@ export function runSimulation(workload: Workload, options: SimulationOptions = {
   const { segments, context, bound } = prepare(w);
   const results = (options.policies ?? POLICIES).map((policy): PolicyResult => {
     const r = simulate(w, createPolicy(policy, context));
-    return { policy, makespan: r.makespan, ratio: r.makespan / bound, messages: r.messages, reclaims: r.reclaims, lost: r.lost.length };
+    return { policy, makespan: r.makespan, ratio: r.makespan / bound, messages: r.messages, reclaims: r.reclaims, lost: r.lost.length, freshProcesses: r.freshProcesses };
   });
   return { tests: w.tests.length, workers: w.workers.length, segments: segments.length, latency: w.latency, lowerBound: bound, results };
 }
@@ -81,13 +85,13 @@ export function formatReport(report: SimulationReport): string {
     `${report.tests} tests, ${report.segments} segment(s), ${report.workers} workers, latency ${fmt(report.latency * 1000)} ms one way`,
     `lower bound: ${fmt(report.lowerBound)} s`,
     '',
-    `${'policy'.padEnd(12)} ${'makespan s'.padStart(12)} ${'/ bound'.padStart(8)} ${'messages'.padStart(9)} ${'reclaims'.padStart(9)} ${'lost'.padStart(5)}`,
+    `${'policy'.padEnd(12)} ${'makespan s'.padStart(12)} ${'/ bound'.padStart(8)} ${'messages'.padStart(9)} ${'reclaims'.padStart(9)} ${'lost'.padStart(5)} ${'fresh'.padStart(6)}`,
   ];
   for (const r of report.results)
     lines.push(
-      `${r.policy.padEnd(12)} ${fmt(r.makespan).padStart(12)} ${r.ratio.toFixed(3).padStart(8)} ${String(r.messages).padStart(9)} ${String(r.reclaims).padStart(9)} ${String(r.lost).padStart(5)}`,
+      `${r.policy.padEnd(12)} ${fmt(r.makespan).padStart(12)} ${r.ratio.toFixed(3).padStart(8)} ${String(r.messages).padStart(9)} ${String(r.reclaims).padStart(9)} ${String(r.lost).padStart(5)} ${String(r.freshProcesses).padStart(6)}`,
     );
-  lines.push('', BASELINES_NOTE);
+  lines.push('', 'fresh: times a worker continued on a fresh test process for work behind its process in discovery order.', BASELINES_NOTE);
   return lines.join('\n');
 }
 

@@ -1,10 +1,13 @@
+import { CLASS_GROUP_REGEX } from '../groups.js';
 import type { Plan } from '../plan.js';
 import { mulberry32, randomInt, randomNormal, type Rng } from '../rng.js';
 import { DEFAULT_LATENCY_SECONDS, type Workload, type WorkloadTest, type WorkloadWorker } from './workload.js';
 
 /** The benchmark's scenarios (see scripts/bench/scheduler.ts). */
-export type ScenarioName = 'accurate' | 'noisy' | 'stale' | 'none' | 'pareto' | 'tempest' | 'speeds' | 'speeds-known' | 'churn';
-export const SCENARIOS: readonly ScenarioName[] = ['accurate', 'noisy', 'stale', 'none', 'pareto', 'tempest', 'speeds', 'speeds-known', 'churn'];
+export type ScenarioName = 'accurate' | 'noisy' | 'stale' | 'none' | 'clustered' | 'pareto' | 'tempest' | 'speeds' | 'speeds-known' | 'churn' | 'fleet';
+export const SCENARIOS: readonly ScenarioName[] = ['accurate', 'noisy', 'stale', 'none', 'clustered', 'pareto', 'tempest', 'speeds', 'speeds-known', 'churn', 'fleet'];
+/** Scenarios whose tests have no history: there the target is the best baseline, not the bound. */
+export const NO_HISTORY_SCENARIOS: readonly ScenarioName[] = ['none', 'clustered'];
 
 /** Options for generateScenario. */
 export interface ScenarioOptions {
@@ -16,8 +19,6 @@ export interface ScenarioOptions {
   readonly latency?: number | undefined;
 }
 
-/** stestr's `parallel_class` group regex: everything up to the last dot. */
-export const CLASS_GROUP_REGEX = '([^\\.]*\\.)*';
 
 /**
  * A synthetic suite shaped like real ones: ids `pkgP.modM.ClassC.test_T`,
@@ -38,6 +39,23 @@ function suite(rng: Rng, n: number): { id: string; duration: number }[] {
       }
     }
   return tests;
+}
+
+/**
+ * A real suite's shape where it hurts a scheduler without history: slow tests cluster
+ * by module (functional and database modules), and discovery order correlates with
+ * duration (they sort late), so a split in discovery order by count is badly unbalanced.
+ */
+function clustered(rng: Rng, n: number): { id: string; duration: number }[] {
+  const tests = suite(rng, n);
+  const modules = [...new Set(tests.map((t) => t.id.slice(0, t.id.indexOf('.Class'))))];
+  const rank = new Map(modules.map((m, i) => [m, i / modules.length]));
+  return tests.map((t) => {
+    const position = rank.get(t.id.slice(0, t.id.indexOf('.Class'))) as number;
+    // The last fifth of the modules is ten to thirty times slower than the rest.
+    const factor = position > 0.8 ? 10 + 20 * rng.next() : Math.exp(position);
+    return { id: t.id, duration: t.duration * factor };
+  });
 }
 
 function equalWorkers(n: number, speed: (i: number) => number = () => 1): WorkloadWorker[] {
@@ -69,6 +87,26 @@ export function generateScenario(name: ScenarioName, options: ScenarioOptions): 
       };
     case 'none':
       return { tests: base, workers, latency };
+    case 'clustered':
+      return { tests: clustered(rng, n), workers, latency };
+    case 'fleet': {
+      // Machines of three speeds, none known at the start; one joins late, one dies,
+      // one leaves (a spot instance reclaimed).
+      const ideal = base.reduce((a, t) => a + t.duration, 0) / options.workers;
+      const speeds = [1, 0.5, 1.5];
+      const last = options.workers - 1;
+      return {
+        tests: accurate(),
+        workers: workers.map((w, i) => ({
+          ...w,
+          speed: speeds[i % 3] as number,
+          ...(i === last ? { join: 0.2 * ideal } : {}),
+          ...(i === last - 1 && last > 1 ? { die: 0.5 * ideal } : {}),
+          ...(i === last - 2 && last > 2 ? { leave: 0.6 * ideal } : {}),
+        })),
+        latency,
+      };
+    }
     case 'pareto':
       return {
         tests: base.map((t) => {

@@ -4,12 +4,24 @@ import { mulberry32 } from '../rng.js';
 import { randomWorkload } from '../test-support/randomWorkload.js';
 import { createPolicy, POLICIES } from './policies.js';
 import { formatReport, prepare, runSimulation } from './report.js';
-import { simulate, type TestRun } from './simulator.js';
+import { simulate, type SimulateOptions, type TestRun } from './simulator.js';
 import type { Workload } from './workload.js';
+
+/** Message orders the property tests try: in order; delayed and crossing; and workers that release test by test. */
+const DELIVERIES = [
+  { name: 'in order', options: (): SimulateOptions => ({}) },
+  { name: 'random delays', options: (seed: number): SimulateOptions => ({ jitter: { rng: mulberry32(seed * 7919), max: 0.05 } }) },
+  {
+    name: 'random delays, test-by-test releases',
+    options: (seed: number): SimulateOptions => ({ jitter: { rng: mulberry32(seed * 7919), max: 0.05 }, releaseByTest: true }),
+    batonOnly: true,
+  },
+];
 
 describe('simulate (property tests over seeded random workloads)', () => {
   for (const policy of POLICIES)
-    it(`${policy}: no test lost or run twice, segments never overlap, makespan >= lower bound`, () => {
+    for (const delivery of DELIVERIES.filter((d) => policy === 'baton' || !d.batonOnly))
+    it(`${policy}, ${delivery.name}: no test lost or run twice, no stall, segments never overlap, makespan >= lower bound`, () => {
       for (let seed = 1; seed <= 150; seed++) {
         const workload = randomWorkload(mulberry32(seed));
         const { context, bound, segments } = prepare(workload);
@@ -20,7 +32,7 @@ describe('simulate (property tests over seeded random workloads)', () => {
         const where = `seed ${seed}`;
         const result = (() => {
           try {
-            return simulate(workload, createPolicy(policy, context), { onTestRun: (r) => runs.push(r) });
+            return simulate(workload, createPolicy(policy, context), { ...delivery.options(seed), onTestRun: (r) => runs.push(r) });
           } catch (e) {
             throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
           }

@@ -1,5 +1,7 @@
 import type { Command, DispatchedUnit, SchedulerEvent, SchedulingPolicy } from '../events.js';
 import { Heap } from '../heap.js';
+import { FRESH_PROCESS_SECONDS } from '../policy.js';
+import type { Rng } from '../rng.js';
 import type { Workload, WorkloadWorker } from './workload.js';
 
 /** What one simulated run produced. */
@@ -14,6 +16,8 @@ export interface SimulationResult {
   readonly messages: number;
   readonly dispatches: number;
   readonly reclaims: number;
+  /** How often a worker continued on a fresh test process, for work behind its process. */
+  readonly freshProcesses: number;
 }
 
 /** One test run on a simulated worker, in virtual seconds. */
@@ -30,6 +34,17 @@ export interface TestRun {
 export interface SimulateOptions {
   /** Called for every test run as it ends, e.g. to check that segments never overlap. */
   readonly onTestRun?: ((run: TestRun) => void) | undefined;
+  /**
+   * Random extra delay of each message, up to `max` seconds (seeded). Each direction of
+   * a worker's channel stays in order, as a TCP stream does, but commands and answers
+   * cross: a Reclaim meets the start of the unit it asks for.
+   */
+  readonly jitter?: { readonly rng: Rng; readonly max: number } | undefined;
+  /**
+   * Workers answer a Reclaim test by test, as workers before protocol groups did: every
+   * asked test not started, the tail of a started unit included (which they then skip).
+   */
+  readonly releaseByTest?: boolean | undefined;
 }
 
 /** The simulation broke an invariant: a test ran twice, never ran, or was reported lost wrongly. */
@@ -42,7 +57,7 @@ type SimEvent =
   | { readonly kind: 'join' | 'leave' | 'die'; readonly worker: SimWorker }
   | { readonly kind: 'toCoordinator'; readonly events: readonly SchedulerEvent[] }
   | { readonly kind: 'toWorker'; readonly worker: SimWorker; readonly command: Command }
-  | { readonly kind: 'testEnd'; readonly worker: SimWorker; readonly token: number };
+  | { readonly kind: 'testEnd' | 'forked'; readonly worker: SimWorker; readonly token: number };
 
 interface Scheduled {
   readonly time: number;
@@ -54,13 +69,21 @@ interface SimWorker {
   readonly spec: WorkloadWorker;
   state: 'absent' | 'active' | 'draining' | 'dead';
   readonly queue: DispatchedUnit[];
-  current: { unit: DispatchedUnit; pos: number; since: number } | undefined;
+  current: { unit: DispatchedUnit; pos: number; since: number; started: boolean } | undefined;
   token: number;
+  /** Discovery rank of the last test its test process started (-1: a fresh process). */
+  position: number;
+  /** When its last message up (to the coordinator) and down arrive: each direction is FIFO. */
+  up: number;
+  down: number;
 }
 
 /**
  * Runs one policy over a workload in virtual time. Workers run one test at a
- * time, units in the order received; every message takes `latency` one way;
+ * time, units in the order received, each dispatch sorted into discovery order
+ * (the workload's test order), and a test process only moves forward: a test
+ * behind it waits `freshProcess` seconds for a fresh one. Every message takes
+ * `latency` one way (plus `jitter`);
  * a leaving worker stops starting units, finishes its running one and answers
  * reclaims; a dying worker loses its running test. Throws SimulationError if a
  * test is not settled exactly once (finished once, or lost once while it was
@@ -80,16 +103,22 @@ export function simulate(workload: Workload, policy: SchedulingPolicy, options: 
   let messages = 0;
   let dispatches = 0;
   let reclaims = 0;
+  let freshProcesses = 0;
+  const fork = workload.freshProcess ?? FRESH_PROCESS_SECONDS;
+  const rank = new Map(workload.tests.map((t, i) => [t.id, i]));
+  const rankOf = (u: DispatchedUnit): number => rank.get(u.tests[0] as string) ?? Infinity;
   const at = (time: number, event: SimEvent): void => events.push({ time, seq: seq++, event });
-  const send = (out: SchedulerEvent[]): void => {
+  const jitter = options.jitter;
+  const arrival = (w: SimWorker, way: 'up' | 'down'): number => (w[way] = Math.max(w[way], now + latency + (jitter ? jitter.rng.next() * jitter.max : 0)));
+  const send = (w: SimWorker, out: SchedulerEvent[]): void => {
     if (out.length === 0) return;
     messages++;
-    at(now + latency, { kind: 'toCoordinator', events: out });
+    at(arrival(w, 'up'), { kind: 'toCoordinator', events: out });
   };
 
   const workers = new Map<string, SimWorker>();
   for (const spec of workload.workers) {
-    const w: SimWorker = { spec, state: 'absent', queue: [], current: undefined, token: 0 };
+    const w: SimWorker = { spec, state: 'absent', queue: [], current: undefined, token: 0, position: -1, up: 0, down: 0 };
     workers.set(spec.id, w);
     at(spec.join, { kind: 'join', worker: w });
     if (spec.leave !== undefined) at(Math.max(spec.leave, spec.join), { kind: 'leave', worker: w });
@@ -97,17 +126,27 @@ export function simulate(workload: Workload, policy: SchedulingPolicy, options: 
   }
 
   // Starts the next test if the worker is free: the rest of its unit, else
-  // (unless draining) the next unit it holds.
+  // (unless draining) the next unit it holds; a test behind the test process
+  // first waits for a fresh one.
   const next = (w: SimWorker, out: SchedulerEvent[]): void => {
     if (w.state === 'dead' || w.state === 'absent') return;
     if (w.current && w.current.pos >= w.current.unit.tests.length) w.current = undefined;
     if (!w.current && w.state === 'active') {
       const unit = w.queue.shift();
-      if (unit) w.current = { unit, pos: 0, since: now };
+      if (unit) w.current = { unit, pos: 0, since: now, started: false };
     }
     if (!w.current) return;
     const test = w.current.unit.tests[w.current.pos] as string;
+    const r = rank.get(test) ?? Infinity;
+    if (r <= w.position) {
+      freshProcesses++;
+      w.position = -1;
+      at(now + fork, { kind: 'forked', worker: w, token: ++w.token });
+      return;
+    }
+    w.position = r;
     w.current.since = now;
+    w.current.started = true;
     out.push({ type: 'testStarted', worker: w.spec.id, test });
     at(now + (duration.get(test) ?? 0) / w.spec.speed, { kind: 'testEnd', worker: w, token: ++w.token });
   };
@@ -120,6 +159,18 @@ export function simulate(workload: Workload, policy: SchedulingPolicy, options: 
       if (wanted.has(u.unit)) {
         tests.push(...u.tests);
         w.queue.splice(i, 1);
+      }
+    }
+    const current = w.current;
+    if (options.releaseByTest && current && wanted.has(current.unit.unit)) {
+      const keep = current.pos + (current.started ? 1 : 0);
+      tests.push(...current.unit.tests.slice(keep));
+      current.unit = { unit: current.unit.unit, tests: current.unit.tests.slice(0, keep) };
+      if (keep === current.pos) {
+        // Nothing of it started: the worker drops it and goes on.
+        w.current = undefined;
+        w.token++;
+        next(w, out);
       }
     }
     out.push({ type: 'testsReleased', worker: w.spec.id, tests });
@@ -137,13 +188,13 @@ export function simulate(workload: Workload, policy: SchedulingPolicy, options: 
       case 'join':
         ev.worker.state = 'active';
         out.push({ type: 'workerJoined', worker: ev.worker.spec.id, speed: ev.worker.spec.speedKnown ? ev.worker.spec.speed : undefined });
-        send(out);
+        send(ev.worker, out);
         break;
       case 'leave':
         if (ev.worker.state === 'active') {
           ev.worker.state = 'draining';
           out.push({ type: 'workerLeft', worker: ev.worker.spec.id });
-          send(out);
+          send(ev.worker, out);
         }
         break;
       case 'die': {
@@ -151,7 +202,7 @@ export function simulate(workload: Workload, policy: SchedulingPolicy, options: 
         if (w.state === 'active' || w.state === 'draining') {
           w.state = 'dead';
           const test = w.current?.unit.tests[w.current.pos];
-          if (test !== undefined && w.current) {
+          if (test !== undefined && w.current?.started) {
             interrupted.add(test);
             makespan = Math.max(makespan, now);
             onTestRun?.({ test, worker: w.spec.id, start: w.current.since, end: now, lost: true });
@@ -161,7 +212,7 @@ export function simulate(workload: Workload, policy: SchedulingPolicy, options: 
           w.token++;
           // The coordinator notices the broken connection one latency later.
           messages++;
-          at(now + latency, { kind: 'toCoordinator', events: [{ type: 'workerDied', worker: w.spec.id }] });
+          at(arrival(w, 'up'), { kind: 'toCoordinator', events: [{ type: 'workerDied', worker: w.spec.id }] });
         }
         break;
       }
@@ -174,8 +225,16 @@ export function simulate(workload: Workload, policy: SchedulingPolicy, options: 
         onTestRun?.({ test, worker: w.spec.id, start: w.current.since, end: now, lost: false });
         out.push({ type: 'testFinished', worker: w.spec.id, test, duration: (duration.get(test) ?? 0) / w.spec.speed });
         w.current.pos++;
+        w.current.started = false;
         next(w, out);
-        send(out);
+        send(w, out);
+        break;
+      }
+      case 'forked': {
+        const w = ev.worker;
+        if (ev.token !== w.token || !w.current) break;
+        next(w, out);
+        send(w, out);
         break;
       }
       case 'toWorker': {
@@ -185,11 +244,12 @@ export function simulate(workload: Workload, policy: SchedulingPolicy, options: 
           // A leaving worker refuses new work by handing it straight back.
           if (w.state === 'draining') out.push({ type: 'testsReleased', worker: w.spec.id, tests: ev.command.units.flatMap((u) => u.tests) });
           else {
-            w.queue.push(...ev.command.units);
+            // As a baton worker sorts each Run: a test process moves forward only.
+            w.queue.push(...[...ev.command.units].sort((a, b) => rankOf(a) - rankOf(b)));
             if (!w.current) next(w, out);
           }
         } else if (ev.command.type === 'reclaim') release(w, ev.command.units, out);
-        send(out);
+        send(w, out);
         break;
       }
       case 'toCoordinator':
@@ -201,12 +261,16 @@ export function simulate(workload: Workload, policy: SchedulingPolicy, options: 
               if (c.type === 'dispatch') dispatches++;
               else reclaims++;
               messages++;
-              at(now + latency, { kind: 'toWorker', worker: w, command: c });
+              at(arrival(w, 'down'), { kind: 'toWorker', worker: w, command: c });
             } else if (c.type === 'lost') {
               if (!interrupted.has(c.test)) throw new SimulationError(`policy reported ${c.test} lost, but it was not running on a dead worker`);
               lost.push(c.test);
             }
           }
+        }
+        {
+          const stall = policy.stall?.();
+          if (stall !== undefined) throw new SimulationError(`the run stalled at ${now.toFixed(3)} s: ${stall}`);
         }
         break;
     }
@@ -221,5 +285,5 @@ export function simulate(workload: Workload, policy: SchedulingPolicy, options: 
     if (problems.length >= 5) break;
   }
   if (problems.length > 0) throw new SimulationError(`simulation broke its invariants: ${problems.join('; ')}`);
-  return { makespan, finished: workload.tests.length - lost.length, lost, messages, dispatches, reclaims };
+  return { makespan, finished: workload.tests.length - lost.length, lost, messages, dispatches, reclaims, freshProcesses };
 }

@@ -37,6 +37,11 @@ export interface Workload {
   readonly unnamed?: UnnamedPolicy | undefined;
   /** stestr group_regex. */
   readonly groupRegex?: string | undefined;
+  /**
+   * Seconds a worker needs to continue on a fresh test process when it is sent work
+   * that lies behind its process in discovery order (`tests` order). @default FRESH_PROCESS_SECONDS
+   */
+  readonly freshProcess?: number | undefined;
 }
 
 /**
@@ -71,7 +76,7 @@ export function workloadFromJson(value: unknown, file?: string): Workload {
     throw new ValidationError('BATON_WORKLOAD_INVALID', 'workload', problems);
   }
   for (const key of Object.keys(value))
-    if (!['tests', 'workers', 'latency', 'plan', 'unnamed', 'groupRegex'].includes(key)) bad(memberPath('$', key), `unknown property ${JSON.stringify(key)}`);
+    if (!['tests', 'workers', 'latency', 'plan', 'unnamed', 'groupRegex', 'freshProcess'].includes(key)) bad(memberPath('$', key), `unknown property ${JSON.stringify(key)}`);
 
   const tests: WorkloadTest[] = [];
   const seen = new Set<string>();
@@ -121,6 +126,8 @@ export function workloadFromJson(value: unknown, file?: string): Workload {
 
   const latency = value['latency'] ?? DEFAULT_LATENCY_SECONDS;
   if (!isDuration(latency)) bad('$.latency', 'expected "latency" to be a number of seconds ≥ 0');
+  const freshProcess = value['freshProcess'];
+  if (freshProcess !== undefined && !isDuration(freshProcess)) bad('$.freshProcess', 'expected "freshProcess" to be a number of seconds ≥ 0');
   const unnamed = value['unnamed'];
   if (unnamed !== undefined && unnamed !== 'refuse' && unnamed !== 'append') bad('$.unnamed', 'expected "unnamed" to be "refuse" or "append"');
   const groupRegex = value['groupRegex'];
@@ -143,6 +150,7 @@ export function workloadFromJson(value: unknown, file?: string): Workload {
     plan,
     unnamed: unnamed as UnnamedPolicy | undefined,
     groupRegex: groupRegex as string | undefined,
+    ...(freshProcess === undefined ? {} : { freshProcess: freshProcess as number }),
   };
 }
 

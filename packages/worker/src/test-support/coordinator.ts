@@ -21,19 +21,27 @@ export const T = {
   sleeps: 'tests.test_hostile.Hostile.test_sleeps_forever',
   exit: 'tests.test_hostile.Hostile.test_exit',
   fdOutput: 'tests.test_hostile.Hostile.test_fd_output',
+  /** After every test of Hostile in discovery order, before Quick's. */
+  laterExit: 'tests.test_hostile.Later.test_exit',
+  laterSleeps: 'tests.test_hostile.Later.test_sleeps_forever',
 };
 
-let signals: string | undefined;
-let lastSignal = 0;
+let scratch: string | undefined;
+let lastPath = 0;
 
-/** A signal file path for `test_waits_for_signal_file`, fresh per call, in one directory removed at exit. */
-export function signalPath(): string {
-  if (signals === undefined) {
+/** A file path no one uses yet, in one directory removed at exit. */
+export function freshPath(prefix: string): string {
+  if (scratch === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'baton-worker-'));
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-    signals = dir;
+    scratch = dir;
   }
-  return join(signals, `go-${++lastSignal}`);
+  return join(scratch, `${prefix}-${++lastPath}`);
+}
+
+/** A signal file path for `test_waits_for_signal_file`, fresh per call. */
+export function signalPath(): string {
+  return freshPath('go');
 }
 
 export class FakeCoordinator {

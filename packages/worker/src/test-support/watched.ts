@@ -3,6 +3,7 @@
 // slot until the test releases them, so that a test can tell what happened before the
 // slot read a result.
 import { EventQueue } from '@baton/protocol';
+import type { TestResult } from '@baton/subunit';
 import type { AdapterEvent, AdapterFactory, AdapterRunOptions, TestAdapter } from '../adapter.js';
 import { Waiters } from './waiters.js';
 
@@ -21,6 +22,8 @@ export class Watcher {
   readonly log: string[] = [];
   /** Adapters the factory started. */
   adapters = 0;
+  /** Adapters closed cleanly (not killed). */
+  closes = 0;
   private readonly held = new Map<number, (() => void)[]>();
   private readonly waiters = new Waiters();
 
@@ -113,16 +116,22 @@ class WatchedAdapter implements TestAdapter {
     return out;
   }
 
-  cancel(tests: readonly string[]): Promise<string[]> {
+  get processPerBatch(): boolean | undefined {
+    return this.inner.processPerBatch;
+  }
+
+  cancel(tests: readonly string[], groups?: readonly number[]): Promise<string[]> {
     this.watcher.cancels.push([...tests]);
-    return this.inner.cancel(tests);
+    return this.inner.cancel(tests, groups);
   }
 
   kill(): void {
     this.inner.kill();
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
+  close(late?: (result: TestResult) => void): Promise<void> {
+    this.watcher.closes++;
+    this.watcher.changed();
+    return this.inner.close(late);
   }
 }

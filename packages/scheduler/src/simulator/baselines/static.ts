@@ -65,7 +65,7 @@ export class StaticPolicy implements SchedulingPolicy {
         break;
       }
       case 'testsReleased':
-        this.orphans.push(...l.released(event.worker, event.tests));
+        this.orphans.push(...l.released(event.worker, event.tests).requeued);
         l.closeIfDrained(l.worker(event.worker));
         break;
       case 'tick':

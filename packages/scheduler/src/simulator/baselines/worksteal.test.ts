@@ -10,6 +10,8 @@ const context = (tests: string[], workers: number): PolicyContext => ({
   workers: Array.from({ length: workers }, (_, i) => `w${i + 1}`),
   initialWorkers: workers,
   latency: 0,
+  discovery: tests,
+  freshProcess: undefined,
 });
 const sent = (cmds: readonly Command[]): [string, string[]][] =>
   cmds.filter((c): c is Dispatch => c.type === 'dispatch').map((c) => [c.worker, c.units.flatMap((u) => u.tests)]);

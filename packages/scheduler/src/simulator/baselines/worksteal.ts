@@ -92,7 +92,7 @@ export class WorkStealPolicy implements SchedulingPolicy {
         break;
       }
       case 'testsReleased': {
-        const released = new Set(l.released(event.worker, event.tests));
+        const released = new Set(l.released(event.worker, event.tests).requeued);
         const q = this.nodes.get(event.worker);
         // Keep the node's order; xdist's `pending.extend(indices)` keeps the stolen order.
         if (q) this.nodes.set(event.worker, q.filter((u) => !released.has(u)));

@@ -1,0 +1,138 @@
+import { UnitState, type UnitRecord, type WorkerRecord } from './state.js';
+
+/**
+ * The units one worker's test process is to run, in discovery order. A lane is
+ * consumed from its head, so its worker's process only ever moves forward; an idle
+ * worker may take any of a lane's queued units (a steal), which leaves the rest in
+ * order. A lane with no owner (its worker left or died, or never came) is adopted
+ * whole by the next worker that runs dry.
+ */
+export interface Lane {
+  owner: WorkerRecord | undefined;
+  /** Unit indices sorted by rank; entries before `head`, or no longer in this lane, are skipped. */
+  units: number[];
+  head: number;
+  /** Estimated speed-1 work of its queued units. */
+  work: number;
+  /** Its queued units. */
+  count: number;
+}
+
+/**
+ * Every lane of the running segment and which lane holds each queued unit. The
+ * scheduler decides what goes where; this keeps the books (work and counts per lane)
+ * and the order.
+ */
+export class Lanes {
+  readonly all: Lane[] = [];
+  /** By unit index: the lane holding it while it is queued, or undefined. */
+  private readonly laneOf: (Lane | undefined)[];
+  private readonly rank: Int32Array;
+  private readonly estimates: Float64Array;
+  private readonly units: readonly UnitRecord[];
+
+  constructor(units: readonly UnitRecord[], rank: Int32Array, estimates: Float64Array) {
+    this.units = units;
+    this.rank = rank;
+    this.estimates = estimates;
+    this.laneOf = new Array<Lane | undefined>(units.length).fill(undefined);
+  }
+
+  /** Drops every lane (a new segment starts). */
+  clear(): void {
+    for (const lane of this.all) for (let i = lane.head; i < lane.units.length; i++) this.laneOf[lane.units[i] as number] = undefined;
+    this.all.length = 0;
+  }
+
+  /** A new lane holding `units` (queued unit indices, any order). */
+  create(owner: WorkerRecord | undefined, units: readonly number[]): Lane {
+    const lane: Lane = { owner, units: [], head: 0, work: 0, count: 0 };
+    this.all.push(lane);
+    this.add(lane, units);
+    return lane;
+  }
+
+  /** The lane holding a queued unit. */
+  of(unit: number): Lane | undefined {
+    return this.laneOf[unit];
+  }
+
+  /** Moves queued units into `lane`, keeping it in discovery order. */
+  add(lane: Lane, units: readonly number[]): void {
+    if (units.length === 0) return;
+    for (const u of units) {
+      this.detach(u);
+      this.laneOf[u] = lane;
+      lane.work += this.estimates[u] as number;
+      lane.count++;
+    }
+    const rest = this.live(lane);
+    const merged = rest.concat(units);
+    merged.sort((a, b) => (this.rank[a] as number) - (this.rank[b] as number));
+    lane.units = merged;
+    lane.head = 0;
+  }
+
+  /**
+   * Takes units from the head of the lane, in discovery order, until their estimates
+   * reach `target` (at least one unit); returns them, no longer in any lane.
+   */
+  take(lane: Lane, target: number): number[] {
+    const out: number[] = [];
+    let taken = 0;
+    while (lane.head < lane.units.length && (taken < target || out.length === 0)) {
+      const u = lane.units[lane.head++] as number;
+      if (this.laneOf[u] !== lane) continue;
+      taken += this.estimates[u] as number;
+      this.detach(u);
+      out.push(u);
+    }
+    return out;
+  }
+
+  /** Takes a queued unit out of its lane (it was stolen or dispatched). */
+  detach(unit: number): void {
+    const lane = this.laneOf[unit];
+    if (lane === undefined) return;
+    this.laneOf[unit] = undefined;
+    lane.work -= this.estimates[unit] as number;
+    lane.count--;
+    if (lane.count === 0) {
+      lane.work = 0;
+      lane.units = [];
+      lane.head = 0;
+    }
+  }
+
+  /** The queued units of a lane, in discovery order. */
+  live(lane: Lane): number[] {
+    const out: number[] = [];
+    for (let i = lane.head; i < lane.units.length; i++) {
+      const u = lane.units[i] as number;
+      if (this.laneOf[u] === lane) out.push(u);
+    }
+    return out;
+  }
+
+  /** The rank of the first queued unit of a lane, or undefined when it is empty. */
+  headRank(lane: Lane): number | undefined {
+    while (lane.head < lane.units.length && this.laneOf[lane.units[lane.head] as number] !== lane) lane.head++;
+    const u = lane.units[lane.head];
+    return u === undefined ? undefined : (this.rank[u] as number);
+  }
+
+  /** Sets a queued unit's estimate, keeping its lane's work in step. */
+  setEstimate(unit: number, estimate: number): void {
+    const lane = this.laneOf[unit];
+    if (lane !== undefined) lane.work += estimate - (this.estimates[unit] as number);
+    this.estimates[unit] = estimate;
+  }
+
+  /** Every queued unit's lane is consistent with its state (for tests and the simulator's checks). */
+  check(): string | undefined {
+    for (const lane of this.all)
+      for (const u of this.live(lane))
+        if ((this.units[u] as UnitRecord).state !== UnitState.Queued) return `unit ${u} is in a lane but ${(this.units[u] as UnitRecord).state}`;
+    return undefined;
+  }
+}
