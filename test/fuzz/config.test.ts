@@ -51,7 +51,11 @@ function checkConfig({ file, text }: ConfigCase): Outcome {
     assert.ok(error.message.startsWith(`${file}: `), `the message names the file: ${error.message}`);
     // Where: a JSON path or a line and column in baton.json, the setting in an INI file.
     if (file === '/p/baton.json') assert.match(error.message, /^\S+: (\$|line \d+ column \d+: )/);
-    else assert.match(error.message, /^\S+: (test_path|test_command|group_regex) \S/);
+    else {
+      // The setting at fault: one the file has, or a required one it lacks.
+      const key = /^(\S.*?) (is|must) /s.exec(error.message.slice(file.length + 2))?.[1];
+      assert.ok(key !== undefined && (['test_path', 'test_command'].includes(key) || text.toLowerCase().includes(key)), `the message names the setting: ${error.message}`);
+    }
     return 'refused';
   }
   assert.equal(config.file, file);
