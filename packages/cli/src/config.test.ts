@@ -101,6 +101,10 @@ test('an empty top_dir, test_id_option or test_list_option counts as absent', ()
   });
 });
 
+test('an INI line with no name before its = sets nothing', () => {
+  assert.deepEqual([...parseIni('[DEFAULT]\n\t:o\n = x\ntest_path=t\n')], [['test_path', 't']]);
+});
+
 test('the INI reader takes long lines in time linear in their length', () => {
   // 200,000 characters with no '=' or ':' and long runs of spaces: the lazy key pattern
   // it used took over a minute here.

@@ -161,8 +161,10 @@ export function parseIni(text: string): Map<string, string> {
     // The first '=' or ':' splits key from value. (A lazy pattern for the key took time
     // quadratic in the length of a line without either: a minute for 200,000 characters.)
     const split = raw.search(/[=:]/);
-    if (split <= 0) continue;
-    last = raw.slice(0, split).trim().toLowerCase();
+    const key = split < 0 ? '' : raw.slice(0, split).trim().toLowerCase();
+    // A line with no name before its '=' or ':' sets nothing.
+    if (key === '') continue;
+    last = key;
     if (section === 'DEFAULT') values.set(last, raw.slice(split + 1).trim());
   }
   return values;
