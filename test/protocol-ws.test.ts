@@ -7,7 +7,10 @@ import { connect as connectTcp, type AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import {
   Channel,
+  MAX_MESSAGE_BYTES,
+  RPC_TEST_ID,
   TestServerClient,
+  encodeMessage,
   WS_PATH,
   WebSocketAcceptor,
   connectWebSocket,
@@ -16,6 +19,7 @@ import {
   type Transport,
   type WebSocketAcceptorOptions,
 } from '@baton/protocol';
+import { encodePacket } from '@baton/subunit';
 import { WebSocket } from 'ws';
 
 const TESTS = ['w.T.test_1', 'w.T.test_2', 'w.T.test_3'];
@@ -92,8 +96,9 @@ test('a worker connects with the token and is driven as a test server with slots
   assert.deepEqual(await w.closed, { state: 'closed' });
 });
 
-test('a missing or wrong token is refused at the upgrade, before anything is read', async () => {
-  const c = await coordinator({ token: 'sesame' });
+test('a missing or wrong token is refused at the upgrade, before anything is read, and logged once naming the address, never the token', async () => {
+  const lines: string[] = [];
+  const c = await coordinator({ token: 'sesame', log: (line) => lines.push(line) });
   for (const token of [undefined, 'open sesame', '']) {
     await assert.rejects(connectWebSocket(c.url, token === undefined ? {} : { token }), (e: unknown) => {
       assert.ok(e instanceof ProtocolError);
@@ -113,8 +118,80 @@ test('a missing or wrong token is refused at the upgrade, before anything is rea
   const chunks: Buffer[] = [];
   socket.on('data', (d: Buffer) => chunks.push(d));
   await once(socket, 'end');
-  assert.match(Buffer.concat(chunks).toString(), /^HTTP\/1\.1 401 Unauthorized\r\n/);
+  const answer = Buffer.concat(chunks).toString();
+  assert.match(answer, /^HTTP\/1\.1 401 Unauthorized\r\n/);
+  assert.match(answer, /\r\n\r\nbaton: unauthorized: the request sent a wrong bearer token\n$/);
   assert.deepEqual(c.accepted, []);
+  assert.equal(lines.length, 4, lines.join('\n'));
+  // No header, a wrong token, an empty one, the hand-made upgrade.
+  ['no', 'a wrong', 'no', 'a wrong'].forEach((what, i) =>
+    assert.match(lines[i]!, new RegExp(`^refused a connection from 127\\.0\\.0\\.1:\\d+: it sent ${what} bearer token \\(HTTP 401 Unauthorized\\)$`)),
+  );
+  assert.doesNotMatch(lines.join('\n'), /sesame|nope/);
+});
+
+/** A connection that passed the bearer check, driven by hand: `frames` go out once it is open. */
+async function rawPeer(url: string, token: string, frames: Uint8Array[]): Promise<{ socket: WebSocket; closed: Promise<number>; received: Buffer[] }> {
+  const raw = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  const received: Buffer[] = [];
+  raw.on('message', (data: Buffer) => received.push(data));
+  const closed = once(raw, 'close').then(([code]) => code as number);
+  await once(raw, 'open');
+  for (const frame of frames) raw.send(frame);
+  return { socket: raw, closed, received };
+}
+
+test('a peer past the bearer check that sends random bytes is closed at once with one error, and its transport names its address', async () => {
+  const c = await coordinator({ token: 'sesame' });
+  const arrived = c.next();
+  const random = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256);
+  const peer = await rawPeer(c.url, 'sesame', [random]);
+  const lines: string[] = [];
+  const transport = await arrived;
+  assert.match(transport.peer ?? '', /^127\.0\.0\.1:\d+$/);
+  await assert.rejects(TestServerClient.connect(transport, { expectToken: 'sesame', log: (line) => lines.push(line) }), (e: unknown) => {
+    assert.ok(e instanceof ProtocolError);
+    assert.equal(e.code, 'BATON_PROTOCOL_BAD_MESSAGE');
+    assert.match(e.message, /^expected a Hello first, got (\d+ bytes that are not subunit|corrupt subunit packet) at byte 0.*: not a baton peer; closing$/);
+    return true;
+  });
+  await peer.closed;
+  // Reported once, by the caller of the handshake; not a line per damaged packet.
+  assert.deepEqual(lines, []);
+});
+
+test('a peer past the bearer check whose Hello carries no token or a wrong one is refused before any command, the tokens never said', async () => {
+  for (const token of [undefined, 'open sesame']) {
+    const c = await coordinator({ token: 'sesame' });
+    const arrived = c.next();
+    const hello = encodeMessage({ msg: 'Hello', min: 1, max: 2, slots: 1, ...(token === undefined ? {} : { token }) });
+    const peer = await rawPeer(c.url, 'sesame', [hello]);
+    const lines: string[] = [];
+    await assert.rejects(TestServerClient.connect(await arrived, { expectToken: 'sesame', log: (line) => lines.push(line) }), (e: unknown) => {
+      assert.ok(e instanceof ProtocolError);
+      assert.equal(e.code, 'BATON_PROTOCOL_AUTH');
+      assert.match(e.message, new RegExp(`the peer's Hello carries ${token === undefined ? 'no' : 'a wrong'} token`));
+      assert.doesNotMatch(e.message, /sesame/);
+      return true;
+    });
+    await peer.closed;
+    assert.deepEqual(lines, []);
+  }
+});
+
+test('a message over MAX_MESSAGE_BYTES is refused and the connection closed', async () => {
+  const c = await coordinator({ token: 'sesame' });
+  const arrived = c.next();
+  const hello = encodeMessage({ msg: 'Hello', min: 1, max: 2, token: 'sesame' });
+  const big = encodePacket({ testId: RPC_TEST_ID, mimeType: 'application/json', file: { name: 'message', content: new TextEncoder().encode(JSON.stringify({ msg: 'Done', nonce: 'x'.repeat(MAX_MESSAGE_BYTES) })) } });
+  const peer = await rawPeer(c.url, 'sesame', [hello]);
+  const lines: string[] = [];
+  const client = await TestServerClient.connect(await arrived, { expectToken: 'sesame', heartbeat: false, log: (line) => lines.push(line) });
+  peer.socket.send(big);
+  const info = await client.channel.closed;
+  assert.equal(info.error?.code, 'BATON_PROTOCOL_TOO_LARGE');
+  assert.equal(await peer.closed, 1000);
+  assert.match(lines.join('\n'), /BATON_PROTOCOL_TOO_LARGE: the message at byte \d+: message of \d+ bytes exceeds the limit of 1048576 bytes; closing/);
 });
 
 test('an unknown path is refused', async () => {

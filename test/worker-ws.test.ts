@@ -24,7 +24,7 @@ async function coordinator(): Promise<{ url: string; session: Promise<{ slots: n
   const acceptor = new WebSocketAcceptor({
     token: TOKEN,
     onTransport: async (transport) => {
-      const worker = await TestServerClient.connect(transport, { log: () => undefined });
+      const worker = await TestServerClient.connect(transport, { log: () => undefined, expectToken: TOKEN });
       const [result] = await worker.run([A]).all();
       await worker.goodbye();
       resolve({ slots: worker.slots, status: result?.status });
@@ -82,7 +82,7 @@ test('a listening worker serves a coordinator that dials it, and needs a token b
   await assert.rejects(listenWorker(worker, { host: '0.0.0.0', port: 0 }), (e: Error & { code?: string }) => e.code === 'BATON_WORKER_TOKEN_REQUIRED');
   const listener = await listenWorker(worker, { host: '127.0.0.1', port: 0, token: TOKEN });
   t.after(() => listener.close());
-  const client = await TestServerClient.connect(await connectWebSocket(listener.url, { token: TOKEN }), { log: () => undefined });
+  const client = await TestServerClient.connect(await connectWebSocket(listener.url, { token: TOKEN }), { log: () => undefined, expectToken: TOKEN });
   assert.equal(client.peer.digest, worker.hello.digest);
   assert.deepEqual(await client.list([A]), [A]);
   // One coordinator at a time.

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLASS_GROUP_REGEX } from '@baton/scheduler';
-import { loadProjectConfig, parseIni } from './config.js';
+import { loadProjectConfig, parseConfig, parseIni } from './config.js';
 import type { CliError } from './errors.js';
 import { tempDir } from './test-support/run-baton.js';
 
@@ -74,5 +74,40 @@ test('baton.json wins over stestr files beside it, and every mistake names its J
     const bad = project({ 'baton.json': JSON.stringify(doc) });
     assert.throws(() => loadProjectConfig(bad), (e: Error & { code?: string }) => e.code === 'BATON_CLI_BAD_CONFIG' && message.test(e.message) && e.message.includes('baton.json'));
   }
-  assert.throws(() => loadProjectConfig(project({ 'baton.json': '{"python":' })), /baton\.json: not valid JSON/);
+  assert.throws(() => loadProjectConfig(project({ 'baton.json': '{"python":' })), /baton\.json: line 1 column 11: not valid JSON: unexpected end of input/);
+});
+
+// Found by fuzzing (test/fuzz/config.test.ts), each of the following.
+test('baton.json refuses a timeout that reads as Infinity, which every Run would carry as null', () => {
+  for (const [timeout, where] of [['1e400', '$.timeout'], ['{"multiple": 1e400}', '$.timeout.multiple'], ['{"multiple": 2, "minimum": 1e400}', '$.timeout.minimum']] as const) {
+    assert.throws(
+      () => parseConfig(`{"python": {"testPath": "t"}, "timeout": ${timeout}}`, 'baton.json'),
+      (e: Error & { code?: string }) => e.code === 'BATON_CLI_BAD_CONFIG' && e.message.startsWith(`baton.json: ${where} must be`),
+    );
+  }
+});
+
+test('baton.json names an unknown setting of any spelling by a JSON path that leads to it', () => {
+  assert.throws(() => parseConfig('{"python": {"testPath": "t"}, "time out": 1}', 'baton.json'), /^CliError: baton\.json: \$\["time out"\] is not a baton\.json setting/);
+});
+
+test('an empty top_dir, test_id_option or test_list_option counts as absent', () => {
+  assert.deepEqual(parseConfig('[DEFAULT]\ntest_path=t\ntop_dir=\n', '.stestr.conf').adapter, { kind: 'python', testPath: 't', topDir: '.', python: process.env['BATON_PYTHON'] ?? 'python3', fork: true });
+  assert.deepEqual(parseConfig('[DEFAULT]\ntest_command=run $IDOPTION\ntest_id_option=\ntest_list_option=\n', '.testr.conf').adapter, {
+    kind: 'testr',
+    testCommand: 'run $IDOPTION',
+    testIdOption: undefined,
+    testListOption: undefined,
+  });
+});
+
+test('an INI line with no name before its = sets nothing', () => {
+  assert.deepEqual([...parseIni('[DEFAULT]\n\t:o\n = x\ntest_path=t\n')], [['test_path', 't']]);
+});
+
+test('the INI reader takes long lines in time linear in their length', () => {
+  // 200,000 characters with no '=' or ':' and long runs of spaces: the lazy key pattern
+  // it used took over a minute here.
+  const line = `a${' '.repeat(100_000)}b${' '.repeat(100_000)}c`;
+  assert.equal(parseIni(`[DEFAULT]\n${line}\ntest_path=x\n`).get('test_path'), 'x');
 });

@@ -3,7 +3,7 @@
 // that used stestr or testrepository runs under baton unchanged.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { CLASS_GROUP_REGEX } from '@baton/scheduler';
+import { CLASS_GROUP_REGEX, memberPath, parseJson } from '@baton/scheduler';
 import { CliError } from './errors.js';
 
 export const CONFIG_FILES = ['baton.json', '.stestr.conf', '.testr.conf'] as const;
@@ -70,7 +70,14 @@ export function loadProjectConfig(cwd: string): ProjectConfig {
 
 /** Reads one configuration file. */
 export function readConfig(file: string): ProjectConfig {
-  const text = readFileSync(file, 'utf8');
+  return parseConfig(readFileSync(file, 'utf8'), file);
+}
+
+/**
+ * Reads the text of a configuration file named `file` (its name says which kind it is).
+ * Throws `BATON_CLI_BAD_CONFIG` naming the file and where in it the problem is.
+ */
+export function parseConfig(text: string, file: string): ProjectConfig {
   const root = dirname(resolve(file));
   if (file.endsWith('.json')) return fromBatonJson(text, file, root);
   const ini = parseIni(text);
@@ -80,7 +87,8 @@ export function readConfig(file: string): ProjectConfig {
   return {
     root,
     file,
-    adapter: { kind: 'testr', testCommand, testIdOption: ini.get('test_id_option'), testListOption: ini.get('test_list_option') },
+    // An empty option is no option, as testrepository reads it.
+    adapter: { kind: 'testr', testCommand, testIdOption: ini.get('test_id_option') || undefined, testListOption: ini.get('test_list_option') || undefined },
     groupRegex: regex(file, 'group_regex', ini.get('group_regex')),
     timeout: undefined,
     profile: undefined,
@@ -150,24 +158,27 @@ export function parseIni(text: string): Map<string, string> {
       last = undefined;
       continue;
     }
-    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw);
-    if (!kv) continue;
-    last = kv[1]!.trim().toLowerCase();
-    if (section === 'DEFAULT') values.set(last, kv[2]!.trim());
+    // The first '=' or ':' splits key from value. (A lazy pattern for the key took time
+    // quadratic in the length of a line without either: a minute for 200,000 characters.)
+    const split = raw.search(/[=:]/);
+    const key = split < 0 ? '' : raw.slice(0, split).trim().toLowerCase();
+    // A line with no name before its '=' or ':' sets nothing.
+    if (key === '') continue;
+    last = key;
+    if (section === 'DEFAULT') values.set(last, raw.slice(split + 1).trim());
   }
   return values;
 }
 
 function fromBatonJson(text: string, file: string, root: string): ProjectConfig {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw new CliError('BATON_CLI_BAD_CONFIG', `${file}: not valid JSON: ${(error as Error).message}`);
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    const { line, column, message } = parsed.problem;
+    throw new CliError('BATON_CLI_BAD_CONFIG', `${file}: line ${line} column ${column}: not valid JSON: ${message}`);
   }
-  const obj = record(doc, file, '$');
+  const obj = record(parsed.value, file, '$');
   const known = new Set(['python', 'server', 'testr', 'groupRegex', 'timeout', 'profile']);
-  for (const key of Object.keys(obj)) if (!known.has(key)) throw bad(file, `$.${key}`, `is not a baton.json setting (known: ${[...known].join(', ')})`);
+  for (const key of Object.keys(obj)) if (!known.has(key)) throw bad(file, memberPath('$', key), `is not a baton.json setting (known: ${[...known].join(', ')})`);
   const kinds = ['python', 'server', 'testr'].filter((k) => obj[k] !== undefined);
   if (kinds.length !== 1) throw bad(file, '$', `needs exactly one of "python", "server" or "testr" to say how tests run${kinds.length ? ` (found ${kinds.join(' and ')})` : ''}`);
   let adapter: AdapterSpec;
@@ -212,15 +223,16 @@ function boolean(value: unknown, file: string, path: string): boolean {
 }
 
 function timeout(value: unknown, file: string): TimeoutSpec {
+  // Finite throughout: 1e400 reads as Infinity, which every Run would carry as null.
   if (typeof value === 'number') {
-    if (!(value > 0)) throw bad(file, '$.timeout', 'must be a positive number of seconds');
+    if (!(value > 0) || !Number.isFinite(value)) throw bad(file, '$.timeout', 'must be a positive number of seconds');
     return { seconds: value };
   }
   const t = record(value, file, '$.timeout');
   const multiple = t['multiple'];
-  if (typeof multiple !== 'number' || !(multiple > 1)) throw bad(file, '$.timeout.multiple', 'must be a number above 1 (a multiple of the test\'s usual duration)');
+  if (typeof multiple !== 'number' || !(multiple > 1) || !Number.isFinite(multiple)) throw bad(file, '$.timeout.multiple', 'must be a number above 1 (a multiple of the test\'s usual duration)');
   const minimum = t['minimum'] ?? 60;
-  if (typeof minimum !== 'number' || !(minimum > 0)) throw bad(file, '$.timeout.minimum', 'must be a positive number of seconds');
+  if (typeof minimum !== 'number' || !(minimum > 0) || !Number.isFinite(minimum)) throw bad(file, '$.timeout.minimum', 'must be a positive number of seconds');
   return { multiple, minimum };
 }
 

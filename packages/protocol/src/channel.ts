@@ -41,6 +41,11 @@ export const GOODBYE_TIMEOUT_MS = 10_000;
 export const SEND_WINDOW = 16;
 /** Bytes written in one turn of the event loop that are joined into one send, at most. */
 export const COALESCE_BYTES: number = 256 * 1024;
+/**
+ * Bytes a peer may send before its Hello has arrived. A Hello takes a few hundred; a peer
+ * that sends more without one is not a baton peer, and is closed instead of buffered.
+ */
+export const HELLO_MAX_BYTES: number = 64 * 1024;
 
 /** The client sends Hello first and commands; the server answers them. */
 export type ChannelRole = 'client' | 'server';
@@ -96,7 +101,12 @@ export interface ChannelOptions {
   readonly versions?: VersionRange;
   /** Version 2 fields of this end's Hello (slots, name, token, digest). */
   readonly hello?: HelloFields;
-  /** Refuse a peer whose Hello does not carry this token (`BATON_PROTOCOL_AUTH`). */
+  /**
+   * The shared secret of this channel: this end's Hello carries it (unless `hello.token`
+   * says otherwise), and a peer whose Hello does not carry it is refused
+   * (`BATON_PROTOCOL_AUTH`) before any command, compared in constant time. It never
+   * appears in a log line or an error.
+   */
   readonly expectToken?: string;
   /** @default HELLO_TIMEOUT_MS */
   readonly helloTimeoutMs?: number;
@@ -105,7 +115,10 @@ export interface ChannelOptions {
    * @default on for the client role, off for the server role
    */
   readonly heartbeat?: HeartbeatOptions | false;
-  /** Where refusals, corrupt packets and stray bytes are reported. @default console.warn */
+  /**
+   * Where refusals, corrupt packets and stray bytes are reported, each line prefixed with
+   * the transport's `peer` when it has one. @default console.warn
+   */
   readonly log?: (line: string) => void;
   readonly handlers?: ChannelHandlers;
 }
@@ -166,12 +179,13 @@ export class Channel {
     this.transport = transport;
     this.role = options.role;
     this.versions = options.versions ?? SUPPORTED_VERSIONS;
-    this.helloFields = options.hello ?? {};
     this.expectToken = options.expectToken;
+    this.helloFields = { ...(options.expectToken === undefined ? {} : { token: options.expectToken }), ...options.hello };
     this.heartbeat =
       options.heartbeat ??
       (options.role === 'client' ? { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: HEARTBEAT_TIMEOUT_MS } : false);
-    this.log = options.log ?? ((line) => console.warn(`baton protocol: ${line}`));
+    const log = options.log ?? ((line) => console.warn(`baton protocol: ${line}`));
+    this.log = transport.peer === undefined ? log : (line) => log(`peer ${transport.peer}: ${line}`);
     this.handlers = options.handlers ?? {};
     this.ready = new Promise<Handshake>((resolve, reject) => {
       this.settleReady = { resolve, reject };
@@ -182,17 +196,29 @@ export class Channel {
       this.settleClosed = resolve;
     });
     this.decoder = new StreamDecoder({
-      packet: (packet) => this.onPacket(packet),
-      bytes: (data) => {
-        if (this.handlers.bytes) this.handlers.bytes(data);
+      packet: (packet, offset) => {
+        if (!this.ended) this.onPacket(packet, offset);
+      },
+      bytes: (data, offset) => {
+        if (this.ended) return;
+        if (this.peerHello === undefined) this.notAPeer(`${data.length} bytes that are not subunit at byte ${offset}`);
+        else if (this.handlers.bytes) this.handlers.bytes(data);
         else this.log(`${data.length} bytes of non-subunit data on the channel ignored`);
       },
       error: (error) => {
-        this.log(`corrupt packet at byte ${error.offset} ignored: ${error.message}`);
-        if (error.code === 'BATON_SUBUNIT_TOO_LARGE') this.refuse('BATON_PROTOCOL_TOO_LARGE', error.message, undefined);
+        if (this.ended) return;
+        if (this.peerHello === undefined) this.notAPeer(error.message);
+        else if (error.code === 'BATON_SUBUNIT_TOO_LARGE') this.fail(new ProtocolError('BATON_PROTOCOL_TOO_LARGE', error.message), true);
+        else this.log(`${error.message}: ignored`);
       },
     });
-    transport.onData((bytes) => this.decoder.push(bytes));
+    transport.onData((bytes) => {
+      if (this.ended) return;
+      this.decoder.push(bytes);
+      if (this.peerHello === undefined && this.decoder.offset + this.decoder.buffered > HELLO_MAX_BYTES) {
+        this.fail(new ProtocolError('BATON_PROTOCOL_TOO_LARGE', `the peer sent ${HELLO_MAX_BYTES} bytes without a Hello: it is not a baton peer; closing`), true);
+      }
+    });
     transport.onClose((error) => this.onTransportClose(error));
 
     const helloTimeoutMs = options.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
@@ -216,6 +242,11 @@ export class Channel {
   /** Where the channel is in its lifecycle. */
   get state(): ChannelState {
     return this.currentState;
+  }
+
+  /** Closed or lost: nothing more the peer sends is read. */
+  private get ended(): boolean {
+    return this.currentState === 'closed' || this.currentState === 'lost';
   }
 
   /** The negotiated version, once `ready`. */
@@ -314,11 +345,13 @@ export class Channel {
 
   /**
    * Ends the channel because of `error`: tells the peer (an Error message, when `notify`)
-   * before closing, rejects everything pending, and records the error in `closed`.
+   * before closing, rejects everything pending, and records the error in `closed`. A
+   * failed handshake is not logged here: `ready` rejects with it, and whoever awaits the
+   * handshake reports it once, naming the peer (`Transport.peer`).
    */
   fail(error: ProtocolError, notify: boolean): void {
     if (this.currentState === 'closed' || this.currentState === 'lost') return;
-    if (notify) this.refuse(error.code, error.message, undefined);
+    if (notify) this.refuse(error.code, error.message, undefined, this.negotiated !== undefined);
     this.currentState = 'lost';
     this.failure = error;
     this.settle(error);
@@ -367,8 +400,8 @@ export class Channel {
   }
 
   /** Refuses a message with an Error reply where the peer can take one, and a log line. */
-  private refuse(code: ProtocolErrorCode, message: string, nonce: string | undefined): void {
-    this.log(`${code}: ${message}`);
+  private refuse(code: ProtocolErrorCode, message: string, nonce: string | undefined, logged = true): void {
+    if (logged) this.log(`${code}: ${message}`);
     // Version 1 has no Error message; before the handshake the peer's version is unknown,
     // and an Error there is the only way to tell it why the channel is closing.
     if (this.negotiated !== undefined && this.negotiated < 2) return;
@@ -377,14 +410,26 @@ export class Channel {
     this.write(encodeMessage(error)).catch(() => undefined);
   }
 
-  private onPacket(packet: Packet): void {
+  private onPacket(packet: Packet, offset: number): void {
     if (!isRpcPacket(packet)) {
-      this.handlers.packet?.(packet);
+      if (this.peerHello === undefined) this.notAPeer(`a packet for test ${JSON.stringify(packet.testId ?? '')} at byte ${offset}`);
+      else this.handlers.packet?.(packet);
       return;
     }
     const decoded = decodeMessage(packet);
     if (decoded.ok) this.onMessage(decoded.message);
-    else this.refuse(decoded.error.code, decoded.error.message, decoded.nonce);
+    else if (decoded.error.code === 'BATON_PROTOCOL_TOO_LARGE') this.fail(new ProtocolError('BATON_PROTOCOL_TOO_LARGE', `the message at byte ${offset}: ${decoded.error.message}; closing`), true);
+    else if (this.peerHello === undefined) this.notAPeer(`at byte ${offset}, ${decoded.error.message}`);
+    else this.refuse(decoded.error.code, `the message at byte ${offset}: ${decoded.error.message}`, decoded.nonce);
+  }
+
+  /**
+   * The peer sent something other than a Hello first: whatever it is, it is not a baton
+   * peer (a port scanner, a stray client, garbage). It is told why and closed at once,
+   * in one log line, rather than heard out until the Hello timeout.
+   */
+  private notAPeer(what: string): void {
+    this.fail(new ProtocolError('BATON_PROTOCOL_BAD_MESSAGE', `expected a Hello first, got ${what}: not a baton peer; closing`), true);
   }
 
   private onMessage(message: Message): void {
@@ -395,7 +440,7 @@ export class Channel {
     }
     if (this.negotiated === undefined) {
       if (message.msg === 'Error') this.fail(remoteError(message.code, message.message), false);
-      else this.refuse('BATON_PROTOCOL_BAD_MESSAGE', `${message.msg} before the Hello handshake`, nonceOf(message));
+      else this.notAPeer(`${message.msg}`);
       return;
     }
     if (!supports(this.negotiated, message.msg)) {
@@ -437,7 +482,10 @@ export class Channel {
     this.peerHello = hello;
     clearTimeout(this.helloTimer);
     if (this.expectToken !== undefined && !tokenMatches(hello.token, this.expectToken)) {
-      this.fail(new ProtocolError('BATON_PROTOCOL_AUTH', `the peer's Hello carries ${hello.token === undefined ? 'no' : 'a wrong'} token`), true);
+      this.fail(
+        new ProtocolError('BATON_PROTOCOL_AUTH', `the peer's Hello carries ${hello.token === undefined ? 'no' : 'a wrong'} token: give both ends the same shared secret (--token-file)`),
+        true,
+      );
       return;
     }
     let version: number;

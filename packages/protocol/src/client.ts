@@ -25,7 +25,7 @@ export interface TestServerProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | 'handlers' | 'expectToken'> {
+export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | 'handlers'> {
   /** Attachments that belong to no test (output the server sent between tests). */
   readonly onOutput?: (output: StrayOutput) => void;
   /** A test started (its inprogress packet arrived, stamped with the server's clock). */

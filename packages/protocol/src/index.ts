@@ -43,6 +43,7 @@ export {
   HEARTBEAT_TIMEOUT_MS,
   GOODBYE_TIMEOUT_MS,
   SEND_WINDOW,
+  HELLO_MAX_BYTES,
   type ChannelRole,
   type ChannelState,
   type ChannelOptions,
@@ -84,6 +85,7 @@ export {
   WebSocketAcceptor,
   WS_MAX_PAYLOAD,
   WS_PATH,
+  remoteAddress,
   type ConnectWebSocketOptions,
   type WebSocketAcceptorOptions,
 } from './transports/ws.js';

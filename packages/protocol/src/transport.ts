@@ -6,6 +6,11 @@
  */
 export interface Transport {
   /**
+   * Who is at the other end, for log lines (`203.0.113.7:50412`, a URL); never a secret.
+   * Absent where there is no one to name (a local test server's descriptors, memory).
+   */
+  readonly peer?: string;
+  /**
    * Writes bytes after everything sent before. Resolves once the transport took them
    * (handed to the socket or pipe), which is how the channel's send queue sees
    * backpressure; rejects when the transport is closed.

@@ -29,6 +29,7 @@ export type WorkloadErrorCode =
   | 'BATON_WORKLOAD_BAD_JSON'
   | 'BATON_WORKLOAD_BAD_TYPE'
   | 'BATON_WORKLOAD_DUPLICATE_TEST'
+  | 'BATON_WORKLOAD_DUPLICATE_WORKER'
   | 'BATON_WORKLOAD_NO_WORKERS';
 
 function locate(details: InputErrorDetails): string {

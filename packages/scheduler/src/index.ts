@@ -22,6 +22,8 @@ export type {
 } from './events.js';
 export { CLASS_GROUP_REGEX, groupKeyOf, groupTests } from './groups.js';
 export type { Unit } from './groups.js';
+export { memberPath, parseJson } from './json.js';
+export type { JsonResult, JsonSyntaxProblem } from './json.js';
 export { lowerBound } from './lowerBound.js';
 export type { BoundSegment, BoundWorker } from './lowerBound.js';
 export { checkPlan, parsePlan, planFromJson, resolvePlan } from './plan.js';

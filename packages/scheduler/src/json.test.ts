@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseJson } from './json.js';
+import { memberPath, parseJson } from './json.js';
 
 describe('parseJson', () => {
   it('returns the value of valid JSON', () => {
@@ -13,6 +13,8 @@ describe('parseJson', () => {
     ['{"a":1} x', 1, 9, /unexpected content after the JSON value/],
     ['["a\\q"]', 1, 5, /bad escape/],
     ['{a:1}', 1, 2, /expected a property name/],
+    ['{"a":[1,{"b":[]} ]]', 1, 19, /expected ',' or '}'/],
+    ['[{"a":1,}]', 1, 9, /expected a property name/],
   ] as const)
     it(`locates the error in ${JSON.stringify(text)}`, () => {
       const r = parseJson(text);
@@ -22,4 +24,24 @@ describe('parseJson', () => {
       assert.equal(r.problem.column, column);
       assert.match(r.problem.message, message);
     });
+
+  // Found by fuzzing: the scanner that locates the error recursed once per level and
+  // threw a RangeError (an internal error) on malformed input nested deeper than the stack.
+  it('locates the error in malformed JSON nested 200,000 levels deep', () => {
+    const r = parseJson(`${'['.repeat(200_000)}1,}`);
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.equal(r.problem.offset, 200_002);
+    assert.match(r.problem.message, /unexpected character "}"/);
+  });
+});
+
+describe('memberPath', () => {
+  // Found by fuzzing: `$.a b` or `$.` named no place in the document.
+  it('quotes a member whose name is not a plain identifier', () => {
+    assert.equal(memberPath('$', 'tests'), '$.tests');
+    assert.equal(memberPath('$.segments[0]', 'a b'), '$.segments[0]["a b"]');
+    assert.equal(memberPath('$', ''), '$[""]');
+    assert.equal(memberPath('$', 'x"]'), '$["x\\"]"]');
+  });
 });

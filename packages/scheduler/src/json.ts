@@ -88,53 +88,61 @@ function findSyntaxError(text: string): JsonSyntaxProblem {
     if (!m) fail(describe());
     else i += m[0].length;
   };
+  // Iterative, with the open containers on a stack: a document nested deeper than the
+  // call stack (JSON.parse takes 200,000 levels) must still get its position, not a RangeError.
+  const open: ('{' | '[')[] = [];
   const value = (): void => {
+    for (;;) {
+      ws();
+      const c = text[i];
+      if (c === '{') {
+        i++;
+        ws();
+        if (text[i] !== '}') {
+          open.push('{');
+          member();
+          continue;
+        }
+        i++;
+      } else if (c === '[') {
+        i++;
+        ws();
+        if (text[i] !== ']') {
+          open.push('[');
+          continue;
+        }
+        i++;
+      } else if (c === '"') string();
+      else if (c === 't') literal('true');
+      else if (c === 'f') literal('false');
+      else if (c === 'n') literal('null');
+      else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
+      else fail(describe());
+      // A value ended: close the containers it completes, then go on to the next member.
+      for (;;) {
+        const inside = open.at(-1);
+        if (inside === undefined) return;
+        ws();
+        if (text[i] === ',') {
+          i++;
+          if (inside === '{') member();
+          break;
+        }
+        const closer = inside === '{' ? '}' : ']';
+        if (text[i] !== closer) fail(`expected ',' or '${closer}', ${describe()}`);
+        i++;
+        open.pop();
+      }
+    }
+  };
+  /** A property name and its colon; the value follows. */
+  const member = (): void => {
     ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail(`expected a property name, ${describe()}`);
-        string();
-        ws();
-        if (text[i] !== ':') fail(`expected ':', ${describe()}`);
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') {
-          i++;
-          return;
-        } else fail(`expected ',' or '}', ${describe()}`);
-      }
-    } else if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') {
-          i++;
-          return;
-        } else fail(`expected ',' or ']', ${describe()}`);
-      }
-    } else if (c === '"') string();
-    else if (c === 't') literal('true');
-    else if (c === 'f') literal('false');
-    else if (c === 'n') literal('null');
-    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
-    else fail(describe());
+    if (text[i] !== '"') fail(`expected a property name, ${describe()}`);
+    string();
+    ws();
+    if (text[i] !== ':') fail(`expected ':', ${describe()}`);
+    i++;
   };
   try {
     value();
@@ -146,4 +154,12 @@ function findSyntaxError(text: string): JsonSyntaxProblem {
     if (e instanceof Stop) return position(text, e.offset, e.message);
     throw e;
   }
+}
+
+/**
+ * The JSONPath of member `key` of the value at `base`: `$.tests` for a plain name,
+ * `$["a b"]` for any other, so that a path names one place whatever the keys hold.
+ */
+export function memberPath(base: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
 }

@@ -37,6 +37,19 @@ describe('parsePlan', () => {
     );
   });
 
+  // Found by fuzzing: a property named "" or "a b" was reported at `$.` or `$.a b`.
+  it('names an unknown property of any spelling by a JSON path that leads to it', () => {
+    const errors = refused(() => parsePlan('{"version":1,"segments":[{"tests":["a"],"a b":1}],"":2}'));
+    assert.deepEqual(errors.map((e) => e.jsonPath).sort(), ['$.segments[0]["a b"]', '$[""]']);
+    assert.match(errors.find((e) => e.jsonPath === '$[""]')!.message, /\$\[""\]: unknown property ""/);
+  });
+
+  it('locates malformed JSON nested deeper than the call stack', () => {
+    const errors = refused(() => parsePlan(`${'['.repeat(100_000)}"a"}`));
+    assert.equal(errors[0]!.code, 'BATON_PLAN_BAD_JSON');
+    assert.equal(errors[0]!.offset, 100_003);
+  });
+
   it('reports malformed JSON with line, column and offset', () => {
     const [e] = refused(() => parsePlan('{\n  "version": 1,\n  "segments": [["a",]]\n}', { file: 'plan.json' }));
     assert.ok(e);

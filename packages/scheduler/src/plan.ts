@@ -1,6 +1,6 @@
 import { PlanError, ValidationError } from './errors.js';
 import { groupTests, type Unit } from './groups.js';
-import { parseJson } from './json.js';
+import { memberPath, parseJson } from './json.js';
 
 /** One segment of a plan as written: its tests may run together; segments never overlap. */
 export interface PlanSegment {
@@ -89,7 +89,7 @@ export function checkPlan(value: unknown, source: PlanSource, problems: PlanErro
     if (value['version'] !== 1)
       problem('BATON_PLAN_BAD_VERSION', `expected "version": 1, found ${describe(value['version'])}`, `${base}.version`);
     for (const key of Object.keys(value))
-      if (key !== 'version' && key !== 'segments') problem('BATON_PLAN_BAD_TYPE', `unknown property "${key}"`, `${base}.${key}`);
+      if (key !== 'version' && key !== 'segments') problem('BATON_PLAN_BAD_TYPE', `unknown property ${JSON.stringify(key)}`, memberPath(base, key));
     if (!Array.isArray(rawSegments)) {
       problem('BATON_PLAN_BAD_TYPE', `expected "segments" to be an array, found ${describe(rawSegments)}`, segmentsPath);
       return undefined;
@@ -113,7 +113,7 @@ export function checkPlan(value: unknown, source: PlanSource, problems: PlanErro
       testsPath = `${path}.tests`;
       rawTests = raw['tests'];
       for (const key of Object.keys(raw))
-        if (key !== 'name' && key !== 'tests' && key !== 'concurrency') problem('BATON_PLAN_BAD_TYPE', `unknown property "${key}"`, `${path}.${key}`);
+        if (key !== 'name' && key !== 'tests' && key !== 'concurrency') problem('BATON_PLAN_BAD_TYPE', `unknown property ${JSON.stringify(key)}`, memberPath(path, key));
       if (raw['name'] !== undefined) {
         if (typeof raw['name'] === 'string' && raw['name'] !== '') name = raw['name'];
         else problem('BATON_PLAN_BAD_TYPE', `expected "name" to be a non-empty string, found ${describe(raw['name'])}`, `${path}.name`);

@@ -82,9 +82,12 @@ export type RunWorkerOptions = WorkerServerOptions & WorkerConnection & { readon
  */
 export async function runWorker(options: RunWorkerOptions): Promise<CloseInfo> {
   const worker = await WorkerServer.start(options);
+  // The token the worker dials with is the one the coordinator's Hello must carry, and ours.
+  const token = 'connect' in options ? options.connect.token : undefined;
+  const serve = token === undefined ? options.serve : { expectToken: token, ...options.serve };
   try {
     const transport = 'transport' in options ? options.transport : await dialCoordinator(options.connect);
-    return await worker.serve(transport, options.serve);
+    return await worker.serve(transport, serve);
   } finally {
     await worker.close();
   }

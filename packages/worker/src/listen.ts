@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WS_PATH, WebSocketAcceptor } from '@baton/protocol';
+import { WS_PATH, WebSocketAcceptor, remoteAddress } from '@baton/protocol';
 import { WorkerError } from './errors.js';
 import type { ServeOptions, WorkerServer } from './server.js';
 
@@ -16,8 +16,13 @@ export interface ListenOptions {
   /** An http(s) server to attach to instead of a new plain one (for wss, `--tls-cert`). */
   readonly server?: Server | HttpsServer;
   readonly serve?: ServeOptions;
-  /** A coordinator session ended: undefined after Goodbye, else why it was lost. */
-  readonly onSessionEnd?: (error: Error | undefined) => void;
+  /**
+   * A coordinator session ended: undefined after Goodbye, else why it was lost (a refused
+   * handshake included); `peer` is the address it came from.
+   */
+  readonly onSessionEnd?: (error: Error | undefined, peer: string | undefined) => void;
+  /** Where refused connections are reported (one line each, naming the address, never a token). */
+  readonly log?: (line: string) => void;
 }
 
 /** A listening worker. */
@@ -48,13 +53,16 @@ export async function listenWorker(worker: WorkerServer, options: ListenOptions)
     );
   }
   let busy = false;
+  // With a token, the coordinator's Hello must carry it too, and ours carries it back.
+  const serve = options.token === undefined ? options.serve : { expectToken: options.token, ...options.serve };
   const acceptor = new WebSocketAcceptor({
     ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.log === undefined ? {} : { log: options.log }),
     onTransport: (transport) => {
       busy = true;
-      worker.serve(transport, options.serve).then(
-        (info) => options.onSessionEnd?.(info.error),
-        (error: Error) => options.onSessionEnd?.(error),
+      worker.serve(transport, serve).then(
+        (info) => options.onSessionEnd?.(info.error, transport.peer),
+        (error: Error) => options.onSessionEnd?.(error, transport.peer),
       ).finally(() => {
         busy = false;
       });
@@ -66,8 +74,10 @@ export async function listenWorker(worker: WorkerServer, options: ListenOptions)
       acceptor.handleUpgrade(request, socket, head);
       return;
     }
+    options.log?.(`refused a connection from ${remoteAddress(request)}: this worker already serves a coordinator (HTTP 503)`);
+    const body = 'baton: this worker already serves a coordinator\n';
     socket.once('finish', () => socket.destroy());
-    socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -68,7 +68,7 @@ export const workerCommand: CommandFactory = (ctx) =>
           };
           process.once('SIGTERM', () => leave('SIGTERM'));
           process.once('SIGINT', () => leave('SIGINT'));
-          const info = await worker.serve(transport);
+          const info = await worker.serve(transport, token === undefined ? {} : { expectToken: token });
           if (info.state === 'lost') throw info.error ?? new CliError('BATON_CLI_USAGE', 'the coordinator went away');
           return;
         }
@@ -78,7 +78,8 @@ export const workerCommand: CommandFactory = (ctx) =>
           port,
           server: httpServer(argv.tlsCert, argv.tlsKey),
           ...(token === undefined ? {} : { token }),
-          onSessionEnd: (error) => log(error ? `coordinator session ended: ${error.message}` : 'coordinator said goodbye'),
+          log,
+          onSessionEnd: (error, peer) => log(error ? `coordinator session from ${peer} ended: ${error.message}` : `coordinator at ${peer} said goodbye`),
         });
         log(`waiting for a coordinator at ${listener.url}`);
         await new Promise<void>((resolve) => {

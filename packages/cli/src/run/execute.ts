@@ -129,6 +129,9 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     minWorkers: args.minWorkers ?? 1,
     ...(listening || args.worker.length > 0 ? { waitMs: (args.wait ?? DEFAULT_WAIT_SECONDS) * 1000 } : {}),
     ...(jobs > 0 && !listening ? { expectedSlots: jobs } : {}),
+    // Remote workers prove the secret twice: as the bearer token of their connection and
+    // in their Hello, which carries ours too, so a listening worker knows it is us.
+    ...(setup.token === undefined ? {} : { channel: { expectToken: setup.token } }),
     log,
   });
   // Ctrl-C ends the run cleanly (workers stopped, what finished recorded, exit 3). The
@@ -160,9 +163,10 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
       token: setup.token,
       tlsCert: args.tlsCert,
       tlsKey: args.tlsKey,
+      log,
       onTransport: (t) => {
         expected++;
-        admit('a connecting worker', Promise.resolve(t));
+        admit(`a worker connecting from ${t.peer ?? 'an unknown address'}`, Promise.resolve(t));
       },
     });
     log(`listening for workers at ${listener.url}`);

@@ -6,11 +6,15 @@ import { WebSocketAcceptor, WS_PATH, type Transport } from '@baton/protocol';
 import { isLoopback } from '@baton/worker';
 import { CliError } from '../errors.js';
 
-/** `HOST:PORT` (or `[v6]:PORT`, or `:PORT` for every interface) as given to `--listen`. */
+/**
+ * `HOST:PORT` or `[v6]:PORT` as given to `--listen`; `PORT` or `:PORT` alone listen on
+ * loopback (127.0.0.1): reaching beyond this machine is always asked for by name
+ * (`0.0.0.0:PORT`), and then needs a token.
+ */
 export function parseListen(value: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
-  if (!m) throw new CliError('BATON_CLI_USAGE', `--listen takes HOST:PORT (e.g. 127.0.0.1:7700 or 0.0.0.0:7700), not ${JSON.stringify(value)}`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
+  const m = /^(?:(?:\[([^\]]+)\]|([^:]*)):)?(\d+)$/.exec(value);
+  if (!m) throw new CliError('BATON_CLI_USAGE', `--listen takes HOST:PORT (e.g. 127.0.0.1:7700, or 0.0.0.0:7700 for every interface), not ${JSON.stringify(value)}`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port: Number(m[3]) };
 }
 
 /** A plain HTTP server, or HTTPS (for wss://) when given `--tls-cert` and `--tls-key`. */
@@ -43,6 +47,8 @@ export interface ListenOptions {
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
   readonly onTransport: (transport: Transport) => void;
+  /** Where refused connections are reported (one line each, naming the address, never a token). */
+  readonly log: (line: string) => void;
 }
 
 export interface Listener {
@@ -61,6 +67,7 @@ export async function listenForPeers(options: ListenOptions): Promise<Listener> 
   const acceptor = new WebSocketAcceptor({
     ...(options.token === undefined ? {} : { token: options.token }),
     onTransport: (transport) => options.onTransport(transport),
+    log: options.log,
   });
   const server = httpServer(options.tlsCert, options.tlsKey);
   const tls = server instanceof HttpsServer;

@@ -3,7 +3,7 @@ import type { Transport } from '../transport.js';
 type Event = { readonly data: Uint8Array } | { readonly close: true };
 
 class MemoryEnd implements Transport {
-  peer: MemoryEnd | undefined;
+  other: MemoryEnd | undefined;
   private closed = false;
   private dataCb: ((bytes: Uint8Array) => void) | undefined;
   private closeCb: ((error?: Error) => void) | undefined;
@@ -14,7 +14,7 @@ class MemoryEnd implements Transport {
 
   send(bytes: Uint8Array): Promise<void> {
     if (this.closed) return Promise.reject(new Error('memory transport is closed'));
-    this.peer?.deliver({ data: bytes.slice() });
+    this.other?.deliver({ data: bytes.slice() });
     return Promise.resolve();
   }
 
@@ -32,7 +32,7 @@ class MemoryEnd implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.deliver({ close: true });
-    this.peer?.closeFromPeer();
+    this.other?.closeFromPeer();
   }
 
   private closeFromPeer(): void {
@@ -75,7 +75,7 @@ class MemoryEnd implements Transport {
 export function memoryPair(): [Transport, Transport] {
   const a = new MemoryEnd();
   const b = new MemoryEnd();
-  a.peer = b;
-  b.peer = a;
+  a.other = b;
+  b.other = a;
   return [a, b];
 }

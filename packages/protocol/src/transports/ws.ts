@@ -27,9 +27,10 @@ function ws(): typeof import('ws') {
 
 /**
  * A transport over an open WebSocket: binary frames carry the byte stream. Text frames
- * are a protocol violation and close the connection (1003).
+ * are a protocol violation and close the connection (1003). `peer` names the other end
+ * in log lines.
  */
-export function wsTransport(socket: WebSocket, maxFrame: number = WS_MAX_PAYLOAD): Transport {
+export function wsTransport(socket: WebSocket, maxFrame: number = WS_MAX_PAYLOAD, peer?: string): Transport {
   // ws reports a bad or oversized frame as an error, then closes; the close tells the channel.
   let failure: Error | undefined;
   socket.on('error', (error) => {
@@ -46,6 +47,7 @@ export function wsTransport(socket: WebSocket, maxFrame: number = WS_MAX_PAYLOAD
     else early.push(data as Buffer);
   });
   return {
+    ...(peer === undefined ? {} : { peer }),
     send(bytes) {
       if (socket.readyState !== socket.OPEN) return Promise.reject(new Error('the WebSocket is closed'));
       const frames: Promise<void>[] = [];
@@ -94,13 +96,13 @@ export function connectWebSocket(url: string, options: ConnectWebSocketOptions =
     headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
   });
   return new Promise((resolve, reject) => {
-    socket.once('open', () => resolve(wsTransport(socket, maxPayload)));
+    socket.once('open', () => resolve(wsTransport(socket, maxPayload, new URL(url).host)));
     socket.once('unexpected-response', (_request, response) => {
       const status = response.statusCode ?? 0;
       socket.terminate();
       reject(
         status === 401
-          ? new ProtocolError('BATON_PROTOCOL_AUTH', `${url} refused the token (HTTP 401): pass the coordinator's --token`)
+          ? new ProtocolError('BATON_PROTOCOL_AUTH', `${url} refused the token (HTTP 401): pass the shared secret it was started with (--token-file)`)
           : new ProtocolError('BATON_PROTOCOL_PEER_LOST', `${url} refused the WebSocket upgrade (HTTP ${status})`),
       );
     });
@@ -119,6 +121,11 @@ export interface WebSocketAcceptorOptions {
   readonly maxPayload?: number;
   /** A peer connected and passed the token check. */
   readonly onTransport: (transport: Transport, request: IncomingMessage) => void;
+  /**
+   * Where refused connections are reported, one line each, naming the peer's address
+   * (never the token it sent). @default not reported
+   */
+  readonly log?: (line: string) => void;
 }
 
 /**
@@ -142,20 +149,29 @@ export class WebSocketAcceptor {
 
   /** The `upgrade` listener for an http(s) server. */
   readonly handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const peer = remoteAddress(request);
     const path = new URL(request.url ?? '/', 'http://host').pathname;
     if (path !== this.path) {
-      refuse(socket, '404 Not Found');
+      this.refuse(socket, peer, '404 Not Found', `it asked for ${JSON.stringify(path.slice(0, 100))}, not ${this.path}`);
       return;
     }
     if (this.options.token !== undefined) {
       const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
       if (!tokenMatches(match?.[1], this.options.token)) {
-        refuse(socket, '401 Unauthorized');
+        this.refuse(socket, peer, '401 Unauthorized', match === null ? 'it sent no bearer token' : 'it sent a wrong bearer token');
         return;
       }
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.options.onTransport(wsTransport(ws, this.maxPayload), request));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.options.onTransport(wsTransport(ws, this.maxPayload, peer), request));
   };
+
+  /** Answers a refused upgrade with a bare HTTP status and a one-line reason, and logs it once. */
+  private refuse(socket: Duplex, peer: string, status: string, why: string): void {
+    this.options.log?.(`refused a connection from ${peer}: ${why} (HTTP ${status})`);
+    const body = `baton: ${status.slice(4).toLowerCase()}: ${why.replace(/^it /, 'the request ')}\n`;
+    socket.once('finish', () => socket.destroy());
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
 
   /** Disconnects every peer accepted so far. */
   close(): void {
@@ -164,7 +180,8 @@ export class WebSocketAcceptor {
   }
 }
 
-function refuse(socket: Duplex, status: string): void {
-  socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/** `address:port` of the other end of an HTTP request, `[v6]:port` for IPv6. */
+export function remoteAddress(request: IncomingMessage): string {
+  const { remoteAddress: address = 'unknown', remotePort } = request.socket;
+  return `${address.includes(':') ? `[${address}]` : address}:${remotePort ?? '?'}`;
 }

@@ -8,7 +8,7 @@ export { generateScenario, NO_HISTORY_SCENARIOS, SCENARIOS } from './scenarios.j
 export type { ScenarioName, ScenarioOptions } from './scenarios.js';
 export { SimulationError, simulate } from './simulator.js';
 export type { SimulateOptions, SimulationResult, TestRun } from './simulator.js';
-export { DEFAULT_LATENCY_SECONDS, parseWorkload, workloadFromJson } from './workload.js';
+export { DEFAULT_LATENCY_SECONDS, MAX_WORKERS, parseWorkload, workloadFromJson } from './workload.js';
 export type { Workload, WorkloadTest, WorkloadWorker } from './workload.js';
 export { partitionTests } from './baselines/stestr.js';
 export { roundRobinPartition } from './baselines/roundRobin.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { ValidationError } from '../errors.js';
+import { describe, it, test } from 'node:test';
+import { ValidationError, type WorkloadError } from '../errors.js';
 import { parseWorkload } from './workload.js';
 
 describe('parseWorkload', () => {
@@ -43,5 +43,22 @@ describe('parseWorkload', () => {
       () => parseWorkload('{\n "tests": [,]\n}'),
       (e: unknown) => e instanceof ValidationError && e.errors[0]?.code === 'BATON_WORKLOAD_BAD_JSON' && e.errors[0].line === 2 && e.errors[0].column === 12,
     );
+  });
+});
+
+// Found by fuzzing: a count was expanded into that many workers before any check.
+test('a workload asking for billions of workers is refused at once, not expanded', () => {
+  assert.throws(() => parseWorkload('{"tests":[],"workers":4294967296}'), (e: ValidationError<WorkloadError>) => {
+    assert.equal(e.code, 'BATON_WORKLOAD_INVALID');
+    assert.match(e.errors[0]!.message, /\$\.workers: expected at most 10000 workers, found 4294967296/);
+    return true;
+  });
+});
+
+// Found by fuzzing: two workers with one id were accepted, and the simulator then lost their tests.
+test('two workers with one id are refused, naming the second', () => {
+  assert.throws(() => parseWorkload('{"tests":[],"workers":[{"id":"w1"},{"id":"w1","speed":2}]}'), (e: ValidationError<WorkloadError>) => {
+    assert.deepEqual(e.errors.map((p) => [p.code, p.jsonPath]), [['BATON_WORKLOAD_DUPLICATE_WORKER', '$.workers[1].id']]);
+    return true;
   });
 });

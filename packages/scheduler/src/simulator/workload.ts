@@ -1,5 +1,5 @@
 import { ValidationError, WorkloadError, type PlanError } from '../errors.js';
-import { parseJson } from '../json.js';
+import { memberPath, parseJson } from '../json.js';
 import { checkPlan, type Plan, type UnnamedPolicy } from '../plan.js';
 
 /** One test of a workload: what it really takes, and what history says. */
@@ -44,6 +44,12 @@ export interface Workload {
   readonly freshProcess?: number | undefined;
 }
 
+/**
+ * The most workers a workload may have. A count is expanded into that many workers, so
+ * without a bound `"workers": 1e9` would exhaust memory before anything was simulated.
+ */
+export const MAX_WORKERS = 10_000;
+
 /** A LAN round trip is a few milliseconds. */
 export const DEFAULT_LATENCY_SECONDS = 0.002;
 
@@ -70,7 +76,7 @@ export function workloadFromJson(value: unknown, file?: string): Workload {
     throw new ValidationError('BATON_WORKLOAD_INVALID', 'workload', problems);
   }
   for (const key of Object.keys(value))
-    if (!['tests', 'workers', 'latency', 'plan', 'unnamed', 'groupRegex', 'freshProcess'].includes(key)) bad(`$.${key}`, `unknown property "${key}"`);
+    if (!['tests', 'workers', 'latency', 'plan', 'unnamed', 'groupRegex', 'freshProcess'].includes(key)) bad(memberPath('$', key), `unknown property ${JSON.stringify(key)}`);
 
   const tests: WorkloadTest[] = [];
   const seen = new Set<string>();
@@ -91,13 +97,17 @@ export function workloadFromJson(value: unknown, file?: string): Workload {
   const rawWorkers = value['workers'];
   if (typeof rawWorkers === 'number') {
     if (!Number.isInteger(rawWorkers) || rawWorkers < 1) bad('$.workers', 'expected "workers" to be a positive integer or an array of workers');
+    else if (rawWorkers > MAX_WORKERS) bad('$.workers', `expected at most ${MAX_WORKERS} workers, found ${rawWorkers}`);
     else for (let i = 0; i < rawWorkers; i++) workers.push({ id: `w${i + 1}`, speed: 1, join: 0 });
   } else if (Array.isArray(rawWorkers)) {
+    const ids = new Set<string>();
     rawWorkers.forEach((w: unknown, i) => {
       const path = `$.workers[${i}]`;
       if (!isRecord(w)) return bad(path, 'expected {"id"?, "speed"?, "speedKnown"?, "join"?, "leave"?, "die"?}');
       const id = w['id'] ?? `w${i + 1}`;
       if (typeof id !== 'string') return bad(`${path}.id`, 'expected "id" to be a string');
+      if (ids.has(id)) return problems.push(new WorkloadError('BATON_WORKLOAD_DUPLICATE_WORKER', `worker "${id}" appears twice`, { jsonPath: `${path}.id`, file }));
+      ids.add(id);
       const speed = w['speed'] ?? 1;
       if (typeof speed !== 'number' || !(speed > 0) || !Number.isFinite(speed)) return bad(`${path}.speed`, 'expected "speed" to be a positive number');
       const speedKnown = w['speedKnown'];
@@ -110,6 +120,7 @@ export function workloadFromJson(value: unknown, file?: string): Workload {
       }
       workers.push({ id, speed, speedKnown, join: times['join'] ?? 0, leave: times['leave'], die: times['die'] });
     });
+    if (rawWorkers.length > MAX_WORKERS) bad('$.workers', `expected at most ${MAX_WORKERS} workers, found ${rawWorkers.length}`);
     if (rawWorkers.length === 0) problems.push(new WorkloadError('BATON_WORKLOAD_NO_WORKERS', 'a workload needs at least one worker', { jsonPath: '$.workers', file }));
   } else bad('$.workers', 'expected "workers" to be a positive integer or an array of workers');
 
