@@ -105,21 +105,27 @@ test('a worker lost mid-test: its running test is recorded lost, naming it; its 
   assert.equal(repository.results(run).length, TESTS.length);
 });
 
-test('a worker whose checkout lists other tests is refused with a message that says so', async () => {
+test('a worker whose checkout lists other tests, or that announces no digest, is refused with a message that says so', async () => {
   const { events, coordinator, summary } = setup({ testListDigest: 'a'.repeat(64) });
   const stranger = new FakeWorker({ name: 'stranger', digest: 'b'.repeat(64) });
+  const anonymous = new FakeWorker({ name: 'anonymous' });
   const friend = new FakeWorker({ name: 'friend', digest: 'a'.repeat(64) });
   await coordinator.accept(stranger.transport);
+  await coordinator.accept(anonymous.transport);
   await coordinator.accept(friend.transport);
-  const refused = events.find((e) => e.type === 'workerRefused');
-  assert.ok(refused && refused.type === 'workerRefused');
-  assert.equal(refused.worker, 'stranger');
-  assert.match(refused.reason, /lists different tests than the coordinator .*another commit checked out/);
+  const refused = events.flatMap((e) => (e.type === 'workerRefused' ? [e] : []));
+  assert.deepEqual(
+    refused.map((e) => e.worker),
+    ['stranger', 'anonymous'],
+  );
+  assert.match(refused[0]!.reason, /lists different tests than the coordinator .*another commit checked out/);
+  assert.match(refused[1]!.reason, /announced no test-list digest/);
   while (!summary()) {
     await friend.drain();
     await new Promise((r) => setImmediate(r));
   }
-  assert.equal(stranger.ran.length, 0);
+  assert.equal(stranger.ran.length + anonymous.ran.length, 0);
+  assert.equal(anonymous.queued, 0, 'nothing was sent to it');
   assert.equal(summary()!.exitCode, 0);
 });
 

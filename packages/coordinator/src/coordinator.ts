@@ -241,9 +241,14 @@ export class Coordinator {
     if (this.ended) return refuse('the run is over');
     const expected = this.options.testListDigest;
     const digest = link.peer.digest;
-    if (expected !== undefined && digest !== undefined && digest !== expected) {
+    if (expected !== undefined && digest === undefined) {
+      // Without it nothing says the worker would run the tests it is sent: a peer that
+      // skips it is not a baton worker of this checkout (or one older than version 2).
+      return refuse(`worker ${name} announced no test-list digest in its Hello: is it a baton worker (protocol version 2) of this checkout?`);
+    }
+    if (expected !== undefined && digest !== expected) {
       return refuse(
-        `worker ${name} lists different tests than the coordinator (test-list digest ${digest.slice(0, 12)} ≠ ${expected.slice(0, 12)}): is another commit checked out there?`,
+        `worker ${name} lists different tests than the coordinator (test-list digest ${digest?.slice(0, 12)} ≠ ${expected.slice(0, 12)}): is another commit checked out there?`,
       );
     }
     const slots = Array.from({ length: Math.max(1, link.slots) }, (_, i) => `${name}/${i}`);
