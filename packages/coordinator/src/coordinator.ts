@@ -5,7 +5,6 @@ import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } f
 import { systemClock, type Clock } from './clock.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import type { RunEvent, RunResult, RunStats, RunSummary } from './events.js';
-import { Assignments } from './assignments.js';
 import { Ledger } from './ledger.js';
 import { toResultInput } from './results.js';
 import { ResultWriter } from './writer.js';
@@ -61,14 +60,30 @@ export interface CoordinatorOptions {
   readonly channel?: Omit<TestServerClientOptions, 'onTestStart' | 'onOutput' | 'log'>;
 }
 
+/** Why a worker's slot died, for the Lost result of its running test. */
+interface Death {
+  readonly reason: string;
+  /**
+   * The test recorded as running only because the worker died before it reported a
+   * start: the next one it had been sent, the likeliest to have killed it.
+   */
+  readonly presumed?: string | undefined;
+}
+
+/**
+ * Where a worker host is: admitted and `waiting` for dispatch to begin (`--min-workers`),
+ * `working`, `leaving` (it announced it goes: it finishes what it runs and takes nothing
+ * new), or `gone` (its link ended, or the run said goodbye to it).
+ */
+const HostState = { Waiting: 'waiting', Working: 'working', Leaving: 'leaving', Gone: 'gone' } as const;
+type HostState = (typeof HostState)[keyof typeof HostState];
+
 /** A connected worker host and its slots (each slot is one scheduler worker). */
 interface Host {
   readonly name: string;
   readonly link: WorkerLink;
   readonly slots: readonly string[];
-  gone: boolean;
-  /** It announced that it is leaving; it finishes what it runs and takes nothing new. */
-  leaving: boolean;
+  state: HostState;
 }
 
 /** A slot: which host it belongs to, its number there, its number in the whole run. */
@@ -102,7 +117,6 @@ export class Coordinator {
   /** Every host by its link, kept after it is gone: results a worker sends as it stops still name their slot. */
   private readonly hostOf = new Map<WorkerLink, Host>();
   private readonly slots = new Map<string, Slot>();
-  private readonly assigned = new Assignments();
   private readonly waiting: Host[] = [];
   private runId = -1;
   private startMs = 0;
@@ -112,8 +126,6 @@ export class Coordinator {
   private tick: { cancel(): void } | undefined;
   private deadline: { cancel(): void } | undefined;
   private infrastructureProblem: string | undefined;
-  /** Tests recorded as running only because their worker died before saying (see hostGone). */
-  private readonly presumed = new Set<string>();
   private readonly estimates: ReadonlyMap<string, number>;
   /** Runs sent and not Done, and Cancels not answered, per slot: what is in flight. */
   private readonly inFlight = new Map<string, number>();
@@ -252,7 +264,7 @@ export class Coordinator {
       );
     }
     const slots = Array.from({ length: Math.max(1, link.slots) }, (_, i) => `${name}/${i}`);
-    const host: Host = { name, link, slots, gone: false, leaving: false };
+    const host: Host = { name, link, slots, state: HostState.Waiting };
     this.hosts.add(host);
     this.hostOf.set(link, host);
     slots.forEach((id, index) => this.slots.set(id, { host, index, global: this.nextGlobal++ }));
@@ -273,7 +285,8 @@ export class Coordinator {
     if (this.dispatching || this.ended) return;
     this.dispatching = true;
     this.deadline?.cancel();
-    const hosts = this.waiting.splice(0).filter((h) => !h.gone);
+    // A host that announced it leaves before the run began gets nothing.
+    const hosts = this.waiting.splice(0).filter((h) => h.state === HostState.Waiting);
     // The work is planned in one lane per slot expected: the slots here now count,
     // and the scheduler has seen no event yet, so it can be made again for them.
     const slots = hosts.reduce((n, h) => n + h.slots.length, 0);
@@ -288,35 +301,35 @@ export class Coordinator {
   }
 
   private join(host: Host): void {
+    host.state = HostState.Working;
     for (const slot of host.slots) this.handle({ type: 'workerJoined', worker: slot });
   }
 
   private hostGone(host: Host, lostReason: string | undefined): void {
-    if (host.gone) return;
-    host.gone = true;
+    if (host.state === HostState.Gone) return;
+    const leaving = host.state === HostState.Leaving;
+    host.state = HostState.Gone;
     this.hosts.delete(host);
     const waitingAt = this.waiting.indexOf(host);
     if (waitingAt >= 0) this.waiting.splice(waitingAt, 1);
     if (this.ended) return;
-    const holding = host.slots.some((slot) => this.assigned.holds(slot));
+    const holding = host.slots.some((slot) => this.scheduler.holds(slot));
     this.options.emit({
       type: 'workerGone',
       at: this.clock.now(),
       worker: host.name,
       how: lostReason !== undefined && holding ? 'lost' : 'left',
-      reason: host.leaving ? 'it left, as it had announced' : lostReason ?? 'it said goodbye',
+      reason: leaving ? 'it left, as it had announced' : lostReason ?? 'it said goodbye',
     });
     if (waitingAt >= 0) return;
     for (const slot of host.slots) {
       // A worker can die before it reports the start of the test that killed it (a test
       // that crashes its machine). Its next test is then the likeliest culprit: recording
       // it as lost here, rather than requeueing it, keeps it from taking down another.
-      const head = this.assigned.head(slot);
-      if (head !== undefined && !this.slotIsRunning(slot) && !host.leaving) {
-        this.presumed.add(head);
-        this.started(head);
-      }
-      this.handle({ type: 'workerDied', worker: slot }, lostReason ?? 'it left');
+      const head = this.scheduler.nextTest(slot);
+      const presumed = head !== undefined && this.scheduler.runningTest(slot) === undefined && !leaving ? head : undefined;
+      if (presumed !== undefined) this.started(presumed);
+      this.handle({ type: 'workerDied', worker: slot }, { reason: lostReason ?? 'it left', presumed });
     }
     if (this.hosts.size === 0 && !this.ended) this.noWorkersLeft();
   }
@@ -327,9 +340,10 @@ export class Coordinator {
    */
   private hostLeaving(link: WorkerLink): void {
     const host = this.hostOf.get(link);
-    if (host === undefined || host.gone || host.leaving) return;
-    host.leaving = true;
-    if (this.waiting.includes(host)) return;
+    if (host === undefined || host.state === HostState.Gone || host.state === HostState.Leaving) return;
+    const waiting = host.state === HostState.Waiting;
+    host.state = HostState.Leaving;
+    if (waiting) return;
     for (const slot of host.slots) this.handle({ type: 'workerLeft', worker: slot });
   }
 
@@ -344,17 +358,12 @@ export class Coordinator {
     }, this.options.waitMs);
   }
 
-  private slotIsRunning(slot: string): boolean {
-    for (const [id] of this.ledger.running()) if (this.assigned.slotOf(id) === slot) return true;
-    return false;
-  }
-
   /**
    * Feeds the scheduler one event and carries out its commands. A scheduler that throws
    * (an event contradicting it: a bug on one side or the other) ends the run as an
    * infrastructure failure, never as an unhandled rejection.
    */
-  private handle(event: SchedulerEvent, lostReason?: string): void {
+  private handle(event: SchedulerEvent, death?: Death): void {
     if (this.ended) return;
     let commands: Command[];
     try {
@@ -363,7 +372,7 @@ export class Coordinator {
       this.abort(`internal error: the scheduler refused ${event.type}${'worker' in event ? ` from ${event.worker}` : ''}: ${(error as Error).message}`);
       return;
     }
-    for (const command of commands) this.carryOut(command, lostReason);
+    for (const command of commands) this.carryOut(command, death);
   }
 
   private onTick(): void {
@@ -401,14 +410,14 @@ export class Coordinator {
     this.inFlight.set(slot, (this.inFlight.get(slot) ?? 0) + delta);
   }
 
-  private carryOut(command: Command, lostReason: string | undefined): void {
+  private carryOut(command: Command, death: Death | undefined): void {
     switch (command.type) {
       case 'dispatch':
         return this.dispatch(command.worker, command.units);
       case 'reclaim':
         return this.reclaim(command.worker, command.units);
       case 'lost':
-        return this.lost(command.worker, command.test, lostReason ?? 'the worker was lost');
+        return this.lost(command.worker, command.test, death?.reason ?? 'the worker was lost', death?.presumed === command.test);
       case 'finish':
         void this.end();
     }
@@ -418,7 +427,6 @@ export class Coordinator {
     const slot = this.slots.get(worker);
     if (slot === undefined) throw new CoordinatorError('BATON_COORDINATOR_INTERNAL', `dispatch to unknown worker ${worker}`);
     const tests = units.flatMap((u) => u.tests);
-    this.assigned.assign(worker, tests);
     const timeout = batchTimeout(this.options.timeout ?? { kind: 'none' }, tests.map((id) => this.scheduler.estimate(id)));
     this.options.emit({ type: 'testsDispatched', at: this.clock.now(), worker, tests });
     this.lastDid.set(worker, `was sent ${tests.length} tests from ${tests[0]}`);
@@ -434,7 +442,7 @@ export class Coordinator {
   private reclaim(worker: string, units: readonly DispatchedUnit[]): void {
     const slot = this.slots.get(worker);
     const tests = units.flatMap((u) => u.tests);
-    if (slot === undefined || slot.host.gone) return;
+    if (slot === undefined || slot.host.state === HostState.Gone) return;
     this.lastDid.set(worker, `was asked back ${tests.length} tests from ${tests[0]}`);
     this.flight(worker, 1);
     // Each unit is taken back whole or not at all (a class whose first test started
@@ -442,7 +450,6 @@ export class Coordinator {
     slot.host.link.cancel(tests, { groups: units.map((u) => u.tests.length) }).then(
       (released) => {
         this.flight(worker, -1);
-        for (const id of released) if (this.assigned.slotOf(id) === worker) this.assigned.remove(id);
         if (released.length > 0) this.options.emit({ type: 'testsReclaimed', at: this.clock.now(), worker, tests: released });
         this.handle({ type: 'testsReleased', worker, tests: released });
       },
@@ -454,7 +461,7 @@ export class Coordinator {
   }
 
   private started(id: string): void {
-    const worker = this.assigned.slotOf(id);
+    const worker = this.scheduler.holderOf(id);
     if (worker === undefined || this.ledger.isDone(id)) return;
     this.ledger.start(id, this.clock.now());
     this.lastDid.set(worker, `started ${id}`);
@@ -464,7 +471,7 @@ export class Coordinator {
 
   private resultArrived(link: WorkerLink, result: TestResult): void {
     if (!this.ledger.isSelected(result.id)) return this.extraArrived(link, result);
-    const worker = this.assigned.slotOf(result.id);
+    const worker = this.scheduler.holderOf(result.id);
     if (worker === undefined || this.ledger.isDone(result.id)) {
       this.options.log?.(`ignored a result for ${result.id}, which ${this.ledger.isDone(result.id) ? 'already has one' : 'was not dispatched'}`);
       return;
@@ -477,18 +484,7 @@ export class Coordinator {
       : result.attachments.some((a) => a.name === 'baton-error')
         ? 'crashed'
         : undefined;
-    this.record({
-      id: result.id,
-      status: result.status === undefined || result.status === 'exists' ? 'inprogress' : result.status,
-      worker,
-      seq: 0,
-      startMs: result.start && timestampToMillis(result.start),
-      stopMs: result.stop && timestampToMillis(result.stop),
-      duration,
-      tags: withWorkerTag(result.tags, slot.global),
-      attachments: result.attachments,
-      ...(infrastructure ? { infrastructure } : {}),
-    });
+    this.record({ ...draftOf(result, worker, slot.global), ...(infrastructure ? { infrastructure } : {}) });
     this.handle({ type: 'testFinished', worker, test: result.id, duration: duration ?? 0 });
   }
 
@@ -501,28 +497,15 @@ export class Coordinator {
   private extraArrived(link: WorkerLink, result: TestResult): void {
     if (this.extras.has(result.id)) return;
     const worker = this.slotOfRoute(link, result.routeCode) ?? link.peer.name ?? 'worker';
-    const global = this.slots.get(worker)?.global;
     this.extras.add(result.id);
-    const result_ = this.ledger.extra({
-      id: result.id,
-      status: result.status === undefined || result.status === 'exists' ? 'inprogress' : result.status,
-      worker,
-      seq: 0,
-      startMs: result.start && timestampToMillis(result.start),
-      stopMs: result.stop && timestampToMillis(result.stop),
-      duration: durationOf(result),
-      tags: global === undefined ? [...result.tags] : withWorkerTag(result.tags, global),
-      attachments: result.attachments,
-    });
-    this.writer.add(toResultInput(result_));
-    this.options.emit({ type: 'testFinished', at: this.clock.now(), result: result_, stats: this.stats() });
+    this.record(draftOf(result, worker, this.slots.get(worker)?.global), true);
   }
 
-  private lost(worker: string, test: string, reason: string): void {
+  private lost(worker: string, test: string, reason: string, presumed: boolean): void {
     if (this.ledger.isDone(test)) return;
     const slot = this.slots.get(worker);
     const now = this.clock.now();
-    const message = this.presumed.delete(test)
+    const message = presumed
       ? `baton: worker ${worker} was lost (${reason}) before it reported starting any test; this was the next test it had been sent, so it is recorded as lost rather than run again elsewhere`
       : `baton: worker ${worker} was lost while running this test (${reason}); the test did not finish`;
     this.record({
@@ -540,10 +523,9 @@ export class Coordinator {
     this.infrastructureProblem ??= `worker ${worker} was lost while running ${test}`;
   }
 
-  /** Records a result exactly once and tells the reporters. */
-  private record(draft: RunResult): void {
-    this.assigned.remove(draft.id);
-    const result = this.ledger.finish(draft);
+  /** Records a result exactly once (`extra`: of an id outside the selection) and tells the reporters. */
+  private record(draft: RunResult, extra = false): void {
+    const result = extra ? this.ledger.extra(draft) : this.ledger.finish(draft);
     this.writer.add(toResultInput(result));
     this.options.emit({ type: 'testFinished', at: this.clock.now(), result, stats: this.stats() });
   }
@@ -576,7 +558,7 @@ export class Coordinator {
     await Promise.race([
       Promise.allSettled(
         [...this.hosts].map(async (host) => {
-          host.gone = true;
+          host.state = HostState.Gone;
           await host.link.goodbye();
         }),
       ),
@@ -597,6 +579,21 @@ export class Coordinator {
     const index = Number(route.split('/')[0]);
     return host.slots[index] ?? host.name;
   }
+}
+
+/** A result as a worker reported it, booked under `worker` (a slot) and its run-wide tag. */
+function draftOf(result: TestResult, worker: string, global: number | undefined): RunResult {
+  return {
+    id: result.id,
+    status: result.status === undefined || result.status === 'exists' ? 'inprogress' : result.status,
+    worker,
+    seq: 0,
+    startMs: result.start && timestampToMillis(result.start),
+    stopMs: result.stop && timestampToMillis(result.stop),
+    duration: durationOf(result),
+    tags: global === undefined ? [...result.tags] : withWorkerTag(result.tags, global),
+    attachments: result.attachments,
+  };
 }
 
 /** Replaces a worker's own `worker-N` tags (N counts its slots) by the run-wide one. */

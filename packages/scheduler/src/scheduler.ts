@@ -157,6 +157,40 @@ export class Scheduler implements SchedulingPolicy {
     return this.freshCount;
   }
 
+  /**
+   * The worker holding a test that has not settled (sent to it, running there, or being
+   * taken back from it), or undefined. The coordinator routes results by it: the
+   * scheduler is the one record of what is where.
+   */
+  holderOf(test: string): string | undefined {
+    const t = this.ledger.indexOf(test);
+    if (t === undefined || this.ledger.isSettled(t)) return undefined;
+    return this.ledger.unitAt(t).worker?.id;
+  }
+
+  /** The test a worker is running (started, not finished), or undefined. */
+  runningTest(worker: string): string | undefined {
+    const w = this.ledger.workers.get(worker);
+    const unit = w?.running;
+    if (unit === undefined || unit.offset === 0 || this.ledger.isSettled(unit.first + unit.offset - 1)) return undefined;
+    return unit.tests[unit.offset - 1];
+  }
+
+  /** The next test a worker would start: the rest of its running unit, else its next unit; undefined if it holds none. */
+  nextTest(worker: string): string | undefined {
+    const w = this.ledger.workers.get(worker);
+    if (w === undefined) return undefined;
+    const running = w.running;
+    if (running !== undefined && running.offset < running.cut) return running.tests[running.offset];
+    const next = running ? running.nextOnWorker : w.units.first;
+    return next?.tests[next.offset];
+  }
+
+  /** Whether a worker holds any unit (sent, running or being taken back). */
+  holds(worker: string): boolean {
+    return (this.ledger.workers.get(worker)?.units.size ?? 0) > 0;
+  }
+
   /** A unit's lifecycle state, by the number used in Dispatch. */
   unitState(unit: number): UnitState | undefined {
     return this.ledger.units[unit]?.state;

@@ -373,6 +373,11 @@ export class Ledger {
     return next && next.offset === 0 && this.tests[next.first] === test ? next.first : undefined;
   }
 
+  /** Whether the test (by index) finished or was lost. */
+  isSettled(t: number): boolean {
+    return this.settled[t] === 1;
+  }
+
   /** The index of a test of the run. */
   indexOf(test: string): number | undefined {
     return this.testIndex.get(test);
