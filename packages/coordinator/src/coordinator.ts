@@ -548,6 +548,7 @@ export class Coordinator {
         profile: this.options.profile,
         wallMs: this.clock.now() - this.startMs,
         workers: this.slots.size,
+        processes: this.processes(),
         infrastructureProblem: this.infrastructureProblem,
         stats: this.stats(),
       });
@@ -571,6 +572,16 @@ export class Coordinator {
     if (summary.infrastructureProblem !== this.infrastructureProblem) summary = summarize();
     this.options.emit({ type: 'runFinished', at: this.clock.now(), summary });
     this.resolveFinished(summary);
+  }
+
+  private processes(): RunSummary['processes'] {
+    let fresh = 0;
+    let restarts = 0;
+    for (const link of this.hostOf.keys()) {
+      fresh += link.processes?.fresh ?? 0;
+      restarts += link.processes?.restarts ?? 0;
+    }
+    return { fresh, restarts };
   }
 
   private slotOfRoute(link: WorkerLink, route: string | undefined): string | undefined {

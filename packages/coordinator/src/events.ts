@@ -147,6 +147,12 @@ export interface RunSummary {
   readonly wallMs: number;
   /** Worker slots that took part. */
   readonly workers: number;
+  /**
+   * Test server processes the workers started beyond each slot's first: `fresh` ones
+   * because a slot's next tests lay behind its process in discovery order (a steal),
+   * `restarts` after a crash or a timeout. Workers that do not say count as none.
+   */
+  readonly processes: { readonly fresh: number; readonly restarts: number };
   /** The exit status the run ends with (0 passed, 1 tests failed, 3 infrastructure). */
   readonly exitCode: 0 | 1 | 3;
   /** Why the exit status is 3, when it is. */

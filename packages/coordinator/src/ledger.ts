@@ -114,7 +114,7 @@ export class Ledger {
     };
   }
 
-  summary(fields: Pick<RunSummary, 'run' | 'profile' | 'wallMs' | 'workers' | 'infrastructureProblem' | 'stats'>): RunSummary {
+  summary(fields: Pick<RunSummary, 'run' | 'profile' | 'wallMs' | 'workers' | 'processes' | 'infrastructureProblem' | 'stats'>): RunSummary {
     const slowest = [...this.timed].sort((a, b) => b.duration - a.duration).slice(0, SLOWEST_SHOWN);
     const exitCode = fields.infrastructureProblem !== undefined ? 3 : this.failed > 0 ? 1 : 0;
     return { ...fields, counts: { ...this.counts }, notRun: this.notRun(), failures: [...this.failures], slowest, exitCode };

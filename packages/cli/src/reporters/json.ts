@@ -68,6 +68,7 @@ export class JsonReporter extends FileReporter<string> {
       infrastructureProblem: summary.infrastructureProblem ?? null,
       wallSeconds: summary.wallMs / 1000,
       workers: summary.workers,
+      processes: summary.processes,
       counts: summary.counts,
       notRun: summary.notRun,
       slowest: summary.slowest,

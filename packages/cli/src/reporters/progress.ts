@@ -109,6 +109,11 @@ export class ProgressReporter implements Reporter {
       for (const t of s.slowest) out.push(`  ${formatSeconds(t.duration).padStart(width)} s  ${t.id}`);
     }
     out.push('', `Ran ${plural(s.stats.done, 'test')} in ${formatSeconds(s.wallMs / 1000)} s on ${plural(s.workers, 'worker slot')}: ${formatCounts(s.counts)}${s.notRun.length ? `, ${s.notRun.length} not run` : ''}`);
+    const { fresh, restarts } = s.processes;
+    if (fresh + restarts > 0)
+      out.push(
+        `${fresh + restarts} more test server ${fresh + restarts === 1 ? 'process' : 'processes'}: ${fresh} to go back in discovery order after rebalancing, ${restarts} after a crash or timeout`,
+      );
     if (s.infrastructureProblem !== undefined) out.push(`baton: infrastructure problem: ${s.infrastructureProblem}`);
     out.push(s.exitCode === 0 ? `PASSED (run ${s.run})` : `FAILED (run ${s.run}, exit status ${s.exitCode})`);
     this.out.write(`${out.join('\n')}\n`);

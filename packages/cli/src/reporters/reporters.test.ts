@@ -50,6 +50,7 @@ function events(): RunEvent[] {
         slowest: results.map((r) => ({ id: r.id, duration: r.duration!, status: r.status })),
         wallMs: 4200,
         workers: 2,
+        processes: { fresh: 1, restarts: 0 },
         exitCode: 3,
         infrastructureProblem: '1 tests never ran',
       },
@@ -70,7 +71,7 @@ test('plain progress (a CI log): joins, each failure as it happens, then details
   assert.match(out, /FAIL: pkg\.mod\.TestA\.test_bad {2}\[h\/1, 0\.250 s\]\n-+\n {2}traceback:\n {4}Traceback\n {4}AssertionError: 1 != 2/);
   assert.match(out, /1 test never ran:\n {2}pkg\.mod\.TestC\.test_never/);
   assert.match(out, /Slowest 3 tests:\n {2}0\.250 s {2}pkg\.mod\.TestA\.test_ok/);
-  assert.match(out, /Ran 3 tests in 4\.20 s on 2 worker slots: 1 passed, 1 failed, 1 skipped, 1 not run\n/);
+  assert.match(out, /Ran 3 tests in 4\.20 s on 2 worker slots: 1 passed, 1 failed, 1 skipped, 1 not run\n1 more test server process: 1 to go back in discovery order after rebalancing, 0 after a crash or timeout\n/);
   assert.match(out, /FAILED \(run 7, exit status 3\)\n$/);
   assert.doesNotMatch(out, /\x1b\[/, 'no escape codes in a log');
 });
