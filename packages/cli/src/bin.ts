@@ -1,4 +1,7 @@
+import { guardProcess } from './crash-guard.js';
 import { main } from './main.js';
+
+guardProcess(process, process.stderr);
 
 // No top-level await: scripts/bundle-cli.mjs bundles this file as CommonJS.
 void main(process.argv.slice(2), {
