@@ -118,7 +118,8 @@ if _log:
 /**
  * Reads a subunit v2 stream on stdin with python-subunit (neither tool's own reader) and
  * prints `[[id, status, seconds, error]]`: seconds from the first to the last timestamp of
- * the test, error the last line of its traceback (else of its reason).
+ * the test, error the last three lines of its traceback (else of its reason): an assertion's
+ * last line alone often shows only one side of a comparison.
  */
 const READ_RESULTS = `import json, sys
 import subunit, testtools
@@ -130,7 +131,7 @@ def on_test(t):
         detail = t["details"].get(name)
         lines = [l.strip() for l in detail.as_text().splitlines() if l.strip()] if detail is not None else []
         if lines:
-            error = lines[-1]
+            error = " | ".join(lines[-3:])
             break
     out.append([t["id"], t["status"], (stop - start).total_seconds() if start and stop else None, error])
 result = testtools.StreamToDict(on_test)
@@ -305,19 +306,24 @@ function suiteTable(pairs: Pair[]): string {
   return table(rows);
 }
 
-/** Tests that fail under `a` and not under `b` in the same round, with the rounds and a's error text. */
+/**
+ * Tests that fail under `a` and not under `b` in the same round at least once: how often
+ * each fails under either tool (an order-dependent test may fail under both, in other
+ * rounds), and a's error text.
+ */
 function failsOnlyUnder(pairs: Pair[], a: Tool, b: Tool): string[] {
-  const seen = new Map<string, { rounds: number; error: string }>();
+  const errors = new Map<string, string>();
   for (const p of pairs) {
     for (const [id, r] of p[a].results) {
       const other = p[b].results.get(id);
-      if (!failed(r) || (other !== undefined && failed(other))) continue;
-      const entry = seen.get(id) ?? { rounds: 0, error: r.error };
-      entry.rounds++;
-      seen.set(id, entry);
+      if (failed(r) && (other === undefined || !failed(other)) && !errors.has(id)) errors.set(id, r.error);
     }
   }
-  return [...seen].map(([id, { rounds, error }]) => `    ${id} (${rounds} of ${pairs.length} runs): ${error.length > 240 ? `${error.slice(0, 240)}…` : error || '(no traceback)'}`);
+  const fails = (tool: Tool, id: string) => pairs.filter((p) => { const r = p[tool].results.get(id); return r !== undefined && failed(r); }).length;
+  return [...errors].map(([id, error]) => {
+    const text = error.length > 300 ? `${error.slice(0, 300)}…` : error || '(no traceback)';
+    return `    ${id} (failed in ${fails(a, id)} of ${pairs.length} ${a} runs, ${fails(b, id)} of ${pairs.length} ${b} runs): ${text}`;
+  });
 }
 
 // ---------------------------------------------------------------------------------------
