@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '@baton/scheduler';
+import { eachFlag } from './_args.js';
 import { BIN, PYTHON, STESTR, type Timed, check, machineLines, stestrVersion, timed } from './_process.js';
 import { median, rate, ratio, table } from './_table.js';
 
@@ -41,33 +42,22 @@ interface Options {
 
 function parseArgs(args: string[]): Options {
   const o: Options = { parts: new Set([1, 2, 3]), tests: 2000, work: 60, jobs: 8, noop: 20_000, noopJobs: 2, demoJobs: 4, demoRounds: 3, repeat: 1, cpuProf: undefined, keep: false };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const num = () => {
-      const n = Number(value());
-      if (!(n > 0)) throw new Error(`${flag} takes a positive number`);
-      return n;
-    };
+  eachFlag(args, (flag, v) => {
     switch (flag) {
-      case '--parts': o.parts = new Set(value().split(',').map(Number)); break;
-      case '--tests': o.tests = num(); break;
-      case '--work': o.work = num(); break;
-      case '--jobs': o.jobs = num(); break;
-      case '--noop': o.noop = num(); break;
-      case '--noop-jobs': o.noopJobs = num(); break;
-      case '--demo-jobs': o.demoJobs = num(); break;
-      case '--demo-rounds': o.demoRounds = num(); break;
-      case '--repeat': o.repeat = num(); break;
-      case '--cpu-prof': o.cpuProf = value(); break;
+      case '--parts': o.parts = new Set(v.text().split(',').map(Number)); break;
+      case '--tests': o.tests = v.positive(); break;
+      case '--work': o.work = v.positive(); break;
+      case '--jobs': o.jobs = v.positive(); break;
+      case '--noop': o.noop = v.positive(); break;
+      case '--noop-jobs': o.noopJobs = v.positive(); break;
+      case '--demo-jobs': o.demoJobs = v.positive(); break;
+      case '--demo-rounds': o.demoRounds = v.positive(); break;
+      case '--repeat': o.repeat = v.positive(); break;
+      case '--cpu-prof': o.cpuProf = v.text(); break;
       case '--keep': o.keep = true; break;
       default: throw new Error(`unknown option ${flag}`);
     }
-  }
+  });
   return o;
 }
 

@@ -31,6 +31,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eachFlag } from './_args.js';
 import { BIN, PYTHON, STESTR, type Timed, benchEnv, check, machineLines, stestrVersion, timed } from './_process.js';
 import { median, ratio, table } from './_table.js';
 
@@ -47,26 +48,20 @@ interface Options {
 
 function parseArgs(args: string[]): Options {
   const o: Options = { concurrency: 2, rounds: 3, suites: [...SUITES], keep: false };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  eachFlag(args, (flag, v) => {
     const count = () => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a positive whole number`);
+      const n = v.positive();
+      if (!Number.isInteger(n)) throw new Error(`${flag} takes a whole number`);
       return n;
     };
     switch (flag) {
       case '--concurrency': o.concurrency = count(); break;
       case '--rounds': o.rounds = count(); break;
-      case '--suites': o.suites = value().split(',').filter((s) => s !== ''); break;
+      case '--suites': o.suites = v.text().split(',').filter((s) => s !== ''); break;
       case '--keep': o.keep = true; break;
       default: throw new Error(`unknown option ${flag}`);
     }
-  }
+  });
   const unknown = o.suites.filter((s) => !(SUITES as readonly string[]).includes(s));
   if (unknown.length > 0) throw new Error(`unknown suite ${unknown.join(', ')} (suites: ${SUITES.join(', ')})`);
   return o;
