@@ -13,19 +13,16 @@
 //      measured: the ratio of the medians.
 // Every Python process is /usr/bin/python3 (what Debian's stestr runs), so that an
 // interpreter shim on PATH is not part of either tool's time.
-import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '@baton/scheduler';
+import { eachFlag } from './_args.js';
+import { BIN, PYTHON, STESTR, type Timed, check, machineLines, stestrVersion, timed } from './_process.js';
 import { median, rate, ratio, table } from './_table.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(ROOT, 'packages', 'cli', 'bin', 'baton.js');
-const DEMO = join(ROOT, 'examples', 'python-demo');
-const PYTHON = '/usr/bin/python3';
-const STESTR = '/usr/bin/stestr';
+const DEMO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'python-demo');
 /** The lower bound's definition, printed under the tables. */
 const LOWER_BOUND = 'lower bound = max(Σ true durations / workers, longest test)';
 
@@ -45,82 +42,29 @@ interface Options {
 
 function parseArgs(args: string[]): Options {
   const o: Options = { parts: new Set([1, 2, 3]), tests: 2000, work: 60, jobs: 8, noop: 20_000, noopJobs: 2, demoJobs: 4, demoRounds: 3, repeat: 1, cpuProf: undefined, keep: false };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const num = () => {
-      const n = Number(value());
-      if (!(n > 0)) throw new Error(`${flag} takes a positive number`);
-      return n;
-    };
+  eachFlag(args, (flag, v) => {
     switch (flag) {
-      case '--parts': o.parts = new Set(value().split(',').map(Number)); break;
-      case '--tests': o.tests = num(); break;
-      case '--work': o.work = num(); break;
-      case '--jobs': o.jobs = num(); break;
-      case '--noop': o.noop = num(); break;
-      case '--noop-jobs': o.noopJobs = num(); break;
-      case '--demo-jobs': o.demoJobs = num(); break;
-      case '--demo-rounds': o.demoRounds = num(); break;
-      case '--repeat': o.repeat = num(); break;
-      case '--cpu-prof': o.cpuProf = value(); break;
+      case '--parts': o.parts = new Set(v.text().split(',').map(Number)); break;
+      case '--tests': o.tests = v.positive(); break;
+      case '--work': o.work = v.positive(); break;
+      case '--jobs': o.jobs = v.positive(); break;
+      case '--noop': o.noop = v.positive(); break;
+      case '--noop-jobs': o.noopJobs = v.positive(); break;
+      case '--demo-jobs': o.demoJobs = v.positive(); break;
+      case '--demo-rounds': o.demoRounds = v.positive(); break;
+      case '--repeat': o.repeat = v.positive(); break;
+      case '--cpu-prof': o.cpuProf = v.text(); break;
       case '--keep': o.keep = true; break;
       default: throw new Error(`unknown option ${flag}`);
     }
-  }
+  });
   return o;
 }
 
 // ---------------------------------------------------------------------------------------
 // Processes
 
-/**
- * What every measured process runs with: Python's default bytecode caching, whatever this
- * shell says (some sandboxes set PYTHONDONTWRITEBYTECODE, and then every test server and
- * every stestr worker compiles the suite from source at each start, ~0.1 s here, which is
- * neither tool's doing).
- */
-const BENCH_ENV: NodeJS.ProcessEnv = (() => {
-  const env: NodeJS.ProcessEnv = { ...process.env, BATON_PYTHON: PYTHON };
-  delete env['PYTHONDONTWRITEBYTECODE'];
-  return env;
-})();
-
-interface Timed {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** Epoch ms just before spawn and at exit (comparable with the JSON report's ISO times). */
-  readonly startedAt: number;
-  readonly exitedAt: number;
-  /** Wall seconds on the monotonic clock. */
-  readonly wall: number;
-}
-
-function timed(command: string, args: string[], cwd: string): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const startedAt = Date.now();
-    const t0 = performance.now();
-    const child = spawn(command, args, { cwd, env: BENCH_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr, startedAt, exitedAt: Date.now(), wall: (performance.now() - t0) / 1000 }));
-  });
-}
-
 const baton = (args: string[], cwd: string, nodeArgs: string[] = []) => timed(process.execPath, [...nodeArgs, BIN, ...args], cwd);
-
-function check(what: string, r: Timed, expected: number[]): void {
-  if (r.code !== null && expected.includes(r.code)) return;
-  throw new Error(`${what} exited ${r.code} (expected ${expected.join(' or ')})\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`);
-}
 
 /** What a `--json` report tells about where the wall time went. */
 interface Phases {
@@ -312,7 +256,7 @@ async function throughput(o: Options, tmp: string): Promise<void> {
 // 3. baton against stestr
 
 async function againstStestr(o: Options, tmp: string): Promise<void> {
-  const version = spawnSync(PYTHON, ['-c', 'import importlib.metadata as m; print(m.version("stestr"))'], { encoding: 'utf8' }).stdout.trim();
+  const version = stestrVersion();
   const dir = join(tmp, 'demo');
   cpSync(DEMO, dir, { recursive: true });
   rmSync(join(dir, '.baton'), { recursive: true, force: true });
@@ -341,25 +285,12 @@ async function againstStestr(o: Options, tmp: string): Promise<void> {
   console.log(`reference: stestr ${version} from Debian (${STESTR}, ${PYTHON}) vs baton with BATON_PYTHON=${PYTHON}; wall of each whole process; aim: median ratio of runs with history ≤ 0.90×.`);
 }
 
-/** Median wall milliseconds of 7 starts of `command`. */
-function startMs(command: string, args: string[]): number {
-  const times = Array.from({ length: 7 }, () => {
-    const t0 = performance.now();
-    spawnSync(command, args, { stdio: 'ignore', env: BENCH_ENV });
-    return performance.now() - t0;
-  });
-  return Math.round(median(times));
-}
-
 export default async function e2e(args: string[]): Promise<void> {
   const o = parseArgs(args);
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first with \`npx tsc -b packages/cli\``);
   const tmp = mkdtempSync(join(tmpdir(), 'baton-bench-e2e-'));
   try {
-    const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-    console.log(`e2e: node ${process.version}, ${PYTHON}, ${availableParallelism()} cores, load average ${load} at the start; temp dir ${tmp}`);
-    // Start-up is CPU work that scales with how fast this shared machine runs at the time.
-    console.log(`  machine speed now: \`node -e 0\` ${startMs(process.execPath, ['-e', '0'])} ms, \`python3 -c pass\` ${startMs(PYTHON, ['-c', 'pass'])} ms (median of 7 starts); Python writes and reads bytecode caches (PYTHONDONTWRITEBYTECODE unset)`);
+    console.log(machineLines('e2e', `; temp dir ${tmp}`));
     if (o.parts.has(1)) await staleHistory(o, tmp);
     if (o.parts.has(2)) await throughput(o, tmp);
     if (o.parts.has(3)) await againstStestr(o, tmp);
