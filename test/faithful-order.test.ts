@@ -243,4 +243,20 @@ class Leaky(unittest.TestCase):
     assert.match(last.stdout, /tearDownClass \(tests\.test_leaky\.Leaky\)/);
     assert.match(last.stdout, /RuntimeError: could not drop the test schema/);
   });
+
+  test('test code sees the script and arguments that stestr gives it (run.py discover -t TOP PATH)', async () => {
+    const probe = `import os, sys, unittest
+
+
+class Argv(unittest.TestCase):
+    def test_script(self):
+        self.assertEqual(os.path.basename(sys.argv[0]), "run.py")
+        self.assertEqual(sys.argv[1:4], ["discover", "-t", "./"])
+`;
+    const dir = makeProject({ '.stestr.conf': STESTR_CONF, 'tests/__init__.py': '', 'tests/test_argv.py': probe });
+    const stestr = spawnSync('stestr', ['run'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(stestr.status, 0, `the probe passes under stestr: ${stestr.stdout}`);
+    const run = await runBaton(dir, ['run', '-j', '1']);
+    assert.equal(run.status, 0, run.stdout);
+  });
 });

@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from . import PROTOCOL_MAX, PROTOCOL_MIN
+from . import PROTOCOL_MAX, PROTOCOL_MIN, run
 from .channel import FDS_ENV, Channel, log
 from .forkserver import ForkServer, send
 from .runner import discover
@@ -36,6 +36,10 @@ def main(argv=None):
     parser.add_argument("--fork-server", action="store_true",
                         help="discover once, then fork a test server per request of the control channel")
     args = parser.parse_args(argv)
+    # The suite sees the script and arguments stestr's workers give it (`run.py discover
+    # -t TOP PATH`, less their --load-list), not this server's options: code that reads
+    # sys.argv (an oslo.config CONF() called without arguments) finds what it would there.
+    sys.argv = [run.SCRIPT, "discover", "-t", args.top_dir or ".", args.test_path]
 
     fds = args.rpc_fds
     if fds is None:
