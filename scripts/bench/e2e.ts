@@ -79,10 +79,15 @@ interface Phases {
   readonly joinSpread: number;
   /** Results whose recorded duration is negative (stop before start). */
   readonly negative: number;
+  /** Test server processes started to go back in discovery order after rebalancing. */
+  readonly fresh: number;
 }
 
 function phases(file: string, run: Timed): Phases {
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as { results: { worker: string; start: string | null; stop: string | null; duration: number | null }[] };
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+    processes: { fresh: number };
+    results: { worker: string; start: string | null; stop: string | null; duration: number | null }[];
+  };
   let first = Infinity;
   let last = -Infinity;
   let negative = 0;
@@ -112,6 +117,7 @@ function phases(file: string, run: Timed): Phases {
     spread: (Math.max(...ends) - Math.min(...ends)) / 1000,
     joinSpread: (Math.max(...starts) - Math.min(...starts)) / 1000,
     negative,
+    fresh: doc.processes.fresh,
   };
 }
 
@@ -194,7 +200,7 @@ async function staleHistory(o: Options, tmp: string): Promise<void> {
   const sum = truth.reduce((s, x) => s + x, 0);
   const longest = Math.max(...truth);
   const bound = Math.max(sum / o.jobs, longest);
-  const rows: (string | number)[][] = [['run', 'wall', 'bound', 'wall/bound', 'testing', 'testing/bound', 'startup', 'shutdown', 'start spread', 'finish spread']];
+  const rows: (string | number)[][] = [['run', 'wall', 'bound', 'wall/bound', 'testing', 'testing/bound', 'startup', 'shutdown', 'start spread', 'finish spread', 'fresh']];
   const negatives: number[] = [];
   const walls: number[] = [];
   for (let r = 1; r <= o.repeat; r++) {
@@ -208,14 +214,14 @@ async function staleHistory(o: Options, tmp: string): Promise<void> {
     if (p.results !== o.tests) throw new Error(`baton run recorded ${p.results} results, not ${o.tests}`);
     walls.push(run.wall);
     negatives.push(p.negative);
-    rows.push([String(r), secs(run.wall), secs(bound), ratio(run.wall / bound), secs(p.testing), ratio(p.testing / bound), secs(p.startup), secs(p.shutdown), secs(p.joinSpread), secs(p.spread)]);
+    rows.push([String(r), secs(run.wall), secs(bound), ratio(run.wall / bound), secs(p.testing), ratio(p.testing / bound), secs(p.startup), secs(p.shutdown), secs(p.joinSpread), secs(p.spread), p.fresh]);
   }
   if (o.repeat > 1) rows.push(['median', secs(median(walls)), secs(bound), ratio(median(walls) / bound), '', '', '', '', '', '']);
   console.log(`\n(1) ${o.tests} sleep tests, ${secs(sum)} of work (log-normal σ 1.5, longest ${secs(longest)}, seed 0xba70), baton run -j ${o.jobs}, stale history (5% recorded 20× slower, 5% 20× faster)`);
   console.log(table(rows));
   console.log(`reference: ${LOWER_BOUND} = ${secs(bound)} (true durations as generated); aim wall/bound ≤ 1.10×.`);
   console.log('  testing = last test stop − first test start; startup = first test start − process start; shutdown = process exit − last test stop;');
-  console.log('  start/finish spread = last − first worker to start its first / finish its last test (all from --json).');
+  console.log('  start/finish spread = last − first worker to start its first / finish its last test; fresh = test server processes started to go back in discovery order (all from --json).');
   if (negatives.some((n) => n > 0)) console.log(`  warning: ${negatives.join(', ')} result(s) recorded with a negative duration (stop before start)`);
 }
 
@@ -224,7 +230,7 @@ async function staleHistory(o: Options, tmp: string): Promise<void> {
 
 async function throughput(o: Options, tmp: string): Promise<void> {
   const suite = writeSuite(join(tmp, 'noop'), Array.from({ length: o.noop }, () => 'pass'));
-  const rows: (string | number)[][] = [['run', 'wall', 'tests/s', 'testing', 'tests/s testing', 'startup', 'shutdown', 'stored']];
+  const rows: (string | number)[][] = [['run', 'wall', 'tests/s', 'testing', 'tests/s testing', 'startup', 'shutdown', 'stored', 'fresh']];
   const walls: Record<'cold' | 'warm', number[]> = { cold: [], warm: [] };
   for (let r = 1; r <= o.repeat; r++) {
     rmSync(join(suite.dir, '.baton'), { recursive: true, force: true });
@@ -242,7 +248,7 @@ async function throughput(o: Options, tmp: string): Promise<void> {
       const stored = Object.values(counts).reduce((s, n) => s + n, 0);
       if (stored !== o.noop || p.results !== o.noop) throw new Error(`the repository holds ${stored} results and the report ${p.results}, not ${o.noop}`);
       walls[kind].push(run.wall);
-      rows.push([`${kind} ${r}`, secs(run.wall), rate(o.noop / run.wall), secs(p.testing), rate(o.noop / p.testing), secs(p.startup), secs(p.shutdown), rate(stored)]);
+      rows.push([`${kind} ${r}`, secs(run.wall), rate(o.noop / run.wall), secs(p.testing), rate(o.noop / p.testing), secs(p.startup), secs(p.shutdown), rate(stored), p.fresh]);
     }
   }
   if (o.repeat > 1) for (const kind of ['cold', 'warm'] as const) rows.push([`median ${kind}`, secs(median(walls[kind])), rate(o.noop / median(walls[kind])), '', '', '', '', '']);
