@@ -11,7 +11,7 @@
 // that does not end within `--timeout` seconds is reported as a hang and the bench fails.
 // `--cpu-prof DIR` profiles the coordinator process of each configuration.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -170,8 +170,7 @@ export default async function load(args: string[]): Promise<void> {
     for (const connections of o.connections) {
       const rates: number[] = [];
       for (let r = 1; r <= o.repeat; r++) {
-        const dir = join(tmp, `${connections}-${r}`);
-        mkdirSync(dir);
+        const dir = mkdtempSync(join(tmp, `${connections}-${r}-`));
         const profileDir = o.cpuProf === undefined ? undefined : join(o.cpuProf, `${connections}-${r}`);
         const m = await once(o, connections, dir, profileDir);
         const problems = verify(m, o, connections);
