@@ -109,7 +109,6 @@ await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0,
 const port = (server.address() as AddressInfo).port;
 
 sample();
-const idleRss = process.memoryUsage().rss;
 marks.start = mark(true);
 const run = coordinator.start();
 process.stdout.write(`${JSON.stringify({ url: `ws://127.0.0.1:${port}${WS_PATH}` })}\n`);
@@ -136,7 +135,6 @@ process.stdout.write(
     notRun: summary.notRun.length,
     counts,
     marks,
-    idleRss,
     peakRss,
     peakHeap,
     vmHwm: hwm ? Number(hwm[1]) * 1024 : undefined,

@@ -73,7 +73,6 @@ interface CoordinatorReport {
   readonly notRun: number;
   readonly counts: { joined: number; runs: number; dispatchedTests: number; reclaims: number; finished: number; gone: number; refused: number; logLines: number };
   readonly marks: Record<'start' | 'joined' | 'firstDispatch' | 'lastResult' | 'finished', Mark | undefined>;
-  readonly idleRss: number;
   readonly peakRss: number;
   readonly peakHeap: number;
   readonly vmHwm: number | undefined;
@@ -199,7 +198,7 @@ export default async function load(args: string[]): Promise<void> {
           `${(cpuUs / o.tests).toFixed(1)} µs`,
           `${Math.round((100 * cpuUs) / wallUs)}%`,
           `${(m.workers.cpuUs / o.tests).toFixed(1)} µs`,
-          mib(m.coordinator.idleRss),
+          mib(start.rss),
           mib(joined.rss),
           `${((joined.heap - start.heap) / 1024 / connections).toFixed(0)} KiB`,
           mib(Math.max(m.coordinator.peakRss, m.coordinator.vmHwm ?? 0)),
