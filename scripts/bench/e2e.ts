@@ -19,6 +19,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '@baton/scheduler';
+import { eachFlag } from './_args.js';
 import { median, rate, ratio, table } from './_table.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,13 +46,7 @@ interface Options {
 
 function parseArgs(args: string[]): Options {
   const o: Options = { parts: new Set([1, 2, 3]), tests: 2000, work: 60, jobs: 8, noop: 20_000, noopJobs: 2, demoJobs: 4, demoRounds: 3, repeat: 1, cpuProf: undefined, keep: false };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  eachFlag(args, (flag, value) => {
     const num = () => {
       const n = Number(value());
       if (!(n > 0)) throw new Error(`${flag} takes a positive number`);
@@ -71,7 +66,7 @@ function parseArgs(args: string[]): Options {
       case '--keep': o.keep = true; break;
       default: throw new Error(`unknown option ${flag}`);
     }
-  }
+  });
   return o;
 }
 

@@ -16,6 +16,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { eachFlag } from './_args.js';
 import { median, rate, table } from './_table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -34,13 +35,7 @@ interface Options {
 
 function parseArgs(args: string[]): Options {
   const o: Options = { connections: [200, 1000], tests: 100_000, slots: 1, repeat: 1, timeout: 600, cpuProf: undefined, keep: false };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  eachFlag(args, (flag, value) => {
     const num = (v: string) => {
       const n = Number(v);
       if (!(Number.isInteger(n) && n > 0)) throw new Error(`${flag} takes positive whole numbers, not ${v}`);
@@ -56,7 +51,7 @@ function parseArgs(args: string[]): Options {
       case '--keep': o.keep = true; break;
       default: throw new Error(`unknown option ${flag}`);
     }
-  }
+  });
   return o;
 }
 
