@@ -1,16 +1,30 @@
-// Command-line reading shared by benchmarks that take `--flag value` options.
+// Shared command-line reading for benchmarks: `--flag [value]` pairs, each flag handled by
+// the benchmark, every bad value refused with the flag's name.
 
-/**
- * Calls `handle` for each flag of `args` in order, with a reader of the flag's value
- * (which consumes the next argument, and throws if there is none).
- */
-export function eachFlag(args: readonly string[], handle: (flag: string, value: () => string) => void): void {
+/** What a flag's handler can take from the arguments that follow it. */
+export interface FlagValue {
+  /** The next argument, which must be there. */
+  text(): string;
+  /** The next argument as a number above 0. */
+  positive(): number;
+}
+
+/** Calls `on` for each flag in `args` in order; `on` takes the flag's value, if it has one, through `value`. */
+export function eachFlag(args: string[], on: (flag: string, value: FlagValue) => void): void {
   for (let i = 0; i < args.length; i++) {
     const flag = args[i]!;
-    handle(flag, () => {
+    const text = () => {
       const v = args[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
       return v;
+    };
+    on(flag, {
+      text,
+      positive: () => {
+        const n = Number(text());
+        if (!(n > 0)) throw new Error(`${flag} takes a positive number`);
+        return n;
+      },
     });
   }
 }

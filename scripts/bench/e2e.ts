@@ -19,7 +19,6 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '@baton/scheduler';
-import { eachFlag } from './_args.js';
 import { median, rate, ratio, table } from './_table.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,7 +45,13 @@ interface Options {
 
 function parseArgs(args: string[]): Options {
   const o: Options = { parts: new Set([1, 2, 3]), tests: 2000, work: 60, jobs: 8, noop: 20_000, noopJobs: 2, demoJobs: 4, demoRounds: 3, repeat: 1, cpuProf: undefined, keep: false };
-  eachFlag(args, (flag, value) => {
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
     const num = () => {
       const n = Number(value());
       if (!(n > 0)) throw new Error(`${flag} takes a positive number`);
@@ -66,7 +71,7 @@ function parseArgs(args: string[]): Options {
       case '--keep': o.keep = true; break;
       default: throw new Error(`unknown option ${flag}`);
     }
-  });
+  }
   return o;
 }
 

@@ -35,19 +35,19 @@ interface Options {
 
 function parseArgs(args: string[]): Options {
   const o: Options = { connections: [200, 1000], tests: 100_000, slots: 1, repeat: 1, timeout: 600, cpuProf: undefined, keep: false };
-  eachFlag(args, (flag, value) => {
-    const num = (v: string) => {
-      const n = Number(v);
-      if (!(Number.isInteger(n) && n > 0)) throw new Error(`${flag} takes positive whole numbers, not ${v}`);
+  eachFlag(args, (flag, v) => {
+    const whole = (text: string) => {
+      const n = Number(text);
+      if (!(Number.isInteger(n) && n > 0)) throw new Error(`${flag} takes positive whole numbers, not ${text}`);
       return n;
     };
     switch (flag) {
-      case '--connections': o.connections = value().split(',').map(num); break;
-      case '--tests': o.tests = num(value()); break;
-      case '--slots': o.slots = num(value()); break;
-      case '--repeat': o.repeat = num(value()); break;
-      case '--timeout': o.timeout = num(value()); break;
-      case '--cpu-prof': o.cpuProf = value(); break;
+      case '--connections': o.connections = v.text().split(',').map(whole); break;
+      case '--tests': o.tests = whole(v.text()); break;
+      case '--slots': o.slots = whole(v.text()); break;
+      case '--repeat': o.repeat = whole(v.text()); break;
+      case '--timeout': o.timeout = v.positive(); break;
+      case '--cpu-prof': o.cpuProf = v.text(); break;
       case '--keep': o.keep = true; break;
       default: throw new Error(`unknown option ${flag}`);
     }
