@@ -134,6 +134,8 @@ export class Coordinator {
   /** Results of ids outside the selection (a class or module fixture's failure), by id: recorded once each. */
   private readonly extras = new Set<string>();
   private stuckTicks = 0;
+  /** Slots of the hosts connected: what the ETA divides by (kept, not counted per event). */
+  private connectedSlots = 0;
 
   constructor(options: CoordinatorOptions) {
     this.options = options;
@@ -266,6 +268,7 @@ export class Coordinator {
     const slots = Array.from({ length: Math.max(1, link.slots) }, (_, i) => `${name}/${i}`);
     const host: Host = { name, link, slots, state: HostState.Waiting };
     this.hosts.add(host);
+    this.connectedSlots += slots.length;
     this.hostOf.set(link, host);
     slots.forEach((id, index) => this.slots.set(id, { host, index, global: this.nextGlobal++ }));
     this.options.emit({ type: 'workerJoined', at: this.clock.now(), worker: name, slots: slots.length, version: link.version });
@@ -309,7 +312,7 @@ export class Coordinator {
     if (host.state === HostState.Gone) return;
     const leaving = host.state === HostState.Leaving;
     host.state = HostState.Gone;
-    this.hosts.delete(host);
+    if (this.hosts.delete(host)) this.connectedSlots -= host.slots.length;
     const waitingAt = this.waiting.indexOf(host);
     if (waitingAt >= 0) this.waiting.splice(waitingAt, 1);
     if (this.ended) return;
@@ -531,8 +534,7 @@ export class Coordinator {
   }
 
   private stats(): RunStats {
-    const slots = [...this.hosts].reduce((n, h) => n + h.slots.length, 0);
-    return this.ledger.stats(this.clock.now() - this.startMs, this.dispatching ? slots : 0);
+    return this.ledger.stats(this.clock.now() - this.startMs, this.dispatching ? this.connectedSlots : 0);
   }
 
   private async end(): Promise<void> {

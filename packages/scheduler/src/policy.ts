@@ -18,6 +18,8 @@ export const GUIDED_FACTOR = 2;
 export const GUIDED_FACTOR_UNKNOWN = 8;
 /** Keep this many round trips of queued work on a worker, so it never waits for the next message. */
 export const PREFETCH_ROUND_TRIPS = 1.5;
+/** A worker whose queue fell below one prefetch horizon is filled up to this many. */
+export const PREFETCH_REFILL = 2;
 /** Taking work back costs a reclaim, the worker's answer and a new dispatch: one and a half round trips. */
 export const STEAL_ROUND_TRIPS = 1.5;
 /**
@@ -38,13 +40,17 @@ export const ROUND_TRIP_SMOOTHING = 0.25;
  * share of the queue (`queued × share / factor`, where share is its fraction
  * of the total speed) less what it is still busy with (`runningWork`, the rest
  * of its running unit, and `heldWork`, its unstarted units), but at least
- * enough to cover the prefetch horizon beyond what it holds — unless its
- * running unit alone covers the horizon, when it may get nothing (≤ 0).
+ * enough to fill it up to PREFETCH_REFILL horizons — unless its running unit
+ * alone covers the horizon, when it may get nothing (≤ 0). The caller asks only
+ * once what it holds fell below one horizon: filling to exactly one horizon
+ * would send one test per finished test wherever tests are shorter than the
+ * round trip (measured: 70,000 one-test Runs for 100,000 no-op tests on 10
+ * workers), each Run a message, a Done and a turn of the slot.
  * `unknown`: the units at the head of the queue have no history.
  */
 export function batchTarget(queuedWork: number, share: number, horizonWork: number, heldWork: number, runningWork: number, unknown: boolean): number {
   const guided = (queuedWork * share) / (unknown ? GUIDED_FACTOR_UNKNOWN : GUIDED_FACTOR) - runningWork - heldWork;
-  const prefetch = runningWork >= horizonWork ? 0 : horizonWork - heldWork;
+  const prefetch = runningWork >= horizonWork ? 0 : PREFETCH_REFILL * horizonWork - heldWork;
   return Math.max(guided, prefetch);
 }
 

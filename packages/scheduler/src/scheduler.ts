@@ -118,6 +118,11 @@ export class Scheduler implements SchedulingPolicy {
    * until this or its own state changes.
    */
   private epoch = 0;
+  /**
+   * Lanes without an owner that may hold work: the only ones `adopt` looks at (a scan of
+   * every lane, on every event near the end of a run, cost O(workers) per test).
+   */
+  private readonly orphans = new Set<Lane>();
   /** The segment whose lanes are planned (-1: none yet). */
   private plannedSegment = -1;
   private finishSent = false;
@@ -407,6 +412,7 @@ export class Scheduler implements SchedulingPolicy {
     if (!this.ledger.advance()) return;
     this.epoch++;
     this.lanes.clear();
+    this.orphans.clear();
     for (const l of this.loads.values()) l.lane = undefined;
     // At a segment boundary every ready worker is empty; the fastest go first
     // so that a serial or one-test segment lands on the fastest worker.
@@ -455,6 +461,7 @@ export class Scheduler implements SchedulingPolicy {
       const owner = owners[i];
       const lane = this.lanes.create(owner, units);
       if (owner) this.load(owner).lane = lane;
+      else this.orphans.add(lane);
     });
   }
 
@@ -466,7 +473,9 @@ export class Scheduler implements SchedulingPolicy {
 
   /** A worker that leaves or dies leaves its lane to whoever adopts it. */
   private orphan(load: Load): void {
-    if (load.lane?.owner === load.worker) load.lane.owner = undefined;
+    if (load.lane?.owner !== load.worker) return;
+    load.lane.owner = undefined;
+    this.orphans.add(load.lane);
   }
 
   /** Units back in the queue (given back, or left by a dead worker): into `lane`, or a lane of their own. */
@@ -478,8 +487,9 @@ export class Scheduler implements SchedulingPolicy {
     // Before the segment's lanes are planned, planning takes them.
     if (this.plannedSegment !== this.ledger.segment) return;
     const indices = mine.map((u) => u.index);
-    if (lane && this.lanes.all.includes(lane)) this.lanes.add(lane, indices);
-    else this.lanes.create(undefined, indices);
+    const to = lane && this.lanes.all.includes(lane) ? lane : this.lanes.create(undefined, indices.splice(0));
+    this.lanes.add(to, indices);
+    if (to.owner === undefined) this.orphans.add(to);
   }
 
   /**
@@ -585,9 +595,13 @@ export class Scheduler implements SchedulingPolicy {
   /** A lane nobody runs (its worker left or died, or never joined), the one with the most work; now the worker's. */
   private adopt(load: Load): Lane | undefined {
     let best: Lane | undefined;
-    for (const lane of this.lanes.all) if (lane.owner === undefined && lane.count > 0 && (best === undefined || lane.work > best.work)) best = lane;
+    for (const lane of this.orphans) {
+      if (lane.owner !== undefined || lane.count === 0) this.orphans.delete(lane);
+      else if (best === undefined || lane.work > best.work) best = lane;
+    }
     if (best === undefined) return load.lane !== undefined && load.lane.owner === load.worker && load.lane.count > 0 ? load.lane : undefined;
     best.owner = load.worker;
+    this.orphans.delete(best);
     load.lane = best;
     this.epoch++;
     return best;
