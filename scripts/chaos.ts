@@ -8,31 +8,11 @@
 // end counts faults, lost and doubled results, orphans, detection times and stalls, and
 // every problem follows it. Exit status 1 if there was any.
 import { availableParallelism } from 'node:os';
+import { wholeNumbers } from './options.js';
 import { brokenChannel, ChaosTally, chaosTable, hangingTest, killCoordinator, killLocal, killRemote, networkCut } from '../test/utils/chaos.js';
 
-interface Options {
-  readonly kills: number;
-  readonly coordinatorKills: number;
-  readonly minutes: number;
-  readonly seed: number;
-}
-
-function options(argv: string[]): Options {
-  const get = (name: string, fallback: number): number => {
-    const i = argv.indexOf(`--${name}`);
-    if (i === -1) return fallback;
-    const n = Number(argv[i + 1]);
-    if (!Number.isInteger(n) || n <= 0) {
-      console.error(`chaos: --${name} takes a positive whole number, not ${JSON.stringify(argv[i + 1])}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return { kills: get('kills', 120), coordinatorKills: get('coordinator-kills', 10), minutes: get('minutes', 25), seed: get('seed', 1) };
-}
-
 async function main(argv: string[]): Promise<void> {
-  const o = options(argv);
+  const o = wholeNumbers('chaos', argv, { kills: 120, coordinatorKills: 10, minutes: 25, seed: 1 });
   const t0 = performance.now();
   const deadline = Date.now() + o.minutes * 60_000;
   const tally = new ChaosTally();

@@ -457,12 +457,9 @@ function storedResults(dir: string): TestResult[] {
   return out;
 }
 
-export interface CoordinatorKillOptions {
-  readonly seed: number;
+export interface CoordinatorKillOptions extends Pick<KillOptions, 'seed' | 'deadline' | 'shape' | 'log'> {
+  /** Coordinators to kill. */
   readonly count: number;
-  readonly deadline: number;
-  readonly shape: { modules: number; classes: number; tests: number; min: number; max: number };
-  readonly log?: (line: string) => void;
 }
 
 /**
