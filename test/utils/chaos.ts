@@ -272,7 +272,7 @@ function checkRun(tally: ChaosTally, what: string, suite: Suite, run: Finished, 
   const distinct = new Set(mine.map((r) => r.id));
   tally.lost += suite.ids.length - distinct.size;
   tally.duplicated += mine.length - distinct.size;
-  if (distinct.size < suite.ids.length) tally.problems.push(`${what}: ${suite.ids.length - distinct.size} tests have no result`);
+  if (distinct.size < suite.ids.length) tally.problems.push(`${what}: ${suite.ids.length - distinct.size} tests have no result; exit ${run.status}; output ends:\n${(run.stdout + run.stderr).slice(-2500)}`);
   if (mine.length > distinct.size) tally.problems.push(`${what}: ${mine.length - distinct.size} results doubled`);
   const last = baton(suite.dir, ['last', '--json']);
   const counts = (JSON.parse(last.stdout) as { profiles: { default: { run: { counts: Record<string, number>; complete: boolean } } } }).profiles.default.run;
@@ -425,7 +425,13 @@ export async function killRemote(tally: ChaosTally, o: KillOptions): Promise<num
       // over) says so and exits 3. Anything else is a problem.
       if (!w.killed && end.status !== 0 && end.status !== 3) tally.problems.push(`${what}: worker ${w.name} exited ${end.status}:\n${end.stderr.slice(-1000)}`);
     }
+    const problems = tally.problems.length;
     checkRun(tally, what, suite, done, kills, join(suite.dir, 'run.json'));
+    if (tally.problems.length > problems) {
+      // What each worker went through: whether one was missing when the run needed it.
+      const ends = await Promise.all(workers.map(async (w) => `${w.name}${w.killed ? ' (killed)' : ''}: exit ${(await w.running.exited).status}; ${(await w.running.exited).stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      tally.problems.push(`${what}: its workers: ${kills.map((k) => `${k.kind} ${k.worker}`).join(', ')}\n${ends.join('\n')}`);
+    }
     await orphansOf(suite.dir, what, tally);
     o.log?.(`${what}: exit ${done.status}`);
   }
