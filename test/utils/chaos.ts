@@ -114,6 +114,18 @@ function descendants(root: number, all: readonly Proc[] = processes()): Proc[] {
   return found;
 }
 
+/**
+ * The fork servers a baton process started (`--fork-server`, once a launcher such as
+ * pyenv's shell shim has exec'd Python) and the test servers they forked (the same
+ * command line as their parent): a shim still starting is neither.
+ */
+function pythonServers(root: number, tree: readonly Proc[]): { forkServers: Proc[]; servers: Proc[] } {
+  const python = (p: Proc) => p.cmdline.includes('baton_server') && p.cmdline.includes('--fork-server') && !/^(\S*\/)?(ba|da)?sh /.test(p.cmdline);
+  const forkServers = tree.filter((p) => p.ppid === root && python(p));
+  const servers = tree.filter((p) => forkServers.some((f) => f.pid === p.ppid && f.cmdline === p.cmdline));
+  return { forkServers, servers };
+}
+
 /** Processes working for the project in `dir`: started there, or naming it. */
 function processesOf(dir: string): Proc[] {
   return processes().filter((p) => p.pid !== process.pid && (p.cwd === dir || p.cwd?.startsWith(`${dir}/`) || p.cmdline.includes(dir)));
@@ -342,8 +354,7 @@ export async function killLocal(tally: ChaosTally, o: KillOptions): Promise<numb
       await sleep(gap(rng, o.gapMs));
       if (over) break;
       const tree = descendants(run.child.pid!);
-      const forkServers = tree.filter((p) => p.ppid === run.child.pid && p.cmdline.includes('baton_server'));
-      const servers = tree.filter((p) => forkServers.some((f) => f.pid === p.ppid));
+      const { forkServers, servers } = pythonServers(run.child.pid!, tree);
       // Every sixth kill is of the fork server.
       const fork = (made + kills.length) % 6 === 5 && forkServers.length > 0;
       const pool = fork ? forkServers : servers;
@@ -398,8 +409,7 @@ export async function killRemote(tally: ChaosTally, o: KillOptions): Promise<num
       const target = alive[Math.floor(rng.next() * alive.length)]!;
       const all = processes();
       const tree = descendants(target.running.child.pid!, all);
-      const forkServer = tree.find((p) => p.ppid === target.running.child.pid && p.cmdline.includes('baton_server'));
-      const servers = forkServer === undefined ? [] : tree.filter((p) => p.ppid === forkServer.pid);
+      const { servers } = pythonServers(target.running.child.pid!, tree);
       // Every other kill is of a whole worker.
       if ((made + kills.length) % 2 === 1 || servers.length === 0) {
         const running = tree.map((p) => runningIn(suite, p.pid)).filter((x): x is string => x !== undefined);
