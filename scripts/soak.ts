@@ -11,32 +11,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wholeNumbers } from './options.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'packages', 'cli', 'bin', 'baton.js');
 /** A run that has not ended after this many seconds is called stalled and killed. */
 const STALL_SECONDS = 120;
 
-interface Options {
-  readonly runs: number;
-  readonly minutes: number;
-  readonly jobs: number;
-  readonly tests: number;
-  readonly classes: number;
-}
+type Options = ReturnType<typeof options>;
 
-function options(argv: string[]): Options {
-  const get = (name: string, fallback: number): number => {
-    const i = argv.indexOf(`--${name}`);
-    if (i === -1) return fallback;
-    const n = Number(argv[i + 1]);
-    if (!Number.isInteger(n) || n <= 0) {
-      console.error(`soak: --${name} takes a positive whole number, not ${JSON.stringify(argv[i + 1])}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return { runs: get('runs', 40), minutes: get('minutes', 15), jobs: get('jobs', 2), tests: get('tests', 2000), classes: get('classes', 200) };
+function options(argv: string[]) {
+  return wholeNumbers('soak', argv, { runs: 40, minutes: 15, jobs: 2, tests: 2000, classes: 200 });
 }
 
 /** The suite: `classes` classes over 10 modules; durations come from a seed in the environment. */

@@ -6,6 +6,9 @@ import { CliError } from '../errors.js';
 import { adapterFor } from '../run/adapter.js';
 import { httpServer, parseListen, readToken } from '../run/listen.js';
 
+/** How a channel ends when the coordinator vanished rather than refused or dismissed us. */
+const GONE: ReadonlySet<string> = new Set(['BATON_PROTOCOL_PEER_LOST', 'BATON_PROTOCOL_PEER_DIED', 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT']);
+
 interface WorkerArgs extends GlobalArgs {
   readonly connect: string | undefined;
   readonly listen: string | undefined;
@@ -69,7 +72,12 @@ export const workerCommand: CommandFactory = (ctx) =>
           process.once('SIGTERM', () => leave('SIGTERM'));
           process.once('SIGINT', () => leave('SIGINT'));
           const info = await worker.serve(transport, token === undefined ? {} : { expectToken: token });
-          if (info.state === 'lost') throw info.error ?? new CliError('BATON_CLI_USAGE', 'the coordinator went away');
+          if (info.state === 'lost') {
+            const error = info.error;
+            // A refusal (another checkout, a wrong token) says what to fix in its own words.
+            if (error !== undefined && !GONE.has(error.code)) throw error;
+            throw new CliError('BATON_CLI_COORDINATOR_LOST', `the coordinator at ${url} went away without saying goodbye${error ? ` (${error.message})` : ''}: this worker stops`, { cause: error });
+          }
           return;
         }
         const { host, port } = parseListen(argv.listen!);
