@@ -15,6 +15,7 @@ import {
   WebSocketAcceptor,
   connectWebSocket,
   testListDigest,
+  wsTransport,
   ProtocolError,
   type Transport,
   type WebSocketAcceptorOptions,
@@ -219,4 +220,20 @@ test('frames are bounded: big sends are split, a frame over maxPayload drops the
   const closed = await channel.closed;
   assert.equal(closed.error?.code, 'BATON_PROTOCOL_PEER_LOST');
   assert.match(closed.error?.message ?? '', /Max payload size exceeded/);
+});
+
+test('a worker cut off without its socket closing is lost at the heartbeat timeout, not after a closing handshake it never answers', async () => {
+  const c = await coordinator({});
+  const arrived = c.next();
+  const raw = new WebSocket(c.url);
+  await once(raw, 'open');
+  worker(wsTransport(raw));
+  const client = await TestServerClient.connect(await arrived, { heartbeat: { intervalMs: 50, timeoutMs: 200 }, log: () => undefined });
+  assert.deepEqual(await client.list(), TESTS);
+  // The network goes silent: the worker's end reads nothing more and answers nothing,
+  // a close handshake included (as a dropped link or a frozen machine would).
+  (raw as unknown as { _socket: { pause(): void } })._socket.pause();
+  const ended = await Promise.race([client.ended, new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000).unref())]);
+  assert.match(String(ended), /did not answer a Ping within 200 ms/);
+  raw.terminate();
 });

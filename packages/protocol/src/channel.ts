@@ -543,6 +543,9 @@ export class Channel {
           ),
           true,
         );
+        // A silent peer acknowledges no close either: the channel ends now, not when the
+        // transport's own closing handshake gives up.
+        this.transport.abort?.();
       }, timeoutMs);
       this.request({ msg: 'Ping' }).then(
         () => {

@@ -22,4 +22,10 @@ export interface Transport {
   onClose(cb: (error?: Error) => void): void;
   /** Closes after the bytes already sent; the peer sees the end of the stream. */
   close(): void;
+  /**
+   * Drops the connection at once, with no closing handshake: the peer stopped answering,
+   * and a close it would have to acknowledge (a WebSocket's, 30 s) would keep its work
+   * from being given to others. Absent: `close` is already immediate.
+   */
+  abort?(): void;
 }

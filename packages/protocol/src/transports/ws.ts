@@ -73,6 +73,10 @@ export function wsTransport(socket: WebSocket, maxFrame: number = WS_MAX_PAYLOAD
     close() {
       if (socket.readyState === socket.CONNECTING || socket.readyState === socket.OPEN) socket.close(1000);
     },
+    abort() {
+      failure ??= new Error('the peer stopped answering; the connection was dropped');
+      socket.terminate();
+    },
   };
 }
 
