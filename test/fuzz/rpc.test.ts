@@ -152,5 +152,6 @@ test('a worker-side channel fed seeded mutated streams never throws, and closes 
     show: (c) => `hello first: ${c.helloFirst}, chunk ${c.chunk}, ${hex(c.bytes)}`,
   });
   t.diagnostic(summary(report));
-  assertExercised(report, { accepted: 1 / 10, refused: 1 / 10 });
+  // A damaged packet after the Hello ends the channel too, so most mutated streams are refused.
+  assertExercised(report, { accepted: 1 / 40, refused: 1 / 10 });
 });

@@ -773,7 +773,10 @@ export async function brokenChannel(tally: ChaosTally, o: { seed: number; log?: 
       tally.problems.push(`${what}: ${half} is recorded ${h?.status} (${h?.infrastructure}): ${text.slice(0, 300)}`);
     }
     const g = report.results.find((x) => x.id === garbage);
+    if (g?.status !== 'fail' || g.infrastructure !== 'crashed') tally.problems.push(`${what}: ${garbage} is recorded ${g?.status} (${g?.infrastructure}), not as a crash of its test server`);
     const complaints = done.stderr.split('\n').filter((l) => /non-subunit|corrupt/.test(l));
+    // One line for each of the two broken channels, not one per damaged chunk.
+    if (complaints.length > 2) tally.problems.push(`${what}: two broken channels were told in ${complaints.length} lines, not one each`);
     tally.notes.push(
       `${what}: half a message then close → ${h?.infrastructure}, "${text.split('\n')[0]?.slice(0, 160)}", ${report.processes?.restarts ?? '?'} restart(s); ` +
         `4 KiB of garbage → ${g?.status}${g?.infrastructure ? ` (${g.infrastructure})` : ''}, ${complaints.length} log lines, e.g. "${complaints[0] ?? ''}"`,

@@ -130,7 +130,7 @@ for (const [what, bytes, said] of [
   });
 }
 
-test('after the handshake a corrupt packet is logged, naming the peer, and the channel lives on', async () => {
+test('after the handshake a corrupt packet ends the channel: one line naming the peer, and a BATON_PROTOCOL_CORRUPT loss', async () => {
   const [a, b] = memoryPair();
   const raw = new RawPeer(a);
   const lines: string[] = [];
@@ -140,11 +140,11 @@ test('after the handshake a corrupt packet is logged, naming the peer, and the c
   await server.ready;
   raw.sendBytes(Uint8Array.from([0xb3, 0x29, 0x01, 0x05, 0, 0, 0, 0, 0]));
   raw.send({ msg: 'Ping', nonce: 'after' });
-  await raw.next('Pong');
-  assert.match(lines[0]!, /^peer 198\.51\.100\.7:4242: corrupt subunit packet at byte \d+: .*: ignored$/);
-  // Then the damaged packet's bytes, surfaced as text.
-  assert.ok(lines.length > 1);
-  for (const line of lines.slice(1)) assert.match(line, /^peer 198\.51\.100\.7:4242: \d+ bytes of non-subunit data on the channel ignored$/);
+  const info = await server.closed;
+  assert.equal(info.state, 'lost');
+  assert.equal(info.error?.code, 'BATON_PROTOCOL_CORRUPT');
+  assert.deepEqual(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, /^peer 198\.51\.100\.7:4242: BATON_PROTOCOL_CORRUPT: the peer's channel is corrupt \(.*at byte \d+.*\); closing it$/);
 });
 
 test('a peer that sends HELLO_MAX_BYTES without a Hello (one packet that never ends) is closed', async () => {

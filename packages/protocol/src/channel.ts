@@ -203,13 +203,13 @@ export class Channel {
         if (this.ended) return;
         if (this.peerHello === undefined) this.notAPeer(`${data.length} bytes that are not subunit at byte ${offset}`);
         else if (this.handlers.bytes) this.handlers.bytes(data);
-        else this.log(`${data.length} bytes of non-subunit data on the channel ignored`);
+        else this.corrupt(`${data.length} bytes that are not subunit at byte ${offset}`);
       },
       error: (error) => {
         if (this.ended) return;
         if (this.peerHello === undefined) this.notAPeer(error.message);
         else if (error.code === 'BATON_SUBUNIT_TOO_LARGE') this.fail(new ProtocolError('BATON_PROTOCOL_TOO_LARGE', error.message), true);
-        else this.log(`${error.message}: ignored`);
+        else this.corrupt(error.message);
       },
     });
     transport.onData((bytes) => {
@@ -356,6 +356,17 @@ export class Channel {
     this.failure = error;
     this.settle(error);
     this.closeTransport();
+  }
+
+  /**
+   * Bytes that are not subunit, or a damaged packet, after the handshake: nothing says
+   * what else the peer's channel lost (a result, a Done), so it is not read on as if
+   * whole. The channel ends, said once, and its owner treats the peer as broken (a slot
+   * records the running test as crashed and starts a fresh test server).
+   */
+  private corrupt(what: string): void {
+    // fail() says it once (its refusal to the peer is logged), naming the peer.
+    this.fail(new ProtocolError('BATON_PROTOCOL_CORRUPT', `the peer's channel is corrupt (${what}); closing it`), true);
   }
 
   private checkSendable(name: MessageName): ProtocolError | undefined {

@@ -27,7 +27,9 @@ export type ProtocolErrorCode =
   /** The peer reported an error whose code this end does not know. */
   | 'BATON_PROTOCOL_PEER_ERROR'
   /** The test server command could not be started at all. */
-  | 'BATON_PROTOCOL_SPAWN_FAILED';
+  | 'BATON_PROTOCOL_SPAWN_FAILED'
+  /** Bytes that are not subunit, or a damaged packet, on a channel past its handshake. */
+  | 'BATON_PROTOCOL_CORRUPT';
 
 const CODES: ReadonlySet<string> = new Set<ProtocolErrorCode>([
   'BATON_PROTOCOL_NO_COMMON_VERSION',
@@ -43,6 +45,7 @@ const CODES: ReadonlySet<string> = new Set<ProtocolErrorCode>([
   'BATON_PROTOCOL_NOT_READY',
   'BATON_PROTOCOL_PEER_ERROR',
   'BATON_PROTOCOL_SPAWN_FAILED',
+  'BATON_PROTOCOL_CORRUPT',
 ]);
 
 /** Whether a code received on the wire is one of ours. */
