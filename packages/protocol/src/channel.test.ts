@@ -315,3 +315,20 @@ test('heartbeats: a peer that answers Ping stays, one that stops is declared stu
   assert.equal(raw.messages.filter((m) => m.msg === 'Ping').length, 4);
   assert.equal((await raw.next('Error')).code, 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT');
 });
+
+test('silenceMs: the Pinged end drops a peer that went silent (a cut network), and keeps one that Pings', async () => {
+  const silent = pair({ heartbeat: false }, { silenceMs: 150 });
+  await silent.server.ready;
+  const info = await silent.server.closed;
+  assert.equal(info.state, 'lost');
+  assert.equal(info.error?.code, 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT');
+  assert.match(info.error?.message ?? '', /nothing from the peer for \d+ s, not even a Ping/);
+
+  const alive = pair({ heartbeat: { intervalMs: 20, timeoutMs: 1000 } }, { silenceMs: 150 });
+  await alive.server.ready;
+  // Several silence windows pass; the Pings keep it open.
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  assert.equal(alive.server.state, 'ready');
+  alive.client.close();
+  await alive.server.closed;
+});

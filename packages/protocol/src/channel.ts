@@ -116,6 +116,14 @@ export interface ChannelOptions {
    */
   readonly heartbeat?: HeartbeatOptions | false;
   /**
+   * Milliseconds without a byte from the peer, past the handshake at version 2, after
+   * which it counts as cut off: the channel fails (`BATON_PROTOCOL_HEARTBEAT_TIMEOUT`)
+   * and the connection is dropped. For the end that is Pinged (a worker), whose peer
+   * sends a Ping every interval, so that a silent network cut ends it too, instead of it
+   * waiting for ever. @default off
+   */
+  readonly silenceMs?: number;
+  /**
    * Where refusals, corrupt packets and stray bytes are reported, each line prefixed with
    * the transport's `peer` when it has one. @default console.warn
    */
@@ -172,6 +180,10 @@ export class Channel {
   private nextNonce = 1;
   private helloTimer: NodeJS.Timeout | undefined;
   private beatTimer: NodeJS.Timeout | undefined;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private readonly silenceMs: number | undefined;
+  /** When the peer last sent anything (ms, Date.now), for `silenceMs`. */
+  private heard = 0;
   private settleReady!: { resolve(h: Handshake): void; reject(e: ProtocolError): void };
   private settleClosed!: (info: CloseInfo) => void;
 
@@ -181,6 +193,7 @@ export class Channel {
     this.versions = options.versions ?? SUPPORTED_VERSIONS;
     this.expectToken = options.expectToken;
     this.helloFields = { ...(options.expectToken === undefined ? {} : { token: options.expectToken }), ...options.hello };
+    this.silenceMs = options.silenceMs;
     this.heartbeat =
       options.heartbeat ??
       (options.role === 'client' ? { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: HEARTBEAT_TIMEOUT_MS } : false);
@@ -214,6 +227,7 @@ export class Channel {
     });
     transport.onData((bytes) => {
       if (this.ended) return;
+      this.heard = Date.now();
       this.decoder.push(bytes);
       if (this.peerHello === undefined && this.decoder.offset + this.decoder.buffered > HELLO_MAX_BYTES) {
         this.fail(new ProtocolError('BATON_PROTOCOL_TOO_LARGE', `the peer sent ${HELLO_MAX_BYTES} bytes without a Hello: it is not a baton peer; closing`), true);
@@ -513,6 +527,23 @@ export class Channel {
     this.currentState = 'ready';
     this.settleReady.resolve({ version, peer: hello });
     this.startHeartbeat();
+    this.watchSilence();
+  }
+
+  private watchSilence(): void {
+    const limit = this.silenceMs;
+    if (limit === undefined || !supports(this.negotiated!, 'Ping')) return;
+    this.heard = Date.now();
+    // A check now and then, not a timer reset on every chunk a busy channel reads.
+    this.silenceTimer = setInterval(() => {
+      const quiet = Date.now() - this.heard;
+      if (quiet < limit) return;
+      this.fail(
+        new ProtocolError('BATON_PROTOCOL_HEARTBEAT_TIMEOUT', `nothing from the peer for ${Math.round(quiet / 1000)} s, not even a Ping: it is gone or cut off`),
+        true,
+      );
+      this.transport.abort?.();
+    }, Math.max(10, limit / 8));
   }
 
   private onReply(reply: ReplyMessage): void {
@@ -570,6 +601,7 @@ export class Channel {
 
   private stopHeartbeat(): void {
     clearTimeout(this.beatTimer);
+    clearInterval(this.silenceTimer);
   }
 
   private settle(error: ProtocolError): void {

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import {
   Channel,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_TIMEOUT_MS,
   testListDigest,
   WORKER_LEAVING,
   type CancelMessage,
@@ -54,7 +56,7 @@ export interface WorkerStats extends ProcessCounts {
 }
 
 /** Options of one coordinator channel, passed on to protocol's Channel. */
-export type ServeOptions = Pick<ChannelOptions, 'expectToken' | 'helloTimeoutMs' | 'heartbeat' | 'versions'>;
+export type ServeOptions = Pick<ChannelOptions, 'expectToken' | 'helloTimeoutMs' | 'heartbeat' | 'silenceMs' | 'versions'>;
 
 /**
  * A worker: to a coordinator it is a test server with several slots. It serves the
@@ -156,6 +158,10 @@ export class WorkerServer implements SlotSink {
       throw this.busy();
     }
     const channel = new Channel(transport, {
+      // The coordinator Pings every HEARTBEAT_INTERVAL_MS and waits HEARTBEAT_TIMEOUT_MS
+      // for the Pong: silence longer than both is a coordinator cut off, and a worker
+      // behind a silent network cut would otherwise wait for ever.
+      silenceMs: HEARTBEAT_INTERVAL_MS + HEARTBEAT_TIMEOUT_MS,
       ...options,
       role: 'server',
       hello: this.hello,
