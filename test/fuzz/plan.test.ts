@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePlan, type Plan } from '@baton/scheduler';
-import { assertExercised, assertLocatedRefusal, caseCount, fuzz, jsonCase, preview, summary, type Outcome } from '../utils/fuzz.js';
+import { assertLocatedRefusal, fuzzJsonReader, type Outcome } from '../utils/fuzz.js';
 
 const CODES = /^BATON_PLAN_(BAD_JSON|BAD_TYPE|BAD_VERSION|EMPTY_SEGMENT|DUPLICATE_TEST)$/;
 
@@ -42,13 +42,5 @@ function checkPlanText(text: string): Outcome {
 }
 
 test('the plan reader accepts sound plans and refuses the rest with a located error, over seeded random and mutated plans', (t) => {
-  const report = fuzz({
-    seed: 20260301,
-    cases: caseCount(10_000),
-    input: (r) => jsonCase(r, SEEDS, TEXTS),
-    check: checkPlanText,
-    show: preview,
-  });
-  t.diagnostic(summary(report));
-  assertExercised(report, { accepted: 1 / 20, refused: 1 / 4 });
+  fuzzJsonReader(t, { seed: 20260301, seeds: SEEDS, texts: TEXTS, check: checkPlanText });
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_WORKERS, parseWorkload, type Workload } from '@baton/scheduler/simulator';
-import { assertExercised, assertLocatedRefusal, caseCount, fuzz, jsonCase, preview, summary, type Outcome } from '../utils/fuzz.js';
+import { assertLocatedRefusal, fuzzJsonReader, type Outcome } from '../utils/fuzz.js';
 
 const SEEDS: unknown[] = [
   {
@@ -50,13 +50,5 @@ function checkWorkloadText(text: string): Outcome {
 }
 
 test('the workload reader accepts sound workloads and refuses the rest with a located error, over seeded random and mutated workloads', (t) => {
-  const report = fuzz({
-    seed: 20260302,
-    cases: caseCount(10_000),
-    input: (r) => jsonCase(r, SEEDS, TEXTS),
-    check: checkWorkloadText,
-    show: preview,
-  });
-  t.diagnostic(summary(report));
-  assertExercised(report, { accepted: 1 / 20, refused: 1 / 4 });
+  fuzzJsonReader(t, { seed: 20260302, seeds: SEEDS, texts: TEXTS, check: checkWorkloadText });
 });

@@ -338,6 +338,26 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * mutation of one, a text-level mutation of one (malformed JSON, boundary numbers), or a
  * random value.
  */
+/**
+ * Fuzzes a JSON document reader (plans, workloads): seeded random and mutated documents
+ * from `seeds` and `texts`, each judged by `check`; at least 1 in 20 accepted and 1 in 4
+ * refused, so that both paths are exercised.
+ */
+export function fuzzJsonReader(
+  t: { diagnostic(message: string): void },
+  options: { readonly seed: number; readonly seeds: readonly unknown[]; readonly texts: readonly string[]; readonly check: (text: string) => Outcome },
+): void {
+  const report = fuzz({
+    seed: options.seed,
+    cases: caseCount(10_000),
+    input: (r) => jsonCase(r, options.seeds, options.texts),
+    check: options.check,
+    show: preview,
+  });
+  t.diagnostic(summary(report));
+  assertExercised(report, { accepted: 1 / 20, refused: 1 / 4 });
+}
+
 export function jsonCase(r: Rng, seeds: readonly unknown[], texts: readonly string[]): string {
   const choice = int(r, 10);
   if (choice === 0) return pick(r, texts);

@@ -1,4 +1,4 @@
-import { UnitState, type UnitRecord, type WorkerRecord } from './state.js';
+import type { UnitRecord, WorkerRecord } from './state.js';
 
 /**
  * The units one worker's test process is to run, in discovery order. A lane is
@@ -29,10 +29,8 @@ export class Lanes {
   private readonly laneOf: (Lane | undefined)[];
   private readonly rank: Int32Array;
   private readonly estimates: Float64Array;
-  private readonly units: readonly UnitRecord[];
 
   constructor(units: readonly UnitRecord[], rank: Int32Array, estimates: Float64Array) {
-    this.units = units;
     this.rank = rank;
     this.estimates = estimates;
     this.laneOf = new Array<Lane | undefined>(units.length).fill(undefined);
@@ -114,11 +112,10 @@ export class Lanes {
     return out;
   }
 
-  /** The rank of the first queued unit of a lane, or undefined when it is empty. */
-  headRank(lane: Lane): number | undefined {
+  /** The first queued unit of a lane (skipping what left it), or undefined when it is empty. */
+  head(lane: Lane): number | undefined {
     while (lane.head < lane.units.length && this.laneOf[lane.units[lane.head] as number] !== lane) lane.head++;
-    const u = lane.units[lane.head];
-    return u === undefined ? undefined : (this.rank[u] as number);
+    return lane.units[lane.head];
   }
 
   /** Sets a queued unit's estimate, keeping its lane's work in step. */
@@ -126,13 +123,5 @@ export class Lanes {
     const lane = this.laneOf[unit];
     if (lane !== undefined) lane.work += estimate - (this.estimates[unit] as number);
     this.estimates[unit] = estimate;
-  }
-
-  /** Every queued unit's lane is consistent with its state (for tests and the simulator's checks). */
-  check(): string | undefined {
-    for (const lane of this.all)
-      for (const u of this.live(lane))
-        if ((this.units[u] as UnitRecord).state !== UnitState.Queued) return `unit ${u} is in a lane but ${(this.units[u] as UnitRecord).state}`;
-    return undefined;
   }
 }

@@ -551,7 +551,8 @@ export class Scheduler implements SchedulingPolicy {
     if (lane === undefined || lane.count === 0 || lane.owner !== worker) lane = this.adopt(load);
     if (lane === undefined) return load.pendingCount === 0 && steal && load.stealFailed !== this.epoch ? this.steal(load, now, out) : steal;
     const running = this.runningLeft(worker, now);
-    const head = this.lanes.live(lane)[0];
+    // The head only, not the lane: this runs on every start and finish.
+    const head = this.lanes.head(lane);
     const target = batchTarget(lane.work, 1, horizon, load.pendingWork, running / f, head !== undefined && this.units.unknown[head] === 1);
     if (target <= 0) {
       // Busy with its guided share and a running unit that outlasts the round trip:
