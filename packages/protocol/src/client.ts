@@ -262,7 +262,9 @@ export class TestServerClient implements WorkerLink {
     let taken: readonly string[];
     try {
       const groups = options.groups === undefined ? {} : { groups: options.groups };
-      taken = (await this.channel.request({ msg: 'Cancel', tests, ...groups })).tests;
+      // A peer that answers Pings but leaves a Cancel unanswered would hold its tests for
+      // ever: it is dropped instead, and its tests go to others.
+      taken = (await this.channel.request({ msg: 'Cancel', tests, ...groups }, this.channel.answerTimeoutMs)).tests;
     } catch (error) {
       throw await this.explain(error as ProtocolError);
     }

@@ -216,7 +216,11 @@ class ControlState {
 
   /** The error for requests the fork server can no longer answer. */
   async death(): Promise<WorkerError> {
-    return new WorkerError('BATON_WORKER_FORK_FAILED', `the fork server (pid ${this.local.pid}) exited (${how(await this.local.exited)})${this.tailText()}`);
+    const exit = await this.local.exited;
+    // A signal came from outside (the OOM killer, an operator): a new fork server may well
+    // succeed, where a discovery that failed would fail again.
+    const code = exit.signal !== null && !this.closing ? 'BATON_WORKER_FORK_KILLED' : 'BATON_WORKER_FORK_FAILED';
+    return new WorkerError(code, `the fork server (pid ${this.local.pid}) exited (${how(exit)})${this.tailText()}`);
   }
 
   finish(): void {

@@ -151,6 +151,22 @@ test('when the fork server dies, its test servers die with it, their tests fail,
   assert.ok(next && next.pid !== server!.pid, 'a new fork server');
 });
 
+test('a fork server killed during its start is replaced, and the worker starts', async (t) => {
+  const go = signalPath();
+  const s = suite({ vars: { PYTHONPATH: join(SUPPORT, 'python-site'), BATON_TEST_SITE: 'wait', BATON_TEST_SITE_FILE: go } });
+  const logs: string[] = [];
+  const starting = WorkerServer.start({ adapter: pythonAdapter(s), slots: 1, log: (line) => logs.push(line) });
+  await eventually(() => forkServerOf(s.mark).length === 1, 'the first fork server');
+  const [first] = forkServerOf(s.mark);
+  process.kill(first!.pid, 'SIGKILL');
+  await eventually(() => logs.some((line) => /the fork server \(pid \d+\) exited \(signal SIGKILL\); starting another fork server/.test(line)), 'the log line');
+  writeFileSync(go, '');
+  const server = await starting;
+  t.after(() => server.close());
+  assert.ok(server.tests.length > 0, 'the tests are listed');
+  assert.ok(forkServerOf(s.mark).some((p) => p.pid !== first!.pid), 'a new fork server');
+});
+
 test('a suite that cannot be discovered fails the start with the fork server\'s stderr tail', async () => {
   const s = suite({ testPath: 'no_such_dir' });
   await assert.rejects(WorkerServer.start({ adapter: pythonAdapter(s), slots: 2, log: () => undefined }), (e: Error & { code?: string; cause?: Error & { code?: string } }) => {
