@@ -67,8 +67,8 @@ export function pythonAdapter(suite: PythonSuite): AdapterFactory {
         // Asked at once: the fork server forks as soon as it has discovered the suite.
         const child = server.fork();
         child.catch(() => undefined); // when discovery fails, `ready` says why
-        const tests = await server.ready;
-        return { client: await connectLocalTestServer(await child, hooks), tests };
+        const listing = await server.ready;
+        return { client: await connectLocalTestServer(await child, hooks), listing };
       } catch (error) {
         const code = (error as WorkerError).code;
         if (code === 'BATON_WORKER_FORK_KILLED' && attempt < FORK_SERVER_ATTEMPTS) {
