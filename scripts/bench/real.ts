@@ -381,7 +381,7 @@ export default async function real(args: string[]): Promise<void> {
     console.log(table(summary));
     console.log(`reference: stestr ${stestrVersion()} from Debian (${STESTR} run --concurrency ${o.concurrency}, ${PYTHON}) vs baton (node ${BIN} run -j ${o.concurrency}, BATON_PYTHON=${PYTHON}), alternated stestr, baton, …; wall of each whole process;`);
     console.log('  per-test cost = Σ durations (first to last timestamp of each test in the tool\'s own `last --subunit`) over the tests that pass under both in that round;');
-    console.log('  set-ups = setUpClass/setUpModule calls, inherited no-ops included (these suites define none of their own outside sample tests); aim: wall b/s ≤ 0.90× at equal failures, no only-baton failure.');
+    console.log("  set-ups = setUpClass/setUpModule calls that set something up (a class or module whose fixtures are unittest's empty ones is not counted); aim: wall b/s ≤ 0.90× at equal failures, no only-baton failure.");
   } finally {
     if (o.keep) console.log(`kept ${tmp}`);
     else rmSync(tmp, { recursive: true, force: true });
