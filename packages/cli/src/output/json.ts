@@ -1,6 +1,5 @@
-import { timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
+import { isText, timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
 import type { RunSummary, StoredResult } from '@baton/store';
-import { isText } from './format.js';
 
 const utf8 = new TextDecoder();
 
