@@ -111,10 +111,7 @@ export class LiveFeed implements Reporter {
     this.backlog.push(text);
     this.pending.push(text);
     if (event.type === 'runFinished') this.flush();
-    else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.flush(), LIVE_FLUSH_MS);
-      this.timer.unref?.();
-    }
+    else this.timer ??= setTimeout(() => this.flush(), LIVE_FLUSH_MS);
   }
 
   /** Sends `to` everything so far, then every event as it comes, until the returned function is called. */

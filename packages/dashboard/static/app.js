@@ -7,8 +7,10 @@ import { COLOURS, Gantt } from './gantt.js';
 import { RunModel } from './model.js';
 
 const main = document.getElementById('main');
-/** Failures listed in full; the rest are counted. */
+/** Failures listed; the rest are counted. */
 const FAILURES_SHOWN = 200;
+/** Failures whose tracebacks are unfolded; the others unfold on a click. */
+const FAILURES_OPEN = 10;
 /** How often a recorded run that is still being written is read again. */
 const RECORDING_POLL_MS = 2000;
 let info = null;
@@ -50,9 +52,10 @@ function card(label, value, title, id) {
   return h('div', { class: 'card', title, id }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value));
 }
 
-function attachmentsOf(list) {
+/** A result's attachments, tracebacks and baton's own notes unfolded when `open`. */
+function attachmentsOf(list, open = true) {
   return (list ?? []).filter((a) => a.text !== undefined ? a.text.trim() !== '' : true).map((a) =>
-    h('details', { open: a.name === 'traceback' || a.name.startsWith('baton-') ? 'open' : null },
+    h('details', { open: open && (a.name === 'traceback' || a.name.startsWith('baton-')) ? 'open' : null },
       h('summary', {}, a.name),
       h('pre', {}, a.text ?? `(${a.bytes} bytes of ${a.mimeType ?? 'binary'})`)));
 }
@@ -98,7 +101,7 @@ function runView(model) {
     const i = f.index;
     const item = h('li', { class: 'failure' },
       h('div', {}, h('span', { class: `status ${m.status[i]}` }, m.status[i]), ' ', testLink(m.tests[i]), h('span', { class: 'muted' }, ` on ${m.lanes[m.lane[i]]}`)));
-    if (f.attachments) item.append(...attachmentsOf(f.attachments));
+    if (f.attachments) item.append(...attachmentsOf(f.attachments, listed < FAILURES_OPEN));
     return item;
   }
 
@@ -249,7 +252,7 @@ async function history(params) {
           table(['Test', 'Flips', 'Failed', 'Last failed'], flaky.flaky.map((f) => [testLink(f.testId), f.flips, `${f.failures} / ${f.results}`, h('a', { href: `#/runs/${f.lastFailedRun}` }, `run ${f.lastFailedRun}`)]), 'flaky')),
       h('section', {}, h('h2', {}, `Failing now (${failing.failing.length})`),
         failing.failing.length === 0 ? h('p', { class: 'muted' }, 'Nothing is failing.') :
-          table(['Test', 'Since run'], failing.failing.slice(0, 50).map((f) => [testLink(f.testId), f.result ? h('a', { href: `#/runs/${f.result.run}` }, String(f.result.run)) : '–']), 'failing'))),
+          table(['Test', 'Last failed in'], failing.failing.slice(0, 50).map((f) => [testLink(f.testId), f.result ? h('a', { href: `#/runs/${f.result.run}` }, `run ${f.result.run}`) : '–']), 'failing'))),
     h('h2', {}, 'Runs'),
     table(['Run', 'Started', 'Wall time', 'Results', 'Exit'], runs.runs.map((r) => [
       h('a', { href: `#/runs/${r.id}` }, String(r.id)), r.start.slice(0, 19).replace('T', ' '), formatSeconds(r.wallSeconds),

@@ -1,11 +1,12 @@
 // How the page writes numbers and times.
 
-/** Seconds with a precision that suits their size: 0.042 s, 3.20 s, 1m 05s, 2h 03m. */
+/** Seconds with a precision that suits their size: 0.3 ms, 42.1 ms, 3.20 s, 1m 05s, 2h 03m. */
 export function formatSeconds(s) {
   if (s === null || s === undefined || !Number.isFinite(s)) return '–';
   if (s === 0) return '0 s';
   if (s < 0) return `-${formatSeconds(-s)}`;
-  if (s < 10) return `${s.toFixed(s < 1 ? 3 : 2)} s`;
+  if (s < 1) return `${Number((s * 1000).toPrecision(3))} ms`;
+  if (s < 10) return `${s.toFixed(2)} s`;
   if (s < 60) return `${s.toFixed(1)} s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${String(Math.floor(s % 60)).padStart(2, '0')}s`;

@@ -18,6 +18,8 @@ const IDLE = '#f6e3df';
 const ABSENT = '#eceef1';
 const LABEL_WIDTH = 190;
 const AXIS_HEIGHT = 26;
+/** Room under the lanes for the tail's label. */
+const FOOT_HEIGHT = 18;
 const RIGHT_MARGIN = 12;
 /** Pixels a pointer may miss a thin bar by and still point at it. */
 const SLOP = 3;
@@ -83,7 +85,7 @@ export class Gantt {
     const m = this.model;
     if (m === null) return;
     const g = this.geometry();
-    const height = g.top + m.lanes.length * g.laneHeight + 6;
+    const height = g.top + m.lanes.length * g.laneHeight + FOOT_HEIGHT;
     const dpr = window.devicePixelRatio || 1;
     this.canvas.style.height = `${height}px`;
     if (this.canvas.width !== Math.round(g.width * dpr) || this.canvas.height !== Math.round(height * dpr)) {
@@ -233,22 +235,23 @@ export class Gantt {
     const x0 = Math.max(g.left, x(tail.start));
     const x1 = Math.min(g.left + g.plot, x(tail.stop));
     if (x1 <= x0) return;
+    const bottom = height - FOOT_HEIGHT + 4;
     ctx.fillStyle = 'rgba(40, 40, 90, 0.10)';
-    ctx.fillRect(x0, g.top - 4, x1 - x0, height - g.top);
+    ctx.fillRect(x0, g.top - 4, x1 - x0, bottom - g.top + 4);
     ctx.strokeStyle = 'rgba(40, 40, 90, 0.55)';
     ctx.setLineDash([4, 3]);
     ctx.beginPath();
     ctx.moveTo(Math.round(x0) + 0.5, g.top - 4);
-    ctx.lineTo(Math.round(x0) + 0.5, height);
+    ctx.lineTo(Math.round(x0) + 0.5, bottom);
     ctx.stroke();
     ctx.setLineDash([]);
     ctx.fillStyle = '#33335a';
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'alphabetic';
-    const text = `tail ${formatSeconds(tail.seconds)}`;
+    const text = `tail ${formatSeconds(tail.seconds)}: the last slots running while the others had nothing left`;
     const w = ctx.measureText(text).width;
-    // Beside the band, on whichever side has room.
-    ctx.fillText(text, x0 + 4 + w > g.left + g.plot + RIGHT_MARGIN ? x0 - 4 - w : x0 + 4, g.top - 1);
+    // Under the band, on whichever side of its start has room.
+    ctx.fillText(text, x0 + 4 + w > g.left + g.plot ? Math.max(g.left, x0 - 4 - w) : x0 + 4, height - 3);
   }
 
   /** A triangle where baton ended a test server (a timeout, a crash) or lost a worker. */

@@ -85,14 +85,14 @@ export class RunModel {
   /** Applies events of the live stream, in order. */
   apply(events) {
     for (const e of events) {
+      if (e.type === 'runStarted') {
+        this.live = true;
+        this.origin = e.at;
+        this.run = { id: e.run, profile: e.profile };
+        this.total = e.total;
+      }
       const at = e.at - this.origin;
       switch (e.type) {
-        case 'runStarted':
-          this.live = true;
-          this.origin = e.at;
-          this.run = { id: e.run, profile: e.profile };
-          this.total = e.total;
-          break;
         case 'workerJoined':
           for (let s = 0; s < e.slots; s++) this.laneOf(`${e.worker}/${s}`, at);
           break;
