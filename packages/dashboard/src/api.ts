@@ -2,7 +2,7 @@
 // and none of them changes what the repository holds. The README documents each one.
 import { DEFAULT_PROFILE, type RunSummary, type SqliteRepository } from '@baton/store';
 import { badParam, notFound } from './errors.js';
-import { isoJson, resultJson, runJson } from './json.js';
+import { historyJson, resultJson, runJson } from './json.js';
 import { Params } from './params.js';
 import { layoutRun } from './timeline.js';
 import { traceJson } from './trace.js';
@@ -115,7 +115,7 @@ export class Api {
     const offset = p.int('offset', 0, Number.MAX_SAFE_INTEGER, 0);
     const limit = p.int('limit', 1, MAX_RESULTS_PAGE, 1000);
     const page = this.repo.resultPage(run.id, { offset, limit, statuses: p.statuses('status'), testId: p.string('test') });
-    return json({ run: runJson(run), total: page.total, offset, limit, results: page.results.map(resultJson) });
+    return json({ run: runJson(run), total: page.total, offset, limit, results: page.results.map((r) => resultJson(r)) });
   }
 
   private timeline(id: string, p: Params): ApiResponse {
@@ -140,7 +140,7 @@ export class Api {
     const profiles: Record<string, { estimate: number | null; results: unknown[] }> = {};
     for (const e of entries) {
       const entry = (profiles[e.profile] ??= { estimate: this.repo.estimates([testId], e.profile).known.get(testId) ?? null, results: [] });
-      entry.results.push({ run: e.run, status: e.status, start: isoJson(e.start), duration: e.duration ?? null, worker: e.worker ?? null });
+      entry.results.push(historyJson(e));
     }
     return json({ testId, profiles });
   }

@@ -1,8 +1,9 @@
-// How runs, results and attachments look in the API's JSON and in the live stream: times
-// as ISO 8601 strings, durations in seconds, text attachments as text (binary ones by size
-// only: the page shows tracebacks and output, never bytes).
+// How runs, results and attachments look in the API's JSON and in the live stream (and in
+// the CLI's --json outputs, which share these forms): times as ISO 8601 strings, durations
+// in seconds, text attachments as text (binary ones by size only: the page shows
+// tracebacks and output, never bytes; the CLI passes its own form with the bytes).
 import { isText, secondsBetween, timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
-import type { RunSummary, StoredResult } from '@baton/store';
+import type { HistoryEntry, RunSummary, StoredResult } from '@baton/store';
 
 const utf8 = new TextDecoder();
 
@@ -11,7 +12,7 @@ export type AttachmentJson =
   | { readonly name: string; readonly mimeType: string | null; readonly text: string }
   | { readonly name: string; readonly mimeType: string | null; readonly bytes: number };
 
-export function attachmentJson(a: Attachment): AttachmentJson {
+export function attachmentText(a: Attachment): AttachmentJson {
   return isText(a)
     ? { name: a.name, mimeType: a.mimeType ?? null, text: utf8.decode(a.content) }
     : { name: a.name, mimeType: a.mimeType ?? null, bytes: a.content.length };
@@ -65,10 +66,11 @@ export interface ResultJson {
   readonly worker: string | null;
   readonly seq: number;
   readonly tags: readonly string[];
-  readonly attachments: readonly AttachmentJson[];
+  readonly attachments: readonly object[];
 }
 
-export function resultJson(r: StoredResult): ResultJson {
+/** A result; `attachment` gives each attachment's form (the API's: text, or a size). */
+export function resultJson(r: StoredResult, attachment: (a: Attachment) => object = attachmentText): ResultJson {
   return {
     testId: r.testId,
     status: r.status,
@@ -79,6 +81,11 @@ export function resultJson(r: StoredResult): ResultJson {
     worker: r.worker ?? null,
     seq: r.seq,
     tags: r.tags,
-    attachments: r.attachments.map(attachmentJson),
+    attachments: r.attachments.map(attachment),
   };
+}
+
+/** One line of a test's history. */
+export function historyJson(e: HistoryEntry): { run: number; status: HistoryEntry['status']; start: string | null; duration: number | null; worker: string | null } {
+  return { run: e.run, status: e.status, start: isoJson(e.start), duration: e.duration ?? null, worker: e.worker ?? null };
 }

@@ -3,7 +3,7 @@
 // server-sent events. It never reads the coordinator's state.
 import { FAILING_STATUSES } from '@baton/store';
 import type { Reporter, RunEvent, RunResult } from '@baton/coordinator';
-import { attachmentJson, type AttachmentJson } from './json.js';
+import { attachmentText, type AttachmentJson } from './json.js';
 import { runBound } from './timeline.js';
 
 /**
@@ -38,7 +38,7 @@ function liveResult(r: RunResult): LiveResult {
     ...(r.stopMs === undefined ? {} : { stopMs: r.stopMs }),
     ...(r.duration === undefined ? {} : { duration: r.duration }),
     ...(r.infrastructure === undefined ? {} : { infrastructure: r.infrastructure }),
-    attachments: FAILING_STATUSES.has(r.status) ? r.attachments.map(attachmentJson) : [],
+    attachments: FAILING_STATUSES.has(r.status) ? r.attachments.map(attachmentText) : [],
   };
 }
 

@@ -78,6 +78,9 @@ export function laneOrder(a: string, b: string): number {
  */
 export function buildTimeline(run: RunSummary, spans: readonly Span[], failures: readonly StoredResult[]): Timeline {
   const origin = timestampToMillis(run.start);
+  // Differences of whole µs, then ms: exact, where µs / 1000 - origin would carry the
+  // rounding of numbers near 1.7e12 into every time (4329.429931640625 for 4329.43).
+  const originUs = run.start.seconds * 1e6 + Math.floor(run.start.nanos / 1000);
   const lanes = [...new Set(spans.map((s) => s.worker ?? NO_WORKER))].sort(laneOrder);
   const laneOf = new Map(lanes.map((name, i) => [name, i]));
   const statuses: ResultStatus[] = [];
@@ -94,8 +97,8 @@ export function buildTimeline(run: RunSummary, spans: readonly Span[], failures:
   spans.forEach((s, i) => {
     tests[i] = s.testId;
     lane[i] = laneOf.get(s.worker ?? NO_WORKER)!;
-    start[i] = s.startUs === undefined ? null : s.startUs / 1000 - origin;
-    stop[i] = s.stopUs === undefined ? null : s.stopUs / 1000 - origin;
+    start[i] = s.startUs === undefined ? null : (s.startUs - originUs) / 1000;
+    stop[i] = s.stopUs === undefined ? null : (s.stopUs - originUs) / 1000;
     let code = codeOf.get(s.status);
     if (code === undefined) codeOf.set(s.status, (code = statuses.push(s.status) - 1));
     status[i] = code;
