@@ -16,11 +16,11 @@ export interface ApiResponse {
 }
 
 /** Largest pages, so that one request cannot ask the server for everything at once. */
-export const MAX_RUNS_PAGE = 500;
-export const MAX_RESULTS_PAGE = 10_000;
-export const MAX_LIST = 1000;
+const MAX_RUNS_PAGE = 500;
+const MAX_RESULTS_PAGE = 10_000;
+const MAX_LIST = 1000;
 /** Runs the flaky-test query looks back over unless told otherwise. */
-export const FLAKY_RUNS = 20;
+const FLAKY_RUNS = 20;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 

@@ -164,11 +164,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       try {
         return send(res, api.get(url.pathname, url.searchParams), head);
       } catch (error) {
-        const code = (error as { code?: unknown }).code;
         if (error instanceof DashboardError) return fail(res, error.code, error.message, head);
         // The repository's own failures (damaged, its disk full) under their codes.
-        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS });
-        return res.end(head ? undefined : errorBody(typeof code === 'string' ? code : 'BATON_DASHBOARD_INTERNAL', (error as Error).message));
+        const code = (error as { code?: unknown }).code;
+        const body = errorBody(typeof code === 'string' ? code : 'BATON_DASHBOARD_INTERNAL', String((error as Error).message ?? error));
+        return send(res, { status: HTTP_STATUS.BATON_DASHBOARD_INTERNAL, contentType: 'application/json; charset=utf-8', body }, head);
       }
     }
     const file = files.get(url.pathname);

@@ -224,7 +224,8 @@ export class Gantt {
       ctx.moveTo(px, g.top - 6);
       ctx.lineTo(px, height);
       ctx.stroke();
-      ctx.fillText(formatSeconds(t / 1000), px + 3, g.top - 10);
+      const label = formatSeconds(t / 1000);
+      if (px + 3 + ctx.measureText(label).width <= g.width) ctx.fillText(label, px + 3, g.top - 10);
     }
     ctx.fillText('worker slot · idle', 4, g.top - 10);
   }
