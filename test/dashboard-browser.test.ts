@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { FAILING_STATUSES, initRepository, type ResultInput, type Span } from '@baton/store';
 import { makeProject, runBaton, startBaton, STESTR_CONF, unittestModule, type Running } from './utils/baton-process.js';
@@ -18,12 +18,12 @@ const PAGE_MS = 60_000;
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null };
 type Canvas = { dataset: Record<string, string>; getBoundingClientRect(): { left: number; top: number; toJSON(): unknown } };
 
-let browser: BrowserContext;
-before(async () => {
-  browser = await launchBrowser();
-});
+// One browser for the file, started by the first test: each test fails (not skips, nor is
+// cancelled) saying why if chromium cannot start.
+let launching: Promise<BrowserContext> | undefined;
+const browser = (): Promise<BrowserContext> => (launching ??= launchBrowser());
 after(async () => {
-  await browser?.close();
+  await (await launching?.catch(() => undefined))?.close();
 });
 
 /** `baton serve` on a free loopback port: its process and the page's address. */
@@ -72,8 +72,8 @@ describe('the dashboard in chromium', () => {
     const failing = spans.filter((s) => FAILING_STATUSES.has(s.status));
     assert.deepEqual(failing.map((s) => s.testId), ['tests.test_mixed.TestMixed.test_fails']);
 
+    const { page, problems } = await dashboardPage(await browser());
     const { baton, url } = await serve(dir);
-    const { page, problems } = await dashboardPage(browser);
     try {
       await page.goto(`${url}#/runs/latest`);
       await page.waitForFunction((n) => document.querySelector('#gantt')?.getAttribute('data-bars') === String(n), spans.length, { timeout: PAGE_MS });
@@ -133,8 +133,8 @@ describe('the dashboard in chromium', () => {
       // Waits for the test to open the gate: the run is in progress until then.
       'tests/test_z_gate.py': unittestModule('TestGate', { test_waits: `while not os.path.exists(${JSON.stringify(gate)}):\n    time.sleep(0.01)` }),
     });
+    const { page, problems } = await dashboardPage(await browser());
     const baton = startBaton(dir, ['run', '-j', '2', '--serve', '127.0.0.1:0']);
-    const { page, problems } = await dashboardPage(browser);
     try {
       const [, url] = await baton.waitFor(/dashboard at (http:\/\/\S+\/)/);
       await page.goto(`${url}#/live`);
@@ -162,8 +162,10 @@ describe('the dashboard in chromium', () => {
       assert.equal(end.status, 1, end.stderr);
       assert.deepEqual(problems, []);
     } finally {
+      // However the test went, the run ends: its gate opens, and Ctrl-C's signal stops it.
       writeFileSync(gate, '');
-      baton.child.kill('SIGKILL');
+      baton.child.kill('SIGTERM');
+      await baton.exited;
       await page.close();
     }
   });
@@ -199,8 +201,8 @@ describe('the dashboard in chromium', () => {
     } finally {
       repository.close();
     }
+    const { page, problems } = await dashboardPage(await browser());
     const { baton, url } = await serve(dir);
-    const { page, problems } = await dashboardPage(browser);
     try {
       await page.goto(`${url}#/runs/latest`);
       await page.waitForFunction((n) => document.querySelector('#gantt')?.getAttribute('data-bars') === String(n), total, { timeout: PAGE_MS });

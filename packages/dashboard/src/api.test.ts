@@ -168,6 +168,7 @@ describe('the dashboard API', () => {
     await refused('/api/tests/t.nothing', 404, 'BATON_DASHBOARD_NOT_FOUND', /no results for test "t.nothing"/);
     await refused('/api/tests/t.a?profile=py39', 404, 'BATON_DASHBOARD_NOT_FOUND', /in profile py39/);
     await refused('/api/tests/t.a?run=1', 400, 'BATON_DASHBOARD_BAD_PARAM', /takes profile, not "run"/);
+    await refused('/api/tests/t.%E0%A4%A', 400, 'BATON_DASHBOARD_BAD_PARAM', /"t.%E0%A4%A" is not percent-encoded UTF-8/);
   });
 
   it('test ids with slashes, spaces and non-ASCII characters travel percent-encoded', async () => {

@@ -49,7 +49,13 @@ export class Api {
    * DashboardError (or the repository's StoreError) for anything but a 200.
    */
   get(path: string, search: URLSearchParams): ApiResponse {
-    const parts = path.split('/').slice(2).map((p) => decodeURIComponent(p));
+    const parts = path.split('/').slice(2).map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        throw badParam(`${path}: ${JSON.stringify(p)} is not percent-encoded UTF-8`);
+      }
+    });
     const [resource, id, sub, ...rest] = parts;
     const params = (allowed: readonly string[]) => new Params(path, search, allowed);
     if (rest.length === 0) {
