@@ -16,7 +16,7 @@ export const GRAPH = {
   store: ['subunit'],
   coordinator: ['subunit', 'protocol', 'scheduler', 'store'],
   worker: ['subunit', 'protocol'],
-  cli: ['subunit', 'protocol', 'scheduler', 'store', 'coordinator', 'worker'],
+  cli: ['subunit', 'protocol', 'scheduler', 'store', 'coordinator', 'worker', 'dashboard'],
   dashboard: ['subunit', 'scheduler', 'store', 'coordinator'],
 };
 /** Packages that must run anywhere (the browser included): no node: imports outside tests. */

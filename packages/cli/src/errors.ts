@@ -55,6 +55,8 @@ const BY_CODE: Readonly<Record<string, ExitStatus>> = {
   BATON_PROTOCOL_AUTH: ExitCode.USAGE,
   BATON_WORKER_BAD_OPTION: ExitCode.USAGE,
   BATON_WORKER_TOKEN_REQUIRED: ExitCode.USAGE,
+  // The dashboard's address is taken or cannot be had, as for --listen.
+  BATON_DASHBOARD_LISTEN: ExitCode.USAGE,
   BATON_STORE_NOT_FOUND: ExitCode.USAGE,
   BATON_STORE_CORRUPT_INPUT: ExitCode.USAGE,
   BATON_STORE_NOT_SUBUNIT: ExitCode.USAGE,

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import type { RunEvent, RunResult, RunStats, RunSummary } from './events.js';
 import { Ledger } from './ledger.js';
-import { toResultInput } from './results.js';
+import { infrastructureOf, toResultInput } from './results.js';
 import { ResultWriter } from './writer.js';
 import { batchTimeout, type TimeoutPolicy } from './timeouts.js';
 
@@ -482,11 +482,7 @@ export class Coordinator {
     this.lastDid.set(worker, `finished ${result.id}`);
     const slot = this.slots.get(worker)!;
     const duration = durationOf(result);
-    const infrastructure = result.attachments.some((a) => a.name === 'baton-timeout')
-      ? 'timeout'
-      : result.attachments.some((a) => a.name === 'baton-error')
-        ? 'crashed'
-        : undefined;
+    const infrastructure = infrastructureOf(result.attachments);
     this.record({ ...draftOf(result, worker, slot.global), ...(infrastructure ? { infrastructure } : {}) });
     this.handle({ type: 'testFinished', worker, test: result.id, duration: duration ?? 0 });
   }

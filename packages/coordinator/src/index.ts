@@ -21,6 +21,6 @@ export type {
   WorkerRefused,
 } from './events.js';
 export { SLOWEST_SHOWN } from './ledger.js';
-export { toResultInput } from './results.js';
+export { infrastructureOf, toResultInput } from './results.js';
 export { batchTimeout, HISTORY_TIMEOUT_FLOOR_SECONDS, type TimeoutPolicy } from './timeouts.js';
 export { WRITE_BATCH, WRITE_INTERVAL_MS } from './writer.js';

@@ -92,3 +92,4 @@ export {
   type ConnectWebSocketOptions,
   type WebSocketAcceptorOptions,
 } from './transports/ws.js';
+export { tokenMatches } from './token.js';

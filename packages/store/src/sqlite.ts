@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, readFileSync, unlinkSync } from 'nod
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
+import { prepareBrowse, type BrowseStatements, type FlakyTest, type ResultPageQuery, type RunPageQuery, type Span } from './browse.js';
 import { packAttachments, unpackAttachments } from './details.js';
 import { buildEstimateIndex, hashTestId, lookupEstimates } from './estimate-index.js';
 import { StoreError, noSuchRun, readOnly, storeErrorOf } from './errors.js';
@@ -164,6 +165,8 @@ export class SqliteRepository implements RunRepository {
   private readonly recordTx: Database.Transaction<(run: number, results: readonly ResultInput[], interned: string[]) => void>;
   private readonly importTx: Database.Transaction<(file: TimingsFile, interned: string[]) => number>;
   private readonly finishTx: Database.Transaction<(run: number, end: RunEnd) => void>;
+  /** Prepared by the first browsing query: a run never asks one. */
+  private browse: BrowseStatements | undefined;
 
   private constructor(file: string, db: Database.Database) {
     this.file = file;
@@ -521,6 +524,38 @@ export class SqliteRepository implements RunRepository {
       });
     }
     this.sql.putIndex.run(buildEstimateIndex(keys.subarray(0, n), estimates.subarray(0, n)), profile);
+  }
+
+  /** A page of runs, newest first (browse.ts). */
+  runPage(query: RunPageQuery): RunSummary[] {
+    return this.guard(() => (this.browsing().runPage.all({ profile: query.profile ?? null, before: query.before ?? null, limit: query.limit }) as Row[]).map((row) => this.summary(row)));
+  }
+
+  /** A page of a run's results, and how many results match the query in all. */
+  resultPage(run: number, query: ResultPageQuery): { total: number; results: StoredResult[] } {
+    return this.guard(() => {
+      const where = { run, codes: query.statuses === undefined ? null : JSON.stringify(query.statuses.map(statusToCode)), testId: query.testId ?? null };
+      const rows = this.browsing().resultPage.all({ ...where, limit: query.limit, offset: query.offset }) as ResultRow[];
+      return { total: this.browsing().resultCount.get(where) as number, results: rows.map(toStoredResult) };
+    });
+  }
+
+  /** Every result of a run as a timeline draws it, in the order they were recorded. */
+  spans(run: number): Span[] {
+    return this.guard(() => (this.browsing().spans.all(run) as [string, number, number | null, number | null, string | null, number][]).map(
+      ([testId, status, start, stop, worker, seq]) => ({ testId, status: statusFromCode(status), startUs: start ?? undefined, stopUs: stop ?? undefined, worker: worker ?? undefined, seq }),
+    ));
+  }
+
+  /** Tests whose results in the latest `runs` runs of `profile` both passed and failed, most flips first. */
+  flaky(profile: string, runs: number, limit: number): FlakyTest[] {
+    return this.guard(() => (this.browsing().flaky.all({ profile, runs, limit }) as [string, number, number, number, number][]).map(
+      ([testId, results, failures, flips, lastFailedRun]) => ({ testId, results, failures, flips, lastFailedRun }),
+    ));
+  }
+
+  private browsing(): BrowseStatements {
+    return (this.browse ??= prepareBrowse(this.db));
   }
 
   /**

@@ -8,6 +8,13 @@ export interface Attachment {
   readonly content: Uint8Array;
 }
 
+const TEXT = /^text\/|[/+](json|xml)\b|^application\/x-(sh|python)/;
+
+/** Whether an attachment reads as text (tracebacks, captured output, reasons). */
+export function isText(a: Attachment): boolean {
+  return a.mimeType === undefined || a.mimeType === '' || TEXT.test(a.mimeType);
+}
+
 /**
  * Everything the stream said about one execution of a test. `status` is the final
  * status, or `inprogress` / undefined for a test the stream left unfinished.

@@ -14,6 +14,7 @@ export { StreamDecoder, decodeAll, type DecoderHandlers, type DecoderOptions, ty
 export {
   ResultAggregator,
   aggregate,
+  isText,
   durationOf,
   type TestResult,
   type Attachment,

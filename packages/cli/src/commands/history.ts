@@ -2,7 +2,7 @@ import { FAILING_STATUSES } from '@baton/store';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { formatSeconds, formatTime, plural } from '../output/format.js';
-import { isoJson, writeJson } from '../output/json.js';
+import { historyJson, writeJson } from '../output/json.js';
 import { renderTable } from '../output/table.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { withRepository } from '../repository.js';
@@ -30,7 +30,7 @@ export const historyCommand: CommandFactory = (ctx) => defineCommand({
     if (argv.json) {
       writeJson(ctx.io.stdout, { testId: argv.testId, profiles: Object.fromEntries(byProfile.map((h) => [h.profile, {
         estimate: h.estimate ?? null,
-        results: h.entries.map((e) => ({ run: e.run, status: e.status, start: isoJson(e.start), duration: e.duration ?? null, worker: e.worker ?? null })),
+        results: h.entries.map(historyJson),
       }])) });
       return;
     }

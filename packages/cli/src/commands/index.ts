@@ -8,6 +8,7 @@ import { initCommand } from './init.js';
 import { lastCommand } from './last.js';
 import { loadCommand } from './load.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
 import { slowestCommand } from './slowest.js';
 import { statsCommand } from './stats.js';
@@ -26,6 +27,7 @@ export const commands: readonly CommandFactory[] = [
   slowestCommand,
   statsCommand,
   historyCommand,
+  serveCommand,
   timingsCommand,
   simulateCommand,
 ];

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { layoutRun, traceJson } from '@baton/dashboard';
 import { FAILING_STATUSES, StoreError, type RunRepository, type RunSummary } from '@baton/store';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { ExitCode } from '../errors.js';
@@ -11,6 +13,7 @@ interface LastArgs extends GlobalArgs {
   readonly profile: string | undefined;
   readonly json: boolean | undefined;
   readonly subunit: boolean | undefined;
+  readonly trace: string | undefined;
 }
 
 /** `baton last`: the latest run of a profile, its failures and its counts; exit 1 if it failed. */
@@ -21,7 +24,9 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
     .option('profile', profileOption)
     .option('json', { type: 'boolean', describe: 'The run and its failing results as JSON (every profile unless --profile)' })
     .option('subunit', { type: 'boolean', describe: 'Every result of the run as a subunit v2 stream' })
-    .conflicts('json', 'subunit'),
+    .option('trace', { type: 'string', describe: 'Also write the run to this file as Chrome trace-event JSON (one track per worker slot; open it in Perfetto or chrome://tracing)' })
+    .conflicts('json', 'subunit')
+    .conflicts('json', 'trace'),
   handler: (argv: LastArgs) => withRepository(ctx, argv, (repo) => {
     const profiles = chooseProfiles(repo, argv.profile, argv.json === true);
     if (argv.json) {
@@ -38,6 +43,10 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
     const run = repo.latestRun(profile);
     if (run === undefined) {
       throw new StoreError('BATON_STORE_NO_RUNS', `profile ${profile} has no runs yet; \`baton load\` records one`);
+    }
+    if (argv.trace !== undefined) {
+      writeFileSync(argv.trace, traceJson(layoutRun(repo, run)));
+      ctx.io.stderr.write(`baton: wrote run ${run.id} as a Chrome trace to ${argv.trace}\n`);
     }
     if (argv.subunit) writeSubunit(ctx.io.stdout, repo.results(run.id));
     else {

@@ -1,4 +1,4 @@
-import { timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
+import { isText, timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
 import type { ResultStatus } from '@baton/store';
 
 /** Seconds with a precision that suits their size. */
@@ -54,13 +54,6 @@ export function formatCounts(counts: Readonly<Partial<Record<ResultStatus, numbe
   add(counts.skip, 'skipped');
   add(counts.xfail, 'expected failures');
   return parts.length === 0 ? 'no results' : parts.join(', ');
-}
-
-const TEXT = /^text\/|[/+](json|xml)\b|^application\/x-(sh|python)/;
-
-/** Whether an attachment reads as text (tracebacks, captured output, reasons). */
-export function isText(a: Attachment): boolean {
-  return a.mimeType === undefined || a.mimeType === '' || TEXT.test(a.mimeType);
 }
 
 const utf8 = new TextDecoder();

@@ -1,33 +1,16 @@
-import { timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
-import type { RunSummary, StoredResult } from '@baton/store';
-import { isText } from './format.js';
+import { resultJson as apiResultJson, type ResultJson } from '@baton/dashboard';
+import type { StoredResult } from '@baton/store';
+import { isText, type Attachment } from '@baton/subunit';
+
+// Runs, results and histories take the dashboard API's JSON forms, so that a script reads
+// `baton last --json` and `/api/runs/ID` alike.
+export { historyJson, isoJson, runJson } from '@baton/dashboard';
 
 const utf8 = new TextDecoder();
 
 /** Writes one JSON document and a newline. */
 export function writeJson(out: { write(s: string): unknown }, value: unknown): void {
   out.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** An ISO 8601 time with microseconds, or null. */
-export function isoJson(t: Timestamp | undefined): string | null {
-  return t === undefined ? null : timestampToIso(t);
-}
-
-/** A run as the JSON outputs show it. */
-export function runJson(run: RunSummary): Record<string, unknown> {
-  return {
-    id: run.id,
-    profile: run.profile,
-    start: isoJson(run.start),
-    stop: isoJson(run.stop),
-    complete: run.complete,
-    partial: run.partial,
-    exitStatus: run.exitStatus ?? null,
-    workers: run.workers ?? null,
-    source: run.source ?? null,
-    counts: run.counts,
-  };
 }
 
 /** An attachment as JSON: text stays text, anything else is base64. */
@@ -37,17 +20,7 @@ export function attachmentJson(a: Attachment): Record<string, unknown> {
     : { name: a.name, mimeType: a.mimeType ?? null, base64: Buffer.from(a.content).toString('base64') };
 }
 
-/** A result as JSON. */
-export function resultJson(r: StoredResult): Record<string, unknown> {
-  return {
-    testId: r.testId,
-    status: r.status,
-    run: r.run,
-    start: isoJson(r.start),
-    stop: isoJson(r.stop),
-    worker: r.worker ?? null,
-    seq: r.seq,
-    tags: r.tags,
-    attachments: r.attachments.map(attachmentJson),
-  };
+/** A result as the API shows it, binary attachments in full (base64) rather than by size. */
+export function resultJson(r: StoredResult): ResultJson {
+  return apiResultJson(r, attachmentJson);
 }

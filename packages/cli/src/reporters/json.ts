@@ -1,5 +1,5 @@
+import { isText } from '@baton/subunit';
 import type { RunResult, RunSummary } from '@baton/coordinator';
-import { isText } from '../output/format.js';
 import { FileReporter } from './file.js';
 
 const utf8 = new TextDecoder();

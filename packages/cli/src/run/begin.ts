@@ -5,6 +5,7 @@ import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { withResolvedPython } from './adapter.js';
 import { checkListen, readToken } from './listen.js';
+import { checkServe } from './serve.js';
 import { startLocalWorker } from './local-workers.js';
 import type { RunArgs } from './options.js';
 
@@ -29,6 +30,7 @@ export interface RunStart {
 export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean): RunStart {
   const token = readToken(args.tokenFile);
   if (args.listen !== undefined) checkListen(args.listen, token);
+  if (args.serve !== undefined) checkServe(args.serve, token);
   const jobs = args.jobs ?? (localByDefault ? availableParallelism() : 0);
   if (!Number.isInteger(jobs) || jobs < 0) throw new CliError('BATON_CLI_USAGE', `-j takes a whole number of local workers, not ${args.jobs}`);
   if (jobs === 0 && args.listen === undefined && args.worker.length === 0) {

@@ -17,6 +17,7 @@ import type { RunStart } from './begin.js';
 import { listenForPeers, type Listener } from './listen.js';
 import type { RunArgs } from './options.js';
 import { selectTests } from './select.js';
+import { serveRun } from './serve.js';
 
 /** Seconds a listening coordinator waits for its first worker unless `--wait` says otherwise. */
 export const DEFAULT_WAIT_SECONDS = 300;
@@ -122,6 +123,8 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
   if (args.subunit) reporters.push(new SubunitReporter(ctx.io.stdout));
   if (args.junit !== undefined) reporters.push(new JUnitReporter(args.junit));
   if (args.json !== undefined) reporters.push(new JsonReporter(args.json));
+  const serving = args.serve === undefined ? undefined : await serveRun(args.serve, setup.token, setup.repository, log);
+  if (serving) reporters.push(serving.feed);
 
   const listening = args.listen !== undefined;
   const coordinator = new Coordinator({
@@ -188,6 +191,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     process.off('SIGTERM', interrupt);
     await listener?.close();
     for (const r of reporters) await r.close?.();
+    await serving?.close();
   }
 }
 

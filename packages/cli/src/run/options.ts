@@ -22,6 +22,8 @@ export interface RunArgs extends GlobalArgs {
   readonly worker: string[];
   readonly minWorkers: number | undefined;
   readonly wait: number | undefined;
+  /** `--serve [HOST:PORT]`: '' when given without an address. */
+  readonly serve: string | undefined;
 }
 
 /** Declares the shared options on a command. */
@@ -44,5 +46,6 @@ export function runOptions(y: Argv<GlobalArgs>): Argv<object> {
     .option('tls-key', { type: 'string', describe: 'Private key (PEM) of --tls-cert' })
     .option('worker', { type: 'string', array: true, default: [], describe: 'Dial a listening worker (baton worker --listen) at this ws(s):// URL; repeatable' })
     .option('min-workers', { type: 'number', describe: 'Wait for this many workers before dispatching (default 1)' })
-    .option('wait', { type: 'number', describe: 'Seconds to wait for workers before giving up (exit status 3)' });
+    .option('wait', { type: 'number', describe: 'Seconds to wait for workers before giving up (exit status 3)' })
+    .option('serve', { type: 'string', describe: 'Watch the run live in the dashboard at HOST:PORT (default 127.0.0.1:7780; beyond loopback with --token-file)' });
 }
