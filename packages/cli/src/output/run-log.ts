@@ -17,11 +17,20 @@ export class RunLog {
     this.err = err;
   }
 
-  /** Prints one line. */
+  /** Prints one line; a display that fails to print it is not used again. */
   readonly line = (text: string): void => {
-    const print = (): void => void this.err.write(`baton: ${text}\n`);
-    if (this.display === undefined) print();
-    else this.display.above(print);
+    let printed = false;
+    const print = (): void => {
+      printed = true;
+      this.err.write(`baton: ${text}\n`);
+    };
+    try {
+      this.display?.above(print);
+    } catch {
+      // The display's own failure is its reporter's to report (the coordinator's guard).
+      this.display = undefined;
+    }
+    if (!printed) print();
   };
 
   /** From now on lines go above `display` (undefined: it is gone). */

@@ -61,6 +61,8 @@ export class ProgressReporter implements Reporter, LiveDisplay {
   private statsAt = 0;
   private drawnLines = 0;
   private timer: { cancel(): void } | undefined;
+  /** What failed in a redraw of the timer's, where no guard is: thrown at the next event, for the coordinator's guard to report. */
+  private failure: unknown;
 
   constructor(options: ProgressOptions) {
     this.out = options.out;
@@ -73,9 +75,19 @@ export class ProgressReporter implements Reporter, LiveDisplay {
     const work = event.estimatedWork === undefined ? 'no history yet' : `about ${formatSeconds(event.estimatedWork)} s of work`;
     const unknown = event.unknown > 0 && event.estimatedWork !== undefined ? `, ${plural(event.unknown, 'test')} with no history` : '';
     this.line(`baton: run ${event.run} (${event.profile}): ${plural(event.total, 'test')}, ${work}${unknown}`);
-    this.timer = this.live
-      ? this.clock.setInterval(() => this.draw(), REDRAW_INTERVAL_MS)
-      : this.clock.setInterval(() => this.plainLine(), PLAIN_INTERVAL_MS);
+    const tick = this.live ? () => this.draw() : () => this.plainLine();
+    this.timer = this.clock.setInterval(() => {
+      try {
+        tick();
+      } catch (error) {
+        this.stop();
+        this.failure = error;
+      }
+    }, this.live ? REDRAW_INTERVAL_MS : PLAIN_INTERVAL_MS);
+  }
+
+  onEvent(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 
   onWorkerJoined(event: WorkerJoined): void {

@@ -7,7 +7,7 @@ import { deliver, type Reporter, type RunEvent, type RunResult, type RunStats, t
 import { aggregate, decodeAll } from '@baton/subunit';
 import { IsoTimes, JsonReporter } from './json.js';
 import { JUnitReporter } from './junit.js';
-import { PLAIN_INTERVAL_MS, ProgressReporter } from './progress.js';
+import { PLAIN_INTERVAL_MS, ProgressReporter, REDRAW_INTERVAL_MS } from './progress.js';
 import { SubunitReporter } from './subunit.js';
 import { RunLog } from '../output/run-log.js';
 import { tempDir } from '../test-support/run-baton.js';
@@ -259,4 +259,30 @@ test('IsoTimes formats as toISOString does, across seconds, minutes, days and ye
   for (const start of starts) {
     for (let ms = start; ms < start + 3000; ms += 7.25) assert.equal(times.format(ms), new Date(ms).toISOString(), String(ms));
   }
+});
+
+test('a live display that fails in a redraw of its timer fails at the next event, for the guard to name it; log lines then print without it', (t) => {
+  fakeTime(t);
+  let broken = false;
+  let out = '';
+  const reporter = new ProgressReporter({
+    out: {
+      write: (s: string) => {
+        if (broken) throw new Error('EIO: the terminal went away');
+        out += s;
+      },
+      isTTY: true,
+    },
+  });
+  const run = events();
+  deliver(reporter, run[0]!);
+  deliver(reporter, run[3]!);
+  broken = true;
+  mock.timers.tick(REDRAW_INTERVAL_MS);
+  assert.throws(() => deliver(reporter, run[4]!), /EIO: the terminal went away/);
+  let logged = '';
+  const log = new RunLog({ write: (s: string) => (logged += s) });
+  log.showAbove(reporter);
+  log.line('slot 0: killing its test server');
+  assert.equal(logged, 'baton: slot 0: killing its test server\n');
 });
