@@ -72,9 +72,11 @@ export class ProgressReporter implements Reporter, LiveDisplay {
 
   onRunStarted(event: RunStarted): void {
     this.startedAt = event.at;
-    const work = event.estimatedWork === undefined ? 'no history yet' : `about ${formatSeconds(event.estimatedWork)} s of work`;
-    const unknown = event.unknown > 0 && event.estimatedWork !== undefined ? `, ${plural(event.unknown, 'test')} with no history` : '';
-    this.line(`baton: run ${event.run} (${event.profile}): ${plural(event.total, 'test')}, ${work}${unknown}`);
+    const what =
+      event.estimatedWork === undefined
+        ? `${plural(event.total, 'test')} with no history yet`
+        : `${plural(event.total, 'test')}, about ${formatSeconds(event.estimatedWork)} s of work${event.unknown > 0 ? `, ${plural(event.unknown, 'test')} with no history` : ''}`;
+    this.line(`baton: run ${event.run} (${event.profile}): ${what}`);
     const tick = this.live ? () => this.draw() : () => this.plainLine();
     this.timer = this.clock.setInterval(() => {
       try {

@@ -154,7 +154,7 @@ test('terminal progress: a live block that ticks between events, keeps a slot be
   deliver(reporter, started(shared[0]!, T0, 0));
   mock.timers.tick(3000);
   assert.deepEqual(screen(out), [
-    'baton: run 8 (default): 4 tests, no history yet',
+    'baton: run 8 (default): 4 tests with no history yet',
     '0/4 done, 0 failed, 0 skipped, 1 running, 3.00 s, ETA 1.00 s',
     '  h/0    3.00 s  pkg.mod.TestShared.test_a',
     '  h/1  idle',
@@ -174,7 +174,7 @@ test('terminal progress: a live block that ticks between events, keeps a slot be
   deliver(reporter, started(shared[1]!, T0 + 3300, 1));
   mock.timers.tick(1000);
   assert.deepEqual(screen(out), [
-    'baton: run 8 (default): 4 tests, no history yet',
+    'baton: run 8 (default): 4 tests with no history yet',
     'baton: slot 1: killing its test server',
     '1/4 done, 0 failed, 0 skipped, 1 running, 4.25 s, ETA 3.05 s',
     '  h/0   0.950 s  pkg.mod.TestShared.test_b',
@@ -182,7 +182,7 @@ test('terminal progress: a live block that ticks between events, keeps a slot be
   ]);
   deliver(reporter, { type: 'runFinished', at: T0 + 5000, summary: { ...(events().at(-1) as { summary: RunSummary }).summary, failures: [], notRun: [], slowest: [] } });
   const end = screen(out);
-  assert.deepEqual(end.slice(0, 2), ['baton: run 8 (default): 4 tests, no history yet', 'baton: slot 1: killing its test server'], 'the block is gone, the log line is not');
+  assert.deepEqual(end.slice(0, 2), ['baton: run 8 (default): 4 tests with no history yet', 'baton: slot 1: killing its test server'], 'the block is gone, the log line is not');
   assert.match(end.join('\n'), /\nRan 3 tests in 4\.20 s .*\n(.*\n)*FAILED \(run 7, exit status 3\)$/);
   const written = out.length;
   mock.timers.tick(1000);
