@@ -3,7 +3,7 @@
 // write their file. The run goes on, every result is recorded, each failed reporter is
 // named once, and the run ends with the infrastructure exit status.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Coordinator, type Reporter, type RunEvent } from '@baton/coordinator';
@@ -87,5 +87,36 @@ describe('reporters cannot break a run', () => {
     const recorded = JSON.parse(last.stdout) as { profiles: Record<string, { run: { exitStatus: number; complete: boolean; counts: Record<string, number> } }> };
     const stored = recorded.profiles['default']!.run;
     assert.deepEqual([stored.complete, stored.exitStatus, stored.counts], [true, 3, { success: 7 }]);
+  });
+});
+
+describe('the run summary says how close the run came to the best possible', () => {
+  test('the lower bound and efficiency from measured durations, and on the run with history, the last run without it', async () => {
+    const dir = mixedProject();
+    type Doc = { wallSeconds: number; lowerBoundSeconds: number; efficiency: number; withoutHistory: number; baseline: { run: number; wallSeconds: number; speedup: number } | null };
+    const first = await runBaton(dir, ['run', '-j', '2', '--json', 'first.json']);
+    assert.equal(first.status, 1, first.stderr);
+    const cold = JSON.parse(readFileSync(join(dir, 'first.json'), 'utf8')) as Doc;
+    assert.equal(cold.withoutHistory, ALL_MIXED);
+    assert.equal(cold.baseline, null);
+    // test_slowish sleeps 0.3 s: no schedule on 2 slots ends before it does.
+    assert.ok(cold.lowerBoundSeconds >= 0.3 && cold.lowerBoundSeconds <= cold.wallSeconds, JSON.stringify(cold));
+    assert.ok(Math.abs(cold.efficiency - cold.lowerBoundSeconds / cold.wallSeconds) < 1e-9, 'efficiency = bound / wall');
+    const percent = Math.round(cold.efficiency * 100);
+    assert.match(first.stdout, new RegExp(`\\nLower bound [\\d.]+ s \\(the tests' own durations on 2 slots\\): ${percent}% efficient\\nNo history yet: `));
+
+    const second = await runBaton(dir, ['run', '-j', '2', '--json', 'second.json']);
+    assert.equal(second.status, 1, second.stderr);
+    const warm = JSON.parse(readFileSync(join(dir, 'second.json'), 'utf8')) as Doc;
+    assert.equal(warm.withoutHistory, 0);
+    assert.equal(warm.baseline?.run, 1);
+    assert.ok(Math.abs(warm.baseline!.wallSeconds - cold.wallSeconds) < 0.002, `${warm.baseline!.wallSeconds} is run 1's ${cold.wallSeconds}`);
+    assert.ok(Math.abs(warm.baseline!.speedup - warm.baseline!.wallSeconds / warm.wallSeconds) < 1e-9, 'speedup = baseline wall / wall');
+    assert.match(second.stdout, new RegExp(`\\nWith history: ${warm.baseline!.speedup.toFixed(2)}× as fast as run 1, the last without \\(`));
+
+    // Another number of slots is another comparison: nothing to measure against.
+    const other = await runBaton(dir, ['run', '-j', '1', '--json', 'other.json']);
+    assert.equal(other.status, 1, other.stderr);
+    assert.equal((JSON.parse(readFileSync(join(dir, 'other.json'), 'utf8')) as Doc).baseline, null);
   });
 });

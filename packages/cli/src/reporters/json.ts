@@ -74,7 +74,7 @@ export class JsonReporter extends FileReporter<string> {
       wallSeconds: summary.wallMs / 1000,
       lowerBoundSeconds: summary.lowerBoundMs === undefined ? null : summary.lowerBoundMs / 1000,
       efficiency: efficiency(summary) ?? null,
-      unknown: summary.unknown,
+      withoutHistory: summary.unknown,
       baseline: summary.baseline === undefined ? null : { run: summary.baseline.run, wallSeconds: summary.baseline.wallMs / 1000, speedup: speedup(summary) ?? null },
       workers: summary.workers,
       processes: summary.processes,

@@ -223,7 +223,7 @@ test('JSON: the summary, the bound and every result with worker, sequence and at
   assert.equal(doc.format, 'baton-run');
   assert.equal(doc.exitCode, 3);
   assert.deepEqual(doc.notRun, ['pkg.mod.TestC.test_never']);
-  assert.deepEqual([doc.wallSeconds, doc.lowerBoundSeconds, doc.efficiency, doc.unknown, doc.baseline], [4.2, 2.1, 0.5, 1, null]);
+  assert.deepEqual([doc.wallSeconds, doc.lowerBoundSeconds, doc.efficiency, doc.withoutHistory, doc.baseline], [4.2, 2.1, 0.5, 1, null]);
   assert.deepEqual(doc.results.map((r: { id: string; worker: string; seq: number }) => [r.id, r.worker, r.seq]), [
     ['pkg.mod.TestA.test_ok', 'h/0', 0],
     ['pkg.mod.TestA.test_bad', 'h/1', 0],
