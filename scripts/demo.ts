@@ -28,8 +28,9 @@ function findStestr(): { command: string; python: string | undefined } | undefin
 
 const secs = (s: number) => `${s.toFixed(2)} s`;
 
+/** A heading, in bold on a terminal. */
 function say(text: string): void {
-  process.stdout.write(`\n\x1b[1m${text}\x1b[0m\n`);
+  process.stdout.write(process.stdout.isTTY ? `\n\x1b[1m${text}\x1b[0m\n` : `\n${text}\n`);
 }
 
 /** Throws with the tail of what it printed unless the run's exit status is 0 (every test passed). */
