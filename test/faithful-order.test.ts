@@ -162,32 +162,26 @@ describe('faithful execution: discovery order and fixtures in every test process
       }
     });
 
-  test(
-    'class and module fixtures run no more often than under stestr at the same concurrency',
-    {
-      // Measured 25 setUpClass against stestr's 24 at -j 2 without grouping: a steal's
-      // fresh process sets up the classes it takes once more, and the steal's cost model
-      // (FRESH_PROCESS_SECONDS) does not yet weigh how many classes a steal splits.
-      todo: 'steals do not yet weigh the class fixtures they split',
-    },
-    async () => {
+  test('class and module fixtures run no more often than under stestr at the same concurrency, without history and with it', async () => {
     for (const conf of [STESTR_CONF, `${STESTR_CONF}parallel_class=true\n`]) {
       const dir = orderSuite({ '.stestr.conf': conf });
       const env = { ...process.env, BATON_COUNT_DIR: join(dir, 'counts') };
       const stestr = spawnSync('stestr', ['run', '--concurrency', '2'], { cwd: dir, env, encoding: 'utf8' });
       assert.equal(stestr.status, 0, `stestr must pass the suite: ${stestr.stdout}\n${stestr.stderr}`);
       const theirs = counts(dir);
-      resetCounts(dir);
-      const r = await batonRun(dir, ['-j', '2']);
-      assert.equal(r.status, 0, r.stderr);
-      const ours = counts(dir);
-      const pids = readFileSync(join(dir, 'counts', 'setUpClass'), 'utf8').split('\n').filter(Boolean);
-      const perProcess = [...new Set(pids)].map((p) => pids.filter((x) => x === p).length);
-      assert.ok(ours.setUpClass <= theirs.setUpClass, `setUpClass: baton ${ours.setUpClass} in processes of ${perProcess.join(', ')}, stestr ${theirs.setUpClass} (${conf.trim()})`);
-      assert.ok(ours.setUpModule <= theirs.setUpModule, `setUpModule: baton ${ours.setUpModule}, stestr ${theirs.setUpModule}`);
+      for (const round of ['no history', 'history']) {
+        resetCounts(dir);
+        const r = await batonRun(dir, ['-j', '2']);
+        assert.equal(r.status, 0, r.stderr);
+        const ours = counts(dir);
+        const pids = readFileSync(join(dir, 'counts', 'setUpClass'), 'utf8').split('\n').filter(Boolean);
+        const perProcess = [...new Set(pids)].map((p) => pids.filter((x) => x === p).length);
+        const what = `${round}, ${conf.trim().split('\n').at(-1)}`;
+        assert.ok(ours.setUpClass <= theirs.setUpClass, `setUpClass: baton ${ours.setUpClass} in processes of ${perProcess.join(', ')}, stestr ${theirs.setUpClass} (${what})`);
+        assert.ok(ours.setUpModule <= theirs.setUpModule, `setUpModule: baton ${ours.setUpModule}, stestr ${theirs.setUpModule} (${what})`);
+      }
     }
-  },
-  );
+  });
 
   test('a failing setUpClass: its traceback in the terminal, last, failing, --json, --junit and --subunit; its tests name it; exit 1', async () => {
     const broken = `import unittest

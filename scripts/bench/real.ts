@@ -12,8 +12,8 @@
 // Per suite, tool and round: wall of the whole process; tests, passes, failures, skips;
 // the per-test cost (Σ durations over the tests that pass under both in that round, from
 // each tool's own `last --subunit`, read by python-subunit); class and module fixture
-// set-ups (setUpClass/setUpModule calls, the inherited no-op ones included: unittest's
-// TestSuite makes one at every change of class or module in a process), counted by a
+// set-ups (the setUpClass/setUpModule calls that set something up: a class or module whose
+// fixtures are unittest's empty ones is left out), counted by a
 // `sitecustomize` on PYTHONPATH that wraps TestSuite's fixture handling and appends a line
 // per set-up to a log, in every measured Python process of both tools. Then the tests that
 // fail under one tool and not the other, with their error text.
@@ -74,11 +74,15 @@ function parseArgs(args: string[]): Options {
  * Put on PYTHONPATH as `sitecustomize.py`: every Python process of either tool appends
  * `class PID NAME` or `module PID NAME` to $BATON_BENCH_FIXTURE_LOG each time unittest's TestSuite
  * sets up a class or module (the same conditions as TestSuite's own: a change of class or
- * module, a class neither skipped nor under a failed setUpModule). Both tools run their
+ * module, a class neither skipped nor under a failed setUpModule), `class-noop` and
+ * `module-noop` where there is nothing to set up (no setUpClass or tearDownClass but
+ * unittest.TestCase's, no setUpModule or tearDownModule). Both tools run their
  * tests through TestSuite.run, so the counts compare. No suite defines a sitecustomize, and
  * Debian's own (/etc/python3.11) only installs apport's hook when apport is there.
  */
 const FIXTURE_COUNTER = `import os
+import sys as _sys
+import unittest as _unittest
 import unittest.suite as _suite
 
 _log = os.environ.get("BATON_BENCH_FIXTURE_LOG")
@@ -98,12 +102,17 @@ if _log:
         if (getattr(result, "_previousTestClass", None) != cls
                 and not getattr(result, "_moduleSetUpFailed", False)
                 and not getattr(cls, "__unittest_skip__", False)):
-            _note("class", "%s.%s" % (cls.__module__, cls.__qualname__))
+            real = any(getattr(getattr(cls, m), "__func__", None) is not getattr(_unittest.TestCase, m).__func__
+                       for m in ("setUpClass", "tearDownClass"))
+            _note("class" if real else "class-noop", "%s.%s" % (cls.__module__, cls.__qualname__))
         return _class_set_up(self, test, result)
 
     def _handleModuleFixture(self, test, result):
-        if self._get_previous_module(result) != test.__class__.__module__:
-            _note("module", test.__class__.__module__)
+        name = test.__class__.__module__
+        if self._get_previous_module(result) != name:
+            module = _sys.modules.get(name)
+            real = any(hasattr(module, f) for f in ("setUpModule", "tearDownModule"))
+            _note("module" if real else "module-noop", name)
         return _module_fixture(self, test, result)
 
     _suite.TestSuite._handleClassSetUp = _handleClassSetUp

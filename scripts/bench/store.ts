@@ -190,10 +190,23 @@ function runResults(tests: number, round: number, order: Order): ResultInput[] {
   });
 }
 
-function record(repo: RunRepository, results: readonly ResultInput[], batch: number): number {
+/**
+ * Records a run in batches, as the coordinator's writer does: each result staged in the run's
+ * journal as it arrives (where the repository has one: the reference store has not), then
+ * the batch. Returns the run and the µs spent staging.
+ */
+function record(repo: RunRepository, results: readonly ResultInput[], batch: number): { run: number; staging: number } {
   const run = repo.beginRun({ profile: 'default', start: results[0]?.start ?? timestampFromMillis(0) });
-  for (let i = 0; i < results.length; i += batch) repo.recordResults(run, results.slice(i, i + batch));
-  return run;
+  const stage = (repo as Partial<RunRepository>).stage?.bind(repo);
+  let staging = 0n;
+  for (let i = 0; i < results.length; i += batch) {
+    const slice = results.slice(i, i + batch);
+    const start = process.hrtime.bigint();
+    if (stage !== undefined) for (const r of slice) stage(run, r);
+    staging += process.hrtime.bigint() - start;
+    repo.recordResults(run, slice);
+  }
+  return { run, staging: Number(staging) / 1e3 };
 }
 
 const stopOf = (results: readonly ResultInput[]) => ({ stop: results.at(-1)?.stop ?? timestampFromMillis(0) });
@@ -214,8 +227,9 @@ function msSince(start: bigint): number {
 }
 
 interface WriteTimes {
-  /** µs per result of recording the run. */
+  /** µs per result of recording the run, staging included, and of staging alone. */
   readonly record: number;
+  readonly stage: number;
   /** ms of finishing it, of the next run's `estimates` for its tests, and of those after a run killed mid-way. */
   readonly finish: number;
   readonly estimates: number;
@@ -239,17 +253,17 @@ function timeRun(repos: Repositories, file: string, tests: number, batch: number
   };
   for (let round = 0; round < earlierRuns; round++) {
     const results = runResults(tests, round, 'same');
-    session((repo) => repo.finishRun(record(repo, results, batch), stopOf(results)));
+    session((repo) => repo.finishRun(record(repo, results, batch).run, stopOf(results)));
   }
   const results = runResults(tests, earlierRuns, order);
   const ids = listed(results.map((r) => r.testId));
-  const [perResult, finish] = session((repo) => {
+  const [perResult, staging, finish] = session((repo) => {
     let start = process.hrtime.bigint();
-    const run = record(repo, results, batch);
+    const { run, staging } = record(repo, results, batch);
     const micros = (msSince(start) * 1000) / tests;
     start = process.hrtime.bigint();
     repo.finishRun(run, stopOf(results));
-    return [micros, msSince(start)];
+    return [micros, staging / tests, msSince(start)];
   });
   const timeEstimates = () => session((repo) => {
     const start = process.hrtime.bigint();
@@ -258,7 +272,7 @@ function timeRun(repos: Repositories, file: string, tests: number, batch: number
   });
   const estimates = timeEstimates();
   session((repo) => record(repo, runResults(tests, earlierRuns + 1, order), batch));
-  return { record: perResult, finish, estimates, afterKill: timeEstimates() };
+  return { record: perResult, stage: staging, finish, estimates, afterKill: timeEstimates() };
 }
 
 function writePath(args: string[], reference: Reference | undefined): void {
@@ -288,14 +302,16 @@ function writePath(args: string[], reference: Reference | undefined): void {
         }
       }
       const steps: [string, keyof WriteTimes, string][] = [
-        ['recordResults, per result', 'record', 'µs'],
+        ['stage + recordResults, per result', 'record', 'µs'],
+        ['of which stage (the journal)', 'stage', 'µs'],
         ['finishRun', 'finish', 'ms'],
         ['next run\'s estimates', 'estimates', 'ms'],
         ['estimates after a killed run', 'afterKill', 'ms'],
       ];
       steps.forEach(([step, key, unit], i) => {
         const now = median(mine.map((t) => t[key]));
-        const before = theirs.length > 0 ? median(theirs.map((t) => t[key])) : undefined;
+        // The reference store stages nothing: its staging row has no comparison.
+        const before = theirs.length > 0 && key !== 'stage' ? median(theirs.map((t) => t[key])) : undefined;
         rows.push([
           i > 0 ? '' : label,
           step,

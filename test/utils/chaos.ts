@@ -19,13 +19,6 @@ import { readJson, type JsonReport } from './projects.js';
 export const STALL_MS = 90_000;
 /** How long processes of a finished run may take to go away before they count as orphans. */
 export const ORPHAN_GRACE_MS = 5_000;
-/**
- * Results the coordinator received this long before it was killed must be in the
- * repository: its writer commits at least every WRITE_INTERVAL_MS (200 ms); the rest is
- * slack for the pipe and the scheduler of a busy machine.
- */
-export const WRITE_WINDOW_MS = 600;
-
 /** What the scenarios injected and saw. */
 export class ChaosTally {
   /** Faults injected, by kind. */
@@ -455,10 +448,10 @@ function gap(rng: Rng, [min, max]: readonly [number, number]): number {
 // ---------------------------------------------------------------------------------------
 // 2. A killed coordinator (6. its workers go too).
 
-/** Results a subunit stream carried, each with when it arrived. */
-function streamResults(running: Running): { results: { id: string; at: number }[] } {
-  const seen: { id: string; at: number }[] = [];
-  const aggregator = new ResultAggregator({ result: (r) => seen.push({ id: r.id, at: performance.now() }) });
+/** The ids of the results a subunit stream carried, as they arrive. */
+function streamResults(running: Running): { results: string[] } {
+  const seen: string[] = [];
+  const aggregator = new ResultAggregator({ result: (r) => seen.push(r.id) });
   const decoder = new StreamDecoder({ packet: (p) => aggregator.packet(p), bytes: () => undefined, error: () => undefined });
   running.child.stdout!.on('data', (d: Buffer) => decoder.push(d));
   return { results: seen };
@@ -543,13 +536,12 @@ export async function killCoordinator(tally: ChaosTally, o: CoordinatorKillOptio
       tally.duplicated += stored.length - storedIds.size;
       tally.problems.push(`${what}: ${stored.length - storedIds.size} results doubled in the repository`);
     }
-    const missing = received.filter((r) => !storedIds.has(r.id));
-    const early = missing.filter((r) => r.at < killedAt - WRITE_WINDOW_MS);
-    if (early.length > 0) {
-      tally.lost += early.length;
-      tally.problems.push(`${what}: ${early.length} results the coordinator streamed more than ${WRITE_WINDOW_MS} ms before the kill are not in the repository (${early.slice(0, 3).map((r) => r.id).join(', ')})`);
+    // Every result the coordinator streamed was staged in its journal first, so none is lost.
+    const missing = received.filter((id) => !storedIds.has(id));
+    if (missing.length > 0) {
+      tally.lost += missing.length;
+      tally.problems.push(`${what}: ${missing.length} results the coordinator streamed before the kill are not in the repository (${missing.slice(0, 3).join(', ')})`);
     }
-    if (missing.length > early.length) tally.notes.push(`${what}: ${missing.length - early.length} results streamed within ${WRITE_WINDOW_MS} ms of the kill were not yet written (the writer's window)`);
 
     // The next run: it knows the duration of every test the killed one recorded.
     const next = baton(suite.dir, ['run', '-j', '2', '--json', 'next.json']);
@@ -560,7 +552,7 @@ export async function killCoordinator(tally: ChaosTally, o: CoordinatorKillOptio
     }
     checkRun(tally, `the run after ${what}`, suite, { status: next.status, signal: null, stdout: next.stdout, stderr: next.stderr, stdoutBytes: next.bytes }, [], join(suite.dir, 'next.json'));
     await orphansOf(suite.dir, `the run after ${what}`, tally);
-    o.log?.(`${what}: killed after ${received.length} results, ${stored.length} stored, ${missing.length} in the write window; next run: ${unknown} of ${suite.ids.length} without history, exit ${next.status}`);
+    o.log?.(`${what}: killed after ${received.length} results, ${stored.length} stored; next run: ${unknown} of ${suite.ids.length} without history, exit ${next.status}`);
   }
 }
 

@@ -12,7 +12,9 @@ object per line, each way:
                             {"msg": "finish"}   the worker is closing its test servers: exit
                                                 once the last child has, forking no more
     fork server -> worker   {"msg": "unavailable", "reason": TEXT}     no os.fork here: then it exits
-                            {"msg": "ready", "tests": [ID, ...]}        after discovery
+                            {"msg": "ready", "tests": [ID, ...],       after discovery
+                             "classFixtureTests": [ID, ...],
+                             "moduleFixtureTests": [ID, ...]}
                             {"msg": "forked", "id": N, "pid": PID}
                             {"msg": "refused", "id": N, "reason": TEXT}  this process cannot fork safely
                             {"msg": "exited", "pid": PID, "code": C, "signal": NAME}
@@ -34,7 +36,7 @@ import threading
 import traceback
 
 from .channel import Channel, log
-from .runner import digest, discovery_positions
+from .runner import digest, discovery_positions, fixture_tests
 from .server import Server
 
 #: The tags a child opens its connections with, in the order it opens them.
@@ -68,7 +70,9 @@ class ForkServer(object):
         # touch, and so copy, every page of them in each child.
         gc.freeze()
         try:
-            self._send({"msg": "ready", "tests": list(self._tests)})
+            class_fixtures, module_fixtures = fixture_tests(self._tests)
+            self._send({"msg": "ready", "tests": list(self._tests),
+                        "classFixtureTests": class_fixtures, "moduleFixtureTests": module_fixtures})
             # Each child's Hello carries it: computed once, after the worker has the list.
             self._digest = digest(self._tests)
             self._positions = discovery_positions(self._tests)

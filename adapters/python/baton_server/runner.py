@@ -28,6 +28,26 @@ def discover(test_path, top_dir):
     return tests
 
 
+def fixture_tests(tests):
+    """The ids of the tests (in discovery order) whose class has class fixtures, and of
+    those whose module has module fixtures: a setUpClass or tearDownClass other than
+    unittest.TestCase's (which do nothing), a setUpModule or tearDownModule. A process
+    runs such a fixture once for all the tests of the class or module it runs, so a
+    scheduler that keeps them together runs it once."""
+    classes, modules = {}, {}
+    for test in tests.values():
+        cls = type(test)
+        if cls in classes:
+            continue
+        classes[cls] = isinstance(test, unittest.TestCase) and any(
+            getattr(getattr(cls, method), "__func__", None) is not getattr(unittest.TestCase, method).__func__
+            for method in ("setUpClass", "tearDownClass"))
+        module = sys.modules.get(cls.__module__)
+        modules[cls] = module is not None and any(hasattr(module, name) for name in ("setUpModule", "tearDownModule"))
+    return ([i for i, test in tests.items() if classes[type(test)]],
+            [i for i, test in tests.items() if modules[type(test)]])
+
+
 def _flatten(suite):
     for item in suite:
         if isinstance(item, unittest.TestSuite):

@@ -20,9 +20,13 @@ import threading
 
 from . import PROTOCOL_MAX, PROTOCOL_MIN
 from .channel import BadMessage, ChannelClosed, log
-from .runner import PendingSuite, StreamingResult, digest, discovery_positions, now
+from .runner import PendingSuite, StreamingResult, digest, discovery_positions, fixture_tests, now
 from .subunit_v2 import encode_packet
 
+#: The tags of a listed test whose class has class fixtures, whose module has module
+#: fixtures (@baton/protocol CLASS_FIXTURES_TAG, MODULE_FIXTURES_TAG).
+CLASS_FIXTURES_TAG = "baton-class-fixtures"
+MODULE_FIXTURES_TAG = "baton-module-fixtures"
 #: How long the client has to send its Hello after the server started listening.
 HELLO_TIMEOUT = 30.0
 _GOODBYE = object()
@@ -114,7 +118,12 @@ class Server(object):
     def _list(self, message):
         wanted = message.get("tests")
         ids = self._tests if wanted is None else [i for i in wanted if i in self._tests]
-        self._result.write(b"".join(encode_packet(test_id=i, status="exists", timestamp=now()) for i in ids))
+        class_fixtures, module_fixtures = (set(found) for found in fixture_tests(self._tests))
+
+        def tags(test_id):
+            return ([CLASS_FIXTURES_TAG] if test_id in class_fixtures else []) + ([MODULE_FIXTURES_TAG] if test_id in module_fixtures else [])
+
+        self._result.write(b"".join(encode_packet(test_id=i, status="exists", timestamp=now(), tags=tags(i)) for i in ids))
         self._send({"msg": "Done", "nonce": message["nonce"]})
 
     def _send(self, message):

@@ -21,8 +21,9 @@ export interface ResultWriterOptions {
 /**
  * Batches results into the repository: one transaction per few hundred results or per
  * WRITE_INTERVAL_MS, whichever comes first. That is what lets a run record thousands of
- * results a second, while a coordinator killed at any moment loses at most the last
- * fraction of a second (the run stays marked incomplete, the rest is there).
+ * results a second. Each result is staged first (the repository's journal), so a
+ * coordinator killed at any moment loses none it had received: the next open of the
+ * repository stores them, and the run stays marked incomplete.
  */
 export class ResultWriter {
   private readonly repository: RunRepository;
@@ -44,8 +45,17 @@ export class ResultWriter {
     this.run = run;
   }
 
+  /** Stages the result (it survives this process from now on) and queues it for the next batch. */
   add(result: ResultInput): void {
     if (this.failure !== undefined) return;
+    try {
+      this.repository.stage(this.run, result);
+    } catch (error) {
+      // What waits may still fit in the database where the journal's line did not.
+      this.flush();
+      this.fail(error);
+      return;
+    }
     this.pending.push(result);
     if (this.pending.length >= WRITE_BATCH) this.flush();
     else this.timer ??= this.clock.setTimeout(() => this.flush(), WRITE_INTERVAL_MS);
@@ -75,8 +85,14 @@ export class ResultWriter {
     try {
       write();
     } catch (error) {
-      this.failure = { error };
-      this.onError?.(error);
+      this.fail(error);
     }
+  }
+
+  /** The first failure stops the writer; later ones (a flush on the way out) add nothing. */
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = { error };
+    this.onError?.(error);
   }
 }

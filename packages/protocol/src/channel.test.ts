@@ -316,6 +316,31 @@ test('heartbeats: a peer that answers Ping stays, one that stops is declared stu
   assert.equal((await raw.next('Error')).code, 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT');
 });
 
+test('a peer that answers Pings but leaves a Cancel unanswered is dropped within the Ping timeout', async () => {
+  const [a, b] = memoryPair();
+  const raw = new RawPeer(b, (m, peer) => {
+    if (m.msg === 'Ping') peer.send({ msg: 'Pong', nonce: m.nonce });
+  });
+  const client = new Channel(a, { role: 'client', log: quiet(), heartbeat: { intervalMs: 5, timeoutMs: 80 } });
+  raw.send({ msg: 'Hello', min: 1, max: 2 });
+  await client.ready;
+  const cancel = client.request({ msg: 'Cancel', tests: ['t.a'] }, client.answerTimeoutMs);
+  await rejectsWith(cancel, 'BATON_PROTOCOL_NO_ANSWER', /did not answer a Cancel within 80 ms, which a live peer answers at once/);
+  const closed = await client.closed;
+  assert.equal(closed.state, 'lost');
+  assert.equal(closed.error?.code, 'BATON_PROTOCOL_NO_ANSWER');
+  assert.ok(raw.messages.filter((m) => m.msg === 'Ping').length >= 2, 'the peer kept answering Pings meanwhile');
+});
+
+test('an answered request disarms its deadline', async () => {
+  const { client, server } = pair({}, { handlers: {} });
+  await Promise.all([client.ready, server.ready]);
+  await client.request({ msg: 'Ping' }, 20);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(client.state, 'ready');
+  client.close();
+});
+
 test('silenceMs: the Pinged end drops a peer that went silent (a cut network), and keeps one that Pings', async () => {
   const silent = pair({ heartbeat: false }, { silenceMs: 150 });
   await silent.server.ready;

@@ -31,8 +31,9 @@ export const HELLO_TIMEOUT_MS = 30_000;
 /** How often the client pings a peer that speaks version 2. */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
 /**
- * How long a Ping may go unanswered before the peer counts as stuck. Test servers answer
- * from a reader thread, so a long test does not delay the Pong; only a stuck server does.
+ * How long a Ping, or a Cancel (commands a live peer answers at once), may go unanswered
+ * before the peer counts as stuck. Test servers answer from a reader thread, so a long
+ * test does not delay the answer; only a stuck server does.
  */
 export const HEARTBEAT_TIMEOUT_MS = 30_000;
 /** How long the client waits, after Goodbye, for the server to close the channel. */
@@ -142,6 +143,16 @@ const REPLY_OF: Readonly<Record<RequestName, ReplyMessage['msg']>> = {
   Ping: 'Pong',
 };
 
+/** The failure of a peer that left a command unanswered for `ms`. */
+function unanswered(name: RequestName, ms: number): ProtocolError {
+  return name === 'Ping'
+    ? new ProtocolError(
+        'BATON_PROTOCOL_HEARTBEAT_TIMEOUT',
+        `the peer did not answer a Ping within ${ms} ms: the peer itself is stuck or unreachable (a stuck test still lets it answer)`,
+      )
+    : new ProtocolError('BATON_PROTOCOL_NO_ANSWER', `the peer did not answer a ${name} within ${ms} ms, which a live peer answers at once: it is stuck or cut off`);
+}
+
 interface Pending {
   readonly expect: ReplyMessage['msg'];
   resolve(reply: ReplyMessage): void;
@@ -170,6 +181,8 @@ export class Channel {
   private readonly helloFields: HelloFields;
   private readonly expectToken: string | undefined;
   private readonly heartbeat: HeartbeatOptions | false;
+  /** How long a command a live peer answers at once may wait for its answer: the Ping's. */
+  readonly answerTimeoutMs: number;
   private readonly log: (line: string) => void;
   private readonly handlers: ChannelHandlers;
   private readonly decoder: StreamDecoder;
@@ -197,6 +210,7 @@ export class Channel {
     this.heartbeat =
       options.heartbeat ??
       (options.role === 'client' ? { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: HEARTBEAT_TIMEOUT_MS } : false);
+    this.answerTimeoutMs = this.heartbeat === false ? HEARTBEAT_TIMEOUT_MS : this.heartbeat.timeoutMs;
     const log = options.log ?? ((line) => console.warn(`baton protocol: ${line}`));
     this.log = transport.peer === undefined ? log : (line) => log(`peer ${transport.peer}: ${line}`);
     this.handlers = options.handlers ?? {};
@@ -305,19 +319,33 @@ export class Channel {
     return this.write(encodePacket(packet));
   }
 
-  /** Sends a command and resolves with the reply carrying its nonce; an Error reply rejects. */
+  /**
+   * Sends a command and resolves with the reply carrying its nonce; an Error reply rejects.
+   * With `answerWithinMs`, for a command any live peer answers at once (Ping, Cancel), a
+   * peer that has not answered by then is stuck or cut off: the channel fails
+   * (BATON_PROTOCOL_NO_ANSWER; for Ping, BATON_PROTOCOL_HEARTBEAT_TIMEOUT) and its
+   * transport is dropped at once, since a silent peer acknowledges no close either.
+   */
   request(message: Unsent<ListMessage> | Unsent<RunMessage>): Promise<DoneMessage>;
-  request(message: Unsent<CancelMessage>): Promise<CancelledMessage>;
-  request(message: Unsent<PingMessage>): Promise<PongMessage>;
-  request(message: Unsent<ListMessage | RunMessage | CancelMessage | PingMessage>): Promise<ReplyMessage> {
+  request(message: Unsent<CancelMessage>, answerWithinMs?: number): Promise<CancelledMessage>;
+  request(message: Unsent<PingMessage>, answerWithinMs?: number): Promise<PongMessage>;
+  request(message: Unsent<ListMessage | RunMessage | CancelMessage | PingMessage>, answerWithinMs?: number): Promise<ReplyMessage> {
     const name = message.msg as RequestName;
     const refused = this.checkSendable(name);
     if (refused) return Promise.reject(refused);
     const nonce = String(this.nextNonce++);
-    return new Promise<ReplyMessage>((resolve, reject) => {
+    const reply = new Promise<ReplyMessage>((resolve, reject) => {
       this.pending.set(nonce, { expect: REPLY_OF[name], resolve, reject });
       this.write(encodeMessage({ ...message, nonce } as Message)).catch(() => undefined);
     });
+    if (answerWithinMs === undefined) return reply;
+    const deadline = setTimeout(() => {
+      this.fail(unanswered(name, answerWithinMs), true);
+      this.transport.abort?.();
+    }, answerWithinMs);
+    const disarm = () => clearTimeout(deadline);
+    reply.then(disarm, disarm);
+    return reply;
   }
 
   /** Round trip of a Ping, in milliseconds (version 2). */
@@ -577,24 +605,11 @@ export class Channel {
     if (this.heartbeat === false || !supports(this.negotiated!, 'Ping')) return;
     const { intervalMs, timeoutMs } = this.heartbeat;
     this.beatTimer = setTimeout(() => {
-      const deadline = setTimeout(() => {
-        this.fail(
-          new ProtocolError(
-            'BATON_PROTOCOL_HEARTBEAT_TIMEOUT',
-            `the peer did not answer a Ping within ${timeoutMs} ms: the peer itself is stuck or unreachable (a stuck test still lets it answer)`,
-          ),
-          true,
-        );
-        // A silent peer acknowledges no close either: the channel ends now, not when the
-        // transport's own closing handshake gives up.
-        this.transport.abort?.();
-      }, timeoutMs);
-      this.request({ msg: 'Ping' }).then(
+      this.request({ msg: 'Ping' }, timeoutMs).then(
         () => {
-          clearTimeout(deadline);
           if (this.currentState === 'ready') this.startHeartbeat();
         },
-        () => clearTimeout(deadline),
+        () => undefined,
       );
     }, intervalMs);
   }

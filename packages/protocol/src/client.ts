@@ -4,7 +4,7 @@ import { groupsProblem } from './codec.js';
 import { EventQueue } from './event-queue.js';
 import { PeerDiedError, ProtocolError, type ExitInfo } from './errors.js';
 import type { WorkerLink } from './link.js';
-import type { HelloMessage, ProcessCounts } from './messages.js';
+import { CLASS_FIXTURES_TAG, MODULE_FIXTURES_TAG, type HelloMessage, type ProcessCounts } from './messages.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -46,6 +46,16 @@ export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | '
 
 /** The callbacks of `TestServerClientOptions` that `setHooks` can replace. */
 export type ClientHooks = Pick<TestServerClientOptions, 'onOutput' | 'onTestStart' | 'onResult' | 'onNotice'>;
+
+/** What a server can run, as its List answer says. */
+export interface Listing {
+  /** Every test id, in the server's (discovery) order. */
+  readonly tests: string[];
+  /** Those whose class has class fixtures (tagged CLASS_FIXTURES_TAG), in the same order. */
+  readonly classFixtureTests: string[];
+  /** Those whose module has module fixtures (tagged MODULE_FIXTURES_TAG), in the same order. */
+  readonly moduleFixtureTests: string[];
+}
 
 /** Options of `cancel`. */
 export interface CancelOptions {
@@ -105,7 +115,7 @@ export class TestServerClient implements WorkerLink {
    * whose results go to the hooks only.
    */
   private readonly owners = new Map<string, TestRun | null>();
-  private readonly lists: string[][] = [];
+  private readonly lists: Listing[] = [];
   /** Tests the server started and has not finished, with their watchdogs. */
   private readonly started = new Map<string, NodeJS.Timeout | undefined>();
   private hooks: ClientHooks;
@@ -120,7 +130,12 @@ export class TestServerClient implements WorkerLink {
     this.killGraceMs = options.killGraceMs ?? KILL_GRACE_MS;
     this.aggregator = new ResultAggregator({
       result: (result) => this.onResult(result),
-      listed: (id) => this.lists[0]?.push(id),
+      listed: (id, packet) => {
+        const listing = this.lists[0];
+        listing?.tests.push(id);
+        if (packet.tags?.includes(CLASS_FIXTURES_TAG)) listing?.classFixtureTests.push(id);
+        if (packet.tags?.includes(MODULE_FIXTURES_TAG)) listing?.moduleFixtureTests.push(id);
+      },
       output: (output) => this.hooks.onOutput?.(output),
     });
     this.channel = new Channel(transport, {
@@ -194,16 +209,21 @@ export class TestServerClient implements WorkerLink {
 
   /** The ids of the tests the server has (of `tests`, when given), in its order. */
   async list(tests?: readonly string[]): Promise<string[]> {
-    const ids: string[] = [];
-    this.lists.push(ids);
+    return (await this.listing(tests)).tests;
+  }
+
+  /** `list`, and which of the tests the server tagged as sharing class or module fixtures. */
+  async listing(tests?: readonly string[]): Promise<Listing> {
+    const listing: Listing = { tests: [], classFixtureTests: [], moduleFixtureTests: [] };
+    this.lists.push(listing);
     try {
       await this.channel.request(tests === undefined ? { msg: 'List' } : { msg: 'List', tests });
     } catch (error) {
       throw await this.explain(error as ProtocolError);
     } finally {
-      this.lists.splice(this.lists.indexOf(ids), 1);
+      this.lists.splice(this.lists.indexOf(listing), 1);
     }
-    return ids;
+    return listing;
   }
 
   /** Runs tests in the given order (all of them when `tests` is undefined); results stream into the TestRun. */
@@ -262,7 +282,9 @@ export class TestServerClient implements WorkerLink {
     let taken: readonly string[];
     try {
       const groups = options.groups === undefined ? {} : { groups: options.groups };
-      taken = (await this.channel.request({ msg: 'Cancel', tests, ...groups })).tests;
+      // A peer that answers Pings but leaves a Cancel unanswered would hold its tests for
+      // ever: it is dropped instead, and its tests go to others.
+      taken = (await this.channel.request({ msg: 'Cancel', tests, ...groups }, this.channel.answerTimeoutMs)).tests;
     } catch (error) {
       throw await this.explain(error as ProtocolError);
     }

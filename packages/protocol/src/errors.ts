@@ -18,6 +18,8 @@ export type ProtocolErrorCode =
   | 'BATON_PROTOCOL_PEER_LOST'
   /** The peer stopped answering Ping: the peer itself is stuck, not a test. */
   | 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT'
+  /** The peer left a command that is answered at once (Cancel) unanswered: it is stuck or cut off. */
+  | 'BATON_PROTOCOL_NO_ANSWER'
   /** A missing or wrong token (at the WebSocket upgrade or in Hello). */
   | 'BATON_PROTOCOL_AUTH'
   /** A feature the negotiated version lacks (Cancel or Ping at version 1). */
@@ -40,6 +42,7 @@ const CODES: ReadonlySet<string> = new Set<ProtocolErrorCode>([
   'BATON_PROTOCOL_PEER_DIED',
   'BATON_PROTOCOL_PEER_LOST',
   'BATON_PROTOCOL_HEARTBEAT_TIMEOUT',
+  'BATON_PROTOCOL_NO_ANSWER',
   'BATON_PROTOCOL_AUTH',
   'BATON_PROTOCOL_UNSUPPORTED',
   'BATON_PROTOCOL_NOT_READY',
@@ -124,6 +127,7 @@ const FATAL_REMOTE: ReadonlySet<ProtocolErrorCode> = new Set<ProtocolErrorCode>(
   'BATON_PROTOCOL_NO_COMMON_VERSION',
   'BATON_PROTOCOL_HELLO_TIMEOUT',
   'BATON_PROTOCOL_HEARTBEAT_TIMEOUT',
+  'BATON_PROTOCOL_NO_ANSWER',
   'BATON_PROTOCOL_AUTH',
 ]);
 

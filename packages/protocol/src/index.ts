@@ -5,6 +5,8 @@ export {
   MAX_MESSAGE_BYTES,
   SUPPORTED_VERSIONS,
   WORKER_LEAVING,
+  CLASS_FIXTURES_TAG,
+  MODULE_FIXTURES_TAG,
   MESSAGE_SPECS,
   supports,
   type VersionRange,
@@ -65,6 +67,7 @@ export {
   type RunOptions,
   type CancelOptions,
   type ClientHooks,
+  type Listing,
 } from './client.js';
 export type { WorkerLink } from './link.js';
 export {

@@ -27,6 +27,16 @@ export interface VersionRange {
  */
 export const WORKER_LEAVING = 'BATON_WORKER_LEAVING';
 
+/**
+ * The tags of an `exists` packet (a List's answer) whose test's class has class fixtures
+ * (setUpClass or tearDownClass), whose module has module fixtures (setUpModule or
+ * tearDownModule): a process sets them up once for all the tests of the class or module
+ * that it runs, so a scheduler keeps those together. Optional: a server that does not tag
+ * lists its tests as independent. (v2)
+ */
+export const CLASS_FIXTURES_TAG = 'baton-class-fixtures';
+export const MODULE_FIXTURES_TAG = 'baton-module-fixtures';
+
 /** The versions this implementation speaks. */
 export const SUPPORTED_VERSIONS: VersionRange = { min: 1, max: 2 };
 

@@ -21,7 +21,7 @@ export type {
   WorkerLeft,
 } from './events.js';
 export { CLASS_GROUP_REGEX, groupKeyOf, groupTests } from './groups.js';
-export type { Unit } from './groups.js';
+export type { SharedFixtures, Unit } from './groups.js';
 export { memberPath, parseJson } from './json.js';
 export type { JsonResult, JsonSyntaxProblem } from './json.js';
 export { lowerBound } from './lowerBound.js';

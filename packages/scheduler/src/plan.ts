@@ -1,5 +1,5 @@
 import { PlanError, ValidationError } from './errors.js';
-import { groupTests, type Unit } from './groups.js';
+import { groupTests, type SharedFixtures, type Unit } from './groups.js';
 import { memberPath, parseJson } from './json.js';
 
 /** One segment of a plan as written: its tests may run together; segments never overlap. */
@@ -174,6 +174,8 @@ export interface ResolveOptions {
   readonly unnamed?: UnnamedPolicy | undefined;
   /** stestr `group_regex`: tests with equal keys form one unit (within a segment). */
   readonly groupRegex?: string | RegExp | undefined;
+  /** Without a group regex: tests that share fixtures, grouped by module or class (`groupTests`). */
+  readonly fixtures?: SharedFixtures | undefined;
   /** File name for errors. */
   readonly file?: string | undefined;
 }
@@ -185,7 +187,7 @@ export interface ResolveOptions {
  * Segments left empty by the selection are dropped.
  */
 export function resolvePlan(plan: Plan | undefined, selected: readonly string[], options: ResolveOptions = {}): Segment[] {
-  if (!plan) return [{ name: 'all', units: groupTests(selected, options.groupRegex) }];
+  if (!plan) return [{ name: 'all', units: groupTests(selected, options.groupRegex, options.fixtures) }];
   const selectedSet = new Set(selected);
   const known = options.known ? new Set(options.known) : selectedSet;
   const problems: PlanError[] = [];
@@ -205,11 +207,11 @@ export function resolvePlan(plan: Plan | undefined, selected: readonly string[],
         );
       else if (selectedSet.has(t)) tests.push(t);
     });
-    if (tests.length > 0) segments.push({ name: segment.name, concurrency: segment.concurrency, units: groupTests(tests, options.groupRegex) });
+    if (tests.length > 0) segments.push({ name: segment.name, concurrency: segment.concurrency, units: groupTests(tests, options.groupRegex, options.fixtures) });
   });
   const unnamed = selected.filter((t) => !named.has(t));
   if (unnamed.length > 0) {
-    if ((options.unnamed ?? 'refuse') === 'append') segments.push({ name: 'unnamed', units: groupTests(unnamed, options.groupRegex) });
+    if ((options.unnamed ?? 'refuse') === 'append') segments.push({ name: 'unnamed', units: groupTests(unnamed, options.groupRegex, options.fixtures) });
     else {
       const shown = unnamed.slice(0, 10).join(', ');
       const more = unnamed.length > 10 ? ` and ${unnamed.length - 10} more` : '';

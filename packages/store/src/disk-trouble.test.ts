@@ -1,24 +1,16 @@
 // A full disk, a read-only repository and a damaged file, on real SQLite files.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION } from './schema.js';
 import { SqliteRepository } from './sqlite.js';
+import { scratchDatabases } from './test-support/scratch.js';
 import { makeReadOnly, overwritePages } from './test-support/disk-trouble.js';
 import type { ResultInput } from './types.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'baton-disk-'));
-after(() => rmSync(dir, { recursive: true }));
-let n = 0;
-/** A fresh directory holding the database file a test uses. */
-const fresh = (): string => {
-  const d = join(dir, String(n++));
-  mkdirSync(d);
-  return join(d, 'baton.db');
-};
+const { fresh } = scratchDatabases('baton-disk-');
 const at = (seconds: number) => ({ seconds: 1_700_000_000 + seconds, nanos: 0 });
 const result = (i: number, status: ResultInput['status'] = 'success'): ResultInput => ({
   testId: `pkg.module_${i % 7}.TestCase.test_${i}`, status, start: at(i), stop: at(i + 1), worker: 'w0',

@@ -70,7 +70,7 @@ export function storeErrorOf(error: unknown, file: string): unknown {
 }
 
 /** The disk is full: what is committed stays, and says so. */
-function diskFull(file: string, detail: string, options?: ErrorOptions): StoreError {
+export function diskFull(file: string, detail: string, options?: ErrorOptions): StoreError {
   return new StoreError('BATON_STORE_DISK_FULL',
     `the disk holding the repository ${file} is full (${detail}): results recorded before this stay readable, nothing more could be written; free some space and run again`, options);
 }

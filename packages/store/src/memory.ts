@@ -59,6 +59,11 @@ export class MemoryRepository implements RunRepository {
     return id;
   }
 
+  /** Nothing of a memory repository outlives its process, so there is nothing to stage. */
+  stage(run: number): void {
+    this.get(run);
+  }
+
   recordResults(run: number, results: readonly ResultInput[]): void {
     const r = this.get(run);
     const timings = this.timings(r.summary.profile);

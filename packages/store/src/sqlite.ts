@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -6,6 +6,7 @@ import { packAttachments, unpackAttachments } from './details.js';
 import { buildEstimateIndex, hashTestId, lookupEstimates } from './estimate-index.js';
 import { StoreError, noSuchRun, readOnly, storeErrorOf } from './errors.js';
 import { checkIntegrity, forgetChecked, stampChecked } from './integrity.js';
+import { orphanJournals, RunJournal } from './journal.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { Fold } from './fold.js';
 import { MultiRowStatement } from './multi-row.js';
@@ -156,6 +157,8 @@ export class SqliteRepository implements RunRepository {
   private readonly db: Database.Database;
   private readonly testIds = new Map<string, number>();
   private readonly openRuns = new Map<number, OpenRun>();
+  /** The journals of the runs this connection stages results for (journal.ts). */
+  private readonly journals = new Map<number, RunJournal>();
   private readonly sql: ReturnType<typeof prepare>;
   private readonly insertResults: MultiRowStatement;
   private readonly fold: Fold;
@@ -202,7 +205,9 @@ export class SqliteRepository implements RunRepository {
       db.function('baton_hash', { deterministic: true }, (name: unknown) => hashTestId(String(name)));
       checkIntegrity(db, file, !db.readonly);
       migrate(db, file);
-      return new SqliteRepository(file, db);
+      const repository = new SqliteRepository(file, db);
+      if (!db.readonly) repository.recoverJournals();
+      return repository;
     } catch (error) {
       db?.close();
       const failure = storeErrorOf(error, file);
@@ -246,19 +251,79 @@ export class SqliteRepository implements RunRepository {
     });
   }
 
+  /**
+   * Appends the result to the run's journal. When that fails (BATON_STORE_DISK_FULL), the
+   * journal is removed: what it held must be recorded from memory, and the run's later
+   * results are neither staged nor recorded.
+   */
+  stage(run: number, result: ResultInput): void {
+    if (this.readOnly) throw readOnly(this.file, 'it was opened read-only');
+    let journal = this.journals.get(run);
+    if (journal === undefined) {
+      journal = new RunJournal(this.file, run);
+      this.journals.set(run, journal);
+    }
+    try {
+      journal.append(result);
+    } catch (error) {
+      // Out of room (or otherwise unwritable): the journal goes, freeing its room for the
+      // batch the caller still holds, which it should record before it gives up.
+      this.journals.delete(run);
+      journal.discard();
+      throw error;
+    }
+  }
+
+  /**
+   * Stores what the journals of killed writers hold beyond what they had committed: results
+   * are committed in the order they were staged, so the database holds the run's results up
+   * to some line of the journal, and the lines after it are what was lost. The run stays incomplete. A journal that cannot
+   * be stored now (a full disk) stays for the next open.
+   */
+  private recoverJournals(): void {
+    for (const orphan of orphanJournals(this.file)) {
+      const run = this.sql.run.get(orphan.run) as Row | undefined;
+      try {
+        if (run !== undefined && run['stop_us'] === null) {
+          const stored = this.sql.countResults.get(orphan.run) as number;
+          this.recordResults(orphan.run, orphan.results.slice(Math.max(0, stored - orphan.base)));
+        }
+        unlinkSync(orphan.path);
+      } catch {
+        // Left in place: the next open tries again, and what is committed stays readable.
+      }
+    }
+  }
+
   recordResults(run: number, results: readonly ResultInput[]): void {
     return this.guard(() => {
       if (results.length === 0) return;
-      const interned: string[] = [];
       try {
-        this.recordTx.immediate(run, results, interned);
+        this.commit(run, results);
       } catch (error) {
-        // Ids interned inside the rolled-back transaction no longer exist.
-        for (const name of interned) this.testIds.delete(name);
-        this.openRuns.delete(run);
-        throw error;
+        const journal = this.journals.get(run);
+        if (journal === undefined || (storeErrorOf(error, this.file) as { code?: unknown }).code !== 'BATON_STORE_DISK_FULL') throw error;
+        // The journal holds this batch, which the caller holds too: on a full disk its
+        // room goes to the database, and the batch is tried once more without it.
+        this.journals.delete(run);
+        journal.discard();
+        this.commit(run, results);
+        return;
       }
+      this.journals.get(run)?.committed(results.length);
     });
+  }
+
+  private commit(run: number, results: readonly ResultInput[]): void {
+    const interned: string[] = [];
+    try {
+      this.recordTx.immediate(run, results, interned);
+    } catch (error) {
+      // Ids interned inside the rolled-back transaction no longer exist.
+      for (const name of interned) this.testIds.delete(name);
+      this.openRuns.delete(run);
+      throw error;
+    }
   }
 
   private recordBatch(run: number, results: readonly ResultInput[], interned: string[]): void {
@@ -286,6 +351,8 @@ export class SqliteRepository implements RunRepository {
     return this.guard(() => {
       this.finishTx.immediate(run, end);
       this.openRuns.delete(run);
+      this.journals.get(run)?.discard();
+      this.journals.delete(run);
     });
   }
 
@@ -474,6 +541,9 @@ export class SqliteRepository implements RunRepository {
   }
 
   close(): void {
+    // A run left unfinished keeps its journal: the next open stores what it missed.
+    for (const journal of this.journals.values()) journal.close();
+    this.journals.clear();
     this.db.close();
     // Its own writes keep a sound file sound: the next open need not check it again.
     if (this.sound && !this.readOnly) stampChecked(this.file);
@@ -581,6 +651,7 @@ function prepare(db: Database.Database) {
     runProfile: pluck('SELECT profile FROM runs WHERE id = ?'),
     hasSource: pluck('SELECT 1 FROM runs WHERE source = ?'),
     counts: raw('SELECT status, count(*) FROM results WHERE run = ? GROUP BY status'),
+    countResults: pluck('SELECT count(*) FROM results WHERE run = ?'),
     nextSeqs: raw("SELECT coalesce(worker, ''), max(seq) + 1 FROM results WHERE run = ? GROUP BY worker"),
     insertTest: db.prepare('INSERT OR IGNORE INTO tests (name, hash) VALUES (?, ?)'),
     testId: pluck('SELECT id FROM tests WHERE name = ?'),

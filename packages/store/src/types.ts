@@ -178,6 +178,12 @@ export interface TimingsFile {
 export interface RunRepository {
   /** Opens a run; it stays incomplete until `finishRun`. Returns its id. */
   beginRun(run: RunStart): number;
+  /**
+   * Makes one result of an open run outlive this process before it is recorded: results
+   * are recorded in batches, and a writer killed between two keeps what it staged.
+   * `recordResults` must follow with the staged results, in the order staged.
+   */
+  stage(run: number, result: ResultInput): void;
   /** Stores results of an open run, in the order the workers ran them, and updates timings. */
   recordResults(run: number, results: readonly ResultInput[]): void;
   /** Marks a run complete. */

@@ -1,3 +1,4 @@
+import type { Listing } from '@baton/protocol';
 import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
 
 /** What an adapter reports while it runs tests: a test started, or one finished. */
@@ -33,6 +34,12 @@ export interface TestAdapter {
   readonly processPerBatch?: boolean;
   /** Every test id the adapter can run, in discovery order. */
   list(): Promise<string[]>;
+  /**
+   * `list`, and which of the tests share class or module fixtures, for adapters that can
+   * tell (baton's Python test server): a process sets such a fixture up once for all the
+   * tests of its class or module that it runs, so they are best scheduled together.
+   */
+  listing?(): Promise<Listing>;
   /**
    * Runs `tests` in the given order (the slot's: discovery order). The iterable ends once
    * the batch is over, and throws when the adapter died: the tests it had started without

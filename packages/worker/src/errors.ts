@@ -15,6 +15,8 @@ export type WorkerErrorCode =
   | 'BATON_WORKER_FORK_UNAVAILABLE'
   /** The fork server exited (discovery failed, or it died), or a forked test server exited before it connected. */
   | 'BATON_WORKER_FORK_FAILED'
+  /** The fork server was killed by a signal from outside before it was told to stop: the next start tries a new one. */
+  | 'BATON_WORKER_FORK_KILLED'
   /** A test command exited while a test it had started was still running. */
   | 'BATON_WORKER_ADAPTER_DIED'
   /** A worker option is out of range (slots, address). */

@@ -9,6 +9,7 @@ import {
   OutputTail,
   spawnLocalProcess,
   type ExitInfo,
+  type Listing,
   type LocalOutputOptions,
   type LocalProcess,
 } from '@baton/protocol';
@@ -18,7 +19,7 @@ import type { TestServerCommand } from './testserver-adapter.js';
 
 /** What the fork server reports on its control channel (adapters/python `forkserver.py`). */
 type Report =
-  | { readonly msg: 'ready'; readonly tests: string[] }
+  | { readonly msg: 'ready'; readonly tests: string[]; readonly classFixtureTests?: string[]; readonly moduleFixtureTests?: string[] }
   | { readonly msg: 'unavailable'; readonly reason: string }
   | { readonly msg: 'forked'; readonly id: number; readonly pid: number }
   | { readonly msg: 'refused'; readonly id: number; readonly reason: string }
@@ -63,17 +64,18 @@ const how = (exit: ExitInfo): string => (exit.signal !== null ? `signal ${exit.s
  */
 export class ForkServer {
   /**
-   * Every test id of the suite, in discovery order, once discovered. Rejects with
+   * Every test id of the suite, in discovery order, once discovered, and those that share
+   * class or module fixtures. Rejects with
    * `BATON_WORKER_FORK_UNAVAILABLE` when that Python cannot fork, and with
    * `BATON_WORKER_FORK_FAILED` when it exits first (discovery failed: its stderr tail says
    * why) or says nothing within HELLO_TIMEOUT_MS.
    */
-  readonly ready: Promise<readonly string[]>;
+  readonly ready: Promise<Listing>;
   /** Resolves once the control channel closed: the fork server is exiting (or was closed). */
   readonly gone: Promise<void>;
   private readonly state: ControlState;
 
-  private constructor(state: ControlState, ready: Promise<readonly string[]>) {
+  private constructor(state: ControlState, ready: Promise<Listing>) {
     this.state = state;
     this.ready = ready;
     this.gone = state.gone;
@@ -163,7 +165,7 @@ export class ForkServer {
 
 /** The control channel's bookkeeping: requests in flight, children alive, the end. */
 class ControlState {
-  readonly ready = deferred<readonly string[]>();
+  readonly ready = deferred<Listing>();
   readonly gone: Promise<void>;
   alive = true;
   private readonly forks = new Map<number, Deferred<Forked>>();
@@ -216,7 +218,11 @@ class ControlState {
 
   /** The error for requests the fork server can no longer answer. */
   async death(): Promise<WorkerError> {
-    return new WorkerError('BATON_WORKER_FORK_FAILED', `the fork server (pid ${this.local.pid}) exited (${how(await this.local.exited)})${this.tailText()}`);
+    const exit = await this.local.exited;
+    // A signal came from outside (the OOM killer, an operator): a new fork server may well
+    // succeed, where a discovery that failed would fail again.
+    const code = exit.signal !== null && !this.closing ? 'BATON_WORKER_FORK_KILLED' : 'BATON_WORKER_FORK_FAILED';
+    return new WorkerError(code, `the fork server (pid ${this.local.pid}) exited (${how(exit)})${this.tailText()}`);
   }
 
   finish(): void {
@@ -253,7 +259,7 @@ class ControlState {
     switch (report.msg) {
       case 'ready':
         this.wasReady = true;
-        this.ready.resolve(report.tests);
+        this.ready.resolve({ tests: report.tests, classFixtureTests: report.classFixtureTests ?? [], moduleFixtureTests: report.moduleFixtureTests ?? [] });
         return;
       case 'unavailable':
         this.ready.reject(new WorkerError('BATON_WORKER_FORK_UNAVAILABLE', report.reason));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -172,6 +172,55 @@ test('a worker closed while a slot still starts a fresh test server waits for it
   assert.deepEqual(records('exited').sort(), started, 'every test server exited by itself (one killed records no exit)');
   for (const pid of started) assert.equal(readFileSync(join(exits, `${pid}.exited`), 'utf8'), '0', `test server ${pid} exited 0`);
   assert.deepEqual(marked(MARK, s.mark), []);
+});
+
+test('a fork server killed during its start is replaced, and the worker starts', async (t) => {
+  const go = signalPath();
+  const s = suite({ vars: { PYTHONPATH: join(SUPPORT, 'python-site'), BATON_TEST_SITE: 'wait', BATON_TEST_SITE_FILE: go } });
+  const logs: string[] = [];
+  const starting = WorkerServer.start({ adapter: pythonAdapter(s), slots: 1, log: (line) => logs.push(line) });
+  await eventually(() => forkServerOf(s.mark).length === 1, 'the first fork server');
+  const [first] = forkServerOf(s.mark);
+  process.kill(first!.pid, 'SIGKILL');
+  await eventually(() => logs.some((line) => /the fork server \(pid \d+\) exited \(signal SIGKILL\); starting another fork server/.test(line)), 'the log line');
+  writeFileSync(go, '');
+  const server = await starting;
+  t.after(() => server.close());
+  assert.ok(server.tests.length > 0, 'the tests are listed');
+  assert.ok(forkServerOf(s.mark).some((p) => p.pid !== first!.pid), 'a new fork server');
+});
+
+test('forked or not, the listing says which tests share class and module fixtures', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'baton-fixtures-'));
+  mkdirSync(join(cwd, 'tests'));
+  writeFileSync(join(cwd, 'tests', '__init__.py'), '');
+  writeFileSync(join(cwd, 'tests', 'test_class.py'), [
+    'import unittest',
+    'class Base(unittest.TestCase):',
+    '    @classmethod',
+    '    def tearDownClass(cls): pass',
+    'class Inherits(Base):',
+    '    def test_a(self): pass',
+    'class Plain(unittest.TestCase):',
+    '    def test_a(self): pass',
+  ].join('\n'));
+  writeFileSync(join(cwd, 'tests', 'test_module.py'), 'import unittest\ndef setUpModule(): pass\nclass M(unittest.TestCase):\n    def test_a(self): pass\n');
+  try {
+    for (const fork of [true, false]) {
+      const server = await WorkerServer.start({ adapter: pythonAdapter(suite({ cwd, fork })), slots: 1, log: () => undefined });
+      try {
+        assert.deepEqual(server.listing, {
+          tests: ['tests.test_class.Inherits.test_a', 'tests.test_class.Plain.test_a', 'tests.test_module.M.test_a'],
+          classFixtureTests: ['tests.test_class.Inherits.test_a'],
+          moduleFixtureTests: ['tests.test_module.M.test_a'],
+        }, `fork: ${fork}`);
+      } finally {
+        await server.close();
+      }
+    }
+  } finally {
+    rmSync(cwd, { recursive: true });
+  }
 });
 
 test('a suite that cannot be discovered fails the start with the fork server\'s stderr tail', async () => {

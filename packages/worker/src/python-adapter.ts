@@ -15,6 +15,12 @@ import {
 } from './testserver-adapter.js';
 
 /**
+ * Fork servers one start tries, when each in turn is killed from outside before it
+ * forked: a worker survives an operator's or the OOM killer's kill during its start.
+ */
+const FORK_SERVER_ATTEMPTS = 3;
+
+/**
  * Adapters that each keep one long-lived Python test server (adapters/python), forked
  * from one fork server per factory: the suite is imported and discovered once however
  * many slots and restarts there are, and the listing comes from that discovery. The
@@ -54,16 +60,23 @@ export function pythonAdapter(suite: PythonSuite): AdapterFactory {
   };
 
   const connect = async (context: AdapterContext, hooks: ServerHooks): Promise<ConnectedServer> => {
-    if (forking) {
+    for (let attempt = 1; forking; attempt++) {
+      const starting = forkServer(context);
       try {
-        const server = await forkServer(context);
+        const server = await starting;
         // Asked at once: the fork server forks as soon as it has discovered the suite.
         const child = server.fork();
         child.catch(() => undefined); // when discovery fails, `ready` says why
-        const tests = await server.ready;
-        return { client: await connectLocalTestServer(await child, hooks), tests };
+        const listing = await server.ready;
+        return { client: await connectLocalTestServer(await child, hooks), listing };
       } catch (error) {
-        if ((error as WorkerError).code !== 'BATON_WORKER_FORK_UNAVAILABLE') throw error;
+        const code = (error as WorkerError).code;
+        if (code === 'BATON_WORKER_FORK_KILLED' && attempt < FORK_SERVER_ATTEMPTS) {
+          if (current === starting) current = undefined;
+          context.log(`${(error as Error).message}; starting another fork server`);
+          continue;
+        }
+        if (code !== 'BATON_WORKER_FORK_UNAVAILABLE') throw error;
         if (forking) context.log(`${(error as Error).message}: each slot starts a test server of its own instead of forking one`);
         forking = false;
       }

@@ -10,6 +10,7 @@ import {
   type CloseInfo,
   type HelloFields,
   type ListMessage,
+  type Listing,
   type Message,
   type ProcessCounts,
   type RunMessage,
@@ -67,8 +68,8 @@ export type ServeOptions = Pick<ChannelOptions, 'expectToken' | 'helloTimeoutMs'
 export class WorkerServer implements SlotSink {
   /** What Hello announces: slots, name and the digest of the tests the adapter lists. */
   readonly hello: Required<Pick<HelloFields, 'slots' | 'name' | 'digest'>>;
-  /** Every test id the adapter lists, in its order. */
-  readonly tests: readonly string[];
+  /** Every test id the adapter lists, in its order, and which share fixtures (`TestAdapter.listing`). */
+  readonly listing: Listing;
   private readonly slots: readonly Slot[];
   private readonly factory: AdapterFactory;
   private readonly clock: Clock;
@@ -82,11 +83,17 @@ export class WorkerServer implements SlotSink {
   private closing: Promise<void> | undefined;
   private leaving = false;
 
-  private constructor(options: WorkerServerOptions, adapters: readonly (TestAdapter | Promise<TestAdapter>)[], tests: string[], name: string) {
+  /** Every test id the adapter lists, in its order. */
+  get tests(): readonly string[] {
+    return this.listing.tests;
+  }
+
+  private constructor(options: WorkerServerOptions, adapters: readonly (TestAdapter | Promise<TestAdapter>)[], listing: Listing, name: string) {
     this.factory = options.adapter;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? ((line) => console.warn(`baton worker: ${line}`));
-    this.tests = tests;
+    this.listing = listing;
+    const tests = listing.tests;
     this.hello = { slots: adapters.length, name, digest: testListDigest(tests) };
     const order = new Map(tests.map((id, position) => [id, position]));
     this.slots = adapters.map(
@@ -132,10 +139,10 @@ export class WorkerServer implements SlotSink {
     // Their failures are the slots' to report, once they have slots.
     for (const adapter of starting) adapter.catch(() => undefined);
     let first: TestAdapter | undefined;
-    let tests: string[];
+    let listing: Listing;
     try {
       first = await (starting[0] as Promise<TestAdapter>);
-      tests = await first.list().catch((cause: Error) => {
+      listing = await listingOf(first).catch((cause: Error) => {
         throw new WorkerError('BATON_WORKER_ADAPTER_FAILED', `cannot list the tests: ${cause.message}`, { cause });
       });
     } catch (error) {
@@ -143,7 +150,7 @@ export class WorkerServer implements SlotSink {
       await options.adapter.dispose?.();
       throw error;
     }
-    server = new WorkerServer(options, [first, ...starting.slice(1)], tests, name);
+    server = new WorkerServer(options, [first, ...starting.slice(1)], listing, name);
     return server;
   }
 
@@ -386,4 +393,9 @@ function channelUpstream(channel: Channel): Upstream {
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
+}
+
+/** What an adapter lists: with what it knows of shared fixtures, where it can tell. */
+export async function listingOf(adapter: TestAdapter): Promise<Listing> {
+  return (await adapter.listing?.()) ?? { tests: await adapter.list(), classFixtureTests: [], moduleFixtureTests: [] };
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   EventQueue,
   spawnTestServer,
+  type Listing,
   type LocalOutputOptions,
   type SpawnTestServerOptions,
   type TestServerClient,
@@ -71,10 +72,10 @@ export function testServerAdapter(server: TestServerCommand): AdapterFactory {
 /** Slot hooks for a test server's client, as `connectLocalTestServer` and `spawnTestServer` take them. */
 export type ServerHooks = TestServerClientOptions & LocalOutputOptions;
 
-/** A test server connected for a slot; `tests` when something else already listed its suite. */
+/** A test server connected for a slot; `listing` when something else already listed its suite. */
 export interface ConnectedServer {
   readonly client: TestServerClient;
-  readonly tests?: readonly string[];
+  readonly listing?: Listing;
 }
 
 /** Where a process's real stdout/stderr go: the slot's stray output. */
@@ -139,7 +140,8 @@ class TestServerAdapter implements TestAdapter {
   // The server queues Runs and runs them in arrival order.
   readonly pipelined = true;
   private readonly client: TestServerClient;
-  private readonly tests: readonly string[] | undefined;
+  /** The suite's listing: given when connected, else asked of the server once. */
+  private listed: Promise<Listing> | undefined;
   /** In the order sent, which is the order the server runs them in. */
   private readonly batches: Batch[] = [];
   /**
@@ -155,11 +157,16 @@ class TestServerAdapter implements TestAdapter {
     private readonly closeGraceMs: number,
   ) {
     this.client = connected.client;
-    this.tests = connected.tests;
+    this.listed = connected.listing && Promise.resolve(connected.listing);
   }
 
-  list(): Promise<string[]> {
-    return this.tests === undefined ? this.client.list() : Promise.resolve([...this.tests]);
+  async list(): Promise<string[]> {
+    return [...(await this.listing()).tests];
+  }
+
+  listing(): Promise<Listing> {
+    this.listed ??= this.client.listing();
+    return this.listed;
   }
 
   run(tests: readonly string[]): AsyncIterable<AdapterEvent> {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { pythonAdapter, testrCommandAdapter, testServerAdapter, type AdapterFactory } from '@baton/worker';
+import type { Listing } from '@baton/protocol';
+import { listingOf, pythonAdapter, testrCommandAdapter, testServerAdapter, type AdapterFactory } from '@baton/worker';
 import type { AdapterSpec, ProjectConfig } from '../config.js';
 
 /** The worker adapter that runs a project's tests, as its configuration says. */
@@ -38,13 +39,13 @@ export function withResolvedPython(config: ProjectConfig): ProjectConfig | Promi
   });
 }
 
-/** Every test the project has, listed the way its workers will list them. */
-export async function listTests(config: ProjectConfig, log: (line: string) => void): Promise<string[]> {
+/** Every test the project has, listed the way its workers will list them, and which share fixtures. */
+export async function listTests(config: ProjectConfig, log: (line: string) => void): Promise<Listing> {
   const factory = adapterFor(config);
   try {
     const adapter = await factory({ slot: 0, output: () => {}, log });
     try {
-      return await adapter.list();
+      return await listingOf(adapter);
     } finally {
       await adapter.close();
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Coordinator, HISTORY_TIMEOUT_FLOOR_SECONDS, type Reporter, type RunSummary, type TimeoutPolicy } from '@baton/coordinator';
 import { connectWebSocket, testListDigest, type Transport } from '@baton/protocol';
-import { parsePlan, resolvePlan, type Segment } from '@baton/scheduler';
+import { parsePlan, resolvePlan, type Segment, type SharedFixtures } from '@baton/scheduler';
 import { DEFAULT_PROFILE, findRepositoryRoot, initRepository, type SqliteRepository } from '@baton/store';
 import type { WorkerServer } from '@baton/worker';
 import type { ProjectConfig } from '../config.js';
@@ -42,7 +42,8 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: RunStart
     // The local worker lists the tests anyway (for its Hello): its list saves starting a
     // test server here only to list them, in the busiest moment of the run's start.
     local = await starting;
-    const all = local ? [...local.tests] : await listTests(config, log);
+    const listing = local?.listing ?? (await listTests(config, log));
+    const all = listing.tests;
     if (all.length === 0) throw new CliError('BATON_CLI_NO_TESTS', `${config.file}: the project lists no tests`);
     const selected = selectTests(all, { filters: args.filters, loadList: args.loadList, failing: args.failing, profile }, repository);
     if (selected.length === 0) {
@@ -52,7 +53,10 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: RunStart
       }
       throw new CliError('BATON_CLI_NO_TESTS', `no test matches ${args.filters.map((f) => JSON.stringify(f)).join(' or ') || 'the selection'} (the project has ${all.length})`);
     }
-    const { segments, planDigest } = plan(args, config, selected, all);
+    const { segments, planDigest } = plan(args, config, selected, all, {
+      classFixtureTests: new Set(listing.classFixtureTests),
+      moduleFixtureTests: new Set(listing.moduleFixtureTests),
+    });
     const allDigest = local?.hello.digest ?? testListDigest(all);
     const summary = await coordinate(ctx, args, {
       runLog: start.runLog,
@@ -79,12 +83,18 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: RunStart
   }
 }
 
-function plan(args: RunArgs, config: ProjectConfig, selected: string[], all: string[]): { segments: Segment[]; planDigest: string | undefined } {
-  const groupRegex = config.groupRegex;
-  if (args.plan === undefined) return { segments: resolvePlan(undefined, selected, { ...(groupRegex ? { groupRegex } : {}) }), planDigest: undefined };
+function plan(
+  args: RunArgs,
+  config: ProjectConfig,
+  selected: string[],
+  all: string[],
+  fixtures: SharedFixtures,
+): { segments: Segment[]; planDigest: string | undefined } {
+  const grouping = { ...(config.groupRegex ? { groupRegex: config.groupRegex } : {}), fixtures };
+  if (args.plan === undefined) return { segments: resolvePlan(undefined, selected, grouping), planDigest: undefined };
   const text = readFileSync(args.plan, 'utf8');
   const parsed = parsePlan(text, { file: args.plan });
-  const segments = resolvePlan(parsed, selected, { known: all, unnamed: args.planUnnamed, file: args.plan, ...(groupRegex ? { groupRegex } : {}) });
+  const segments = resolvePlan(parsed, selected, { known: all, unnamed: args.planUnnamed, file: args.plan, ...grouping });
   return { segments, planDigest: createHash('sha256').update(text).digest('hex') };
 }
 

@@ -2,7 +2,8 @@
 
 $BATON_TEST_SITE makes the interpreter one that a fork server cannot use: "no-fork" takes
 os.fork away (as on a platform without it), "thread" leaves a thread running, as a suite
-that starts one when it is imported does.
+that starts one when it is imported does; or, with "wait", one that starts only once the
+file $BATON_TEST_SITE_FILE exists (a slow import, held open).
 
 $BATON_TEST_EXITS=DIR records the life of every forked test server: DIR/PID.started as it
 starts, DIR/PID.exited (its exit code) as it ends by itself; one killed writes no .exited.
@@ -16,6 +17,9 @@ if os.environ.get("BATON_TEST_SITE") == "no-fork":
     del os.fork
 elif os.environ.get("BATON_TEST_SITE") == "thread":
     threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+elif os.environ.get("BATON_TEST_SITE") == "wait":
+    while not os.path.exists(os.environ["BATON_TEST_SITE_FILE"]):
+        time.sleep(0.01)
 
 _exits = os.environ.get("BATON_TEST_EXITS")
 

@@ -1,0 +1,117 @@
+// The run journal: a writer killed between two batches loses none of the results it staged.
+// The writer is a real child process, killed with SIGKILL.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { journalPath } from './journal.js';
+import { SqliteRepository } from './sqlite.js';
+import { scratchDatabases } from './test-support/scratch.js';
+import type { ResultInput } from './types.js';
+
+const { fresh } = scratchDatabases('baton-journal-');
+const at = (seconds: number) => ({ seconds: 1_700_000_000 + seconds, nanos: 5_000 });
+const result = (i: number): ResultInput => ({
+  testId: `pkg.mod.T.test_${i}`,
+  status: i % 5 === 0 ? 'fail' : 'success',
+  start: at(i),
+  stop: at(i + 1),
+  worker: `w${i % 2}`,
+  ...(i % 3 === 0 && { tags: ['worker-0'] }),
+  ...(i % 5 === 0 && { attachments: [{ name: 'traceback', mimeType: 'text/plain; charset=utf8', content: new TextEncoder().encode(`Traceback ${i}\n`.repeat(40)) }] }),
+});
+
+/**
+ * A child process that begins a run, stages and records its results in the given steps
+ * (`stage n`: the next n results are staged; `record n`: the next n staged ones are
+ * recorded in one batch), and is then killed with SIGKILL: a coordinator killed inside its
+ * writer's window.
+ */
+function killedWriter(file: string, ...steps: [step: 'stage' | 'record', count: number][]): void {
+  const sqlite = fileURLToPath(new URL('./sqlite.ts', import.meta.url));
+  const script = `
+    const { SqliteRepository } = await import(${JSON.stringify(sqlite)});
+    const at = (seconds) => ({ seconds: 1_700_000_000 + seconds, nanos: 5_000 });
+    const result = ${result.toString()};
+    const repo = SqliteRepository.open(${JSON.stringify(file)});
+    const run = repo.beginRun({ profile: 'default', start: at(0) });
+    let staged = 0, recorded = 0;
+    for (const [step, count] of ${JSON.stringify(steps)}) {
+      const next = Array.from({ length: count }, (_, i) => result((step === 'stage' ? staged : recorded) + i));
+      if (step === 'stage') for (const r of next) repo.stage(run, r);
+      else repo.recordResults(run, next);
+      if (step === 'stage') staged += count; else recorded += count;
+    }
+    process.kill(process.pid, 'SIGKILL');`;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(child.signal, 'SIGKILL', child.stderr);
+}
+
+const comparable = (r: ResultInput) => ({
+  testId: r.testId, status: r.status, start: r.start, stop: r.stop, worker: r.worker,
+  tags: r.tags ?? [], attachments: r.attachments ?? [],
+});
+
+describe('run journal', () => {
+  it('stores, at the next open, every result a killed writer staged but had not recorded', () => {
+    const file = fresh();
+    killedWriter(file, ['stage', 50], ['record', 20]);
+    const repo = SqliteRepository.open(file);
+    const run = repo.latestRun('default')!;
+    assert.equal(run.complete, false);
+    const results = repo.results(run.id);
+    assert.deepEqual(results.map(comparable), Array.from({ length: 50 }, (_, i) => comparable(result(i))));
+    // Per-worker order continues across the recovered tail.
+    assert.deepEqual(results.filter((r) => r.worker === 'w1').map((r) => r.seq), Array.from({ length: 25 }, (_, i) => i));
+    assert.equal(existsSync(journalPath(file, run.id)), false);
+    // The recovered results teach the next run their durations.
+    assert.equal(repo.estimates([result(49).testId], 'default').known.size, 1);
+    repo.close();
+  });
+
+  it('stores nothing twice when the killed writer had recorded everything it staged', () => {
+    const file = fresh();
+    killedWriter(file, ['stage', 30], ['record', 30]);
+    const repo = SqliteRepository.open(file);
+    assert.equal(repo.results(repo.latestRun('default')!.id).length, 30);
+    repo.close();
+  });
+
+  it('empties the journal once all it holds is committed, and recovers the right tail after many batches', () => {
+    const file = fresh();
+    killedWriter(file, ['stage', 30], ['record', 30], ['stage', 15], ['record', 15], ['stage', 20], ['record', 10]);
+    const journal = readFileSync(journalPath(file, 1), 'utf8').trim().split('\n');
+    assert.equal(journal.length, 1 + 20, 'the header and the 20 results staged since the last time all were committed');
+    const repo = SqliteRepository.open(file);
+    assert.deepEqual(repo.results(1).map((r) => r.testId), Array.from({ length: 65 }, (_, i) => result(i).testId));
+    repo.close();
+  });
+
+  it('ends a journal at a line torn by a power cut', () => {
+    const file = fresh();
+    killedWriter(file, ['stage', 10]);
+    appendFileSync(journalPath(file, 1), '{"t":"pkg.mod.T.test_torn","s":"succ');
+    const repo = SqliteRepository.open(file);
+    assert.deepEqual(repo.results(1).map((r) => r.testId), Array.from({ length: 10 }, (_, i) => result(i).testId));
+    repo.close();
+  });
+
+  it('leaves the journal of a live writer alone, and removes it when the run finishes', () => {
+    const file = fresh();
+    const writer = SqliteRepository.open(file);
+    const run = writer.beginRun({ profile: 'default', start: at(0) });
+    for (let i = 0; i < 5; i++) writer.stage(run, result(i));
+    writer.recordResults(run, [result(0), result(1)]);
+    const reader = SqliteRepository.open(file);
+    assert.equal(reader.results(run).length, 2);
+    reader.close();
+    assert.equal(existsSync(journalPath(file, run)), true);
+    writer.recordResults(run, [result(2), result(3), result(4)]);
+    writer.finishRun(run, { stop: at(9), exitStatus: 1 });
+    assert.equal(existsSync(journalPath(file, run)), false);
+    writer.close();
+  });
+
+});
+
