@@ -89,7 +89,7 @@ const coordinator = new Coordinator({
   segments: resolvePlan(undefined, ids),
   repository,
   profile: 'default',
-  emit,
+  reporters: [{ onEvent: emit }],
   testListDigest: testListDigest(ids),
   discovery: ids,
   minWorkers: connections,

@@ -36,16 +36,20 @@ export interface Timed {
   readonly wall: number;
 }
 
-/** Runs `command` to its end, timing it from just before spawn to its exit. */
-export function timed(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = benchEnv()): Promise<Timed> {
+/**
+ * Runs `command` to its end, timing it from just before spawn to its exit. With `shown`,
+ * its output goes to this process's terminal as it comes (a live display stays live)
+ * instead of being collected.
+ */
+export function timed(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = benchEnv(), shown = false): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const startedAt = Date.now();
     const t0 = performance.now();
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', shown ? 'inherit' : 'pipe', shown ? 'inherit' : 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.stdout?.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr, startedAt, exitedAt: Date.now(), wall: (performance.now() - t0) / 1000 }));
   });

@@ -6,6 +6,7 @@ import { Coordinator, STALL_TICKS, TICK_MS, type CoordinatorOptions } from './co
 import type { RunEvent, RunSummary } from './events.js';
 import { FakeClock, until } from './test-support/fake-clock.js';
 import { FakeWorker } from './test-support/fake-worker.js';
+import { REPORTERS_CLOSE_WAIT_MS } from './reporting.js';
 
 const TESTS = Array.from({ length: 12 }, (_, i) => `pkg.mod${i % 3}.T.test_${i}`);
 
@@ -18,7 +19,7 @@ function setup(options: Partial<CoordinatorOptions> = {}, tests: string[] = TEST
     segments: resolvePlan(undefined, tests),
     repository,
     profile: 'default',
-    emit: (e) => events.push(e),
+    reporters: [{ onEvent: (e) => events.push(e) }],
     clock,
     log: () => {},
     channel: { heartbeat: false },
@@ -213,4 +214,138 @@ test('a run that stalls (a worker acknowledges Runs and runs nothing) fails with
   const s = summary()!;
   assert.equal(s.exitCode, 3);
   assert.match(s.infrastructureProblem ?? '', /the run stalled: 12 tests have no result.*nothing is in flight.*slots: broken\/0: was sent \d+ tests from pkg\./);
+});
+
+/** Runs every worker's tests until the run is summed up. */
+async function drainUntilOver(workers: FakeWorker[], summary: () => RunSummary | undefined): Promise<RunSummary> {
+  while (!summary()) {
+    await Promise.all(workers.map((w) => w.drain()));
+    await new Promise((r) => setImmediate(r));
+  }
+  return summary()!;
+}
+
+test('a reporter that throws on the third result is reported once by name and dropped; the others see the whole run, which is recorded and ends with exit 3', async () => {
+  const seen: RunEvent[] = [];
+  let results = 0;
+  const lines: string[] = [];
+  const thrower = {
+    name: 'thrower',
+    onTestFinished() {
+      if (++results === 3) throw new Error('cannot format result 3');
+    },
+    closed: false,
+    close() {
+      this.closed = true;
+    },
+  };
+  const { coordinator, summary, repository, run } = setup({ reporters: [thrower, { onEvent: (e) => seen.push(e) }], log: (line) => lines.push(line) });
+  const worker = new FakeWorker({ name: 'w', slots: 2 });
+  await coordinator.accept(worker.transport);
+  const s = await drainUntilOver([worker], summary);
+  assert.equal(results, 3, 'no event after its failure');
+  assert.equal(thrower.closed, false, 'a failed reporter is not closed');
+  assert.deepEqual(lines, ['reporter thrower failed on testFinished: cannot format result 3; it gets no more events, and the run goes on, is recorded, and ends with exit status 3']);
+  assert.equal(seen.filter((e) => e.type === 'testFinished').length, TESTS.length, 'the other reporter saw every result');
+  assert.equal(seen.at(-1)?.type, 'runFinished');
+  assert.equal(s.exitCode, 3);
+  assert.equal(s.infrastructureProblem, 'reporter thrower failed on testFinished: cannot format result 3');
+  assert.deepEqual(s.counts, { success: TESTS.length });
+  assert.equal(repository.results(run).length, TESTS.length, 'every result recorded');
+  assert.equal(repository.run(run)?.complete, true);
+  assert.equal(repository.run(run)?.exitStatus, 3);
+});
+
+test('a reporter whose async hook rejects, or whose close rejects or never ends, fails the run (exit 3, recorded) and the run still ends', async () => {
+  const lines: string[] = [];
+  const asyncHook = {
+    name: 'async-hook',
+    async onRunStarted(): Promise<void> {
+      throw new Error('async trouble');
+    },
+  };
+  const badClose = { name: 'junit out/j.xml', close: () => Promise.reject(new Error("ENOENT: no such file or directory, open 'out/j.xml'")) };
+  const neverCloses = { name: 'stuck', close: () => new Promise<void>(() => {}) };
+  const { clock, coordinator, summary, repository, run } = setup({ reporters: [asyncHook, badClose, neverCloses], log: (line) => lines.push(line) });
+  const worker = new FakeWorker({ name: 'w' });
+  await coordinator.accept(worker.transport);
+  await until(() => lines.length === 1, 'the async failure to be reported');
+  while (!summary()) {
+    await worker.drain();
+    await new Promise((r) => setImmediate(r));
+    clock.advance(REPORTERS_CLOSE_WAIT_MS / 4);
+  }
+  const s = summary()!;
+  assert.equal(s.exitCode, 3);
+  assert.equal(s.infrastructureProblem, 'reporter async-hook failed on runStarted: async trouble', 'the first problem');
+  assert.deepEqual(
+    lines.map((l) => l.replace(/;.*/, '')),
+    [
+      'reporter async-hook failed on runStarted: async trouble',
+      "reporter junit out/j.xml failed at its end: ENOENT: no such file or directory, open 'out/j.xml'",
+      `reporter stuck failed at its end: it did not finish within ${REPORTERS_CLOSE_WAIT_MS / 1000} s`,
+    ],
+  );
+  assert.equal(repository.results(run).length, TESTS.length);
+  assert.equal(repository.run(run)?.exitStatus, 3, 'recorded with the exit status the run ends with');
+});
+
+test('a report that cannot be written at the end makes the recorded run and its exit status 3', async () => {
+  const lines: string[] = [];
+  const badClose = { name: 'json run.json', close: () => Promise.reject(new Error('EACCES: permission denied')) };
+  const { coordinator, summary, repository, run } = setup({ reporters: [badClose], log: (line) => lines.push(line) });
+  const worker = new FakeWorker({ name: 'w' });
+  await coordinator.accept(worker.transport);
+  const s = await drainUntilOver([worker], summary);
+  assert.equal(s.exitCode, 3);
+  assert.equal(s.infrastructureProblem, 'reporter json run.json failed at its end: EACCES: permission denied');
+  assert.equal(repository.run(run)?.exitStatus, 3);
+  assert.equal(lines.length, 1);
+});
+
+test('with no history the ETA is unknown until tests finish, then comes from what they took, not a second a test', async () => {
+  const tests = Array.from({ length: 40 }, (_, i) => `pkg.mod${i % 4}.T.test_${i}`);
+  const events: RunEvent[] = [];
+  const { coordinator, summary } = setup({ reporters: [{ onEvent: (e) => events.push(e) }] }, tests);
+  const started = events[0];
+  assert.ok(started?.type === 'runStarted');
+  assert.equal(started.estimatedWork, undefined, 'nothing to estimate from');
+  assert.equal(started.unknown, 40);
+  const worker = new FakeWorker({ name: 'w', slots: 2, duration: () => 0.05 });
+  await coordinator.accept(worker.transport);
+  await until(() => worker.queued > 0, 'dispatch');
+  await worker.step(0);
+  const firstStart = events.find((e) => e.type === 'testStarted');
+  assert.ok(firstStart?.type === 'testStarted');
+  assert.equal(firstStart.stats.etaMs, undefined, 'no test has finished');
+  await worker.step(0);
+  const firstDone = events.find((e) => e.type === 'testFinished');
+  assert.ok(firstDone?.type === 'testFinished');
+  // 39 tests left at the 0.05 s the first took, on 2 slots.
+  assert.ok(Math.abs(firstDone.stats.etaMs! - (39 * 50) / 2) < 1e-6, String(firstDone.stats.etaMs));
+  await drainUntilOver([worker], summary);
+});
+
+test('the summary holds the lower bound from measured durations, and a run with history is measured against the last run without', async () => {
+  const tests = Array.from({ length: 8 }, (_, i) => `pkg.mod${i % 2}.T.test_${i}`);
+  const repository = new MemoryRepository();
+  const duration = (id: string) => (id.endsWith('_0') ? 0.4 : 0.1);
+  const runOnce = async (wallMs: number) => {
+    const { clock, coordinator, summary } = setup({ repository, selectionDigest: 'sel' }, tests);
+    // One slot each: a fake worker's slots share its clock, so their durations would overlap.
+    const workers = [new FakeWorker({ name: 'a', duration }), new FakeWorker({ name: 'b', duration })];
+    for (const worker of workers) await coordinator.accept(worker.transport);
+    await until(() => workers.every((w) => w.queued > 0), 'dispatch');
+    clock.advance(wallMs);
+    return drainUntilOver(workers, summary);
+  };
+  const cold = await runOnce(1000);
+  // Work 1.1 s on 2 slots: max(0.55, longest 0.4).
+  assert.ok(Math.abs(cold.lowerBoundMs! - 550) < 1e-6, String(cold.lowerBoundMs));
+  assert.equal(cold.unknown, 8);
+  assert.equal(cold.baseline, undefined, 'a run without history has nothing to be measured against');
+  const warm = await runOnce(600);
+  assert.equal(warm.unknown, 0);
+  assert.deepEqual(warm.baseline, { run: cold.run, wallMs: 1000 });
+  assert.equal(warm.wallMs, 600);
 });

@@ -1,11 +1,12 @@
 import { TestServerClient, WORKER_LEAVING, type ClientHooks, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
 import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
-import type { RunRepository } from '@baton/store';
+import type { RunRepository, RunSummary as StoredRun } from '@baton/store';
 import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
 import { systemClock, type Clock } from './clock.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
-import type { RunEvent, RunResult, RunStats, RunSummary } from './events.js';
+import type { Reporter, RunEvent, RunResult, RunStats, RunSummary } from './events.js';
 import { Ledger } from './ledger.js';
+import { ReporterGuard } from './reporting.js';
 import { infrastructureOf, toResultInput } from './results.js';
 import { ResultWriter } from './writer.js';
 import { batchTimeout, type TimeoutPolicy } from './timeouts.js';
@@ -26,8 +27,8 @@ export interface CoordinatorOptions {
   readonly repository: RunRepository;
   /** The profile results and timings belong to. */
   readonly profile: string;
-  /** Every event of the run, in order: the one stream reporters consume. */
-  readonly emit: (event: RunEvent) => void;
+  /** What the run tells every event, in order, through a guard (see ReporterGuard). */
+  readonly reporters: readonly Reporter[];
   /** @default systemClock */
   readonly clock?: Clock;
   /** @default no timeout */
@@ -54,7 +55,7 @@ export interface CoordinatorOptions {
   /** Digests the run is stored with. */
   readonly selectionDigest?: string;
   readonly planDigest?: string;
-  /** Where protocol-level complaints go. @default console.warn */
+  /** Where protocol-level complaints and failed reporters go. @default console.warn */
   readonly log?: (line: string) => void;
   /** Options for the client side of each worker channel (heartbeat, Hello timeout). */
   readonly channel?: Omit<TestServerClientOptions, 'onTestStart' | 'onOutput' | 'log'>;
@@ -113,6 +114,8 @@ export class Coordinator {
   private scheduler: Scheduler;
   private readonly ledger: Ledger;
   private readonly writer: ResultWriter;
+  private readonly reporting: ReporterGuard;
+  private readonly log: (line: string) => void;
   private readonly hosts = new Set<Host>();
   /** Every host by its link, kept after it is gone: results a worker sends as it stops still name their slot. */
   private readonly hostOf = new Map<WorkerLink, Host>();
@@ -136,18 +139,22 @@ export class Coordinator {
   private stuckTicks = 0;
   /** Slots of the hosts connected: what the ETA divides by (kept, not counted per event). */
   private connectedSlots = 0;
+  /** Tests of the selection with history as the run began. */
+  private readonly known: number;
+  /** The run's end is being reported: a repository failure now is told, not summed up. */
+  private reported = false;
 
   constructor(options: CoordinatorOptions) {
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    const estimates = new Map<string, number>();
+    this.log = options.log ?? ((line) => console.warn(line));
     const tests = options.segments.flatMap((s) => s.units.flat());
-    const known = options.repository.estimates(tests, options.profile);
-    for (const [id, seconds] of known.known) estimates.set(id, seconds);
-    this.estimates = estimates;
+    this.estimates = options.repository.estimates(tests, options.profile).known;
+    this.known = this.estimates.size;
     this.scheduler = this.newScheduler(options.expectedSlots);
-    this.ledger = new Ledger(tests, (id) => this.scheduler.estimate(id), known.unknown.length);
+    this.ledger = new Ledger(tests, { history: this.estimates, estimateOf: (id) => this.scheduler.estimate(id) });
     this.writer = new ResultWriter(options.repository, this.clock, { onError: (error) => this.repositoryFailed(error) });
+    this.reporting = new ReporterGuard(options.reporters, (problem) => this.reporterFailed(problem), this.clock);
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
@@ -171,9 +178,10 @@ export class Coordinator {
       start: timestampFromMillis(this.startMs),
       ...(o.selectionDigest === undefined ? {} : { selectionDigest: o.selectionDigest }),
       ...(o.planDigest === undefined ? {} : { planDigest: o.planDigest }),
+      known: this.known,
     });
     this.writer.open(this.runId);
-    o.emit({
+    this.emit({
       type: 'runStarted',
       at: this.startMs,
       run: this.runId,
@@ -219,7 +227,7 @@ export class Coordinator {
       },
       onOutput: (output) => {
         const slot = this.slotOfRoute(link, output.routeCode);
-        this.options.emit({
+        this.emit({
           type: 'output',
           at: this.clock.now(),
           worker: slot ?? link.peer.name ?? 'worker',
@@ -235,8 +243,23 @@ export class Coordinator {
    * it ends as an infrastructure failure; what was written before stays.
    */
   private repositoryFailed(error: unknown): void {
-    this.infrastructureProblem ??= error instanceof Error ? error.message : String(error);
+    const problem = error instanceof Error ? error.message : String(error);
+    if (this.reported) this.log(`the end of run ${this.runId} could not be recorded: ${problem}`);
+    this.infrastructureProblem ??= problem;
     this.abort(this.infrastructureProblem);
+  }
+
+  /**
+   * A reporter failed (ReporterGuard dropped it): said at once, since it may have been
+   * the one showing the run; the run goes on, is recorded, and ends with exit status 3.
+   */
+  private reporterFailed(problem: string): void {
+    this.log(`${problem}; it gets no more events, and the run goes on, is recorded, and ends with exit status 3`);
+    this.infrastructureProblem ??= problem;
+  }
+
+  private emit(event: RunEvent): void {
+    this.reporting.emit(event);
   }
 
   /** Ends the run now: what has not run is recorded as not run, exit status 3. */
@@ -249,7 +272,7 @@ export class Coordinator {
   private admit(link: WorkerLink): void {
     const name = uniqueName(link.peer.name ?? 'worker', this.hosts);
     const refuse = (reason: string) => {
-      this.options.emit({ type: 'workerRefused', at: this.clock.now(), worker: name, reason });
+      this.emit({ type: 'workerRefused', at: this.clock.now(), worker: name, reason });
       link.refuse('BATON_COORDINATOR_REFUSED' satisfies CoordinatorErrorCode, reason);
     };
     if (this.ended) return refuse('the run is over');
@@ -271,7 +294,7 @@ export class Coordinator {
     this.connectedSlots += slots.length;
     this.hostOf.set(link, host);
     slots.forEach((id, index) => this.slots.set(id, { host, index, global: this.nextGlobal++ }));
-    this.options.emit({ type: 'workerJoined', at: this.clock.now(), worker: name, slots: slots.length, version: link.version });
+    this.emit({ type: 'workerJoined', at: this.clock.now(), worker: name, slots: slots.length, version: link.version });
     // Results reach us synchronously, one by one (onResult), so by the time the worker's
     // end is known every result that arrived is recorded: no loss is double-counted.
     void link.ended.then((lost) => this.hostGone(host, lost));
@@ -317,7 +340,7 @@ export class Coordinator {
     if (waitingAt >= 0) this.waiting.splice(waitingAt, 1);
     if (this.ended) return;
     const holding = host.slots.some((slot) => this.scheduler.holds(slot));
-    this.options.emit({
+    this.emit({
       type: 'workerGone',
       at: this.clock.now(),
       worker: host.name,
@@ -431,7 +454,7 @@ export class Coordinator {
     if (slot === undefined) throw new CoordinatorError('BATON_COORDINATOR_INTERNAL', `dispatch to unknown worker ${worker}`);
     const tests = units.flatMap((u) => u.tests);
     const timeout = batchTimeout(this.options.timeout ?? { kind: 'none' }, tests.map((id) => this.scheduler.estimate(id)));
-    this.options.emit({ type: 'testsDispatched', at: this.clock.now(), worker, tests });
+    this.emit({ type: 'testsDispatched', at: this.clock.now(), worker, tests });
     this.lastDid.set(worker, `was sent ${tests.length} tests from ${tests[0]}`);
     this.flight(worker, 1);
     // Results are taken in stream order through onResult. A Run that fails means the
@@ -453,7 +476,7 @@ export class Coordinator {
     slot.host.link.cancel(tests, { groups: units.map((u) => u.tests.length) }).then(
       (released) => {
         this.flight(worker, -1);
-        if (released.length > 0) this.options.emit({ type: 'testsReclaimed', at: this.clock.now(), worker, tests: released });
+        if (released.length > 0) this.emit({ type: 'testsReclaimed', at: this.clock.now(), worker, tests: released });
         this.handle({ type: 'testsReleased', worker, tests: released });
       },
       () => {
@@ -469,14 +492,14 @@ export class Coordinator {
     this.ledger.start(id, this.clock.now());
     this.lastDid.set(worker, `started ${id}`);
     this.handle({ type: 'testStarted', worker, test: id });
-    this.options.emit({ type: 'testStarted', at: this.clock.now(), worker, test: id, stats: this.stats() });
+    this.emit({ type: 'testStarted', at: this.clock.now(), worker, test: id, stats: this.stats() });
   }
 
   private resultArrived(link: WorkerLink, result: TestResult): void {
     if (!this.ledger.isSelected(result.id)) return this.extraArrived(link, result);
     const worker = this.scheduler.holderOf(result.id);
     if (worker === undefined || this.ledger.isDone(result.id)) {
-      this.options.log?.(`ignored a result for ${result.id}, which ${this.ledger.isDone(result.id) ? 'already has one' : 'was not dispatched'}`);
+      this.log(`ignored a result for ${result.id}, which ${this.ledger.isDone(result.id) ? 'already has one' : 'was not dispatched'}`);
       return;
     }
     this.lastDid.set(worker, `finished ${result.id}`);
@@ -526,7 +549,7 @@ export class Coordinator {
   private record(draft: RunResult, extra = false): void {
     const result = extra ? this.ledger.extra(draft) : this.ledger.finish(draft);
     this.writer.add(toResultInput(result));
-    this.options.emit({ type: 'testFinished', at: this.clock.now(), result, stats: this.stats() });
+    this.emit({ type: 'testFinished', at: this.clock.now(), result, stats: this.stats() });
   }
 
   private stats(): RunStats {
@@ -540,16 +563,6 @@ export class Coordinator {
     this.deadline?.cancel();
     const notRun = this.ledger.notRun();
     if (notRun.length > 0) this.infrastructureProblem ??= `${notRun.length} tests never ran`;
-    const summarize = (): RunSummary =>
-      this.ledger.summary({
-        run: this.runId,
-        profile: this.options.profile,
-        wallMs: this.clock.now() - this.startMs,
-        workers: this.slots.size,
-        processes: this.processes(),
-        infrastructureProblem: this.infrastructureProblem,
-        stats: this.stats(),
-      });
     // Goodbye first: the workers stop their test servers, which tear down the class and
     // module fixtures still set up; a teardown that fails is a result, and it belongs to
     // this run and its summary. A worker that does not finish in time is not waited for.
@@ -564,12 +577,56 @@ export class Coordinator {
       new Promise<void>((resolve) => (waiting = this.clock.setTimeout(resolve, GOODBYE_WAIT_MS))),
     ]);
     waiting?.cancel();
-    let summary = summarize();
-    this.writer.close({ stop: timestampFromMillis(this.clock.now()), exitStatus: summary.exitCode });
-    // The last write may have failed: the summary says so.
-    if (summary.infrastructureProblem !== this.infrastructureProblem) summary = summarize();
-    this.options.emit({ type: 'runFinished', at: this.clock.now(), summary });
-    this.resolveFinished(summary);
+    // Every result is in the repository before any reporter sees the end, so a reporter
+    // that fails, hangs or kills the process then loses nothing of the run.
+    this.writer.flush();
+    const endMs = this.clock.now();
+    const lowerBoundMs = this.ledger.lowerBoundMs(this.options.segments, this.slots.size);
+    const baseline = this.baseline();
+    const summarize = (): RunSummary =>
+      this.ledger.summary({
+        run: this.runId,
+        profile: this.options.profile,
+        wallMs: endMs - this.startMs,
+        workers: this.slots.size,
+        processes: this.processes(),
+        infrastructureProblem: this.infrastructureProblem,
+        stats: this.stats(),
+        lowerBoundMs,
+        baseline,
+      });
+    const summary = summarize();
+    this.emit({ type: 'runFinished', at: endMs, summary });
+    this.reported = true;
+    await this.reporting.close();
+    // Recorded with the exit status the process ends with: a reporter that failed at the
+    // end (a report file that could not be written) is part of it.
+    const final = summary.infrastructureProblem === this.infrastructureProblem ? summary : summarize();
+    this.writer.close({ stop: timestampFromMillis(endMs), exitStatus: final.exitCode, workers: this.slots.size });
+    // The last write may have failed (repositoryFailed said so): the exit status says so too.
+    this.resolveFinished(final.infrastructureProblem === this.infrastructureProblem ? final : summarize());
+  }
+
+  /**
+   * On a run that had history: the latest earlier run of the same selection on as many
+   * slots that had none and ran every test, to measure this one against.
+   */
+  private baseline(): RunSummary['baseline'] {
+    if (this.known === 0 || this.ledger.notRun().length > 0) return undefined;
+    const like = { before: this.runId, selectionDigest: this.options.selectionDigest, workers: this.slots.size };
+    let run: StoredRun | undefined;
+    try {
+      run = this.options.repository.latestRunWithoutHistory(this.options.profile, like);
+    } catch (error) {
+      // The comparison is a nicety: a repository that cannot answer fails the run elsewhere if it must.
+      this.log(`could not find a run without history to compare run ${this.runId} with: ${(error as Error).message}`);
+      return undefined;
+    }
+    if (run?.stop === undefined) return undefined;
+    const ran = Object.values(run.counts).reduce((n, c) => n + (c ?? 0), 0);
+    // One cut short (interrupted, its workers lost) took less than the whole work.
+    if (ran < this.ledger.total) return undefined;
+    return { run: run.id, wallMs: timestampToMillis(run.stop) - timestampToMillis(run.start) };
   }
 
   private processes(): RunSummary['processes'] {

@@ -21,7 +21,9 @@ export interface RunStats {
   readonly elapsedMs: number;
   /**
    * Milliseconds the rest of the run should take: the estimated work left divided by
-   * the workers connected (undefined while no worker is connected).
+   * the workers connected. Tests with no history count as long as those of them that
+   * finished took on average. Undefined while no worker is connected, and while nothing
+   * tells how long the tests take (no history, and none of them finished yet).
    */
   readonly etaMs: number | undefined;
 }
@@ -51,8 +53,8 @@ export interface RunStarted {
   readonly run: number;
   readonly profile: string;
   readonly total: number;
-  /** Sum of the tests' estimated durations, seconds. */
-  readonly estimatedWork: number;
+  /** Sum of the tests' estimated durations, seconds; undefined when none of them has history. */
+  readonly estimatedWork: number | undefined;
   /** Tests with no history, estimated from their neighbours. */
   readonly unknown: number;
   /** Segments of the plan (1 without a plan). */
@@ -153,6 +155,20 @@ export interface RunSummary {
    * `restarts` after a crash or a timeout. Workers that do not say count as none.
    */
   readonly processes: { readonly fresh: number; readonly restarts: number };
+  /**
+   * The shortest wall time any schedule could have had on these worker slots, from the
+   * tests' own measured durations (the scheduler's `lowerBound`, with each unit as long
+   * as its tests took and every slot present throughout): the run's efficiency is this
+   * over `wallMs`. Undefined when no test was timed.
+   */
+  readonly lowerBoundMs: number | undefined;
+  /** Tests of the selection that had no history when the run began. */
+  readonly unknown: number;
+  /**
+   * On a run with history: the latest earlier run of the same tests on as many slots that
+   * had none, and its wall time, to show what the history bought.
+   */
+  readonly baseline: { readonly run: number; readonly wallMs: number } | undefined;
   /** The exit status the run ends with (0 passed, 1 tests failed, 3 infrastructure). */
   readonly exitCode: 0 | 1 | 3;
   /** Why the exit status is 3, when it is. */
@@ -179,11 +195,16 @@ export type RunEvent =
   | RunFinished;
 
 /**
- * A consumer of run events. Every hook is optional; `onEvent` sees every event. Hooks
- * must not throw (a reporter's failure must not stop a run) and may return a promise
- * only from `close`, which is awaited before the process exits (flush files there).
+ * A consumer of run events. Every hook is optional; `onEvent` sees every event. The
+ * coordinator delivers events in order and never waits for a hook (one may be async: its
+ * promise is watched, not awaited): work that takes time (writing a file) belongs in
+ * `close`, which the end of the run awaits. A reporter that
+ * throws, or whose promise rejects, is reported once by its `name`, gets no more events,
+ * and the run goes on and is recorded, ending with the infrastructure exit status.
  */
 export interface Reporter {
+  /** How failures name it (`junit report.xml`). @default its class's name */
+  readonly name?: string;
   onEvent?(event: RunEvent): void;
   onRunStarted?(event: RunStarted): void;
   onWorkerJoined?(event: WorkerJoined): void;
@@ -195,12 +216,22 @@ export interface Reporter {
   onTestFinished?(event: TestFinished): void;
   onOutput?(event: StrayOutput): void;
   onRunFinished?(event: RunFinished): void;
+  /** The run is over and `runFinished` delivered: write what is left. Awaited before the run's end is recorded. */
   close?(): Promise<void> | void;
 }
 
-/** Delivers an event to one reporter's matching hook. */
-export function deliver(reporter: Reporter, event: RunEvent): void {
-  reporter.onEvent?.(event);
+/**
+ * Delivers an event to one reporter: `onEvent`, then the hook of its type. Returns a
+ * promise when a hook did (an async reporter), so that a guard can watch it.
+ */
+export function deliver(reporter: Reporter, event: RunEvent): Promise<unknown> | undefined {
+  const general: unknown = reporter.onEvent?.(event);
+  const specific: unknown = hookOf(reporter, event);
+  if (general instanceof Promise) return specific instanceof Promise ? Promise.all([general, specific]) : general;
+  return specific instanceof Promise ? specific : undefined;
+}
+
+function hookOf(reporter: Reporter, event: RunEvent): void {
   switch (event.type) {
     case 'runStarted': return reporter.onRunStarted?.(event);
     case 'workerJoined': return reporter.onWorkerJoined?.(event);

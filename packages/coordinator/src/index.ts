@@ -23,4 +23,5 @@ export type {
 export { SLOWEST_SHOWN } from './ledger.js';
 export { infrastructureOf, toResultInput } from './results.js';
 export { batchTimeout, HISTORY_TIMEOUT_FLOOR_SECONDS, type TimeoutPolicy } from './timeouts.js';
+export { REPORTERS_CLOSE_WAIT_MS } from './reporting.js';
 export { WRITE_BATCH, WRITE_INTERVAL_MS } from './writer.js';

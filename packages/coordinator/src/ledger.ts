@@ -1,3 +1,4 @@
+import { lowerBound, type Segment } from '@baton/scheduler';
 import type { ResultStatus } from '@baton/store';
 import type { RunResult, RunStats, RunSummary, TimedTest } from './events.js';
 
@@ -7,15 +8,29 @@ export const SLOWEST_SHOWN = 10;
 const PASSED: ReadonlySet<ResultStatus> = new Set<ResultStatus>(['success', 'xfail']);
 const FAILED: ReadonlySet<ResultStatus> = new Set<ResultStatus>(['fail', 'uxsuccess', 'inprogress']);
 
+/** What the ledger knows of the tests' durations before any of them ran. */
+export interface LedgerEstimates {
+  /** Seconds per test with history. */
+  readonly history: ReadonlyMap<string, number>;
+  /** Seconds for any test, those without history estimated from their neighbours' history. */
+  readonly estimateOf: (id: string) => number;
+}
+
 /**
  * The run's books: which selected tests are done, running or still to run, the counts
  * reporters show, the estimated work left, and what the summary needs. It is what
  * enforces "exactly one result per test": a test can be finished once.
+ *
+ * The work left is the history of the tests with history, plus, for each test without,
+ * the mean duration of those of them that finished: in a run with no history at all an
+ * estimate from nothing (a second a test) would promise an ETA many times the truth.
  */
 export class Ledger {
   readonly total: number;
   readonly unknown: number;
-  private readonly estimateOf: (id: string) => number;
+  private readonly history: ReadonlyMap<string, number>;
+  /** Seconds per test without history before any of them finished; undefined with no history at all. */
+  private readonly guess: number | undefined;
   private readonly pending: Set<string>;
   private readonly selected: ReadonlySet<string>;
   private readonly startedAt_ = new Map<string, number>();
@@ -26,21 +41,43 @@ export class Ledger {
   private passed = 0;
   private failed = 0;
   private skipped = 0;
-  private work = 0;
+  /** Estimated seconds of the unfinished tests with history. */
+  private knownWork = 0;
+  private unknownLeft = 0;
+  /** Measured seconds and count of the finished tests without history. */
+  private learnedSeconds = 0;
+  private learned = 0;
+  /** Measured seconds of the selected tests that have them. */
+  private readonly durations = new Map<string, number>();
 
-  constructor(tests: readonly string[], estimateOf: (id: string) => number, unknown: number) {
+  constructor(tests: readonly string[], estimates: LedgerEstimates) {
     this.total = tests.length;
-    this.unknown = unknown;
-    this.estimateOf = estimateOf;
+    this.history = estimates.history;
     this.pending = new Set(tests);
     this.selected = new Set(tests);
-    for (const id of tests) this.work += estimateOf(id);
+    let guessed = 0;
+    for (const id of tests) {
+      const seconds = this.history.get(id);
+      if (seconds !== undefined) this.knownWork += seconds;
+      else {
+        this.unknownLeft++;
+        guessed += estimates.estimateOf(id);
+      }
+    }
+    this.unknown = this.unknownLeft;
+    this.guess = this.history.size > 0 && this.unknown > 0 ? guessed / this.unknown : undefined;
   }
 
-  /** Estimated seconds of work not finished (on a speed-1 worker). */
-  get remainingWork(): number {
-    return this.work;
+  /**
+   * Estimated seconds of work not finished (on a speed-1 worker); undefined while tests
+   * without history are left and nothing tells how long they take.
+   */
+  get remainingWork(): number | undefined {
+    if (this.unknownLeft === 0) return this.knownWork;
+    const each = this.learned > 0 ? this.learnedSeconds / this.learned : this.guess;
+    return each === undefined ? undefined : this.knownWork + this.unknownLeft * each;
   }
+
 
   isDone(id: string): boolean {
     return !this.pending.has(id);
@@ -84,7 +121,7 @@ export class Ledger {
     const seq = this.seqs.get(draft.worker) ?? 0;
     this.seqs.set(draft.worker, seq + 1);
     const result: RunResult = { ...draft, seq };
-    if (this.selected.has(draft.id)) this.work = Math.max(0, this.work - this.estimateOf(draft.id));
+    if (this.selected.has(draft.id)) this.learn(result);
     this.counts[result.status] = (this.counts[result.status] ?? 0) + 1;
     if (PASSED.has(result.status)) this.passed++;
     else if (result.status === 'skip') this.skipped++;
@@ -96,12 +133,41 @@ export class Ledger {
     return result;
   }
 
+  /**
+   * The shortest wall time any schedule of `segments` could have had on `slots` equal
+   * slots present throughout, each unit as long as its tests took (DESIGN.md's bound, the
+   * scheduler's `lowerBound`), milliseconds; undefined when no test was timed.
+   */
+  lowerBoundMs(segments: readonly Segment[], slots: number): number | undefined {
+    if (this.durations.size === 0 || slots === 0) return undefined;
+    const units = (segment: Segment) => segment.units.map((unit) => unit.reduce((sum, id) => sum + Math.max(0, this.durations.get(id) ?? 0), 0));
+    const bound = lowerBound(
+      segments.map((segment) => ({ units: units(segment), concurrency: segment.concurrency })),
+      Array.from({ length: slots }, () => ({})),
+    );
+    return Number.isFinite(bound) ? bound * 1000 : undefined;
+  }
+
+  /** A selected test's result leaves the work left, and teaches how long tests take. */
+  private learn(result: RunResult): void {
+    const seconds = this.history.get(result.id);
+    if (seconds !== undefined) this.knownWork = Math.max(0, this.knownWork - seconds);
+    else this.unknownLeft--;
+    if (result.duration === undefined) return;
+    this.durations.set(result.id, result.duration);
+    if (seconds === undefined) {
+      this.learnedSeconds += result.duration;
+      this.learned++;
+    }
+  }
+
   /** Selected tests with no result. */
   notRun(): string[] {
     return [...this.pending];
   }
 
   stats(elapsedMs: number, slots: number): RunStats {
+    const work = this.remainingWork;
     return {
       total: this.total,
       done: this.total - this.pending.size,
@@ -110,13 +176,15 @@ export class Ledger {
       skipped: this.skipped,
       running: this.startedAt_.size,
       elapsedMs,
-      etaMs: slots > 0 ? (this.work / slots) * 1000 : undefined,
+      etaMs: slots > 0 && work !== undefined ? (work / slots) * 1000 : undefined,
     };
   }
 
-  summary(fields: Pick<RunSummary, 'run' | 'profile' | 'wallMs' | 'workers' | 'processes' | 'infrastructureProblem' | 'stats'>): RunSummary {
+  summary(
+    fields: Pick<RunSummary, 'run' | 'profile' | 'wallMs' | 'workers' | 'processes' | 'infrastructureProblem' | 'stats' | 'lowerBoundMs' | 'baseline'>,
+  ): RunSummary {
     const slowest = [...this.timed].sort((a, b) => b.duration - a.duration).slice(0, SLOWEST_SHOWN);
     const exitCode = fields.infrastructureProblem !== undefined ? 3 : this.failed > 0 ? 1 : 0;
-    return { ...fields, counts: { ...this.counts }, notRun: this.notRun(), failures: [...this.failures], slowest, exitCode };
+    return { ...fields, unknown: this.unknown, counts: { ...this.counts }, notRun: this.notRun(), failures: [...this.failures], slowest, exitCode };
   }
 }

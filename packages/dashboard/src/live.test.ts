@@ -77,7 +77,7 @@ describe('the live feed', () => {
     assert.equal(page.messages[1]![1].result.infrastructure, 'timeout');
   });
 
-  it('sends the end of the run at once, with its lower bound, and ends every stream when closed', () => {
+  it('sends the end of the run at once, with the run\'s lower bound, and ends every stream when closed', () => {
     const feed = new LiveFeed();
     const page = collector();
     feed.subscribe(page);
@@ -91,6 +91,7 @@ describe('the live feed', () => {
       summary: {
         run: 7, profile: 'p', stats: stats(3, 0), counts: { success: 3 }, notRun: ['x', 'y'], failures: [failure], slowest: [],
         wallMs: 4000, workers: 2, processes: { fresh: 1, restarts: 0 }, exitCode: 1, infrastructureProblem: undefined,
+        lowerBoundMs: 3000, unknown: 0, baseline: undefined,
       },
     });
     // No timer: the results and the end went out together, straight away.

@@ -2,9 +2,9 @@
 // (like progress, JUnit and JSON), which it hands to the pages that watch it as
 // server-sent events. It never reads the coordinator's state.
 import { FAILING_STATUSES } from '@baton/store';
-import type { Reporter, RunEvent, RunResult } from '@baton/coordinator';
+import type { Reporter, RunEvent, RunResult, RunSummary } from '@baton/coordinator';
 import { attachmentText, type AttachmentJson } from './json.js';
-import { runBound } from './timeline.js';
+import type { RunBound } from './timeline.js';
 
 /**
  * How long events gather before they go out together: a run finishing a thousand tests a
@@ -84,21 +84,13 @@ export class LiveFeed implements Reporter {
   private readonly subscribers = new Set<LiveSubscriber>();
   private pending: string[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** Durations of the timed results and the slots that ran them, for the run's bound. */
-  private readonly durations: number[] = [];
-  private readonly slots = new Set<string>();
   private closed = false;
 
   onEvent(event: RunEvent): void {
     let live = liveEvent(event);
     if (live === undefined) return;
-    if (event.type === 'testFinished') {
-      const { startMs, stopMs, worker } = event.result;
-      this.slots.add(worker);
-      if (startMs !== undefined && stopMs !== undefined) this.durations.push(Math.max(0, stopMs - startMs) / 1000);
-    }
     // The page can draw a finished run without asking the server again: it may be gone.
-    if (event.type === 'runFinished') live = { ...live, bound: runBound(this.durations, this.slots.size, event.summary.wallMs) };
+    if (event.type === 'runFinished') live = { ...live, bound: summaryBound(event.summary) };
     const text = JSON.stringify(live);
     if (event.type === 'testStarted') this.starts.set(event.test, this.backlog.length);
     if (event.type === 'testFinished') {
@@ -146,4 +138,10 @@ export class LiveFeed implements Reporter {
     this.pending = [];
     for (const s of this.subscribers) s.write(text);
   }
+}
+
+/** The run's own bound (the coordinator's, which knows its plan and groups), as the page shows bounds. */
+function summaryBound({ lowerBoundMs, wallMs }: RunSummary): RunBound {
+  if (lowerBoundMs === undefined) return { seconds: 0, efficiency: null };
+  return { seconds: lowerBoundMs / 1000, efficiency: wallMs > 0 ? lowerBoundMs / wallMs : null };
 }

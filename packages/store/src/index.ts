@@ -4,6 +4,7 @@ export {
   type ResultStatus,
   type RunStart,
   type RunEnd,
+  type RunLike,
   type ResultInput,
   type RunSummary,
   type StoredResult,

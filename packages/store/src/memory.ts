@@ -10,6 +10,7 @@ import type {
   ResultInput,
   ResultStatus,
   RunEnd,
+  RunLike,
   RunRepository,
   RunStart,
   RunSummary,
@@ -47,6 +48,7 @@ export class MemoryRepository implements RunRepository {
         selectionDigest: run.selectionDigest,
         planDigest: run.planDigest,
         workers: run.workers,
+        known: run.known,
         exitStatus: undefined,
         complete: false,
         partial: false,
@@ -95,7 +97,14 @@ export class MemoryRepository implements RunRepository {
 
   finishRun(run: number, end: RunEnd): void {
     const r = this.get(run);
-    r.summary = { ...r.summary, stop: atMicros(end.stop), exitStatus: end.exitStatus, partial: end.partial ?? false, complete: true };
+    r.summary = {
+      ...r.summary,
+      stop: atMicros(end.stop),
+      exitStatus: end.exitStatus,
+      partial: end.partial ?? false,
+      workers: end.workers ?? r.summary.workers,
+      complete: true,
+    };
   }
 
   run(id: number): RunSummary | undefined {
@@ -109,6 +118,15 @@ export class MemoryRepository implements RunRepository {
   latestRun(profile: string): RunSummary | undefined {
     let latest: number | undefined;
     for (const r of this.runsById.values()) if (r.summary.profile === profile) latest = r.summary.id;
+    return latest === undefined ? undefined : this.run(latest);
+  }
+
+  latestRunWithoutHistory(profile: string, like: RunLike): RunSummary | undefined {
+    let latest: number | undefined;
+    for (const { summary: s } of this.runsById.values()) {
+      const matches = s.profile === profile && s.id < like.before && s.known === 0 && s.complete && s.selectionDigest === like.selectionDigest && s.workers === like.workers;
+      if (matches) latest = s.id;
+    }
     return latest === undefined ? undefined : this.run(latest);
   }
 

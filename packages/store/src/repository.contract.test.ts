@@ -43,12 +43,36 @@ for (const [name, make] of implementations) {
       repo.finishRun(run, { stop: at(5), exitStatus: 1, partial: true });
       assert.deepEqual(repo.run(run), {
         id: run, profile: 'py311', start: at(0), stop: at(5), source: 'a.subunit',
-        selectionDigest: 's1', planDigest: 'p1', workers: 2, exitStatus: 1,
+        selectionDigest: 's1', planDigest: 'p1', workers: 2, known: undefined, exitStatus: 1,
         complete: true, partial: true, counts: { success: 1, fail: 2 },
       });
       assert.equal(repo.hasSource('a.subunit'), true);
       assert.equal(repo.hasSource('b.subunit'), false);
       assert.equal(repo.run(run + 1), undefined);
+    }));
+
+    it('finds the latest complete run without history of the same selection and workers, the one a run with history is measured against', withRepo((repo) => {
+      const begin = (known: number, selectionDigest: string, start: number) => repo.beginRun({ profile: 'default', start: at(start), selectionDigest, known });
+      const cold = begin(0, 's', 0);
+      repo.finishRun(cold, { stop: at(9), workers: 4 });
+      const otherSelection = begin(0, 'other', 10);
+      repo.finishRun(otherSelection, { stop: at(19), workers: 4 });
+      const otherWorkers = begin(0, 's', 20);
+      repo.finishRun(otherWorkers, { stop: at(29), workers: 2 });
+      const unfinished = begin(0, 's', 30);
+      const warm = begin(5, 's', 40);
+      repo.finishRun(warm, { stop: at(45), workers: 4 });
+      assert.equal(repo.run(cold)?.known, 0);
+      assert.equal(repo.run(cold)?.workers, 4, 'the workers the end reported');
+      assert.equal(repo.run(unfinished)?.complete, false);
+      assert.equal(repo.latestRunWithoutHistory('default', { before: warm, selectionDigest: 's', workers: 4 })?.id, cold);
+      assert.equal(repo.latestRunWithoutHistory('default', { before: warm, selectionDigest: 's', workers: 2 })?.id, otherWorkers);
+      assert.equal(repo.latestRunWithoutHistory('default', { before: cold, selectionDigest: 's', workers: 4 }), undefined, 'only earlier runs');
+      assert.equal(repo.latestRunWithoutHistory('py311', { before: warm, selectionDigest: 's', workers: 4 }), undefined, 'only its profile');
+      const later = begin(0, 's', 50);
+      repo.finishRun(later, { stop: at(58), workers: 4 });
+      assert.equal(repo.latestRunWithoutHistory('default', { before: later + 1, selectionDigest: 's', workers: 4 })?.id, later, 'the latest');
+      assert.equal(repo.run(warm)?.known, 5);
     }));
 
     it('returns results in recorded order with a seq per worker, tags and attachments', withRepo((repo) => {

@@ -116,6 +116,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tests ADD COLUMN hash INTEGER;
   UPDATE tests SET hash = baton_hash(name);
   `,
+  `
+  -- Tests of the run's selection that had a timing in its profile when it began: 0 is a
+  -- run scheduled without any history, what a run with history is measured against.
+  -- NULL for imported runs and for runs recorded before this column.
+  ALTER TABLE runs ADD COLUMN known INTEGER;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -30,6 +30,7 @@ import type {
   ResultInput,
   ResultStatus,
   RunEnd,
+  RunLike,
   RunRepository,
   RunStart,
   RunSummary,
@@ -245,7 +246,7 @@ export class SqliteRepository implements RunRepository {
     return this.guard(() => {
       const info = this.sql.insertRun.run(
         run.profile, toMicros(run.start), run.source ?? null, run.selectionDigest ?? null,
-        run.planDigest ?? null, run.workers ?? null,
+        run.planDigest ?? null, run.workers ?? null, run.known ?? null,
       );
       const id = Number(info.lastInsertRowid);
       this.openRuns.set(id, { profile: run.profile, seqs: new Map() });
@@ -359,7 +360,7 @@ export class SqliteRepository implements RunRepository {
   }
 
   private finishBatch(run: number, end: RunEnd): void {
-    const info = this.sql.finishRun.run(toMicros(end.stop), end.exitStatus ?? null, end.partial ? 1 : 0, run);
+    const info = this.sql.finishRun.run(toMicros(end.stop), end.exitStatus ?? null, end.partial ? 1 : 0, end.workers ?? null, run);
     if (info.changes === 0) throw noSuchRun(run);
     const profile = this.sql.runProfile.get(run) as string;
     this.fold.now();
@@ -378,6 +379,13 @@ export class SqliteRepository implements RunRepository {
   latestRun(profile: string): RunSummary | undefined {
     return this.guard(() => {
       const row = this.sql.latestRun.get(profile) as Row | undefined;
+      return row && this.summary(row);
+    });
+  }
+
+  latestRunWithoutHistory(profile: string, like: RunLike): RunSummary | undefined {
+    return this.guard(() => {
+      const row = this.sql.latestRunWithoutHistory.get(profile, like.before, like.selectionDigest ?? null, like.workers ?? null) as Row | undefined;
       return row && this.summary(row);
     });
   }
@@ -635,6 +643,7 @@ export class SqliteRepository implements RunRepository {
       selectionDigest: (row.selection_digest as string | null) ?? undefined,
       planDigest: (row.plan_digest as string | null) ?? undefined,
       workers: (row.workers as number | null) ?? undefined,
+      known: (row.known as number | null) ?? undefined,
       exitStatus: (row.exit_status as number | null) ?? undefined,
       complete: row.complete === 1,
       partial: row.partial === 1,
@@ -667,10 +676,13 @@ function prepare(db: Database.Database) {
   const raw = (sql: string) => db.prepare(sql).raw();
   const pluck = (sql: string) => db.prepare(sql).pluck();
   return {
-    insertRun: db.prepare('INSERT INTO runs (profile, start_us, source, selection_digest, plan_digest, workers) VALUES (?, ?, ?, ?, ?, ?)'),
-    finishRun: db.prepare('UPDATE runs SET stop_us = ?, exit_status = ?, partial = ?, complete = 1 WHERE id = ?'),
+    insertRun: db.prepare('INSERT INTO runs (profile, start_us, source, selection_digest, plan_digest, workers, known) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    finishRun: db.prepare('UPDATE runs SET stop_us = ?, exit_status = ?, partial = ?, workers = coalesce(?, workers), complete = 1 WHERE id = ?'),
     run: db.prepare('SELECT * FROM runs WHERE id = ?'),
     latestRun: db.prepare('SELECT * FROM runs WHERE profile = ? ORDER BY id DESC LIMIT 1'),
+    latestRunWithoutHistory: db.prepare(
+      'SELECT * FROM runs WHERE profile = ? AND id < ? AND known = 0 AND complete = 1 AND selection_digest IS ? AND workers IS ? ORDER BY id DESC LIMIT 1',
+    ),
     runProfile: pluck('SELECT profile FROM runs WHERE id = ?'),
     hasSource: pluck('SELECT 1 FROM runs WHERE source = ?'),
     counts: raw('SELECT status, count(*) FROM results WHERE run = ? GROUP BY status'),

@@ -20,11 +20,23 @@ export interface RunStart {
   readonly planDigest?: string;
   /** How many workers took part. */
   readonly workers?: number;
+  /** Tests of the selection that had a timing in the profile as the run began (0: a run without history). */
+  readonly known?: number;
+}
+
+/** Which runs compare with a given one (`latestRunWithoutHistory`). */
+export interface RunLike {
+  /** Only runs with a lower id. */
+  readonly before: number;
+  readonly selectionDigest: string | undefined;
+  readonly workers: number | undefined;
 }
 
 /** How a run ended. */
 export interface RunEnd {
   readonly stop: Timestamp;
+  /** How many workers took part, when only the end knows (workers joined during the run). */
+  readonly workers?: number;
   /** The exit status the run reported (see the CLI's exit codes). */
   readonly exitStatus?: number;
   /** The input was damaged: the run holds only what could be read. */
@@ -54,6 +66,8 @@ export interface RunSummary {
   readonly selectionDigest: string | undefined;
   readonly planDigest: string | undefined;
   readonly workers: number | undefined;
+  /** Tests of its selection that had a timing as it began; undefined for imported runs. */
+  readonly known: number | undefined;
   readonly exitStatus: number | undefined;
   /** False while the run is being recorded, and forever for a run whose writer died. */
   readonly complete: boolean;
@@ -179,6 +193,12 @@ export interface RunRepository {
   run(id: number): RunSummary | undefined;
   /** The latest run of a profile, complete or not. */
   latestRun(profile: string): RunSummary | undefined;
+  /**
+   * The latest complete run of `profile` before run `before` that began with no timing for
+   * any of its tests (`known` 0), of the same selection and number of workers: what a run
+   * with history is measured against.
+   */
+  latestRunWithoutHistory(profile: string, like: RunLike): RunSummary | undefined;
   /** Whether a run from this source was already recorded. */
   hasSource(source: string): boolean;
   /** A run's results in the order they were recorded. */

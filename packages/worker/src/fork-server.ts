@@ -233,6 +233,10 @@ class ControlState {
 
   async close(): Promise<void> {
     this.closing = true;
+    // Its slots close their test servers before it: one left now gets no Goodbye.
+    if (this.children.size > 0) {
+      this.options.log(`the fork server (pid ${this.local.pid}) closes with test servers still running (pids ${[...this.children.keys()].join(', ')}): they are killed`);
+    }
     this.local.channelOut.end();
     const timer = setTimeout(() => this.local.kill('SIGKILL'), this.options.closeGraceMs);
     await this.cleanedUp;

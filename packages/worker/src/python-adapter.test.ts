@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -150,6 +150,28 @@ test('when the fork server dies, its test servers die with it, their tests fail,
   await eventually(() => logs.some((line) => /the fork server \(pid \d+\) died \(signal SIGKILL\): its test servers were killed/.test(line)), 'the log line');
   const [next] = forkServerOf(s.mark);
   assert.ok(next && next.pid !== server!.pid, 'a new fork server');
+});
+
+test('a worker closed while a slot still starts a fresh test server waits for it and says Goodbye: every test server exits by itself, none is killed', async () => {
+  const exits = mkdtempSync(join(tmpdir(), 'baton-exits-'));
+  const s = suite({ vars: { PYTHONPATH: join(SUPPORT, 'python-site'), BATON_TEST_EXITS: exits } });
+  const records = (kind: string) => readdirSync(exits).filter((f) => f.endsWith(`.${kind}`)).map((f) => Number.parseInt(f, 10));
+  const h = await harness({ adapter: pythonAdapter(s), slots: 1, name: 'f5' });
+  try {
+    await h.coordinator.run([T.b], { slot: 0 });
+    const [first] = records('started');
+    // The next test server takes a second to connect; T.a lies behind T.b, so it needs one.
+    writeFileSync(join(exits, 'slow'), '1');
+    h.coordinator.run([T.a], { slot: 0 }).catch(() => undefined);
+    await eventually(() => records('started').length === 2 && records('exited').includes(first!), 'the first test server to retire and the next to be forked');
+  } finally {
+    await h.stop();
+  }
+  const started = records('started').sort();
+  assert.equal(started.length, 2);
+  assert.deepEqual(records('exited').sort(), started, 'every test server exited by itself (one killed records no exit)');
+  for (const pid of started) assert.equal(readFileSync(join(exits, `${pid}.exited`), 'utf8'), '0', `test server ${pid} exited 0`);
+  assert.deepEqual(marked(MARK, s.mark), []);
 });
 
 test('a fork server killed during its start is replaced, and the worker starts', async (t) => {

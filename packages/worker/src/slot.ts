@@ -113,6 +113,12 @@ export class Slot {
    * what it holds, so that its start costs no time.
    */
   private starting: Promise<TestAdapter> | undefined;
+  /**
+   * Every adapter asked for and not taken up as `adapter` yet (`starting`, or the one the
+   * loop awaits): `close` waits for each to start and closes it, so that no test server is
+   * left to be killed by the end of its fork server, or orphaned, for having been slow to start.
+   */
+  private readonly unclaimed = new Set<Promise<TestAdapter>>();
   /** Why the next adapter starts; and why the current one did, until it is given its first batch. */
   private nextReason: StartReason = 'first';
   private uncounted: StartReason | undefined;
@@ -140,7 +146,7 @@ export class Slot {
     this.options = options;
     this.index = options.index;
     this.maxFailedStarts = options.maxFailedStarts ?? MAX_FAILED_STARTS;
-    if (adapter instanceof Promise) this.starting = adapter;
+    if (adapter instanceof Promise) this.starting = this.claimLater(adapter);
     else this.adapter = adapter;
   }
 
@@ -211,15 +217,16 @@ export class Slot {
     await this.retiring;
   }
 
-  /** Abandons everything and stops the adapter cleanly. */
+  /** Abandons everything and stops every adapter cleanly, those still starting included. */
   async close(): Promise<void> {
     this.closed = true;
     this.abandon();
     const adapter = this.adapter;
-    const starting = this.starting;
+    const unclaimed = [...this.unclaimed];
     this.adapter = undefined;
     this.starting = undefined;
-    await Promise.all([this.retiring, adapter?.close(), starting?.then((a) => a.close(), () => undefined)]);
+    this.unclaimed.clear();
+    await Promise.all([this.retiring, adapter?.close(), ...unclaimed.map((starting) => starting.then((a) => a.close(), () => undefined))]);
   }
 
   /** Drops every queued test; kills the adapter if it runs a batch (and `kill`). */
@@ -441,8 +448,13 @@ export class Slot {
 
   /** Starts the next adapter ahead of time; its failure is the loop's to report, when it gets there. */
   private prefetch(): Promise<TestAdapter> {
-    const starting = this.options.factory(Slot.context(this.index, this.options.sink, this.options.log));
-    starting.catch(() => undefined);
+    return this.claimLater(this.options.factory(Slot.context(this.index, this.options.sink, this.options.log)));
+  }
+
+  /** Keeps a starting adapter among the unclaimed until the loop takes it up (or it fails). */
+  private claimLater(starting: Promise<TestAdapter>): Promise<TestAdapter> {
+    this.unclaimed.add(starting);
+    starting.catch(() => this.unclaimed.delete(starting));
     return starting;
   }
 
@@ -527,20 +539,19 @@ export class Slot {
 
   private async ensureAdapter(): Promise<TestAdapter | undefined> {
     if (this.adapter !== undefined) return this.adapter;
-    const starting = this.starting;
+    const starting = this.starting ?? this.prefetch();
     this.starting = undefined;
     let adapter: TestAdapter;
     try {
       // A first adapter that fails to start counts as any failed start (startFailed).
-      adapter = await (starting ?? this.options.factory(Slot.context(this.index, this.options.sink, this.options.log)));
+      adapter = await starting;
     } catch (error) {
       this.startFailed((error as Error).message);
       return undefined;
     }
-    if (this.closed) {
-      await adapter.close();
-      return undefined;
-    }
+    // Closed meanwhile: `close` took it among the unclaimed, and closes it.
+    if (this.closed) return undefined;
+    this.unclaimed.delete(starting);
     this.adapter = adapter;
     this.uncounted = this.nextReason;
     return adapter;

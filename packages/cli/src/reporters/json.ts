@@ -1,5 +1,6 @@
 import { isText } from '@baton/subunit';
 import type { RunResult, RunSummary } from '@baton/coordinator';
+import { efficiency, speedup } from '../output/bound.js';
 import { FileReporter } from './file.js';
 
 const utf8 = new TextDecoder();
@@ -39,6 +40,10 @@ export class IsoTimes {
 export class JsonReporter extends FileReporter<string> {
   private readonly times = new IsoTimes();
 
+  constructor(file: string) {
+    super('--json', file);
+  }
+
   protected entry(r: RunResult): string {
     return JSON.stringify({
       id: r.id,
@@ -67,6 +72,10 @@ export class JsonReporter extends FileReporter<string> {
       exitCode: summary.exitCode,
       infrastructureProblem: summary.infrastructureProblem ?? null,
       wallSeconds: summary.wallMs / 1000,
+      lowerBoundSeconds: summary.lowerBoundMs === undefined ? null : summary.lowerBoundMs / 1000,
+      efficiency: efficiency(summary) ?? null,
+      withoutHistory: summary.unknown,
+      baseline: summary.baseline === undefined ? null : { run: summary.baseline.run, wallSeconds: summary.baseline.wallMs / 1000, speedup: speedup(summary) ?? null },
       workers: summary.workers,
       processes: summary.processes,
       counts: summary.counts,

@@ -10,6 +10,10 @@ const utf8 = new TextDecoder();
  * their tracebacks, skips with their reasons, captured output in system-out.
  */
 export class JUnitReporter extends FileReporter {
+  constructor(file: string) {
+    super('--junit', file);
+  }
+
   protected entry(result: RunResult): RunResult {
     return result;
   }

@@ -1,19 +1,25 @@
-import type {
-  Reporter,
-  RunFinished,
-  RunResult,
-  RunStarted,
-  RunStats,
-  TestFinished,
-  TestStarted,
-  TestsDispatched,
-  WorkerGone,
-  WorkerJoined,
-  WorkerRefused,
+import {
+  systemClock,
+  type Clock,
+  type Reporter,
+  type RunFinished,
+  type RunResult,
+  type RunStarted,
+  type RunStats,
+  type RunSummary,
+  type TestFinished,
+  type TestStarted,
+  type TestsDispatched,
+  type TestsReclaimed,
+  type WorkerGone,
+  type WorkerJoined,
+  type WorkerRefused,
 } from '@baton/coordinator';
+import { efficiency, speedup } from '../output/bound.js';
 import { compareNatural, formatAttachments, formatCounts, formatSeconds, plural } from '../output/format.js';
+import type { LiveDisplay } from '../output/run-log.js';
 
-/** Redraws of the live display per second, at most. */
+/** How often the live display is redrawn: elapsed times and the ETA move even while no test ends. */
 export const REDRAW_INTERVAL_MS = 100;
 /** Plain mode (not a terminal, e.g. a CI log) prints a progress line this often. */
 export const PLAIN_INTERVAL_MS = 10_000;
@@ -21,46 +27,73 @@ export const PLAIN_INTERVAL_MS = 10_000;
 export interface ProgressOptions {
   /** Where to write; a terminal gets the live display. */
   readonly out: { write(data: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
-  /** The clock, for throttling. @default Date.now */
-  readonly now?: () => number;
+  /** Time, and the timer that redraws. @default systemClock */
+  readonly clock?: Clock;
 }
 
+/** A worker slot as the display shows it. */
 interface SlotView {
+  /** The test it runs, if it reported one started and not finished. */
   test: string | undefined;
+  /** Since when it runs `test`, or is between tests, or idle. */
   since: number;
+  /** Tests sent to it without a result yet: while it holds any, it is busy (a fixture, a fresh process). */
+  readonly held: Set<string>;
 }
 
 /**
- * What a person watching the run sees. On a terminal: a live block (done/total,
- * failures so far, ETA, one line per worker slot with the test it is running) redrawn in
- * place, with each failure printed above it as it happens. Elsewhere (CI logs): a plain
- * line every PLAIN_INTERVAL_MS and one per failure. At the end: every failure with its
- * details, the summary, and the slowest tests of the run.
+ * What a person watching the run sees. On a terminal: a live block (done/total, failures
+ * so far, elapsed time, ETA, one line per worker slot with what it is doing) redrawn in
+ * place every REDRAW_INTERVAL_MS, with each failure and each log line of the run
+ * (`above`) printed above it as it happens. Elsewhere (CI logs): a progress line every
+ * PLAIN_INTERVAL_MS and one per failure. At the end: every failure with its details, the
+ * slowest tests, the summary, and how close the run came to the best possible.
  */
-export class ProgressReporter implements Reporter {
+export class ProgressReporter implements Reporter, LiveDisplay {
+  readonly name = 'progress';
   private readonly out: ProgressOptions['out'];
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly live: boolean;
   private readonly slots = new Map<string, SlotView>();
+  private startedAt = 0;
   private stats: RunStats | undefined;
+  /** When `stats` was current: the ETA counts down from there. */
+  private statsAt = 0;
   private drawnLines = 0;
-  private lastDraw = 0;
-  private lastPlain = 0;
+  private timer: { cancel(): void } | undefined;
+  /** What failed in a redraw of the timer's, where no guard is: thrown at the next event, for the coordinator's guard to report. */
+  private failure: unknown;
 
   constructor(options: ProgressOptions) {
     this.out = options.out;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.live = options.out.isTTY === true;
   }
 
   onRunStarted(event: RunStarted): void {
-    const unknown = event.unknown > 0 ? `, ${plural(event.unknown, 'test')} with no history` : '';
-    this.line(`baton: run ${event.run} (${event.profile}): ${plural(event.total, 'test')}, about ${formatSeconds(event.estimatedWork)} s of work${unknown}`);
-    this.lastPlain = this.now();
+    this.startedAt = event.at;
+    const what =
+      event.estimatedWork === undefined
+        ? `${plural(event.total, 'test')} with no history yet`
+        : `${plural(event.total, 'test')}, about ${formatSeconds(event.estimatedWork)} s of work${event.unknown > 0 ? `, ${plural(event.unknown, 'test')} with no history` : ''}`;
+    this.line(`baton: run ${event.run} (${event.profile}): ${what}`);
+    const tick = this.live ? () => this.draw() : () => this.plainLine();
+    this.timer = this.clock.setInterval(() => {
+      try {
+        tick();
+      } catch (error) {
+        this.stop();
+        this.failure = error;
+      }
+    }, this.live ? REDRAW_INTERVAL_MS : PLAIN_INTERVAL_MS);
+  }
+
+  onEvent(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 
   onWorkerJoined(event: WorkerJoined): void {
-    for (let i = 0; i < event.slots; i++) this.slots.set(`${event.worker}/${i}`, { test: undefined, since: event.at });
+    for (let i = 0; i < event.slots; i++) this.slots.set(`${event.worker}/${i}`, { test: undefined, since: event.at, held: new Set() });
     if (!this.live) this.line(`baton: worker ${event.worker} joined with ${plural(event.slots, 'slot')}`);
   }
 
@@ -74,80 +107,91 @@ export class ProgressReporter implements Reporter {
   }
 
   onTestsDispatched(event: TestsDispatched): void {
-    if (!this.slots.has(event.worker)) this.slots.set(event.worker, { test: undefined, since: event.at });
+    const slot = this.slot(event.worker, event.at);
+    if (slot.test === undefined && slot.held.size === 0) slot.since = event.at;
+    for (const id of event.tests) slot.held.add(id);
+  }
+
+  onTestsReclaimed(event: TestsReclaimed): void {
+    const slot = this.slots.get(event.worker);
+    if (slot !== undefined) for (const id of event.tests) slot.held.delete(id);
   }
 
   onTestStarted(event: TestStarted): void {
-    this.slots.set(event.worker, { test: event.test, since: event.at });
-    this.stats = event.stats;
-    this.refresh();
+    const slot = this.slot(event.worker, event.at);
+    slot.test = event.test;
+    slot.since = event.at;
+    this.setStats(event.stats, event.at);
   }
 
   onTestFinished(event: TestFinished): void {
-    this.stats = event.stats;
+    this.setStats(event.stats, event.at);
     const slot = this.slots.get(event.result.worker);
-    if (slot?.test === event.result.id) slot.test = undefined;
+    if (slot !== undefined) {
+      slot.held.delete(event.result.id);
+      if (slot.test === event.result.id) {
+        slot.test = undefined;
+        slot.since = event.at;
+      }
+    }
     if (isFailure(event.result)) this.line(`FAIL ${event.result.id} (${event.result.worker}${durationText(event.result)})`);
-    this.refresh();
   }
 
   onRunFinished(event: RunFinished): void {
+    this.stop();
     this.clear();
-    const s = event.summary;
-    const out: string[] = [];
-    for (const f of s.failures) {
-      out.push('', `${'='.repeat(70)}`, `FAIL: ${f.id}  [${f.worker}${durationText(f)}]`, '-'.repeat(70));
-      out.push(formatAttachments(f.attachments).replace(/\n$/, ''));
-    }
-    if (s.notRun.length > 0) {
-      out.push('', `${plural(s.notRun.length, 'test')} never ran:`, ...s.notRun.slice(0, 20).map((id) => `  ${id}`));
-      if (s.notRun.length > 20) out.push(`  … and ${s.notRun.length - 20} more`);
-    }
-    if (s.slowest.length > 0) {
-      out.push('', `Slowest ${plural(s.slowest.length, 'test')}:`);
-      const width = Math.max(...s.slowest.map((t) => formatSeconds(t.duration).length));
-      for (const t of s.slowest) out.push(`  ${formatSeconds(t.duration).padStart(width)} s  ${t.id}`);
-    }
-    out.push('', `Ran ${plural(s.stats.done, 'test')} in ${formatSeconds(s.wallMs / 1000)} s on ${plural(s.workers, 'worker slot')}: ${formatCounts(s.counts)}${s.notRun.length ? `, ${s.notRun.length} not run` : ''}`);
-    const { fresh, restarts } = s.processes;
-    if (fresh + restarts > 0)
-      out.push(
-        `${fresh + restarts} more test server ${fresh + restarts === 1 ? 'process' : 'processes'}: ${fresh} to go back in discovery order after rebalancing, ${restarts} after a crash or timeout`,
-      );
-    if (s.infrastructureProblem !== undefined) out.push(`baton: infrastructure problem: ${s.infrastructureProblem}`);
-    out.push(s.exitCode === 0 ? `PASSED (run ${s.run})` : `FAILED (run ${s.run}, exit status ${s.exitCode})`);
-    this.out.write(`${out.join('\n')}\n`);
+    this.out.write(`${summaryLines(event.summary).join('\n')}\n`);
   }
 
   close(): void {
+    this.stop();
     this.clear();
   }
 
-  /** Prints a line above the live display (or just prints it). */
+  /** Prints through `print` above the live display (or just prints, without one). */
+  above(print: () => void): void {
+    this.clear();
+    print();
+    this.draw();
+  }
+
+  private slot(name: string, at: number): SlotView {
+    let slot = this.slots.get(name);
+    if (slot === undefined) this.slots.set(name, (slot = { test: undefined, since: at, held: new Set() }));
+    return slot;
+  }
+
+  private setStats(stats: RunStats, at: number): void {
+    this.stats = stats;
+    this.statsAt = at;
+  }
+
+  private stop(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  /** Prints a line of its own above the live display. */
   private line(text: string): void {
-    this.clear();
-    this.out.write(`${text}\n`);
-    this.refresh(true);
+    this.above(() => void this.out.write(`${text}\n`));
   }
 
-  private refresh(force = false): void {
-    const now = this.now();
-    if (!this.live) {
-      if (this.stats && now - this.lastPlain >= PLAIN_INTERVAL_MS) {
-        this.lastPlain = now;
-        this.out.write(`baton: ${statusText(this.stats)}\n`);
-      }
-      return;
-    }
-    if (!force && now - this.lastDraw < REDRAW_INTERVAL_MS) return;
-    this.lastDraw = now;
+  private plainLine(): void {
+    if (this.stats !== undefined) this.out.write(`baton: ${this.statusText()}\n`);
+  }
+
+  /** Draws the live display afresh (nothing off a terminal, or before the first test). */
+  private draw(): void {
+    if (!this.live || this.timer === undefined) return;
     this.clear();
-    if (!this.stats) return;
+    if (this.stats === undefined) return;
+    const now = this.clock.now();
     const width = Math.max(20, (this.out.columns ?? 100) - 1);
-    const lines = [statusText(this.stats)];
+    const lines = [this.statusText()];
     for (const [name, slot] of [...this.slots].sort(([a], [b]) => compareNatural(a, b))) {
-      const doing = slot.test === undefined ? 'idle' : `${formatSeconds((now - slot.since) / 1000).padStart(6)} s  ${slot.test}`;
-      lines.push(`  ${name}  ${doing}`);
+      const busy = slot.test !== undefined || slot.held.size > 0;
+      const what = slot.test ?? `(between tests, ${plural(slot.held.size, 'test')} to go)`;
+      lines.push(`  ${name}  ${busy ? `${formatSeconds((now - slot.since) / 1000).padStart(6)} s  ${what}` : 'idle'}`);
     }
     const text = lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
     this.out.write(`${text.join('\n')}\n`);
@@ -160,11 +204,60 @@ export class ProgressReporter implements Reporter {
     this.out.write(`\x1b[${this.drawnLines}A\x1b[J`);
     this.drawnLines = 0;
   }
+
+  /** Counts, the time since the run started and the ETA, both as of now, not of the last event. */
+  private statusText(): string {
+    const s = this.stats!;
+    const now = this.clock.now();
+    const eta = s.etaMs === undefined ? '' : `, ETA ${formatSeconds(Math.max(0, s.etaMs - (now - this.statsAt)) / 1000)} s`;
+    return `${s.done}/${s.total} done, ${s.failed} failed, ${s.skipped} skipped, ${s.running} running, ${formatSeconds((now - this.startedAt) / 1000)} s${eta}`;
+  }
 }
 
-function statusText(s: RunStats): string {
-  const eta = s.etaMs === undefined ? '' : `, ETA ${formatSeconds(s.etaMs / 1000)} s`;
-  return `${s.done}/${s.total} done, ${s.failed} failed, ${s.skipped} skipped, ${s.running} running, ${formatSeconds(s.elapsedMs / 1000)} s${eta}`;
+/** The end of the run: failures, tests never run, the slowest, the counts, the bound, the verdict. */
+function summaryLines(s: RunSummary): string[] {
+  const out: string[] = [];
+  for (const f of s.failures) {
+    out.push('', `${'='.repeat(70)}`, `FAIL: ${f.id}  [${f.worker}${durationText(f)}]`, '-'.repeat(70));
+    out.push(formatAttachments(f.attachments).replace(/\n$/, ''));
+  }
+  if (s.notRun.length > 0) {
+    out.push('', `${plural(s.notRun.length, 'test')} never ran:`, ...s.notRun.slice(0, 20).map((id) => `  ${id}`));
+    if (s.notRun.length > 20) out.push(`  … and ${s.notRun.length - 20} more`);
+  }
+  if (s.slowest.length > 0) {
+    out.push('', `Slowest ${plural(s.slowest.length, 'test')}:`);
+    const width = Math.max(...s.slowest.map((t) => formatSeconds(t.duration).length));
+    for (const t of s.slowest) out.push(`  ${formatSeconds(t.duration).padStart(width)} s  ${t.id}`);
+  }
+  out.push('', `Ran ${plural(s.stats.done, 'test')} in ${formatSeconds(s.wallMs / 1000)} s on ${plural(s.workers, 'worker slot')}: ${formatCounts(s.counts)}${s.notRun.length ? `, ${s.notRun.length} not run` : ''}`);
+  const { fresh, restarts } = s.processes;
+  if (fresh + restarts > 0)
+    out.push(
+      `${fresh + restarts} more test server ${fresh + restarts === 1 ? 'process' : 'processes'}: ${fresh} to go back in discovery order after rebalancing, ${restarts} after a crash or timeout`,
+    );
+  out.push(...boundLines(s));
+  if (s.infrastructureProblem !== undefined) out.push(`baton: infrastructure problem: ${s.infrastructureProblem}`);
+  out.push(s.exitCode === 0 ? `PASSED (run ${s.run})` : `FAILED (run ${s.run}, exit status ${s.exitCode})`);
+  return out;
+}
+
+/** How close the run came to the best possible, and what history bought. */
+function boundLines(s: RunSummary): string[] {
+  const out: string[] = [];
+  const e = efficiency(s);
+  if (s.lowerBoundMs !== undefined && e !== undefined) {
+    out.push(`Lower bound ${formatSeconds(s.lowerBoundMs / 1000)} s (the tests' own durations on ${plural(s.workers, 'slot')}): ${Math.round(e * 100)}% efficient`);
+  }
+  const faster = speedup(s);
+  if (s.baseline !== undefined && faster !== undefined) {
+    out.push(
+      `With history: ${faster.toFixed(2)}× as fast as run ${s.baseline.run}, the last without (${formatSeconds(s.baseline.wallMs / 1000)} s → ${formatSeconds(s.wallMs / 1000)} s)`,
+    );
+  } else if (s.unknown === s.stats.total && s.stats.total > 0) {
+    out.push('No history yet: the next run is scheduled from the durations this one measured');
+  }
+  return out;
 }
 
 function isFailure(r: RunResult): boolean {

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { deliver, type Reporter, type RunEvent, type RunResult, type RunStats } from '@baton/coordinator';
+import { mock, test } from 'node:test';
+import { deliver, type Reporter, type RunEvent, type RunResult, type RunStats, type RunSummary } from '@baton/coordinator';
 import { aggregate, decodeAll } from '@baton/subunit';
 import { IsoTimes, JsonReporter } from './json.js';
 import { JUnitReporter } from './junit.js';
-import { ProgressReporter } from './progress.js';
+import { PLAIN_INTERVAL_MS, ProgressReporter, REDRAW_INTERVAL_MS } from './progress.js';
 import { SubunitReporter } from './subunit.js';
+import { RunLog } from '../output/run-log.js';
 import { tempDir } from '../test-support/run-baton.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12);
@@ -49,6 +50,9 @@ function events(): RunEvent[] {
         failures: [results[1]!],
         slowest: results.map((r) => ({ id: r.id, duration: r.duration!, status: r.status })),
         wallMs: 4200,
+        lowerBoundMs: 2100,
+        unknown: 1,
+        baseline: undefined,
         workers: 2,
         processes: { fresh: 1, restarts: 0 },
         exitCode: 3,
@@ -58,38 +62,137 @@ function events(): RunEvent[] {
   ];
 }
 
-function play(reporter: Reporter): void {
-  for (const e of events()) deliver(reporter, e);
+/** Plays the small run to `reporter` and closes it, as the coordinator does. */
+async function play(reporter: Reporter, run: RunEvent[] = events()): Promise<void> {
+  for (const e of run) deliver(reporter, e);
+  await reporter.close?.();
 }
 
-test('plain progress (a CI log): joins, each failure as it happens, then details, slowest and the verdict', () => {
+/** The small run, its summary changed by `change`. */
+function withSummary(change: Partial<RunSummary>): RunEvent[] {
+  return events().map((e) => (e.type === 'runFinished' ? { ...e, summary: { ...e.summary, ...change } } : e));
+}
+
+/**
+ * What a terminal shows once `written` reached it: its lines, after the cursor moves up
+ * (ESC [ N A) and erasures to the end of the screen (ESC [ J) the live display writes.
+ */
+function screen(written: string): string[] {
+  const lines = [''];
+  let row = 0;
+  for (const part of written.split(/(\x1b\[\d+A|\x1b\[J|\n)/)) {
+    const up = /^\x1b\[(\d+)A$/.exec(part);
+    if (up) row = Math.max(0, row - Number(up[1]));
+    else if (part === '\x1b[J') {
+      lines.length = row;
+      lines.push('');
+    } else if (part === '\n') {
+      row++;
+      if (lines.length === row) lines.push('');
+    } else lines[row] = (lines[row] ?? '') + part;
+  }
+  return lines.at(-1) === '' ? lines.slice(0, -1) : lines;
+}
+
+/** Fake timers (setInterval and Date.now, which the progress reporter's default clock uses) from T0, for the test. */
+function fakeTime(t: { after(fn: () => void): void }): void {
+  mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: T0 });
+  t.after(() => mock.timers.reset());
+}
+
+test('plain progress (a CI log): joins, each failure as it happens, a progress line every 10 s, then details, slowest, the bound and the verdict', async (t) => {
+  fakeTime(t);
   let out = '';
-  play(new ProgressReporter({ out: { write: (s: string) => (out += s), isTTY: false } }));
+  const reporter = new ProgressReporter({ out: { write: (s: string) => (out += s), isTTY: false } });
+  const run = events();
+  const end = run.findIndex((e) => e.type === 'runFinished');
+  for (const e of run.slice(0, end)) deliver(reporter, e);
+  assert.doesNotMatch(out, /done, /, 'no progress line before 10 s');
+  mock.timers.tick(PLAIN_INTERVAL_MS);
+  assert.match(out, /\nbaton: 3\/4 done, 1 failed, 0 skipped, 1 running, 10\.00 s, ETA 0\.000 s\n$/);
+  mock.timers.tick(PLAIN_INTERVAL_MS);
+  assert.match(out, /\nbaton: 3\/4 done, 1 failed, 0 skipped, 1 running, 20\.00 s, ETA 0\.000 s\n$/, 'another 10 s later, with no event meanwhile');
+  await play(reporter, run.slice(end));
   assert.match(out, /^baton: run 7 \(default\): 4 tests, about 3\.00 s of work, 1 test with no history\n/);
   assert.match(out, /baton: worker h joined with 2 slots\n/);
   assert.match(out, /FAIL pkg\.mod\.TestA\.test_bad \(h\/1, 0\.250 s\)\n/);
   assert.match(out, /FAIL: pkg\.mod\.TestA\.test_bad {2}\[h\/1, 0\.250 s\]\n-+\n {2}traceback:\n {4}Traceback\n {4}AssertionError: 1 != 2/);
   assert.match(out, /1 test never ran:\n {2}pkg\.mod\.TestC\.test_never/);
   assert.match(out, /Slowest 3 tests:\n {2}0\.250 s {2}pkg\.mod\.TestA\.test_ok/);
-  assert.match(out, /Ran 3 tests in 4\.20 s on 2 worker slots: 1 passed, 1 failed, 1 skipped, 1 not run\n1 more test server process: 1 to go back in discovery order after rebalancing, 0 after a crash or timeout\n/);
+  assert.match(
+    out,
+    /Ran 3 tests in 4\.20 s on 2 worker slots: 1 passed, 1 failed, 1 skipped, 1 not run\n1 more test server process: 1 to go back in discovery order after rebalancing, 0 after a crash or timeout\nLower bound 2\.10 s \(the tests' own durations on 2 slots\): 50% efficient\n/,
+  );
   assert.match(out, /FAILED \(run 7, exit status 3\)\n$/);
   assert.doesNotMatch(out, /\x1b\[/, 'no escape codes in a log');
+  const lines = out.split('\n').length;
+  mock.timers.tick(3 * PLAIN_INTERVAL_MS);
+  assert.equal(out.split('\n').length, lines, 'nothing after the end');
 });
 
-test('terminal progress redraws a live block with a line per worker slot', () => {
+test('the summary says what history bought: as fast as the last run without it, or that there was none yet', async () => {
   let out = '';
-  let now = T0;
-  const reporter = new ProgressReporter({ out: { write: (s: string) => (out += s), isTTY: true, columns: 80 }, now: () => (now += 1000) });
-  play(reporter);
-  assert.match(out, /0\/4 done, 0 failed, 0 skipped, 1 running, 0\.000 s, ETA 4\.00 s\n {2}h\/0 +\d+\.\d+ s {2}pkg\.mod\.TestA\.test_ok\n {2}h\/1 +idle\n/);
-  assert.match(out, /\x1b\[3A\x1b\[J/, 'the block is erased before it is redrawn');
-  assert.match(out, /PASSED|FAILED/);
+  await play(new ProgressReporter({ out: { write: (s: string) => (out += s) } }), withSummary({ unknown: 0, baseline: { run: 3, wallMs: 8400 } }));
+  assert.match(out, /: 50% efficient\nWith history: 2\.00× as fast as run 3, the last without \(8\.40 s → 4\.20 s\)\n/);
+  out = '';
+  await play(new ProgressReporter({ out: { write: (s: string) => (out += s) } }), withSummary({ unknown: 4 }));
+  assert.match(out, /\nNo history yet: the next run is scheduled from the durations this one measured\n/);
+  out = '';
+  await play(new ProgressReporter({ out: { write: (s: string) => (out += s) } }), withSummary({ lowerBoundMs: undefined }));
+  assert.doesNotMatch(out, /Lower bound|History|history yet/, 'nothing timed, some history: nothing to say');
 });
 
-test('JUnit: a document python can parse, with failures, skips, output and tests that never ran', () => {
+test('terminal progress: a live block that ticks between events, keeps a slot between the tests of its unit busy, and lines logged above it', (t) => {
+  fakeTime(t);
+  let out = '';
+  const reporter = new ProgressReporter({ out: { write: (s: string) => (out += s), isTTY: true, columns: 80 } });
+  const shared = ['pkg.mod.TestShared.test_a', 'pkg.mod.TestShared.test_b'];
+  const started = (test: string, at: number, done: number): RunEvent => ({ type: 'testStarted', at, worker: 'h/0', test, stats: { ...stats(done, 0), etaMs: 4000, elapsedMs: at - T0 } });
+  deliver(reporter, { type: 'runStarted', at: T0, run: 8, profile: 'default', total: 4, estimatedWork: undefined, unknown: 4, segments: 1 });
+  deliver(reporter, { type: 'workerJoined', at: T0, worker: 'h', slots: 2, version: 2 });
+  deliver(reporter, { type: 'testsDispatched', at: T0, worker: 'h/0', tests: shared });
+  deliver(reporter, started(shared[0]!, T0, 0));
+  mock.timers.tick(3000);
+  assert.deepEqual(screen(out), [
+    'baton: run 8 (default): 4 tests with no history yet',
+    '0/4 done, 0 failed, 0 skipped, 1 running, 3.00 s, ETA 1.00 s',
+    '  h/0    3.00 s  pkg.mod.TestShared.test_a',
+    '  h/1  idle',
+  ]);
+  const first = result(shared[0]!, 'success', 'h/0', 0);
+  deliver(reporter, { type: 'testFinished', at: T0 + 3000, result: first, stats: { ...stats(1, 0), running: 0, etaMs: 3000 } });
+  mock.timers.tick(250);
+  assert.deepEqual(screen(out).slice(1), [
+    '1/4 done, 0 failed, 0 skipped, 0 running, 3.25 s, ETA 2.75 s',
+    '  h/0   0.250 s  (between tests, 1 test to go)',
+    '  h/1  idle',
+  ]);
+  // A log line of the run (the worker's, the coordinator's) goes above the block, and stays.
+  const log = new RunLog({ write: (s: string) => (out += s) });
+  log.showAbove(reporter);
+  log.line('slot 1: killing its test server');
+  deliver(reporter, started(shared[1]!, T0 + 3300, 1));
+  mock.timers.tick(1000);
+  assert.deepEqual(screen(out), [
+    'baton: run 8 (default): 4 tests with no history yet',
+    'baton: slot 1: killing its test server',
+    '1/4 done, 0 failed, 0 skipped, 1 running, 4.25 s, ETA 3.05 s',
+    '  h/0   0.950 s  pkg.mod.TestShared.test_b',
+    '  h/1  idle',
+  ]);
+  deliver(reporter, { type: 'runFinished', at: T0 + 5000, summary: { ...(events().at(-1) as { summary: RunSummary }).summary, failures: [], notRun: [], slowest: [] } });
+  const end = screen(out);
+  assert.deepEqual(end.slice(0, 2), ['baton: run 8 (default): 4 tests with no history yet', 'baton: slot 1: killing its test server'], 'the block is gone, the log line is not');
+  assert.match(end.join('\n'), /\nRan 3 tests in 4\.20 s .*\n(.*\n)*FAILED \(run 7, exit status 3\)$/);
+  const written = out.length;
+  mock.timers.tick(1000);
+  assert.equal(out.length, written, 'no redraw after the end');
+});
+
+test('JUnit: a document python can parse, with failures, skips, output and tests that never ran', async () => {
   const dir = tempDir('baton-junit-');
   const file = join(dir, 'junit.xml');
-  play(new JUnitReporter(file));
+  await play(new JUnitReporter(file));
   const xml = readFileSync(file, 'utf8');
   const code = [
     'import sys, json, xml.etree.ElementTree as ET',
@@ -112,14 +215,15 @@ test('JUnit: a document python can parse, with failures, skips, output and tests
   assert.match(xml, /<failure message="AssertionError: 1 != 2">/);
 });
 
-test('JSON: the summary and every result with worker, sequence and attachments', () => {
+test('JSON: the summary, the bound and every result with worker, sequence and attachments', async () => {
   const dir = tempDir('baton-json-');
   const file = join(dir, 'run.json');
-  play(new JsonReporter(file));
+  await play(new JsonReporter(file));
   const doc = JSON.parse(readFileSync(file, 'utf8'));
   assert.equal(doc.format, 'baton-run');
   assert.equal(doc.exitCode, 3);
   assert.deepEqual(doc.notRun, ['pkg.mod.TestC.test_never']);
+  assert.deepEqual([doc.wallSeconds, doc.lowerBoundSeconds, doc.efficiency, doc.withoutHistory, doc.baseline], [4.2, 2.1, 0.5, 1, null]);
   assert.deepEqual(doc.results.map((r: { id: string; worker: string; seq: number }) => [r.id, r.worker, r.seq]), [
     ['pkg.mod.TestA.test_ok', 'h/0', 0],
     ['pkg.mod.TestA.test_bad', 'h/1', 0],
@@ -130,16 +234,13 @@ test('JSON: the summary and every result with worker, sequence and attachments',
 
   // A run that ended before any result (every worker refused) is still a document.
   const empty = join(dir, 'empty.json');
-  const reporter = new JsonReporter(empty);
-  for (const e of events()) if (e.type !== 'testFinished') deliver(reporter, e);
+  await play(new JsonReporter(empty), events().filter((e) => e.type !== 'testFinished'));
   assert.deepEqual(JSON.parse(readFileSync(empty, 'utf8')).results, []);
 });
 
-test('subunit: each result as inprogress, attachments and final status, with its worker tag', () => {
+test('subunit: each result as inprogress, attachments and final status, with its worker tag', async () => {
   const chunks: Uint8Array[] = [];
-  const reporter = new SubunitReporter({ write: (c: Uint8Array) => chunks.push(c) });
-  play(reporter);
-  reporter.close();
+  await play(new SubunitReporter({ write: (c: Uint8Array) => chunks.push(c) }));
   const decoded = decodeAll(Buffer.concat(chunks));
   assert.deepEqual(decoded.errors, []);
   const { results, output } = aggregate(decoded.packets);
@@ -158,4 +259,30 @@ test('IsoTimes formats as toISOString does, across seconds, minutes, days and ye
   for (const start of starts) {
     for (let ms = start; ms < start + 3000; ms += 7.25) assert.equal(times.format(ms), new Date(ms).toISOString(), String(ms));
   }
+});
+
+test('a live display that fails in a redraw of its timer fails at the next event, for the guard to name it; log lines then print without it', (t) => {
+  fakeTime(t);
+  let broken = false;
+  let out = '';
+  const reporter = new ProgressReporter({
+    out: {
+      write: (s: string) => {
+        if (broken) throw new Error('EIO: the terminal went away');
+        out += s;
+      },
+      isTTY: true,
+    },
+  });
+  const run = events();
+  deliver(reporter, run[0]!);
+  deliver(reporter, run[3]!);
+  broken = true;
+  mock.timers.tick(REDRAW_INTERVAL_MS);
+  assert.throws(() => deliver(reporter, run[4]!), /EIO: the terminal went away/);
+  let logged = '';
+  const log = new RunLog({ write: (s: string) => (logged += s) });
+  log.showAbove(reporter);
+  log.line('slot 0: killing its test server');
+  assert.equal(logged, 'baton: slot 0: killing its test server\n');
 });

@@ -8,6 +8,7 @@ import { StreamEncoder, timestampFromMillis, type Packet } from '@baton/subunit'
  * writes them, so that subunit-trace, subunit2junitxml and subunit-ls read it live.
  */
 export class SubunitReporter implements Reporter {
+  readonly name = '--subunit';
   private readonly encoder: StreamEncoder;
 
   constructor(out: { write(data: Uint8Array): unknown }) {

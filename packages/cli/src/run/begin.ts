@@ -3,6 +3,7 @@ import type { WorkerServer } from '@baton/worker';
 import { loadProjectConfig, type ProjectConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
+import { RunLog } from '../output/run-log.js';
 import { withResolvedPython } from './adapter.js';
 import { checkListen, readToken } from './listen.js';
 import { checkServe } from './serve.js';
@@ -17,7 +18,9 @@ export interface RunStart {
   readonly token: string | undefined;
   /** The `-j N` worker, starting: its test servers discover tests while the rest loads. */
   readonly local: Promise<WorkerServer> | undefined;
-  /** Where the run's log lines go (stderr, `baton: ` first). */
+  /** Where the run's log lines go (stderr, `baton: ` first, above the live display once there is one). */
+  readonly runLog: RunLog;
+  /** `runLog.line`. */
   readonly log: (line: string) => void;
 }
 
@@ -37,7 +40,8 @@ export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean
     throw new CliError('BATON_CLI_USAGE', 'no workers: give -j N for local workers, --listen HOST:PORT for workers that connect, or --worker URL');
   }
   const resolving = withResolvedPython(loadProjectConfig(ctx.io.cwd));
-  const log = (line: string) => ctx.io.stderr.write(`baton: ${line}\n`);
+  const runLog = new RunLog(ctx.io.stderr);
+  const log = runLog.line;
   const start = (c: ProjectConfig) => startLocalWorker(jobs, c, log);
   // Started here and now when the interpreter needs no resolving: yargs renders its help
   // text (a tenth of a second) as soon as this handler returns, before any callback runs.
@@ -45,5 +49,5 @@ export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean
   const config = Promise.resolve(resolving);
   // Settled even if the run fails before awaiting it, so that a failed start is not unhandled.
   local?.catch(() => undefined);
-  return { config, jobs, token, local, log };
+  return { config, jobs, token, local, runLog, log };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Coordinator, deliver, HISTORY_TIMEOUT_FLOOR_SECONDS, type Reporter, type RunSummary, type TimeoutPolicy } from '@baton/coordinator';
+import { Coordinator, HISTORY_TIMEOUT_FLOOR_SECONDS, type Reporter, type RunSummary, type TimeoutPolicy } from '@baton/coordinator';
 import { connectWebSocket, testListDigest, type Transport } from '@baton/protocol';
 import { parsePlan, resolvePlan, type Segment, type SharedFixtures } from '@baton/scheduler';
 import { DEFAULT_PROFILE, findRepositoryRoot, initRepository, type SqliteRepository } from '@baton/store';
@@ -8,6 +8,7 @@ import type { WorkerServer } from '@baton/worker';
 import type { ProjectConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
+import type { RunLog } from '../output/run-log.js';
 import { JsonReporter } from '../reporters/json.js';
 import { JUnitReporter } from '../reporters/junit.js';
 import { ProgressReporter } from '../reporters/progress.js';
@@ -59,6 +60,7 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: RunStart
     });
     const allDigest = local?.hello.digest ?? testListDigest(all);
     const summary = await coordinate(ctx, args, {
+      runLog: start.runLog,
       config,
       discovery: all,
       repository,
@@ -111,15 +113,16 @@ interface RunSetup {
   /** The `-j N` worker in this process, if any. */
   readonly local: WorkerServer | undefined;
   readonly token: string | undefined;
+  readonly runLog: RunLog;
   readonly log: (line: string) => void;
 }
 
 async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Promise<RunSummary> {
   const { config, jobs, local, log } = setup;
-  const reporters: Reporter[] = [];
   // With --subunit the stream owns stdout; people read progress on stderr.
   const human = args.subunit ? ctx.io.stderr : ctx.io.stdout;
-  reporters.push(new ProgressReporter({ out: human as ConstructorParameters<typeof ProgressReporter>[0]['out'] }));
+  const progress = new ProgressReporter({ out: human as ConstructorParameters<typeof ProgressReporter>[0]['out'] });
+  const reporters: Reporter[] = [progress];
   if (args.subunit) reporters.push(new SubunitReporter(ctx.io.stdout));
   if (args.junit !== undefined) reporters.push(new JUnitReporter(args.junit));
   if (args.json !== undefined) reporters.push(new JsonReporter(args.json));
@@ -131,9 +134,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     segments: setup.segments,
     repository: setup.repository,
     profile: setup.profile,
-    emit: (event) => {
-      for (const r of reporters) deliver(r, event);
-    },
+    reporters,
     timeout: timeoutPolicy(args, config),
     testListDigest: setup.allDigest,
     discovery: setup.discovery,
@@ -152,6 +153,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
   const interrupt = () => coordinator.abort('interrupted');
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
+  setup.runLog.showAbove(progress);
   coordinator.start();
 
   // Every way a worker arrives ends in accept; when every expected one failed, say why.
@@ -189,8 +191,8 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
+    setup.runLog.showAbove(undefined);
     await listener?.close();
-    for (const r of reporters) await r.close?.();
     await serving?.close();
   }
 }
