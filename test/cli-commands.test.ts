@@ -1,6 +1,6 @@
 // The first baton commands end to end, as real processes on real repositories.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -57,6 +57,23 @@ describe('baton load, last, failing', () => {
     assert.equal(baton(dir, ['load', 'run2.subunit']).status, 0);
     assert.equal(baton(dir, ['last']).status, 0);
     assert.deepEqual([baton(dir, ['failing']).stdout, baton(dir, ['failing']).status], ['No failing tests (default)\n', 0]);
+  });
+
+  it('creates the repository where there is none, as run does, but not for input it refuses', () => {
+    const dir = tempDir('baton-load-');
+    writeFileSync(join(dir, 'run.subunit'), encodePackets(test('t.a', 'success', 0, 1)));
+    writeFileSync(join(dir, 'text.subunit'), 'not a subunit stream\n');
+    mkdirSync(join(dir, 'plain'));
+    for (const refused of [['missing.subunit'], ['text.subunit'], ['plain'], ['--repo', 'elsewhere', 'missing.subunit']]) {
+      const r = baton(dir, ['load', ...refused]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.deepEqual(readdirSync(dir).sort(), ['plain', 'run.subunit', 'text.subunit'], `nothing created by load ${refused.join(' ')}`);
+    }
+    const load = baton(dir, ['load', 'run.subunit']);
+    assert.deepEqual([load.status, load.stdout, load.stderr], [0, 'Loaded run 1 (default) from run.subunit: 1 result: 1 passed\n', `baton: created a repository in ${dir}/.baton\n`]);
+    const again = baton(dir, ['load', 'run.subunit', 'text.subunit']);
+    assert.deepEqual([again.status, again.stderr.includes('created')], [2, false]);
+    assert.equal(JSON.parse(baton(dir, ['stats', '--json']).stdout).runs, 2, 'the run loaded before the refused input stays');
   });
 
   it('reads a stream from stdin', () => {

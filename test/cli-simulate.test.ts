@@ -43,3 +43,16 @@ test('a bad workload is refused with every problem and its JSON path (exit 2)', 
   assert.match(r.stderr, /BATON_WORKLOAD_DUPLICATE_TEST/);
   assert.match(r.stderr, /\$\.workers/);
 });
+
+test('simulate --help shows the workload format, and its example is a workload simulate runs', async () => {
+  const dir = makeProject({});
+  const help = await runBaton(dir, ['simulate', '--help']);
+  assert.equal(help.status, 0, help.stderr);
+  const example = /A workload file is JSON:\n([^]*?\})\n[a-z]/.exec(help.stdout)?.[1];
+  assert.ok(example !== undefined, help.stdout);
+  assert.match(help.stdout, /"Workload files" in the README of @baton\/scheduler/);
+  writeFileSync(join(dir, 'example.json'), example);
+  const r = await runBaton(dir, ['simulate', '--workload', 'example.json', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { results: unknown[] }).results.length, 4);
+});

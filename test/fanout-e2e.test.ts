@@ -38,6 +38,25 @@ describe('baton coordinator with workers that connect', () => {
     for (const w of workers) assert.equal((await w.exited).status, 0);
   });
 
+  test('a worker that starts after its coordinator finished fails (exit 3), or with --absent-ok takes it as finished (exit 0)', async () => {
+    const dir = mixedProject();
+    const coordinator = startBaton(dir, ['coordinator', '--listen', '127.0.0.1:0']);
+    const [, url] = await coordinator.waitFor(/listening for workers at (ws:\/\/\S+)/);
+    const worker = startBaton(dir, ['worker', '--connect', url!]);
+    assert.equal((await coordinator.exited).status, 1);
+    assert.equal((await worker.exited).status, 0);
+
+    const late = await runBaton(dir, ['worker', '--connect', url!, '--wait', '0']);
+    assert.equal(late.status, 3, late.stderr);
+    assert.match(late.stderr, /no coordinator accepted a connection at ws:\/\/127\.0\.0\.1:\d+\/baton\/rpc within 0 s/);
+    const tolerated = await runBaton(dir, ['worker', '--connect', url!, '--wait', '0', '--absent-ok']);
+    assert.equal(tolerated.status, 0, tolerated.stderr);
+    assert.match(tolerated.stderr, /^baton worker: no coordinator answered at ws:\/\/127\.0\.0\.1:\d+\/baton\/rpc within 0 s \(last error: .+\): taking it as finished \(--absent-ok\)$/m);
+    const misplaced = await runBaton(dir, ['worker', '--listen', '127.0.0.1:0', '--absent-ok']);
+    assert.equal(misplaced.status, 2);
+    assert.match(misplaced.stderr, /--absent-ok goes with --connect URL/);
+  });
+
   test('wss: a coordinator with --tls-cert/--tls-key and a worker that trusts its certificate', async () => {
     const dir = mixedProject();
     writeFileSync(join(dir, 'token'), 'another-shared-secret-long-enough\n');

@@ -1,4 +1,4 @@
-// The TypeScript client driving the Python reference test server (adapters/python) as
+// The TypeScript client driving the Python reference test server (packages/worker/python) as
 // real processes over the dedicated-descriptor channel.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -22,6 +22,7 @@ import {
   type TestServerClient,
 } from '@baton/protocol';
 import { StreamDecoder, encodePacket, type TestResult } from '@baton/subunit';
+import { PYTHON_ADAPTER_DIR } from '@baton/worker';
 import { tempDir } from '../packages/cli/src/test-support/run-baton.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,7 +59,7 @@ async function start(serverArgs: string[] = [], options: Partial<SpawnTestServer
     command: python,
     args: ['-m', 'baton_server', '--test-path', 'tests', '--top-dir', '.', ...serverArgs],
     cwd: suite,
-    env: { ...process.env, PYTHONPATH: join(root, 'adapters/python'), BATON_FIXTURE_SIGNAL: signalFile },
+    env: { ...process.env, PYTHONPATH: PYTHON_ADAPTER_DIR, BATON_FIXTURE_SIGNAL: signalFile },
     log: () => undefined,
     ...options,
   });
@@ -182,7 +183,7 @@ test('Cancel takes back each group whole or not at all: nothing of a group whose
   let started!: () => void;
   const waiting = new Promise<void>((resolve) => (started = resolve));
   const signal = join(tempDir('baton-protocol-'), 'go');
-  const client = await start([], { onTestStart: (id) => id === T.waits && started(), env: { ...process.env, PYTHONPATH: join(root, 'adapters/python'), BATON_FIXTURE_SIGNAL: signal } });
+  const client = await start([], { onTestStart: (id) => id === T.waits && started(), env: { ...process.env, PYTHONPATH: PYTHON_ADAPTER_DIR, BATON_FIXTURE_SIGNAL: signal } });
   const run = client.run([T.waits, T.a, T.b, T.c]);
   await waiting;
   assert.deepEqual(await client.cancel([T.waits, T.a, T.b, T.c], { groups: [2, 2] }), [T.b, T.c]);
@@ -260,7 +261,7 @@ test('a command that is not a test server: no Hello in time, exit before Hello, 
 test('the Python server answers malformed, unknown and oversized messages with Error, and exits when its channel closes', async () => {
   const child = spawn(python, ['-m', 'baton_server', '--test-path', 'tests', '--top-dir', '.'], {
     cwd: suite,
-    env: { ...process.env, PYTHONPATH: join(root, 'adapters/python'), BATON_RPC_FDS: '3,4' },
+    env: { ...process.env, PYTHONPATH: PYTHON_ADAPTER_DIR, BATON_RPC_FDS: '3,4' },
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
   });
   const stderr: Buffer[] = [];

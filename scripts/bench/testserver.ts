@@ -1,5 +1,5 @@
 // `npm run bench -- testserver [--rounds N]`: no-op tests per second through one
-// long-lived Python test server (adapters/python), against what test servers replace:
+// long-lived Python test server (packages/worker/python), against what test servers replace:
 // starting `python3 -m subunit.run` (Debian's python3-subunit) per test and per batch of
 // 50. Every mode runs in each round, alternating, so machine noise hits all alike.
 // Then the start-up of a worker's slots: test servers forked from one fork server that
@@ -11,11 +11,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawnTestServer, type TestServerClient } from '@baton/protocol';
 import { aggregate, decodeAll } from '@baton/subunit';
-import { WorkerServer, pythonAdapter } from '@baton/worker';
+import { PYTHON_ADAPTER_DIR, WorkerServer, pythonAdapter } from '@baton/worker';
 import { median, rate, ratio, table } from './_table.js';
 
 const PYTHON = '/usr/bin/python3';
-const ADAPTER = join(import.meta.dirname, '..', '..', 'adapters', 'python');
 const CLASSES = 40;
 const PER_CLASS = 50;
 /** Tests started one process each per round: each costs a whole interpreter start. */
@@ -103,7 +102,7 @@ interface Startup {
 async function startWorker(dir: string, slots: number, fork: boolean, ticksPerSecond: number): Promise<Startup> {
   const cpu0 = childCpuSeconds(ticksPerSecond);
   let worker: WorkerServer | undefined;
-  const adapter = pythonAdapter({ testPath: 'noop', topDir: '.', cwd: dir, python: PYTHON, env: { ...process.env, PYTHONPATH: ADAPTER }, fork });
+  const adapter = pythonAdapter({ testPath: 'noop', topDir: '.', cwd: dir, python: PYTHON, env: { ...process.env, PYTHONPATH: PYTHON_ADAPTER_DIR }, fork });
   const ready = await timed(async () => {
     worker = await WorkerServer.start({ adapter, slots, log: (line) => console.warn(line) });
   });
@@ -166,7 +165,7 @@ export default async function bench(args: string[]): Promise<void> {
             command: PYTHON,
             args: ['-m', 'baton_server', '--test-path', 'noop', '--top-dir', '.'],
             cwd: dir,
-            env: { ...process.env, PYTHONPATH: ADAPTER },
+            env: { ...process.env, PYTHONPATH: PYTHON_ADAPTER_DIR },
           });
         }),
       );

@@ -17,7 +17,7 @@ import { WorkerError } from './errors.js';
 import { listenForChild } from './fork-sockets.js';
 import type { TestServerCommand } from './testserver-adapter.js';
 
-/** What the fork server reports on its control channel (adapters/python `forkserver.py`). */
+/** What the fork server reports on its control channel (python/baton_server/forkserver.py). */
 type Report =
   | { readonly msg: 'ready'; readonly tests: string[]; readonly classFixtureTests?: string[]; readonly moduleFixtureTests?: string[] }
   | { readonly msg: 'unavailable'; readonly reason: string }

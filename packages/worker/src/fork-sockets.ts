@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 
 /**
- * The tags a forked test server opens its three connections with (adapters/python
+ * The tags a forked test server opens its three connections with (python/baton_server/
  * `forkserver.py` TAGS): its stdout, its stderr and its RPC channel.
  */
 const TAGS = { 'out\n': 'stdout', 'err\n': 'stderr', 'rpc\n': 'rpc' } as const;

@@ -21,7 +21,7 @@ import {
 const FORK_SERVER_ATTEMPTS = 3;
 
 /**
- * Adapters that each keep one long-lived Python test server (adapters/python), forked
+ * Adapters that each keep one long-lived Python test server (python/ in this package), forked
  * from one fork server per factory: the suite is imported and discovered once however
  * many slots and restarts there are, and the listing comes from that discovery. The
  * fork server starts with the first adapter; one that failed to start or died is replaced

@@ -1,4 +1,5 @@
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import {
   EventQueue,
   spawnTestServer,
@@ -15,8 +16,13 @@ import { WorkerError } from './errors.js';
 /** How long a test server gets to exit after Goodbye before it is killed. */
 export const CLOSE_GRACE_MS = 5_000;
 
-/** `adapters/python` of this checkout: what PYTHONPATH needs for `python3 -m baton_server`. */
-export const PYTHON_ADAPTER_DIR: string = fileURLToPath(new URL('../../../adapters/python', import.meta.url));
+/**
+ * The `python/` folder this package ships (`baton_server` is in it): what PYTHONPATH needs
+ * for `python3 -m baton_server`. Found through the package's own name, not relative to this
+ * module: the `baton` command runs this module bundled into @baton/cli, which may sit far
+ * from @baton/worker (nested under it in a global install, a workspace link in this repo).
+ */
+export const PYTHON_ADAPTER_DIR: string = join(dirname(createRequire(import.meta.url).resolve('@baton/worker/package.json')), 'python');
 
 const TEXT = 'text/plain; charset=utf8';
 

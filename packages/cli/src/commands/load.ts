@@ -1,9 +1,13 @@
-import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { createReadStream, existsSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { timestampFromMillis } from '@baton/subunit';
 import {
+  DATABASE_FILE,
+  REPOSITORY_DIR,
   asSubunitV2,
+  findRepositoryRoot,
   importStream,
+  initRepository,
   isStestrRepository,
   stestrRuns,
   type ImportReport,
@@ -31,6 +35,8 @@ interface Loaded {
 /**
  * `baton load [FILES…|-]`: each subunit stream becomes one run; a stestr or testrepository
  * directory becomes one run per stored run, oldest first, skipping runs loaded before.
+ * Without a repository it creates one in the working directory (or `--repo`), as `run`
+ * does; one it created for input it then refused is removed again.
  */
 export const loadCommand: CommandFactory = (ctx) => defineCommand({
   command: 'load [files..]',
@@ -44,40 +50,63 @@ export const loadCommand: CommandFactory = (ctx) => defineCommand({
     if (inputs.includes('-') && ctx.io.stdin.isTTY) {
       throw new CliError('BATON_CLI_BAD_INPUT', 'no input: name subunit files or a .stestr/ directory, or pipe a stream into `baton load -`');
     }
-    await withRepository(ctx, argv, async (repo) => {
-      const loaded: Loaded[] = [];
-      let skipped = 0;
-      for (const input of inputs) {
-        const dir = input === '-' ? undefined : stestrDirectory(resolve(ctx.io.cwd, input));
-        if (dir === undefined) {
-          loaded.push(await loadStream(ctx, repo, argv.profile, input));
-          continue;
-        }
-        for (const run of stestrRuns(dir)) {
-          const source = join(realpathSync(dir), String(run.id));
-          const name = relative(ctx.io.cwd, run.path) || run.path;
-          if (repo.hasSource(source) || statSync(run.path).size === 0) {
-            skipped++;
-            continue;
-          }
-          const chunks = asSubunitV2(createReadStream(run.path), name);
-          try {
-            loaded.push({ input: name, report: await importStream(repo, chunks, options(ctx, argv.profile, name, source)) });
-          } catch (error) {
-            // A stored run that holds no test (stestr's own run crashed) is nothing to load.
-            if ((error as { code?: unknown }).code !== 'BATON_STORE_NOT_SUBUNIT') throw error;
-            skipped++;
-          }
-        }
-      }
-      if (argv.json) writeJson(ctx.io.stdout, { profile: argv.profile, runs: loaded.map(loadedJson), skipped });
-      else printLoaded(ctx, argv.profile, loaded, skipped);
-      for (const { report } of loaded) if (report.damage) ctx.report(report.damage);
-      const last = loaded.at(-1)?.report;
-      if (last && hasFailures(last.counts)) ctx.exit(ExitCode.TESTS_FAILED);
-    }, 'write');
+    const root = resolve(ctx.io.cwd, argv.repo ?? findRepositoryRoot(ctx.io.cwd) ?? '.');
+    const database = join(root, REPOSITORY_DIR, DATABASE_FILE);
+    // What to remove again if nothing gets loaded: the outermost directory created, or the database alone.
+    const created = existsSync(database) ? undefined : (outermostMissing(dirname(database)) ?? database);
+    if (created !== undefined) initRepository({ cwd: ctx.io.cwd, repo: root }).repository.close();
+    const loaded: Loaded[] = [];
+    try {
+      await load(ctx, { ...argv, repo: root }, inputs, loaded);
+    } catch (error) {
+      if (created !== undefined && loaded.length === 0) rmSync(created, { recursive: true, force: true });
+      throw error;
+    }
+    if (created !== undefined) ctx.io.stderr.write(`baton: created a repository in ${dirname(database)}\n`);
   },
 });
+
+/** Loads `inputs`, adding each run to `loaded` as it is recorded: the caller needs to know after a failure too. */
+async function load(ctx: CliContext, argv: LoadArgs, inputs: readonly string[], loaded: Loaded[]): Promise<void> {
+  await withRepository(ctx, argv, async (repo) => {
+    let skipped = 0;
+    for (const input of inputs) {
+      const dir = input === '-' ? undefined : stestrDirectory(resolve(ctx.io.cwd, input));
+      if (dir === undefined) {
+        loaded.push(await loadStream(ctx, repo, argv.profile, input));
+        continue;
+      }
+      for (const run of stestrRuns(dir)) {
+        const source = join(realpathSync(dir), String(run.id));
+        const name = relative(ctx.io.cwd, run.path) || run.path;
+        if (repo.hasSource(source) || statSync(run.path).size === 0) {
+          skipped++;
+          continue;
+        }
+        const chunks = asSubunitV2(createReadStream(run.path), name);
+        try {
+          loaded.push({ input: name, report: await importStream(repo, chunks, options(ctx, argv.profile, name, source)) });
+        } catch (error) {
+          // A stored run that holds no test (stestr's own run crashed) is nothing to load.
+          if ((error as { code?: unknown }).code !== 'BATON_STORE_NOT_SUBUNIT') throw error;
+          skipped++;
+        }
+      }
+    }
+    if (argv.json) writeJson(ctx.io.stdout, { profile: argv.profile, runs: loaded.map(loadedJson), skipped });
+    else printLoaded(ctx, argv.profile, loaded, skipped);
+    for (const { report } of loaded) if (report.damage) ctx.report(report.damage);
+    const last = loaded.at(-1)?.report;
+    if (last && hasFailures(last.counts)) ctx.exit(ExitCode.TESTS_FAILED);
+  }, 'write');
+}
+
+/** The outermost of `dir` and its parents that does not exist: what creating `dir` creates. */
+function outermostMissing(dir: string): string | undefined {
+  let missing: string | undefined;
+  for (let d = dir; !existsSync(d); d = dirname(d)) missing = d;
+  return missing;
+}
 
 /** The stestr/testrepository repository `path` names (itself, or a project root holding one). */
 function stestrDirectory(path: string): string | undefined {

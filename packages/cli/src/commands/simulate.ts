@@ -10,6 +10,17 @@ interface SimulateArgs extends GlobalArgs {
   readonly json: boolean;
 }
 
+/** The workload format in brief, for `--help`; the whole of it is in the scheduler's README. */
+const WORKLOAD_FORMAT = `A workload file is JSON:
+  { "tests":   [{ "id": "pkg.mod.Class.test_a", "duration": 1.5, "estimate": 1.2 }],
+    "workers": [{ "id": "w1", "speed": 1, "join": 0, "leave": 300, "die": 120 }],
+    "latency": 0.002 }
+tests: each test's true duration in seconds on a speed-1 worker, and the estimate its history
+gives (none without one). workers: a count of speed-1 workers, or a list (join, leave and die
+at seconds of the run). latency: one-way message latency in seconds. plan, groupRegex: as in
+baton run. The whole format: "Workload files" in the README of @baton/scheduler
+(node_modules/@baton/scheduler/README.md).`;
+
 /**
  * `baton simulate --workload FILE`: runs baton's scheduler and the baselines
  * (stestr, xdist worksteal, round-robin) over a workload in virtual time and
@@ -22,7 +33,8 @@ export const simulateCommand: CommandFactory = (ctx) => defineCommand({
   builder: (y) => y
     .option('workload', { type: 'string', demandOption: true, describe: 'Workload JSON file (tests, workers, latency, plan)' })
     .option('workers', { type: 'number', describe: 'Use N speed-1 workers instead of the file\'s' })
-    .option('json', { type: 'boolean', default: false, describe: 'As JSON' }),
+    .option('json', { type: 'boolean', default: false, describe: 'As JSON' })
+    .epilog(WORKLOAD_FORMAT),
   handler: (argv: SimulateArgs) => {
     const workload = parseWorkload(readFileSync(resolve(ctx.io.cwd, argv.workload), 'utf8'), argv.workload);
     const report = runSimulation(workload, { workers: argv.workers });

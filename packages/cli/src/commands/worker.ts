@@ -18,6 +18,7 @@ interface WorkerArgs extends GlobalArgs {
   readonly slots: number;
   readonly name: string | undefined;
   readonly wait: number;
+  readonly absentOk: boolean;
 }
 
 /** `baton worker`: serves a coordinator, running the project's tests on its slots. */
@@ -35,9 +36,15 @@ export const workerCommand: CommandFactory = (ctx) =>
         .option('slots', { type: 'number', default: 1, describe: 'Tests to run at once, each slot with its own test server' })
         .option('name', { type: 'string', describe: 'This worker\'s name in reports (default host:pid)' })
         .option('wait', { type: 'number', default: 60, describe: 'Seconds to keep dialling a coordinator that is not up yet' })
+        .option('absent-ok', {
+          type: 'boolean',
+          default: false,
+          describe: 'With --connect: exit 0, not 3, when no coordinator answers within --wait, taking it as one that already finished (a worker of a fan-out that started too late)',
+        })
         .check((argv) => {
           const modes = [argv['connect'], argv['listen']].filter((m) => m !== undefined);
           if (modes.length !== 1) throw new CliError('BATON_CLI_USAGE', 'give exactly one of --connect URL or --listen HOST:PORT');
+          if (argv['absentOk'] === true && argv['connect'] === undefined) throw new CliError('BATON_CLI_USAGE', '--absent-ok goes with --connect URL');
           return true;
         }),
     handler: async (argv) => {
@@ -53,12 +60,23 @@ export const workerCommand: CommandFactory = (ctx) =>
       try {
         if (argv.connect !== undefined) {
           const url = /^wss?:\/\/[^/]+$/.test(argv.connect) ? `${argv.connect}${WS_PATH}` : argv.connect;
-          const transport = await dialCoordinator({
-            url,
-            ...(token === undefined ? {} : { token }),
-            waitMs: argv.wait * 1000,
-            onRetry: (error, delay) => log(`coordinator not reachable yet (${error.message}); retrying in ${Math.round(delay)} ms`),
-          });
+          let transport;
+          try {
+            transport = await dialCoordinator({
+              url,
+              ...(token === undefined ? {} : { token }),
+              waitMs: argv.wait * 1000,
+              onRetry: (error, delay) => log(`coordinator not reachable yet (${error.message}); retrying in ${Math.round(delay)} ms`),
+            });
+          } catch (error) {
+            // A coordinator that finished and one that never came up look alike from here;
+            // the coordinator's own exit status tells them apart.
+            if (!argv.absentOk || (error as { code?: unknown }).code !== 'BATON_WORKER_CONNECT_TIMEOUT') throw error;
+            const { cause } = error as Error;
+            const last = cause instanceof Error ? ` (last error: ${cause.message})` : '';
+            log(`no coordinator answered at ${url} within ${argv.wait} s${last}: taking it as finished (--absent-ok)`);
+            return;
+          }
           log(`serving ${worker.tests.length} tests on ${argv.slots} slot(s) for ${url}`);
           // SIGTERM (a CI machine being stopped) or Ctrl-C: leave gracefully — the
           // coordinator takes back what has not started, the running tests finish. A

@@ -3,7 +3,7 @@
 A worker that runs N slots would otherwise start N interpreters that each import and
 discover the whole suite. This process pays that once, never runs a test, and forks a
 fresh test server whenever the worker asks (the first N, every restart after a
-timeout or a crash, and every fresh one a slot needs to go back in discovery order). See adapters/python/README.md.
+timeout or a crash, and every fresh one a slot needs to go back in discovery order). See ../README.md (packages/worker/python/README.md).
 
 Its control channel (the descriptors of --rpc-fds / $BATON_RPC_FDS) carries one JSON
 object per line, each way:
