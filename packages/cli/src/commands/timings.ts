@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseTimingsFile } from '@baton/store';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
+import { fileError, readInput } from '../files.js';
 import { plural } from '../output/format.js';
 import { withRepository } from '../repository.js';
 
@@ -23,13 +24,18 @@ export const timingsCommand: CommandFactory = (ctx) => defineCommand({
       describe: 'Write the timings of every profile (or of --profile) to FILE (- for stdout)',
       builder: (z) => z
         .positional('file', { type: 'string', demandOption: true })
-        .option('profile', { type: 'string', array: true, describe: 'Only these profiles' }),
+        // One profile per --profile: an array option would take the file after it too.
+        .option('profile', { type: 'string', array: true, nargs: 1, describe: 'Only these profiles; repeatable' }),
       handler: (argv: TimingsArgs) => withRepository(ctx, argv, (repo) => {
         const file = repo.exportTimings(argv.profile);
         const text = `${JSON.stringify(file)}\n`;
         if (isStdio(argv.file)) ctx.io.stdout.write(text);
         else {
-          writeFileSync(resolve(ctx.io.cwd, argv.file), text);
+          try {
+            writeFileSync(resolve(ctx.io.cwd, argv.file), text);
+          } catch (error) {
+            throw fileError('timings export', argv.file, error);
+          }
           const tests = Object.values(file.profiles).reduce((n, p) => n + Object.keys(p).length, 0);
           ctx.io.stderr.write(`Exported ${plural(tests, 'timing')} of ${plural(Object.keys(file.profiles).length, 'profile')} to ${argv.file}\n`);
         }
@@ -40,7 +46,7 @@ export const timingsCommand: CommandFactory = (ctx) => defineCommand({
       describe: 'Merge the timings in FILE (- for stdin) into the repository',
       builder: (z) => z.positional('file', { type: 'string', demandOption: true }),
       handler: async (argv: TimingsArgs) => {
-        const text = isStdio(argv.file) ? await readAll(ctx.io.stdin) : readFileSync(resolve(ctx.io.cwd, argv.file), 'utf8');
+        const text = isStdio(argv.file) ? await readAll(ctx.io.stdin) : readInput('timings import', argv.file, ctx.io.cwd);
         const file = parseTimingsFile(text, isStdio(argv.file) ? 'standard input' : argv.file);
         await withRepository(ctx, argv, (repo) => {
           const touched = repo.importTimings(file);
