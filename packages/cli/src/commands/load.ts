@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { timestampFromMillis } from '@baton/subunit';
 import {
@@ -11,6 +11,8 @@ import {
 } from '@baton/store';
 import { defineCommand, type CliContext, type CommandFactory, type GlobalArgs } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
+import { fileError } from '../files.js';
+import { thisProcess } from '../run-state.js';
 import { formatCounts, plural } from '../output/format.js';
 import { writeJson } from '../output/json.js';
 import { hasFailures } from '../output/run.js';
@@ -91,12 +93,14 @@ function stestrDirectory(path: string): string | undefined {
 async function loadStream(ctx: CliContext, repo: RunRepository, profile: string, input: string): Promise<Loaded> {
   const path = input === '-' ? undefined : resolve(ctx.io.cwd, input);
   const name = path === undefined ? 'standard input' : input;
+  // Said here, naming the file, rather than as the stream's raw error.
+  if (path !== undefined) readable('load', input, path);
   const source = path === undefined ? ctx.io.stdin : createReadStream(path);
   return { input: name, report: await importStream(repo, asSubunitV2(source, name), options(ctx, profile, name, path)) };
 }
 
 function options(ctx: CliContext, profile: string, name: string, source: string | undefined) {
-  return { profile, name, now: () => timestampFromMillis(ctx.io.now()), ...(source === undefined ? {} : { source }) };
+  return { profile, name, now: () => timestampFromMillis(ctx.io.now()), writer: thisProcess(), ...(source === undefined ? {} : { source }) };
 }
 
 function printLoaded(ctx: CliContext, profile: string, loaded: readonly Loaded[], skipped: number): void {
@@ -123,4 +127,12 @@ function loadedJson({ input, report }: Loaded): Record<string, unknown> {
     partial: report.damage !== undefined,
     damageOffset: report.damage?.offset ?? null,
   };
+}
+
+function readable(what: string, file: string, path: string): void {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    throw fileError(what, file, error);
+  }
 }
