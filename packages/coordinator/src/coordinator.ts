@@ -1,6 +1,6 @@
 import { TestServerClient, WORKER_LEAVING, type ClientHooks, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
 import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
-import type { RunRepository } from '@baton/store';
+import type { RunRepository, RunWriter } from '@baton/store';
 import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
 import { systemClock, type Clock } from './clock.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
@@ -37,6 +37,8 @@ export interface CoordinatorOptions {
    * lists other tests (another commit checked out) and is refused.
    */
   readonly testListDigest?: string;
+  /** The process recording the run, stored with it so that readers can tell it in progress from cut short. */
+  readonly writer?: RunWriter;
   /** Worker hosts to wait for before dispatching anything. @default 1 */
   readonly minWorkers?: number;
   /**
@@ -171,6 +173,7 @@ export class Coordinator {
       start: timestampFromMillis(this.startMs),
       ...(o.selectionDigest === undefined ? {} : { selectionDigest: o.selectionDigest }),
       ...(o.planDigest === undefined ? {} : { planDigest: o.planDigest }),
+      ...(o.writer === undefined ? {} : { writer: o.writer }),
     });
     this.writer.open(this.runId);
     o.emit({

@@ -1,7 +1,7 @@
 import { ResultAggregator, StreamDecoder, type SubunitError, type TestResult, type Timestamp } from '@baton/subunit';
 import { StoreError } from './errors.js';
 import { FAILING_STATUSES } from './timing.js';
-import type { ResultInput, ResultStatus, RunRepository } from './types.js';
+import type { ResultInput, ResultStatus, RunRepository, RunWriter } from './types.js';
 
 /** Options of `importStream`. */
 export interface ImportOptions {
@@ -10,6 +10,8 @@ export interface ImportOptions {
   readonly source?: string;
   /** Names the input in messages. */
   readonly name: string;
+  /** The process importing, recorded with the run (see `RunStart.writer`). */
+  readonly writer?: RunWriter;
   /** The clock for the run's start and stop when the stream carries no timestamps. */
   readonly now: () => Timestamp;
   /**
@@ -98,6 +100,7 @@ export async function importStream(
         profile: options.profile,
         start: packet.timestamp ?? options.now(),
         ...(options.source === undefined ? {} : { source: options.source }),
+        ...(options.writer === undefined ? {} : { writer: options.writer }),
       });
       aggregator.packet(packet);
     },

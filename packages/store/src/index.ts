@@ -3,6 +3,7 @@ export {
   DEFAULT_PROFILE,
   type ResultStatus,
   type RunStart,
+  type RunWriter,
   type RunEnd,
   type ResultInput,
   type RunSummary,

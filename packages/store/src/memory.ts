@@ -48,6 +48,7 @@ export class MemoryRepository implements RunRepository {
         planDigest: run.planDigest,
         workers: run.workers,
         exitStatus: undefined,
+        writer: run.writer,
         complete: false,
         partial: false,
       },

@@ -116,6 +116,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tests ADD COLUMN hash INTEGER;
   UPDATE tests SET hash = baton_hash(name);
   `,
+  `
+  -- The process recording a run: a run that is not complete is in progress while it
+  -- lives, and was cut short once it is gone.
+  ALTER TABLE runs ADD COLUMN writer_host TEXT;
+  ALTER TABLE runs ADD COLUMN writer_pid INTEGER;
+  `,
 ];
 
 /** The schema version this build writes. */

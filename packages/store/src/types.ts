@@ -20,6 +20,14 @@ export interface RunStart {
   readonly planDigest?: string;
   /** How many workers took part. */
   readonly workers?: number;
+  /** The process recording the run, so that readers can tell a run in progress from one whose writer died. */
+  readonly writer?: RunWriter;
+}
+
+/** The process that records a run: its machine's host name and its process id there. */
+export interface RunWriter {
+  readonly host: string;
+  readonly pid: number;
 }
 
 /** How a run ended. */
@@ -55,7 +63,9 @@ export interface RunSummary {
   readonly planDigest: string | undefined;
   readonly workers: number | undefined;
   readonly exitStatus: number | undefined;
-  /** False while the run is being recorded, and forever for a run whose writer died. */
+  /** Who records (or recorded) it; undefined for runs recorded before baton kept it. */
+  readonly writer: RunWriter | undefined;
+  /** False while the run is being recorded, and forever for a run whose writer died (see `writer`). */
   readonly complete: boolean;
   /** Its input was damaged, so some results may be missing. */
   readonly partial: boolean;

@@ -1,11 +1,11 @@
 import { FAILING_STATUSES, StoreError, type RunRepository, type RunSummary } from '@baton/store';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
-import { ExitCode } from '../errors.js';
 import { resultJson, runJson, writeJson } from '../output/json.js';
 import { formatFailure, formatRunLine, hasFailures } from '../output/run.js';
 import { writeSubunit } from '../output/subunit.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { withRepository } from '../repository.js';
+import { lastStatus, runState } from '../run-state.js';
 
 interface LastArgs extends GlobalArgs {
   readonly profile: string | undefined;
@@ -13,7 +13,11 @@ interface LastArgs extends GlobalArgs {
   readonly subunit: boolean | undefined;
 }
 
-/** `baton last`: the latest run of a profile, its failures and its counts; exit 1 if it failed. */
+/**
+ * `baton last`: the latest run of a profile, its failures, its counts and how it stands
+ * (finished, in progress, cut short); it exits with the status the run ended with (3
+ * for one that has not ended, see lastStatus).
+ */
 export const lastCommand: CommandFactory = (ctx) => defineCommand({
   command: 'last',
   describe: 'Show the latest run: its failures and a summary',
@@ -28,8 +32,13 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
       const out: Record<string, unknown> = {};
       for (const profile of profiles) {
         const run = repo.latestRun(profile);
-        out[profile] = run === undefined ? null : { run: runJson(run), failing: failingOf(repo, run).map(resultJson) };
-        if (run && hasFailures(run.counts)) ctx.exit(ExitCode.TESTS_FAILED);
+        if (run === undefined) {
+          out[profile] = null;
+          continue;
+        }
+        const state = runState(run);
+        out[profile] = { run: runJson(run, state), failing: failingOf(repo, run).map(resultJson) };
+        ctx.exit(lastStatus(run, state));
       }
       writeJson(ctx.io.stdout, { profiles: out });
       return;
@@ -39,12 +48,13 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
     if (run === undefined) {
       throw new StoreError('BATON_STORE_NO_RUNS', `profile ${profile} has no runs yet; \`baton load\` records one`);
     }
+    const state = runState(run);
     if (argv.subunit) writeSubunit(ctx.io.stdout, repo.results(run.id));
     else {
       for (const r of failingOf(repo, run)) ctx.io.stdout.write(formatFailure(r.testId, r));
-      ctx.io.stdout.write(formatRunLine(run));
+      ctx.io.stdout.write(formatRunLine(run, state));
     }
-    if (hasFailures(run.counts)) ctx.exit(ExitCode.TESTS_FAILED);
+    ctx.exit(lastStatus(run, state));
   }),
 });
 

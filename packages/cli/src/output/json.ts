@@ -1,5 +1,6 @@
 import { timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
 import type { RunSummary, StoredResult } from '@baton/store';
+import type { RunState } from '../run-state.js';
 import { isText } from './format.js';
 
 const utf8 = new TextDecoder();
@@ -14,13 +15,14 @@ export function isoJson(t: Timestamp | undefined): string | null {
   return t === undefined ? null : timestampToIso(t);
 }
 
-/** A run as the JSON outputs show it. */
-export function runJson(run: RunSummary): Record<string, unknown> {
+/** A run as the JSON outputs show it; `state` says whether it finished, still runs, or was cut short (see RunState). */
+export function runJson(run: RunSummary, state: RunState): Record<string, unknown> {
   return {
     id: run.id,
     profile: run.profile,
     start: isoJson(run.start),
     stop: isoJson(run.stop),
+    state,
     complete: run.complete,
     partial: run.partial,
     exitStatus: run.exitStatus ?? null,

@@ -11,7 +11,8 @@ import type {
   WorkerJoined,
   WorkerRefused,
 } from '@baton/coordinator';
-import { compareNatural, formatAttachments, formatCounts, formatSeconds, plural } from '../output/format.js';
+import { compareNatural, formatCounts, formatSeconds, plural } from '../output/format.js';
+import { failureBody, statusLabel } from '../output/run.js';
 
 /** Redraws of the live display per second, at most. */
 export const REDRAW_INTERVAL_MS = 100;
@@ -87,7 +88,7 @@ export class ProgressReporter implements Reporter {
     this.stats = event.stats;
     const slot = this.slots.get(event.result.worker);
     if (slot?.test === event.result.id) slot.test = undefined;
-    if (isFailure(event.result)) this.line(`FAIL ${event.result.id} (${event.result.worker}${durationText(event.result)})`);
+    if (isFailure(event.result)) this.line(`${statusLabel(event.result.status)} ${event.result.id} (${event.result.worker}${durationText(event.result)})`);
     this.refresh();
   }
 
@@ -96,13 +97,18 @@ export class ProgressReporter implements Reporter {
     const s = event.summary;
     const out: string[] = [];
     for (const f of s.failures) {
-      out.push('', `${'='.repeat(70)}`, `FAIL: ${f.id}  [${f.worker}${durationText(f)}]`, '-'.repeat(70));
-      out.push(formatAttachments(f.attachments).replace(/\n$/, ''));
+      out.push('', `${'='.repeat(70)}`, `${statusLabel(f.status)}: ${f.id}  [${f.worker}${durationText(f)}]`, '-'.repeat(70));
+      out.push(failureBody(f.status, f.attachments).replace(/\n$/, ''));
     }
-    if (s.notRun.length > 0) {
-      out.push('', `${plural(s.notRun.length, 'test')} never ran:`, ...s.notRun.slice(0, 20).map((id) => `  ${id}`));
-      if (s.notRun.length > 20) out.push(`  … and ${s.notRun.length - 20} more`);
-    }
+    const cutShort = new Set(s.cutShort);
+    const list = (ids: readonly string[], heading: string) => {
+      if (ids.length === 0) return;
+      out.push('', heading, ...ids.slice(0, 20).map((id) => `  ${id}`));
+      if (ids.length > 20) out.push(`  … and ${ids.length - 20} more`);
+    };
+    list(s.cutShort, `${plural(s.cutShort.length, 'test')} had started when the run was cut short, and ${s.cutShort.length === 1 ? 'has' : 'have'} no result:`);
+    const never = s.notRun.filter((id) => !cutShort.has(id));
+    list(never, `${plural(never.length, 'test')} never ran:`);
     if (s.slowest.length > 0) {
       out.push('', `Slowest ${plural(s.slowest.length, 'test')}:`);
       const width = Math.max(...s.slowest.map((t) => formatSeconds(t.duration).length));

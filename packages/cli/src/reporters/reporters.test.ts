@@ -46,6 +46,7 @@ function events(): RunEvent[] {
         stats: stats(3, 1),
         counts: { success: 1, fail: 1, skip: 1 },
         notRun: ['pkg.mod.TestC.test_never'],
+        cutShort: [],
         failures: [results[1]!],
         slowest: results.map((r) => ({ id: r.id, duration: r.duration!, status: r.status })),
         wallMs: 4200,
