@@ -10,6 +10,7 @@ void main(process.argv.slice(2), {
   stdin: process.stdin,
   cwd: process.cwd(),
   now: Date.now,
+  signals: process,
 }).then(async (status) => {
   // The command is over: flush what it wrote, then exit even if some handle (a child's
   // pipe, a timer of a library) would keep the process alive.

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ function io(cwd: string) {
     stdin: Object.assign((async function* () {})(), { isTTY: true }),
     cwd,
     now: () => 0,
+    signals: new EventEmitter(),
   };
   return { io: value, out };
 }
@@ -71,7 +73,8 @@ describe('usage mistakes', () => {
       [['frob'], 'unknown command "frob": the commands are run, coordinator, worker, init, load, last, failing, slowest, stats, history, timings, simulate\nRun `baton --help` for usage.'],
       [['last', 'extra', '--bogus'], 'unexpected argument "extra"; unknown option --bogus\nRun `baton last --help` for usage.'],
       [['history'], 'missing an argument: baton history <test-id>\nRun `baton history --help` for usage.'],
-      [['timings'], 'missing an argument: baton timings <command>\nRun `baton timings --help` for usage.'],
+      [['timings'], 'name a timings command: export FILE or import FILE\nRun `baton timings --help` for usage.'],
+      [['timings', 'export'], 'missing FILE: baton timings export FILE (- for stdout)'],
       [['simulate'], 'missing --workload\nRun `baton simulate --help` for usage.'],
       [['failing', '--json', '--subunit'], '--subunit and --json cannot be used together\nRun `baton failing --help` for usage.'],
       [['run', '--plan-unnamed', 'x'], '--plan-unnamed takes "refuse" or "append", not "x"\nRun `baton run --help` for usage.'],

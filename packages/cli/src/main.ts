@@ -25,6 +25,12 @@ export async function main(args: readonly string[], io: CliIo): Promise<ExitStat
       ctx.exit(failed);
     },
   };
+  // No command line can carry one (execve's arguments end at it), and file names cannot hold one.
+  const nul = args.findIndex((a) => a.includes('\0'));
+  if (nul >= 0) {
+    ctx.report(new CliError('BATON_CLI_USAGE', `argument ${nul + 1} holds a NUL byte, which no command line can carry`));
+    return status;
+  }
   const built = commands.map((make) => make(ctx));
   const parser = yargs([...args])
     .scriptName('baton')

@@ -46,13 +46,32 @@ export const loadCommand: CommandFactory = (ctx) => defineCommand({
     if (inputs.includes('-') && ctx.io.stdin.isTTY) {
       throw new CliError('BATON_CLI_BAD_INPUT', 'no input: name subunit files or a .stestr/ directory, or pipe a stream into `baton load -`');
     }
+    // Every input is found and readable before anything is stored: a typo in the last
+    // name must not leave the first ones loaded.
+    const dirs = inputs.map((input) => {
+      if (input === '-') return undefined;
+      const path = resolve(ctx.io.cwd, input);
+      const dir = stestrDirectory(path);
+      if (dir === undefined) readable('load', input, path);
+      return dir;
+    });
     await withRepository(ctx, argv, async (repo) => {
       const loaded: Loaded[] = [];
       let skipped = 0;
-      for (const input of inputs) {
-        const dir = input === '-' ? undefined : stestrDirectory(resolve(ctx.io.cwd, input));
+      const say = () => {
+        if (argv.json) writeJson(ctx.io.stdout, { profile: argv.profile, runs: loaded.map(loadedJson), skipped });
+        else printLoaded(ctx, argv.profile, loaded, skipped);
+      };
+      for (const [i, input] of inputs.entries()) {
+        const dir = dirs[i];
         if (dir === undefined) {
-          loaded.push(await loadStream(ctx, repo, argv.profile, input));
+          try {
+            loaded.push(await loadStream(ctx, repo, argv.profile, input));
+          } catch (error) {
+            // What is not subunit is found only by reading it: what was loaded before stays, and is said.
+            if (loaded.length > 0) say();
+            throw error;
+          }
           continue;
         }
         for (const run of stestrRuns(dir)) {
@@ -72,8 +91,7 @@ export const loadCommand: CommandFactory = (ctx) => defineCommand({
           }
         }
       }
-      if (argv.json) writeJson(ctx.io.stdout, { profile: argv.profile, runs: loaded.map(loadedJson), skipped });
-      else printLoaded(ctx, argv.profile, loaded, skipped);
+      say();
       for (const { report } of loaded) if (report.damage) ctx.report(report.damage);
       const last = loaded.at(-1)?.report;
       if (last && hasFailures(last.counts)) ctx.exit(ExitCode.TESTS_FAILED);
@@ -93,8 +111,6 @@ function stestrDirectory(path: string): string | undefined {
 async function loadStream(ctx: CliContext, repo: RunRepository, profile: string, input: string): Promise<Loaded> {
   const path = input === '-' ? undefined : resolve(ctx.io.cwd, input);
   const name = path === undefined ? 'standard input' : input;
-  // Said here, naming the file, rather than as the stream's raw error.
-  if (path !== undefined) readable('load', input, path);
   const source = path === undefined ? ctx.io.stdin : createReadStream(path);
   return { input: name, report: await importStream(repo, asSubunitV2(source, name), options(ctx, profile, name, path)) };
 }
@@ -129,6 +145,7 @@ function loadedJson({ input, report }: Loaded): Record<string, unknown> {
   };
 }
 
+/** Refuses a file that cannot be read, naming it, rather than with the stream's raw error later. */
 function readable(what: string, file: string, path: string): void {
   try {
     accessSync(path, constants.R_OK);

@@ -1,6 +1,6 @@
 import { dialCoordinator, listenWorker, MAX_SLOTS, WorkerServer } from '@baton/worker';
 import { loadProjectConfig } from '../config.js';
-import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
+import { defineCommand, type CommandFactory, type GlobalArgs, type SignalSource } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { plural } from '../output/format.js';
 import { adapterFor } from '../run/adapter.js';
@@ -58,7 +58,7 @@ export const workerCommand: CommandFactory = (ctx) =>
         log,
         ...(argv.name === undefined ? {} : { name: argv.name }),
       });
-      const signals = new Signals();
+      const signals = new Signals(ctx.io.signals);
       try {
         if (url !== undefined) {
           // Ctrl-C while the coordinator is not up yet: stop dialling, status 3 (interrupted).
@@ -127,9 +127,12 @@ class Signals {
     handler?.(signal);
   };
 
-  constructor() {
-    process.on('SIGINT', this.listener);
-    process.on('SIGTERM', this.listener);
+  private readonly source: SignalSource;
+
+  constructor(source: SignalSource) {
+    this.source = source;
+    source.on('SIGINT', this.listener);
+    source.on('SIGTERM', this.listener);
   }
 
   next(handler: (signal: NodeJS.Signals) => void): void {
@@ -137,7 +140,7 @@ class Signals {
   }
 
   off(): void {
-    process.off('SIGINT', this.listener);
-    process.off('SIGTERM', this.listener);
+    this.source.off('SIGINT', this.listener);
+    this.source.off('SIGTERM', this.listener);
   }
 }

@@ -212,11 +212,19 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
         throw error;
       })
     : undefined;
-  // Ctrl-C ends the run cleanly (workers stopped, what finished recorded, exit 3). The
-  // handlers go in before anything can tell the user the run has begun.
-  const interrupt = () => coordinator.abort('interrupted');
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  // Ctrl-C ends the run cleanly (workers stopped, what finished recorded, exit 3); a
+  // second one finds no handler and stops the process at once. The handlers go in
+  // before anything can tell the user the run has begun.
+  const unhook = () => {
+    ctx.io.signals.off('SIGINT', interrupt);
+    ctx.io.signals.off('SIGTERM', interrupt);
+  };
+  const interrupt = () => {
+    unhook();
+    coordinator.abort('interrupted');
+  };
+  ctx.io.signals.on('SIGINT', interrupt);
+  ctx.io.signals.on('SIGTERM', interrupt);
   coordinator.start();
   started = true;
   // Once the run is over its test servers stop, tearing down their fixtures while the run
@@ -228,8 +236,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
   try {
     return await coordinator.finished;
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    unhook();
     await listener?.close();
     for (const r of reporters) await r.close?.();
   }
