@@ -546,7 +546,7 @@ export class Coordinator {
     this.tick?.cancel();
     this.deadline?.cancel();
     const notRun = this.ledger.notRun();
-    if (notRun.length > 0) this.infrastructureProblem ??= `${notRun.length} tests never ran`;
+    if (notRun.length > 0) this.infrastructureProblem ??= `${notRun.length} ${notRun.length === 1 ? 'test' : 'tests'} never ran`;
     const summarize = (): RunSummary =>
       this.ledger.summary({
         run: this.runId,

@@ -53,7 +53,7 @@ function events(): RunEvent[] {
         workers: 2,
         processes: { fresh: 1, restarts: 0 },
         exitCode: 3,
-        infrastructureProblem: '1 tests never ran',
+        infrastructureProblem: '1 test never ran',
       },
     },
   ];
