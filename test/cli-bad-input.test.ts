@@ -75,7 +75,7 @@ describe('baton load of bad input', () => {
     const { dir } = withHistory();
     const missing = baton(dir, ['load', 'nope.subunit']);
     assert.equal(missing.status, 2);
-    assert.match(missing.stderr, /^baton: ENOENT: no such file or directory, open '.*nope\.subunit'\n$/);
+    assert.equal(missing.stderr, 'baton: load nope.subunit: no such file or directory\n');
     mkdirSync(join(dir, 'plain'));
     const plain = baton(dir, ['load', 'plain']);
     assert.equal(plain.status, 2);

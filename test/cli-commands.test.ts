@@ -188,7 +188,7 @@ describe('usage errors', () => {
     for (const args of [['nope'], ['slowest', '--bogus'], ['last', '--json', '--subunit'], []]) {
       const r = baton(dir, args);
       assert.equal(r.status, 2, args.join(' '));
-      assert.match(r.stderr, /^baton: .*\nRun `baton --help` for usage.\n$/, args.join(' '));
+      assert.match(r.stderr, new RegExp(`^baton: .*\nRun \`baton ${args[0] === 'nope' || args[0] === undefined ? '' : `${args[0]} `}--help\` for usage.\n$`), args.join(' '));
     }
     assert.match(baton(dir, ['--help']).stdout, /Commands:\n(.*\n)*  baton init +Create a repository/);
   });

@@ -104,7 +104,8 @@ test('a missing or wrong token is refused at the upgrade, before anything is rea
     await assert.rejects(connectWebSocket(c.url, token === undefined ? {} : { token }), (e: unknown) => {
       assert.ok(e instanceof ProtocolError);
       assert.equal(e.code, 'BATON_PROTOCOL_AUTH');
-      assert.match(e.message, /refused the token \(HTTP 401\)/);
+      // Told apart: none sent (the user forgot --token-file) or a wrong one.
+      assert.equal(e.message, `${c.url} ${token === undefined ? 'requires a token' : 'refused the token'} (HTTP 401): give the shared secret it was started with (--token-file)`);
       return true;
     });
   }

@@ -142,7 +142,7 @@ describe('baton run on local workers', () => {
     writeFileSync(join(dir, 'bad-ids'), 'tests.test_quick.TestQuick.test_quick_3\ntests.nope.T.test_x\n');
     const bad = await runBaton(dir, ['run', '-j', '1', '--load-list', 'bad-ids']);
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /bad-ids: 1 test id\(s\) the project does not have, e\.g\. tests\.nope\.T\.test_x/);
+    assert.equal(bad.stderr, 'baton: --load-list bad-ids: 1 test id the project does not have, e.g. tests.nope.T.test_x\n');
   });
 
   test('an interrupted run stops its workers, says what never ran, and keeps what finished (exit 3)', async () => {
@@ -173,9 +173,22 @@ describe('baton run on local workers', () => {
     const report = readJson(join(dir, 'run.json'));
     assert.equal(report.results.length + report.notRun.length, 5, 'every test accounted for');
     assert.ok(report.notRun.length >= 2);
+    // The tests that were running are said to have been cut short, not to have never run.
+    const started = readdirSync(dir).filter((f) => f.startsWith('started-')).map((f) => `tests.test_i.TestI.test_slow_${f.slice('started-'.length)}`).sort();
+    const cut = /(\d+) tests? had started when the run was cut short, and ha(?:s|ve) no result:\n((?: {2}\S+\n)+)/.exec(done.stdout);
+    assert.ok(cut, done.stdout);
+    assert.deepEqual(cut[2]!.trim().split(/\s+/).sort(), started);
+    const never = report.notRun.filter((id) => !started.includes(id));
+    if (never.length > 0) assert.match(done.stdout, new RegExp(`${never.length} tests? never ran:\n`));
     assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('interrupted-')), [], 'Ctrl-C reached baton, which stopped its test servers, and not the tests');
+    // `last` reports the run as it ended: by an interruption, exit status 3.
     const last = await runBaton(dir, ['last', '--json']);
-    assert.notEqual(last.status, 2, last.stderr);
+    assert.equal(last.status, 3, last.stderr);
+    const recorded = JSON.parse(last.stdout).profiles.default.run;
+    assert.deepEqual([recorded.state, recorded.exitStatus], ['finished', 3]);
+    const text = await runBaton(dir, ['last']);
+    assert.equal(text.status, 3);
+    assert.match(text.stdout, /, ended by an infrastructure problem \(exit status 3: interrupted, or workers lost\); /);
   });
 
   test('bad input is exit status 2 with a message that says what and where', async () => {

@@ -1,7 +1,7 @@
 // The configuration readers under seeded fuzzing: baton.json mutated as JSON and as text,
 // .stestr.conf and .testr.conf mutated as text, and random input. Each accepts a
 // configuration a run can use, or refuses with BATON_CLI_BAD_CONFIG naming the file and
-// where in it (a JSON path, a line and column, or the setting).
+// where in it (a JSON path, a line and column, the setting, or the line that is none).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig, type ProjectConfig } from '../../packages/cli/src/config.js';
@@ -52,9 +52,12 @@ function checkConfig({ file, text }: ConfigCase): Outcome {
     // Where: a JSON path or a line and column in baton.json, the setting in an INI file.
     if (file === '/p/baton.json') assert.match(error.message, /^\S+: (\$|line \d+ column \d+: )/);
     else {
-      // The setting at fault: one the file has, or a required one it lacks.
+      // The setting at fault (one the file has, or a required one it lacks), or the line
+      // that is no setting at all.
       const key = /^(\S.*?) (is|must) /s.exec(error.message.slice(file.length + 2))?.[1];
-      assert.ok(key !== undefined && (['test_path', 'test_command'].includes(key) || text.toLowerCase().includes(key)), `the message names the setting: ${error.message}`);
+      const line = /^line (\d+)$/.exec(key ?? '')?.[1];
+      if (line !== undefined) assert.ok(Number(line) >= 1 && Number(line) <= text.split(/\r?\n/).length, `line ${line} is in the file: ${error.message}`);
+      else assert.ok(key !== undefined && (['test_path', 'test_command'].includes(key) || text.toLowerCase().includes(key)), `the message names the setting: ${error.message}`);
     }
     return 'refused';
   }

@@ -523,13 +523,14 @@ export async function killCoordinator(tally: ChaosTally, o: CoordinatorKillOptio
     tally.runs++;
     tally.selected += suite.ids.length;
 
+    // The killed run has no end: `last` says it was cut short, and exits 3.
     const last = baton(suite.dir, ['last', '--json']);
-    if (last.status !== 0 && last.status !== 1) {
-      tally.problems.push(`${what}: baton last exits ${last.status} on the repository the kill left: ${last.stderr}`);
+    if (last.status !== 3) {
+      tally.problems.push(`${what}: baton last exits ${last.status} on the repository the kill left (3 expected: the run has no end): ${last.stderr}`);
       continue;
     }
-    const run = (JSON.parse(last.stdout) as { profiles: { default: { run: { complete: boolean } } } }).profiles.default.run;
-    if (run.complete) tally.problems.push(`${what}: the killed run is marked complete`);
+    const run = (JSON.parse(last.stdout) as { profiles: { default: { run: { complete: boolean; state: string } } } }).profiles.default.run;
+    if (run.complete || run.state !== 'stopped') tally.problems.push(`${what}: the killed run is marked ${run.complete ? 'complete' : run.state}, not cut short`);
     const stored = storedResults(suite.dir);
     const storedIds = new Set(stored.map((r) => r.id));
     if (stored.length !== storedIds.size) {

@@ -18,10 +18,13 @@ export type Outcome = 'accepted' | 'refused';
 /** A case may run this long before it counts as a hang (generous: the machine is shared). */
 export const CASE_BOUND_MS = 2_000;
 
-/** Cases for one target: the slice given here in `npm test`, BATON_FUZZ_CASES under `npm run fuzz`. */
-export function caseCount(slice: number): number {
+/**
+ * Cases for one target: the slice given here in `npm test`, BATON_FUZZ_CASES under `npm
+ * run fuzz`, or at most `cap` of those for a target whose case is a whole command.
+ */
+export function caseCount(slice: number, cap = Number.POSITIVE_INFINITY): number {
   const full = Number(process.env['BATON_FUZZ_CASES']);
-  return Number.isSafeInteger(full) && full > 0 ? full : slice;
+  return Number.isSafeInteger(full) && full > 0 ? Math.min(full, cap) : slice;
 }
 
 export interface FuzzOptions<I> {
@@ -49,31 +52,78 @@ export interface FuzzReport {
  * throw or a case over CASE_BOUND_MS fails with the case number and its input.
  */
 export function fuzz<I>(options: FuzzOptions<I>): FuzzReport {
-  const only = process.env['BATON_FUZZ_CASE'];
-  const first = only === undefined ? 0 : Number(only);
-  const end = only === undefined ? options.cases : first + 1;
-  let accepted = 0;
-  let slowestMs = 0;
-  let slowestCase = first;
-  for (let i = first; i < end; i++) {
+  const tally = new Tally(options, CASE_BOUND_MS);
+  for (const i of tally.cases()) {
     const input = options.input(rng(caseSeed(options.seed, i)), i);
     const start = performance.now();
     let outcome: Outcome;
     try {
       outcome = options.check(input);
     } catch (error) {
-      const e = error as Error;
-      throw new Error(`fuzz case ${i} (seed ${options.seed}; rerun with BATON_FUZZ_CASE=${i}): ${e.message}\ninput: ${options.show(input)}`, { cause: e });
+      throw tally.failure(i, input, error);
     }
-    const ms = performance.now() - start;
-    if (ms > slowestMs) {
-      slowestMs = ms;
-      slowestCase = i;
-    }
-    if (ms > CASE_BOUND_MS) throw new Error(`fuzz case ${i} (seed ${options.seed}) took ${Math.round(ms)} ms, over the ${CASE_BOUND_MS} ms bound\ninput: ${options.show(input)}`);
-    if (outcome === 'accepted') accepted++;
+    tally.record(i, input, performance.now() - start, outcome);
   }
-  return { cases: end - first, accepted, refused: end - first - accepted, slowestMs, slowestCase };
+  return tally.report();
+}
+
+/** `fuzz` for checks that run something asynchronously (a whole command), each within `boundMs`. */
+export async function fuzzAsync<I>(options: Omit<FuzzOptions<I>, 'check'> & { readonly check: (input: I) => Promise<Outcome>; readonly boundMs: number }): Promise<FuzzReport> {
+  const tally = new Tally(options, options.boundMs);
+  for (const i of tally.cases()) {
+    const input = options.input(rng(caseSeed(options.seed, i)), i);
+    const start = performance.now();
+    let outcome: Outcome;
+    try {
+      outcome = await options.check(input);
+    } catch (error) {
+      throw tally.failure(i, input, error);
+    }
+    tally.record(i, input, performance.now() - start, outcome);
+  }
+  return tally.report();
+}
+
+/** The cases a fuzz target runs, what they did, and the failure that names one. */
+class Tally<I> {
+  private readonly first: number;
+  private readonly end: number;
+  private accepted = 0;
+  private slowestMs = 0;
+  private slowestCase: number;
+
+  constructor(
+    private readonly options: Pick<FuzzOptions<I>, 'seed' | 'cases' | 'show'>,
+    private readonly boundMs: number,
+  ) {
+    const only = process.env['BATON_FUZZ_CASE'];
+    this.first = only === undefined ? 0 : Number(only);
+    this.end = only === undefined ? options.cases : this.first + 1;
+    this.slowestCase = this.first;
+  }
+
+  *cases(): Generator<number> {
+    for (let i = this.first; i < this.end; i++) yield i;
+  }
+
+  failure(i: number, input: I, error: unknown): Error {
+    const e = error as Error;
+    return new Error(`fuzz case ${i} (seed ${this.options.seed}; rerun with BATON_FUZZ_CASE=${i}): ${e.message}\ninput: ${this.options.show(input)}`, { cause: e });
+  }
+
+  record(i: number, input: I, ms: number, outcome: Outcome): void {
+    if (ms > this.slowestMs) {
+      this.slowestMs = ms;
+      this.slowestCase = i;
+    }
+    if (ms > this.boundMs) throw new Error(`fuzz case ${i} (seed ${this.options.seed}) took ${Math.round(ms)} ms, over the ${this.boundMs} ms bound\ninput: ${this.options.show(input)}`);
+    if (outcome === 'accepted') this.accepted++;
+  }
+
+  report(): FuzzReport {
+    const cases = this.end - this.first;
+    return { cases, accepted: this.accepted, refused: cases - this.accepted, slowestMs: this.slowestMs, slowestCase: this.slowestCase };
+  }
 }
 
 /**

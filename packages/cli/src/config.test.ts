@@ -7,30 +7,34 @@ import { loadProjectConfig, parseConfig, parseIni } from './config.js';
 import type { CliError } from './errors.js';
 import { tempDir } from './test-support/run-baton.js';
 
-function project(files: Record<string, string>): string {
+/** A project of `files`, with `dirs` made too (a Python suite's test directory must exist). */
+function project(files: Record<string, string>, dirs: readonly string[] = ['t']): string {
   const dir = tempDir('baton-config-');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  for (const d of dirs) mkdirSync(join(dir, d), { recursive: true });
   return dir;
 }
 
 test('INI as configparser reads it: continuation lines, comments, other sections ignored', () => {
-  const ini = parseIni([
-    '# a comment',
-    '[DEFAULT]',
-    'test_command=OS_STDOUT_CAPTURE=1 \\',
-    '    ${PYTHON:-python} -m subunit.run discover -t ./ . $LISTOPT $IDOPTION',
-    'test_id_option: --load-list $IDFILE',
-    '; another comment',
-    '[other]',
-    'test_command=ignored',
-  ].join('\n'));
+  const ini = parseIni(
+    [
+      '# a comment',
+      '[DEFAULT]',
+      'test_command=OS_STDOUT_CAPTURE=1 \\',
+      '    ${PYTHON:-python} -m subunit.run discover -t ./ . $LISTOPT $IDOPTION',
+      'test_id_option: --load-list $IDFILE',
+      '; another comment',
+      '[other]',
+      'test_command=ignored',
+      ].join('\n'),
+      '.testr.conf',
+  );
   assert.equal(ini.get('test_command'), 'OS_STDOUT_CAPTURE=1 \\\n${PYTHON:-python} -m subunit.run discover -t ./ . $LISTOPT $IDOPTION');
   assert.equal(ini.get('test_id_option'), '--load-list $IDFILE');
 });
 
 test('.stestr.conf gives the Python test server its path, top dir and group regex; found from a subdirectory', () => {
-  const dir = project({ '.stestr.conf': '[DEFAULT]\ntest_path=./tests\ntop_dir=./\ngroup_regex=([^\\.]*\\.)*\n' });
-  mkdirSync(join(dir, 'sub'));
+  const dir = project({ '.stestr.conf': '[DEFAULT]\ntest_path=./tests\ntop_dir=./\ngroup_regex=([^\\.]*\\.)*\n' }, ['tests', 'sub']);
   const config = loadProjectConfig(join(dir, 'sub'));
   assert.equal(config.root, dir);
   assert.deepEqual(config.adapter, { kind: 'python', testPath: './tests', topDir: './', python: process.env['BATON_PYTHON'] ?? 'python3', fork: true });
@@ -40,7 +44,7 @@ test('.stestr.conf gives the Python test server its path, top dir and group rege
 test('.stestr.conf: parallel_class groups by class and wins over group_regex, as in stestr; paths expand shell variables', () => {
   process.env['BATON_TEST_PATH_VAR'] = 'unit';
   try {
-    const dir = project({ '.stestr.conf': '[DEFAULT]\ntest_path=./${BATON_TEST_PATH_VAR}/tests\ntop_dir=${BATON_UNSET_VAR:-./}\nparallel_class=True\ngroup_regex=^(a)\n' });
+    const dir = project({ '.stestr.conf': '[DEFAULT]\ntest_path=./${BATON_TEST_PATH_VAR}/tests\ntop_dir=${BATON_UNSET_VAR:-./}\nparallel_class=True\ngroup_regex=^(a)\n' }, ['unit/tests']);
     const config = loadProjectConfig(dir);
     assert.equal(config.groupRegex, CLASS_GROUP_REGEX);
     assert.deepEqual(config.adapter.kind === 'python' && [config.adapter.testPath, config.adapter.topDir], ['./unit/tests', './']);
@@ -49,6 +53,15 @@ test('.stestr.conf: parallel_class groups by class and wins over group_regex, as
   } finally {
     delete process.env['BATON_TEST_PATH_VAR'];
   }
+});
+
+test('a Python suite whose test_path or top_dir is not a directory is refused as configuration, naming the setting and the path', () => {
+  const missing = project({ '.stestr.conf': '[DEFAULT]\ntest_path=./nothere\n' }, []);
+  assert.throws(() => loadProjectConfig(missing), (e: CliError) => e.code === 'BATON_CLI_BAD_CONFIG' && e.message === `${join(missing, '.stestr.conf')}: test_path names ./nothere, and ${join(missing, 'nothere')} does not exist`);
+  const file = project({ '.stestr.conf': '[DEFAULT]\ntest_path=t\ntop_dir=f\n', f: '' });
+  assert.throws(() => loadProjectConfig(file), (e: CliError) => e.code === 'BATON_CLI_BAD_CONFIG' && e.message.endsWith(`: top_dir names f, and ${join(file, 'f')} is not a directory`));
+  const json = project({ 'baton.json': JSON.stringify({ python: { testPath: 'gone' } }) });
+  assert.throws(() => loadProjectConfig(json), (e: CliError) => e.code === 'BATON_CLI_BAD_CONFIG' && /baton\.json: \$\.python\.testPath names gone, and .* does not exist$/.test(e.message));
 });
 
 test('.stestr.conf: a key stestr does not read, or a parallel_class that is not a boolean, is refused naming it', () => {
@@ -101,13 +114,20 @@ test('an empty top_dir, test_id_option or test_list_option counts as absent', ()
   });
 });
 
-test('an INI line with no name before its = sets nothing', () => {
-  assert.deepEqual([...parseIni('[DEFAULT]\n\t:o\n = x\ntest_path=t\n')], [['test_path', 't']]);
+test('an INI line that is no setting, section or comment is refused naming its line, as configparser refuses it', () => {
+  const refused = (text: string, line: number) =>
+    assert.throws(() => parseIni(text, '/p/.stestr.conf'), (e: CliError) => e.code === 'BATON_CLI_BAD_CONFIG' && e.message.startsWith(`/p/.stestr.conf: line ${line} is not a setting (name = value), a [section] or a comment: `));
+  refused('[DEFAULT]\n\t:o\ntest_path=t\n', 2);
+  refused('[DEFAULT]\ntest_path=t\n= x\n', 3);
+  // What a garbage file (here, a binary one) is told: not that test_path is missing.
+  refused('\u0000\u0001PK\u0003\u0004garbage\n', 1);
+  assert.throws(() => loadProjectConfig(project({ '.stestr.conf': 'just some words\n' })), (e: CliError) => /\.stestr\.conf: line 1 is not a setting .*"just some words"$/.test(e.message));
 });
 
 test('the INI reader takes long lines in time linear in their length', () => {
   // 200,000 characters with no '=' or ':' and long runs of spaces: the lazy key pattern
   // it used took over a minute here.
   const line = `a${' '.repeat(100_000)}b${' '.repeat(100_000)}c`;
-  assert.equal(parseIni(`[DEFAULT]\n${line}\ntest_path=x\n`).get('test_path'), 'x');
+  assert.throws(() => parseIni(`[DEFAULT]\n${line}\ntest_path=x\n`, 'f'), /^CliError: f: line 2 is not a setting/);
+  assert.equal(parseIni(`[DEFAULT]\nk=${line}\ntest_path=x\n`, 'f').get('test_path'), 'x');
 });

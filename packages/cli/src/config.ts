@@ -1,7 +1,7 @@
 // Where a project says how its tests are listed and run: `baton.json`, or with no baton
 // configuration at all, an existing `.stestr.conf` or `.testr.conf`, so that a project
 // that used stestr or testrepository runs under baton unchanged.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CLASS_GROUP_REGEX, memberPath, parseJson } from '@baton/scheduler';
 import { CliError } from './errors.js';
@@ -58,7 +58,7 @@ export function loadProjectConfig(cwd: string): ProjectConfig {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     for (const name of CONFIG_FILES) {
       const file = join(dir, name);
-      if (existsSync(file)) return readConfig(file);
+      if (existsSync(file)) return checkDirectories(readConfig(file));
     }
     if (dirname(dir) === dir) break;
   }
@@ -66,6 +66,29 @@ export function loadProjectConfig(cwd: string): ProjectConfig {
     'BATON_CLI_NO_CONFIG',
     `no baton.json, .stestr.conf or .testr.conf in ${resolve(cwd)} or above: write a baton.json (see the README) saying how to run the tests`,
   );
+}
+
+/**
+ * Refuses a Python suite whose test or top directory is not there, as a configuration
+ * problem: its test servers would otherwise fail to discover it, in Python's words, after
+ * the run had begun.
+ */
+function checkDirectories(config: ProjectConfig): ProjectConfig {
+  const a = config.adapter;
+  if (a.kind !== 'python') return config;
+  const json = config.file.endsWith('.json');
+  const dirs: [string, string][] = [[json ? '$.python.testPath' : 'test_path', a.testPath], [json ? '$.python.topDir' : 'top_dir', a.topDir]];
+  for (const [key, dir] of dirs) {
+    const path = resolve(config.root, dir);
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      throw bad(config.file, key, `names ${dir}, and ${path} does not exist`);
+    }
+    if (!isDir) throw bad(config.file, key, `names ${dir}, and ${path} is not a directory`);
+  }
+  return config;
 }
 
 /** Reads one configuration file. */
@@ -80,7 +103,7 @@ export function readConfig(file: string): ProjectConfig {
 export function parseConfig(text: string, file: string): ProjectConfig {
   const root = dirname(resolve(file));
   if (file.endsWith('.json')) return fromBatonJson(text, file, root);
-  const ini = parseIni(text);
+  const ini = parseIni(text, file);
   if (file.endsWith('.stestr.conf')) return fromStestrConf(ini, file, root);
   const testCommand = ini.get('test_command');
   if (!testCommand) throw bad(file, 'test_command', 'is missing: testr configurations name the command that runs the tests');
@@ -141,12 +164,16 @@ function defaultPython(): string {
 /**
  * The `[DEFAULT]` section of an INI file as Python's configparser reads it: `key=value`
  * or `key: value`, continuation lines (indented) joined with newlines, `#`/`;` comments.
+ * A line that is none of these (no `=` or `:`, or nothing before it) is refused naming
+ * its line, as configparser refuses it: stestr would stop there with a ParsingError.
  */
-export function parseIni(text: string): Map<string, string> {
+export function parseIni(text: string, file: string): Map<string, string> {
   const values = new Map<string, string>();
   let section = 'DEFAULT';
   let last: string | undefined;
-  for (const raw of text.split(/\r?\n/)) {
+  const lines = text.split(/\r?\n/);
+  for (let n = 0; n < lines.length; n++) {
+    const raw = lines[n]!;
     if (/^\s*([#;]|$)/.test(raw)) continue;
     if (/^\s/.test(raw) && last !== undefined) {
       if (section === 'DEFAULT') values.set(last, `${values.get(last)}\n${raw.trim()}`);
@@ -162,8 +189,10 @@ export function parseIni(text: string): Map<string, string> {
     // quadratic in the length of a line without either: a minute for 200,000 characters.)
     const split = raw.search(/[=:]/);
     const key = split < 0 ? '' : raw.slice(0, split).trim().toLowerCase();
-    // A line with no name before its '=' or ':' sets nothing.
-    if (key === '') continue;
+    if (key === '') {
+      const shown = raw.length > 60 ? `${raw.slice(0, 60)}…` : raw;
+      throw bad(file, `line ${n + 1}`, `is not a setting (name = value), a [section] or a comment: ${JSON.stringify(shown)}`);
+    }
     last = key;
     if (section === 'DEFAULT') values.set(last, raw.slice(split + 1).trim());
   }

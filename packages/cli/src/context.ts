@@ -9,6 +9,14 @@ export interface CliIo {
   readonly cwd: string;
   /** The clock for run start/stop when inputs carry no timestamps. */
   readonly now: () => number;
+  /** Where Ctrl-C and SIGTERM come from: `process` in the real CLI, an emitter in tests. */
+  readonly signals: SignalSource;
+}
+
+/** The part of `process` that delivers SIGINT and SIGTERM. */
+export interface SignalSource {
+  on(event: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
+  off(event: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
 }
 
 /** What every command gets besides its arguments. */

@@ -1,21 +1,10 @@
 // The ONE place where error codes become exit statuses. Every package throws errors
 // with a stable `code` (BATON_<PACKAGE>_<WHAT>); `describeError` looks the code up here,
-// so a new error needs one line below and nothing else.
+// so a new error needs one line below and nothing else. The statuses themselves live in
+// @baton/protocol, where the worker and the coordinator take them from too.
+import { ExitCode, type ExitStatus } from '@baton/protocol';
 
-/** The exit statuses of every baton command. */
-export const ExitCode = {
-  /** Every selected test passed or was skipped; the command did what was asked. */
-  OK: 0,
-  /** Some test failed (or, for `failing`, some test is failing). */
-  TESTS_FAILED: 1,
-  /** Usage or bad input: an unknown option, a damaged stream, no repository, an ambiguous profile. */
-  USAGE: 2,
-  /** Infrastructure: the repository is unusable (damaged, read-only for a command that writes, its disk full), a tool or worker is missing. */
-  INFRA: 3,
-} as const;
-
-/** One of the values of `ExitCode`. */
-export type ExitStatus = (typeof ExitCode)[keyof typeof ExitCode];
+export { ExitCode, type ExitStatus };
 
 /** Codes of the errors the CLI itself raises. */
 export type CliErrorCode =
@@ -27,7 +16,8 @@ export type CliErrorCode =
   | 'BATON_CLI_BAD_CONFIG'
   | 'BATON_CLI_NO_TESTS'
   | 'BATON_CLI_TOKEN_REQUIRED'
-  | 'BATON_CLI_COORDINATOR_LOST';
+  | 'BATON_CLI_COORDINATOR_LOST'
+  | 'BATON_CLI_INTERRUPTED';
 
 /** A command-line problem; the message says what to type instead. */
 export class CliError extends Error {
@@ -51,6 +41,8 @@ const BY_CODE: Readonly<Record<string, ExitStatus>> = {
   BATON_CLI_TOKEN_REQUIRED: ExitCode.USAGE,
   // A worker whose coordinator vanished (killed, its machine gone, the network cut).
   BATON_CLI_COORDINATOR_LOST: ExitCode.INFRA,
+  // Ctrl-C or SIGTERM before the command could finish, as an interrupted run ends.
+  BATON_CLI_INTERRUPTED: ExitCode.INFRA,
   // A wrong token or a bad option is the user's to fix, not the infrastructure's.
   BATON_PROTOCOL_AUTH: ExitCode.USAGE,
   BATON_WORKER_BAD_OPTION: ExitCode.USAGE,

@@ -1,18 +1,15 @@
 import { DEFAULT_PROFILE, type RunRepository } from '@baton/store';
 import type { Options } from 'yargs';
 import { CliError } from './errors.js';
+import { textOption } from './values.js';
 
 /** The `--profile` option of listing commands. */
-export const profileOption: Options = {
-  type: 'string',
-  describe: 'Profile to report (e.g. py311); needed when the repository holds several',
-};
+export const profileOption: Options = textOption('--profile', 'Profile to report (e.g. py311); needed when the repository holds several');
 
 /** The `--profile` option of commands that record results. */
 export const recordProfileOption: Options = {
-  type: 'string',
+  ...textOption('--profile', 'Profile the results belong to (e.g. py311): timings and failing sets are kept per profile'),
   default: DEFAULT_PROFILE,
-  describe: 'Profile the results belong to (e.g. py311): timings and failing sets are kept per profile',
 };
 
 /**

@@ -1,6 +1,6 @@
 import { TestServerClient, WORKER_LEAVING, type ClientHooks, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
 import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
-import type { RunRepository, RunSummary as StoredRun } from '@baton/store';
+import type { RunRepository, RunSummary as StoredRun, RunWriter } from '@baton/store';
 import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
 import { systemClock, type Clock } from './clock.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
@@ -38,6 +38,8 @@ export interface CoordinatorOptions {
    * lists other tests (another commit checked out) and is refused.
    */
   readonly testListDigest?: string;
+  /** The process recording the run, stored with it so that readers can tell it in progress from cut short. */
+  readonly writer?: RunWriter;
   /** Worker hosts to wait for before dispatching anything. @default 1 */
   readonly minWorkers?: number;
   /**
@@ -179,6 +181,7 @@ export class Coordinator {
       ...(o.selectionDigest === undefined ? {} : { selectionDigest: o.selectionDigest }),
       ...(o.planDigest === undefined ? {} : { planDigest: o.planDigest }),
       known: this.known,
+      ...(o.writer === undefined ? {} : { writer: o.writer }),
     });
     this.writer.open(this.runId);
     this.emit({
@@ -562,7 +565,7 @@ export class Coordinator {
     this.tick?.cancel();
     this.deadline?.cancel();
     const notRun = this.ledger.notRun();
-    if (notRun.length > 0) this.infrastructureProblem ??= `${notRun.length} tests never ran`;
+    if (notRun.length > 0) this.infrastructureProblem ??= `${notRun.length} ${notRun.length === 1 ? 'test' : 'tests'} never ran`;
     // Goodbye first: the workers stop their test servers, which tear down the class and
     // module fixtures still set up; a teardown that fails is a result, and it belongs to
     // this run and its summary. A worker that does not finish in time is not waited for.

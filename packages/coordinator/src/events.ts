@@ -4,6 +4,7 @@
 // coordinator. Times are milliseconds since the epoch on the coordinator's clock.
 import type { Attachment } from '@baton/subunit';
 import type { ResultStatus } from '@baton/store';
+import type { RunExitStatus } from '@baton/protocol';
 
 /** Counts so far, carried by the events that change them. */
 export interface RunStats {
@@ -143,6 +144,8 @@ export interface RunSummary {
   readonly counts: Readonly<Partial<Record<ResultStatus, number>>>;
   /** Tests selected but never run (the run was cut short). */
   readonly notRun: readonly string[];
+  /** Of `notRun`, those that had started when the run was cut short (Ctrl-C while they ran). */
+  readonly cutShort: readonly string[];
   readonly failures: readonly RunResult[];
   /** The slowest tests of this run, slowest first. */
   readonly slowest: readonly TimedTest[];
@@ -170,7 +173,7 @@ export interface RunSummary {
    */
   readonly baseline: { readonly run: number; readonly wallMs: number } | undefined;
   /** The exit status the run ends with (0 passed, 1 tests failed, 3 infrastructure). */
-  readonly exitCode: 0 | 1 | 3;
+  readonly exitCode: RunExitStatus;
   /** Why the exit status is 3, when it is. */
   readonly infrastructureProblem: string | undefined;
 }

@@ -1,3 +1,4 @@
+import { ExitCode } from '@baton/protocol';
 import { lowerBound, type Segment } from '@baton/scheduler';
 import type { ResultStatus } from '@baton/store';
 import type { RunResult, RunStats, RunSummary, TimedTest } from './events.js';
@@ -184,7 +185,8 @@ export class Ledger {
     fields: Pick<RunSummary, 'run' | 'profile' | 'wallMs' | 'workers' | 'processes' | 'infrastructureProblem' | 'stats' | 'lowerBoundMs' | 'baseline'>,
   ): RunSummary {
     const slowest = [...this.timed].sort((a, b) => b.duration - a.duration).slice(0, SLOWEST_SHOWN);
-    const exitCode = fields.infrastructureProblem !== undefined ? 3 : this.failed > 0 ? 1 : 0;
-    return { ...fields, unknown: this.unknown, counts: { ...this.counts }, notRun: this.notRun(), failures: [...this.failures], slowest, exitCode };
+    const exitCode = fields.infrastructureProblem !== undefined ? ExitCode.INFRA : this.failed > 0 ? ExitCode.TESTS_FAILED : ExitCode.OK;
+    const cutShort = [...this.startedAt_.keys()].filter((id) => this.pending.has(id));
+    return { ...fields, unknown: this.unknown, counts: { ...this.counts }, notRun: this.notRun(), cutShort, failures: [...this.failures], slowest, exitCode };
   }
 }

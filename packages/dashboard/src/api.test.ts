@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SqliteRepository, type ResultInput } from '@baton/store';
+import { SqliteRepository, thisProcess, type ResultInput } from '@baton/store';
 import { startDashboard, type Dashboard } from './server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-dashboard-'));
@@ -54,8 +54,8 @@ before(async () => {
     result('t.slow', 'success', 101, 103, 'h/0'),
   ]);
   repo.finishRun(r2, { stop: at(104), exitStatus: 1 });
-  // Run 3, another profile, still being recorded.
-  const r3 = repo.beginRun({ profile: 'py312', start: at(200) });
+  // Run 3, another profile, still being recorded (by this process).
+  const r3 = repo.beginRun({ profile: 'py312', start: at(200), writer: thisProcess() });
   repo.recordResults(r3, [result('t.a', 'success', 200, 201, 'h/0')]);
   runs.push(r1, r2, r3);
   dashboard = await startDashboard({ host: '127.0.0.1', port: 0, repository: repo });
@@ -91,9 +91,9 @@ describe('the dashboard API', () => {
     const run = second.body.runs[0];
     assert.deepEqual(run, {
       id: runs[0], profile: 'py311', start: '2023-11-14T22:13:20.000000Z', stop: '2023-11-14T22:13:24.500000Z', wallSeconds: 4.5,
-      complete: true, partial: false, exitStatus: 1, workers: null, source: null, counts: { success: 2, fail: 2, skip: 1 },
+      state: 'finished', complete: true, partial: false, exitStatus: 1, workers: null, source: null, counts: { success: 2, fail: 2, skip: 1 },
     });
-    assert.deepEqual((await get('/api/runs?profile=py312')).body.runs.map((r: any) => [r.id, r.complete, r.wallSeconds]), [[runs[2], false, null]]);
+    assert.deepEqual((await get('/api/runs?profile=py312')).body.runs.map((r: any) => [r.id, r.complete, r.state, r.wallSeconds]), [[runs[2], false, 'running', null]]);
     await refused('/api/runs?limit=0', 400, 'BATON_DASHBOARD_BAD_PARAM', /limit takes a whole number from 1 to 500, not "0"/);
     await refused('/api/runs?limit=abc', 400, 'BATON_DASHBOARD_BAD_PARAM', /limit takes a whole number/);
     await refused('/api/runs?before=-3', 400, 'BATON_DASHBOARD_BAD_PARAM', /before takes a whole number/);

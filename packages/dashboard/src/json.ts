@@ -3,7 +3,7 @@
 // in seconds, text attachments as text (binary ones by size only: the page shows
 // tracebacks and output, never bytes; the CLI passes its own form with the bytes).
 import { isText, secondsBetween, timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
-import type { HistoryEntry, RunSummary, StoredResult } from '@baton/store';
+import { runState, type HistoryEntry, type RunState, type RunSummary, type StoredResult } from '@baton/store';
 
 const utf8 = new TextDecoder();
 
@@ -32,6 +32,8 @@ export interface RunJson {
   readonly stop: string | null;
   /** Seconds from start to stop; null while the run is being recorded. */
   readonly wallSeconds: number | null;
+  /** Whether it finished, still runs, or was cut short (its writer gone): see the store's runState. */
+  readonly state: RunState;
   readonly complete: boolean;
   readonly partial: boolean;
   readonly exitStatus: number | null;
@@ -47,6 +49,7 @@ export function runJson(run: RunSummary): RunJson {
     start: timestampToIso(run.start),
     stop: isoJson(run.stop),
     wallSeconds: durationJson(run.start, run.stop),
+    state: runState(run),
     complete: run.complete,
     partial: run.partial,
     exitStatus: run.exitStatus ?? null,

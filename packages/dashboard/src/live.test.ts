@@ -89,7 +89,7 @@ describe('the live feed', () => {
     feed.onEvent({
       type: 'runFinished', at: T + 4000,
       summary: {
-        run: 7, profile: 'p', stats: stats(3, 0), counts: { success: 3 }, notRun: ['x', 'y'], failures: [failure], slowest: [],
+        run: 7, profile: 'p', stats: stats(3, 0), counts: { success: 3 }, notRun: ['x', 'y'], cutShort: [], failures: [failure], slowest: [],
         wallMs: 4000, workers: 2, processes: { fresh: 1, restarts: 0 }, exitCode: 1, infrastructureProblem: undefined,
         lowerBoundMs: 3000, unknown: 0, baseline: undefined,
       },

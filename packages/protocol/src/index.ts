@@ -26,6 +26,7 @@ export {
   type ErrorMessage,
 } from './messages.js';
 export { negotiate } from './negotiate.js';
+export { ExitCode, type ExitStatus, type RunExitStatus } from './exit-codes.js';
 export { encodeMessage, decodeMessage, messagePacket, isRpcPacket, groupsProblem, type Decoded } from './codec.js';
 export {
   ProtocolError,

@@ -24,7 +24,7 @@ describe('importStream', () => {
     const report = await importStream(repo, chunks(stream), options({ source: 'x' }));
     assert.deepEqual(report, { run: 1, results: 3, counts: { success: 2, fail: 1 }, bytes: stream.length, damage: undefined });
     const run = repo.run(1)!;
-    assert.deepEqual([run.profile, run.start, run.stop, run.complete, run.partial, run.exitStatus, run.source], ['py311', at(1), at(3), true, false, 1, 'x']);
+    assert.deepEqual([run.profile, run.start, run.stop, run.complete, run.partial, run.exitStatus, run.source], ['py311', at(1), at(3), true, false, undefined, 'x']);
     assert.deepEqual(repo.results(1).map((r) => [r.testId, r.worker, r.seq]), [['t.a', 'worker-0', 0], ['t.b', 'worker-1', 0], ['t.c', 'worker-0', 1]]);
   });
 

@@ -1,7 +1,6 @@
 import { ResultAggregator, StreamDecoder, type SubunitError, type TestResult, type Timestamp } from '@baton/subunit';
 import { StoreError } from './errors.js';
-import { FAILING_STATUSES } from './timing.js';
-import type { ResultInput, ResultStatus, RunRepository } from './types.js';
+import type { ResultInput, ResultStatus, RunRepository, RunWriter } from './types.js';
 
 /** Options of `importStream`. */
 export interface ImportOptions {
@@ -10,6 +9,8 @@ export interface ImportOptions {
   readonly source?: string;
   /** Names the input in messages. */
   readonly name: string;
+  /** The process importing, recorded with the run (see `RunStart.writer`). */
+  readonly writer?: RunWriter;
   /** The clock for the run's start and stop when the stream carries no timestamps. */
   readonly now: () => Timestamp;
   /**
@@ -98,6 +99,7 @@ export async function importStream(
         profile: options.profile,
         start: packet.timestamp ?? options.now(),
         ...(options.source === undefined ? {} : { source: options.source }),
+        ...(options.writer === undefined ? {} : { writer: options.writer }),
       });
       aggregator.packet(packet);
     },
@@ -127,8 +129,8 @@ export async function importStream(
     const what = bytes === 0 ? 'is empty' : `holds no subunit v2 packet in its ${bytes} bytes`;
     throw new StoreError('BATON_STORE_NOT_SUBUNIT', `${options.name} ${what}; baton loads subunit v2 streams (\`subunit-1to2\` converts v1)`);
   }
-  const failed = Object.entries(counts).some(([status]) => FAILING_STATUSES.has(status as ResultStatus));
-  repo.finishRun(run, { stop: lastStop ?? options.now(), exitStatus: failed ? 1 : 0, partial: firstError !== undefined });
+  // A stream reports no exit status: readers judge an imported run by its results.
+  repo.finishRun(run, { stop: lastStop ?? options.now(), partial: firstError !== undefined });
   const damage = firstError && new StoreError(
     'BATON_STORE_CORRUPT_INPUT',
     `${options.name} is damaged at byte ${firstError.offset} (${errors} bad packet${errors === 1 ? '' : 's'}; first: ${firstError.message}); ` +

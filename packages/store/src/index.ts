@@ -3,6 +3,7 @@ export {
   DEFAULT_PROFILE,
   type ResultStatus,
   type RunStart,
+  type RunWriter,
   type RunEnd,
   type RunLike,
   type ResultInput,
@@ -22,6 +23,7 @@ export { EWMA_ALPHA, FAILING_STATUSES } from './timing.js';
 export { SqliteRepository, type SqliteOptions } from './sqlite.js';
 export type { FlakyTest, ResultPageQuery, RunPageQuery, Span } from './browse.js';
 export { MemoryRepository } from './memory.js';
+export { runState, thisProcess, writerAlive, type RunState } from './writer.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { REPOSITORY_DIR, DATABASE_FILE, findRepositoryRoot, openRepository, initRepository, type LocateOptions } from './locate.js';
 export { importStream, type ImportOptions, type ImportReport } from './import.js';

@@ -8,23 +8,21 @@
 // emptied, so it never holds more than the batch in flight, and on a full disk SQLite,
 // not the journal, runs out of room first.
 import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Attachment } from '@baton/subunit';
 import { packAttachments, unpackAttachments } from './details.js';
 import { diskFull, readOnly, StoreError } from './errors.js';
 import { fromMicros, toMicros } from './timing.js';
-import type { ResultInput, ResultStatus } from './types.js';
+import type { ResultInput, ResultStatus, RunWriter } from './types.js';
+import { thisProcess, writerAlive } from './writer.js';
 
 /**
  * Written first in every journal: whose it is, so that a live writer's journal is left
  * alone, and how many of the run's results were committed before its first line.
  */
-interface JournalHeader {
+interface JournalHeader extends RunWriter {
   readonly batonJournal: 1;
   readonly run: number;
-  readonly pid: number;
-  readonly host: string;
   readonly base: number;
 }
 
@@ -117,7 +115,7 @@ export class RunJournal {
   }
 
   private writeHeader(): void {
-    const header: JournalHeader = { batonJournal: 1, run: this.run, pid: process.pid, host: hostname(), base: this.base };
+    const header: JournalHeader = { batonJournal: 1, run: this.run, ...thisProcess(), base: this.base };
     this.write(JSON.stringify(header));
   }
 
@@ -153,7 +151,7 @@ export function orphanJournals(file: string): OrphanJournal[] {
       continue;
     }
     if (header?.batonJournal !== 1 || header.run !== run) continue;
-    if (header.host !== hostname() || alive(header.pid)) continue;
+    if (writerAlive(header) !== false) continue;
     const results: ResultInput[] = [];
     for (const text of lines.slice(1)) {
       const line = parse<JournalLine>(text);
@@ -184,17 +182,6 @@ function parse<T>(text: string | undefined): T | undefined {
     return JSON.parse(text) as T;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, as another user's process.
-    return (error as { code?: unknown }).code !== 'ESRCH';
   }
 }
 

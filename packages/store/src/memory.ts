@@ -50,6 +50,7 @@ export class MemoryRepository implements RunRepository {
         workers: run.workers,
         known: run.known,
         exitStatus: undefined,
+        writer: run.writer,
         complete: false,
         partial: false,
       },

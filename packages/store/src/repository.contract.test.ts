@@ -37,18 +37,19 @@ for (const [name, make] of implementations) {
     };
 
     it('keeps a run incomplete until finishRun, then records how it ended', withRepo((repo) => {
-      const run = repo.beginRun({ profile: 'py311', start: at(0), source: 'a.subunit', workers: 2, planDigest: 'p1', selectionDigest: 's1' });
+      const run = repo.beginRun({ profile: 'py311', start: at(0), source: 'a.subunit', workers: 2, planDigest: 'p1', selectionDigest: 's1', writer: { host: 'ci-7', pid: 4242 } });
       repo.recordResults(run, [result('t.a', 'success', 0, 1), result('t.b', 'fail', 0, 1), result('t.c', 'fail', 1, 1)]);
       assert.equal(repo.run(run)?.complete, false);
       repo.finishRun(run, { stop: at(5), exitStatus: 1, partial: true });
       assert.deepEqual(repo.run(run), {
         id: run, profile: 'py311', start: at(0), stop: at(5), source: 'a.subunit',
-        selectionDigest: 's1', planDigest: 'p1', workers: 2, known: undefined, exitStatus: 1,
+        selectionDigest: 's1', planDigest: 'p1', workers: 2, known: undefined, exitStatus: 1, writer: { host: 'ci-7', pid: 4242 },
         complete: true, partial: true, counts: { success: 1, fail: 2 },
       });
       assert.equal(repo.hasSource('a.subunit'), true);
       assert.equal(repo.hasSource('b.subunit'), false);
       assert.equal(repo.run(run + 1), undefined);
+      assert.equal(repo.run(repo.beginRun({ profile: 'py311', start: at(6) }))?.writer, undefined);
     }));
 
     it('finds the latest complete run without history of the same selection and workers, the one a run with history is measured against', withRepo((repo) => {

@@ -122,6 +122,12 @@ export const MIGRATIONS: readonly string[] = [
   -- NULL for imported runs and for runs recorded before this column.
   ALTER TABLE runs ADD COLUMN known INTEGER;
   `,
+  `
+  -- The process recording a run: a run that is not complete is in progress while it
+  -- lives, and was cut short once it is gone.
+  ALTER TABLE runs ADD COLUMN writer_host TEXT;
+  ALTER TABLE runs ADD COLUMN writer_pid INTEGER;
+  `,
 ];
 
 /** The schema version this build writes. */

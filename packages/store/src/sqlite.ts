@@ -247,6 +247,7 @@ export class SqliteRepository implements RunRepository {
       const info = this.sql.insertRun.run(
         run.profile, toMicros(run.start), run.source ?? null, run.selectionDigest ?? null,
         run.planDigest ?? null, run.workers ?? null, run.known ?? null,
+        run.writer?.host ?? null, run.writer?.pid ?? null,
       );
       const id = Number(info.lastInsertRowid);
       this.openRuns.set(id, { profile: run.profile, seqs: new Map() });
@@ -645,6 +646,7 @@ export class SqliteRepository implements RunRepository {
       workers: (row.workers as number | null) ?? undefined,
       known: (row.known as number | null) ?? undefined,
       exitStatus: (row.exit_status as number | null) ?? undefined,
+      writer: row.writer_host === null ? undefined : { host: row.writer_host as string, pid: row.writer_pid as number },
       complete: row.complete === 1,
       partial: row.partial === 1,
       counts,
@@ -676,7 +678,7 @@ function prepare(db: Database.Database) {
   const raw = (sql: string) => db.prepare(sql).raw();
   const pluck = (sql: string) => db.prepare(sql).pluck();
   return {
-    insertRun: db.prepare('INSERT INTO runs (profile, start_us, source, selection_digest, plan_digest, workers, known) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertRun: db.prepare('INSERT INTO runs (profile, start_us, source, selection_digest, plan_digest, workers, known, writer_host, writer_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     finishRun: db.prepare('UPDATE runs SET stop_us = ?, exit_status = ?, partial = ?, workers = coalesce(?, workers), complete = 1 WHERE id = ?'),
     run: db.prepare('SELECT * FROM runs WHERE id = ?'),
     latestRun: db.prepare('SELECT * FROM runs WHERE profile = ? ORDER BY id DESC LIMIT 1'),

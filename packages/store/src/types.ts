@@ -22,6 +22,14 @@ export interface RunStart {
   readonly workers?: number;
   /** Tests of the selection that had a timing in the profile as the run began (0: a run without history). */
   readonly known?: number;
+  /** The process recording the run, so that readers can tell a run in progress from one whose writer died. */
+  readonly writer?: RunWriter;
+}
+
+/** The process that records a run: its machine's host name and its process id there. */
+export interface RunWriter {
+  readonly host: string;
+  readonly pid: number;
 }
 
 /** Which runs compare with a given one (`latestRunWithoutHistory`). */
@@ -69,7 +77,9 @@ export interface RunSummary {
   /** Tests of its selection that had a timing as it began; undefined for imported runs. */
   readonly known: number | undefined;
   readonly exitStatus: number | undefined;
-  /** False while the run is being recorded, and forever for a run whose writer died. */
+  /** Who records (or recorded) it; undefined for runs recorded before baton kept it. */
+  readonly writer: RunWriter | undefined;
+  /** False while the run is being recorded, and forever for a run whose writer died (see `writer`). */
   readonly complete: boolean;
   /** Its input was damaged, so some results may be missing. */
   readonly partial: boolean;

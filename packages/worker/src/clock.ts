@@ -15,9 +15,18 @@ export const systemClock: Clock = {
   },
 };
 
-/** Resolves after `ms` on `clock`. */
-export function sleep(clock: Clock, ms: number): Promise<void> {
+/** Resolves after `ms` on `clock`, or at once when `signal` is aborted. */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    clock.setTimeout(resolve, ms);
+    if (signal?.aborted) return resolve();
+    const cancel = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      cancel();
+      resolve();
+    };
+    signal?.addEventListener('abort', stop, { once: true });
   });
 }

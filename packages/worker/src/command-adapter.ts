@@ -4,8 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventQueue } from '@baton/protocol';
-import { ResultAggregator, StreamDecoder, decodeAll } from '@baton/subunit';
+import { ResultAggregator, StreamDecoder, decodeAll, timestampToMillis } from '@baton/subunit';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
+import { systemClock } from './clock.js';
 import { WorkerError } from './errors.js';
 import { listCommand, runCommand } from './substitute.js';
 
@@ -106,10 +107,12 @@ class CommandAdapter implements TestAdapter {
       const child = this.spawn(shell, true);
       this.child = child;
       const running = new Set<string>();
-      let tail = '';
+      const stderr = new StderrTail();
+      const startedMs = new Map<string, number>();
       const results = new ResultAggregator({
         result: (result) => {
           running.delete(result.id);
+          startedMs.delete(result.id);
           queue.push({ type: 'result', result });
         },
         output: (stray) => this.context.output(stray.attachment),
@@ -119,6 +122,7 @@ class CommandAdapter implements TestAdapter {
           const id = packet.testId;
           if (id !== undefined && packet.status === 'inprogress' && !running.has(id)) {
             running.add(id);
+            if (packet.timestamp !== undefined) startedMs.set(id, timestampToMillis(packet.timestamp));
             queue.push({ type: 'start', id, timestamp: packet.timestamp });
           }
           results.packet(packet);
@@ -129,7 +133,7 @@ class CommandAdapter implements TestAdapter {
       child.stdout!.on('data', (data: Buffer) => decoder.push(data));
       child.stderr!.on('data', (data: Buffer) => {
         this.context.output({ name: 'stderr', mimeType: TEXT, content: data });
-        tail = (tail + data.toString('utf8')).slice(-COMMAND_STDERR_TAIL_BYTES);
+        stderr.push(data.toString('utf8'), systemClock.now());
       });
       const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
       this.child = undefined;
@@ -140,6 +144,8 @@ class CommandAdapter implements TestAdapter {
       }
       // A non-zero exit alone is normal (failed tests); dying inside a test is not.
       const how = signal === null ? `exit code ${code}` : `signal ${signal}`;
+      const since = [...running].every((id) => startedMs.has(id)) ? Math.min(...[...running].map((id) => startedMs.get(id)!)) : undefined;
+      const tail = stderr.since(since);
       queue.fail(
         new WorkerError(
           'BATON_WORKER_ADAPTER_DIED',
@@ -158,5 +164,31 @@ class CommandAdapter implements TestAdapter {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: ownGroup,
     });
+  }
+}
+
+/**
+ * The end of a test command's stderr, each read kept with the moment it arrived, so that a
+ * death is told with what the dying test wrote and not with what the tests before it in
+ * the batch wrote. stdout (where a test's start comes) and stderr are two pipes read in
+ * no set order, so a read is told by time: one that arrived before the test started (by
+ * the start's own timestamp, on this machine's clock) was written before it, and one that
+ * arrived later may hold its words. A fast test's words can share a read with those of the
+ * tests before it; they are kept then rather than lost.
+ */
+class StderrTail {
+  private readonly reads: { readonly at: number; readonly text: string }[] = [];
+  private bytes = 0;
+
+  push(text: string, at: number): void {
+    this.reads.push({ at, text });
+    this.bytes += text.length;
+    while (this.reads.length > 1 && this.bytes - this.reads[0]!.text.length >= COMMAND_STDERR_TAIL_BYTES) this.bytes -= this.reads.shift()!.text.length;
+  }
+
+  /** What arrived from `ms` on (everything without it), at most COMMAND_STDERR_TAIL_BYTES. */
+  since(ms: number | undefined): string {
+    // Date.now() is whole milliseconds; the start's timestamp has microseconds.
+    return this.reads.filter((r) => ms === undefined || r.at >= Math.floor(ms)).map((r) => r.text).join('').slice(-COMMAND_STDERR_TAIL_BYTES);
   }
 }

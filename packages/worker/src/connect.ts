@@ -24,12 +24,15 @@ export interface DialOptions {
   readonly clock?: Clock;
   /** Each failed dial, before the pause. */
   readonly onRetry?: (error: ProtocolError, delayMs: number) => void;
+  /** Stops dialling (`baton worker` got Ctrl-C): the dial rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 /**
  * Dials a coordinator, retrying with exponential backoff while it is not up yet. Rejects
  * with `BATON_WORKER_AUTH` at once when the token is refused (retrying cannot help), and
- * with `BATON_WORKER_CONNECT_TIMEOUT` once `waitMs` passed without a connection.
+ * with `BATON_WORKER_CONNECT_TIMEOUT` once `waitMs` passed without a connection, and
+ * with `signal`'s reason as soon as it is aborted.
  */
 export async function dialCoordinator(options: DialOptions): Promise<Transport> {
   const clock = options.clock ?? systemClock;
@@ -37,10 +40,18 @@ export async function dialCoordinator(options: DialOptions): Promise<Transport> 
   const maxBackoffMs = options.maxBackoffMs ?? CONNECT_BACKOFF_MAX_MS;
   const deadline = clock.now() + waitMs;
   let delay = options.backoffMs ?? CONNECT_BACKOFF_MS;
+  const { signal } = options;
   for (;;) {
+    signal?.throwIfAborted();
     try {
-      return await connectWebSocket(options.url, options.token === undefined ? {} : { token: options.token });
+      const transport = await connectWebSocket(options.url, options.token === undefined ? {} : { token: options.token });
+      if (signal?.aborted) {
+        transport.close();
+        signal.throwIfAborted();
+      }
+      return transport;
     } catch (error) {
+      signal?.throwIfAborted();
       const cause = error as ProtocolError;
       if (cause.code === 'BATON_PROTOCOL_AUTH') {
         throw new WorkerError(
@@ -59,7 +70,7 @@ export async function dialCoordinator(options: DialOptions): Promise<Transport> 
       }
       const pause = Math.min(delay, left);
       options.onRetry?.(cause, pause);
-      await sleep(clock, pause);
+      await sleep(clock, pause, signal);
       delay = Math.min(delay * 2, maxBackoffMs);
     }
   }

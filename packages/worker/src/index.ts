@@ -1,4 +1,4 @@
-export { WorkerServer, listingOf, type WorkerServerOptions, type ServeOptions, type LinkOptions } from './server.js';
+export { WorkerServer, listingOf, MAX_SLOTS, type WorkerServerOptions, type ServeOptions, type LinkOptions } from './server.js';
 export { WorkerError, type WorkerErrorCode } from './errors.js';
 export type { TestAdapter, AdapterFactory, AdapterContext, AdapterEvent, AdapterRunOptions } from './adapter.js';
 export {

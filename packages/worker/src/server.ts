@@ -26,6 +26,13 @@ import { outputPackets, resultPackets, startPacket } from './packets.js';
 import { Slot, type SlotSink } from './slot.js';
 import type { Upstream } from './upstream.js';
 
+/**
+ * The most slots one worker may have: each is a test server process, so a typo such as
+ * `-j 99999` would fork until the machine gives out. Four times the cores of the largest
+ * machines sold today.
+ */
+export const MAX_SLOTS = 1024;
+
 export interface WorkerServerOptions {
   /** How each slot runs tests: `testServerAdapter(…)` or `testrCommandAdapter(…)`. */
   readonly adapter: AdapterFactory;
@@ -119,12 +126,12 @@ export class WorkerServer implements SlotSink {
    * as soon as that one is up, while the others still start (their slots' Runs wait for
    * them, and one that fails to start is retried like an adapter that died), so that a
    * coordinator can plan the run meanwhile. Rejects with `BATON_WORKER_BAD_OPTION` for
-   * fewer than one slot, and with `BATON_WORKER_ADAPTER_FAILED` when slot 0's adapter
+   * fewer than one slot or more than `MAX_SLOTS`, and with `BATON_WORKER_ADAPTER_FAILED` when slot 0's adapter
    * cannot start or list (nothing is left running then).
    */
   static async start(options: WorkerServerOptions): Promise<WorkerServer> {
     const slots = options.slots ?? 1;
-    if (!Number.isSafeInteger(slots) || slots < 1) throw new WorkerError('BATON_WORKER_BAD_OPTION', `slots must be an integer >= 1, not ${slots}`);
+    if (!Number.isSafeInteger(slots) || slots < 1 || slots > MAX_SLOTS) throw new WorkerError('BATON_WORKER_BAD_OPTION', `slots must be an integer from 1 to ${MAX_SLOTS}, not ${slots}`);
     const name = options.name ?? `${hostname()}:${process.pid}`;
     const log = options.log ?? ((line: string) => console.warn(`baton worker: ${line}`));
     // The first adapters exist before the server does; their output reaches it once it does.

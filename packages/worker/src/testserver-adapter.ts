@@ -35,6 +35,11 @@ export interface TestServerCommand {
   readonly env?: NodeJS.ProcessEnv;
   /** @default CLOSE_GRACE_MS */
   readonly closeGraceMs?: number;
+  /**
+   * What messages call it, when its command line is baton's business rather than the
+   * user's. @default the command line
+   */
+  readonly name?: string;
 }
 
 /** Where a Python unittest suite is, as `.stestr.conf` says it. */
@@ -67,6 +72,7 @@ export function pythonTestServer(suite: PythonSuite): TestServerCommand {
     args: ['-c', 'import sys; from baton_server.__main__ import main; sys.exit(main())', '--test-path', suite.testPath, '--top-dir', suite.topDir ?? '.'],
     cwd: suite.cwd,
     env: { ...env, PYTHONPATH: inherited ? `${PYTHON_ADAPTER_DIR}:${inherited}` : PYTHON_ADAPTER_DIR },
+    name: `the Python test server (${suite.python ?? 'python3'}, tests in ${suite.testPath})`,
   };
 }
 
@@ -128,7 +134,7 @@ export async function serverAdapter(
   } catch (cause) {
     throw new WorkerError(
       'BATON_WORKER_ADAPTER_FAILED',
-      `cannot start the test server '${[server.command, ...(server.args ?? [])].join(' ')}' for slot ${context.slot}: ${(cause as Error).message}`,
+      `cannot start ${server.name ?? `the test server '${[server.command, ...(server.args ?? [])].join(' ')}'`} for slot ${context.slot}: ${(cause as Error).message}`,
       { cause },
     );
   }

@@ -1,13 +1,16 @@
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { layoutRun, traceJson } from '@baton/dashboard';
-import { FAILING_STATUSES, StoreError, type RunRepository, type RunSummary } from '@baton/store';
+import { FAILING_STATUSES, runState, StoreError, type RunRepository, type RunSummary } from '@baton/store';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
-import { ExitCode } from '../errors.js';
+import { fileError } from '../files.js';
 import { resultJson, runJson, writeJson } from '../output/json.js';
 import { formatFailure, formatRunLine, hasFailures } from '../output/run.js';
 import { writeSubunit } from '../output/subunit.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { withRepository } from '../repository.js';
+import { lastStatus } from '../run-state.js';
+import { textOption } from '../values.js';
 
 interface LastArgs extends GlobalArgs {
   readonly profile: string | undefined;
@@ -16,7 +19,11 @@ interface LastArgs extends GlobalArgs {
   readonly trace: string | undefined;
 }
 
-/** `baton last`: the latest run of a profile, its failures and its counts; exit 1 if it failed. */
+/**
+ * `baton last`: the latest run of a profile, its failures, its counts and how it stands
+ * (finished, in progress, cut short); it exits with the status the run ended with (3
+ * for one that has not ended, see lastStatus).
+ */
 export const lastCommand: CommandFactory = (ctx) => defineCommand({
   command: 'last',
   describe: 'Show the latest run: its failures and a summary',
@@ -24,7 +31,7 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
     .option('profile', profileOption)
     .option('json', { type: 'boolean', describe: 'The run and its failing results as JSON (every profile unless --profile)' })
     .option('subunit', { type: 'boolean', describe: 'Every result of the run as a subunit v2 stream' })
-    .option('trace', { type: 'string', describe: 'Also write the run to this file as Chrome trace-event JSON (one track per worker slot; open it in Perfetto or chrome://tracing)' })
+    .option('trace', textOption('--trace', 'Also write the run to this file as Chrome trace-event JSON (one track per worker slot; open it in Perfetto or chrome://tracing)'))
     .conflicts('json', 'subunit')
     .conflicts('json', 'trace'),
   handler: (argv: LastArgs) => withRepository(ctx, argv, (repo) => {
@@ -33,8 +40,12 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
       const out: Record<string, unknown> = {};
       for (const profile of profiles) {
         const run = repo.latestRun(profile);
-        out[profile] = run === undefined ? null : { run: runJson(run), failing: failingOf(repo, run).map(resultJson) };
-        if (run && hasFailures(run.counts)) ctx.exit(ExitCode.TESTS_FAILED);
+        if (run === undefined) {
+          out[profile] = null;
+          continue;
+        }
+        out[profile] = { run: runJson(run), failing: failingOf(repo, run).map(resultJson) };
+        ctx.exit(lastStatus(run));
       }
       writeJson(ctx.io.stdout, { profiles: out });
       return;
@@ -44,16 +55,21 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
     if (run === undefined) {
       throw new StoreError('BATON_STORE_NO_RUNS', `profile ${profile} has no runs yet; \`baton load\` records one`);
     }
+    const state = runState(run);
     if (argv.trace !== undefined) {
-      writeFileSync(argv.trace, traceJson(layoutRun(repo, run)));
+      try {
+        writeFileSync(resolve(ctx.io.cwd, argv.trace), traceJson(layoutRun(repo, run)));
+      } catch (error) {
+        throw fileError('--trace', argv.trace, error);
+      }
       ctx.io.stderr.write(`baton: wrote run ${run.id} as a Chrome trace to ${argv.trace}\n`);
     }
     if (argv.subunit) writeSubunit(ctx.io.stdout, repo.results(run.id));
     else {
       for (const r of failingOf(repo, run)) ctx.io.stdout.write(formatFailure(r.testId, r));
-      ctx.io.stdout.write(formatRunLine(run));
+      ctx.io.stdout.write(formatRunLine(run, state));
     }
-    if (hasFailures(run.counts)) ctx.exit(ExitCode.TESTS_FAILED);
+    ctx.exit(lastStatus(run, state));
   }),
 });
 

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, existsSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { timestampFromMillis } from '@baton/subunit';
 import {
@@ -10,11 +10,13 @@ import {
   initRepository,
   isStestrRepository,
   stestrRuns,
+  thisProcess,
   type ImportReport,
   type RunRepository,
 } from '@baton/store';
 import { defineCommand, type CliContext, type CommandFactory, type GlobalArgs } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
+import { fileError } from '../files.js';
 import { formatCounts, plural } from '../output/format.js';
 import { writeJson } from '../output/json.js';
 import { hasFailures } from '../output/run.js';
@@ -50,6 +52,15 @@ export const loadCommand: CommandFactory = (ctx) => defineCommand({
     if (inputs.includes('-') && ctx.io.stdin.isTTY) {
       throw new CliError('BATON_CLI_BAD_INPUT', 'no input: name subunit files or a .stestr/ directory, or pipe a stream into `baton load -`');
     }
+    // Every input is found and readable before anything is created or stored: a typo in
+    // the last name must not leave the first ones loaded.
+    const dirs = inputs.map((input) => {
+      if (input === '-') return undefined;
+      const path = resolve(ctx.io.cwd, input);
+      const dir = stestrDirectory(path);
+      if (dir === undefined) readable('load', input, path);
+      return dir;
+    });
     const root = resolve(ctx.io.cwd, argv.repo ?? findRepositoryRoot(ctx.io.cwd) ?? '.');
     const database = join(root, REPOSITORY_DIR, DATABASE_FILE);
     // What to remove again if nothing gets loaded: the outermost directory created, or the database alone.
@@ -57,7 +68,7 @@ export const loadCommand: CommandFactory = (ctx) => defineCommand({
     if (created !== undefined) initRepository({ cwd: ctx.io.cwd, repo: root }).repository.close();
     const loaded: Loaded[] = [];
     try {
-      await load(ctx, { ...argv, repo: root }, inputs, loaded);
+      await load(ctx, { ...argv, repo: root }, inputs, dirs, loaded);
     } catch (error) {
       if (created !== undefined && loaded.length === 0) rmSync(created, { recursive: true, force: true });
       throw error;
@@ -66,14 +77,27 @@ export const loadCommand: CommandFactory = (ctx) => defineCommand({
   },
 });
 
-/** Loads `inputs`, adding each run to `loaded` as it is recorded: the caller needs to know after a failure too. */
-async function load(ctx: CliContext, argv: LoadArgs, inputs: readonly string[], loaded: Loaded[]): Promise<void> {
+/**
+ * Loads `inputs` (`dirs`: the stestr directory each names, if it names one), adding each
+ * run to `loaded` as it is recorded: the caller needs to know after a failure too.
+ */
+async function load(ctx: CliContext, argv: LoadArgs, inputs: readonly string[], dirs: readonly (string | undefined)[], loaded: Loaded[]): Promise<void> {
   await withRepository(ctx, argv, async (repo) => {
     let skipped = 0;
-    for (const input of inputs) {
-      const dir = input === '-' ? undefined : stestrDirectory(resolve(ctx.io.cwd, input));
+    const say = () => {
+      if (argv.json) writeJson(ctx.io.stdout, { profile: argv.profile, runs: loaded.map(loadedJson), skipped });
+      else printLoaded(ctx, argv.profile, loaded, skipped);
+    };
+    for (const [i, input] of inputs.entries()) {
+      const dir = dirs[i];
       if (dir === undefined) {
-        loaded.push(await loadStream(ctx, repo, argv.profile, input));
+        try {
+          loaded.push(await loadStream(ctx, repo, argv.profile, input));
+        } catch (error) {
+          // What is not subunit is found only by reading it: what was loaded before stays, and is said.
+          if (loaded.length > 0) say();
+          throw error;
+        }
         continue;
       }
       for (const run of stestrRuns(dir)) {
@@ -93,8 +117,7 @@ async function load(ctx: CliContext, argv: LoadArgs, inputs: readonly string[], 
         }
       }
     }
-    if (argv.json) writeJson(ctx.io.stdout, { profile: argv.profile, runs: loaded.map(loadedJson), skipped });
-    else printLoaded(ctx, argv.profile, loaded, skipped);
+    say();
     for (const { report } of loaded) if (report.damage) ctx.report(report.damage);
     const last = loaded.at(-1)?.report;
     if (last && hasFailures(last.counts)) ctx.exit(ExitCode.TESTS_FAILED);
@@ -125,7 +148,7 @@ async function loadStream(ctx: CliContext, repo: RunRepository, profile: string,
 }
 
 function options(ctx: CliContext, profile: string, name: string, source: string | undefined) {
-  return { profile, name, now: () => timestampFromMillis(ctx.io.now()), ...(source === undefined ? {} : { source }) };
+  return { profile, name, now: () => timestampFromMillis(ctx.io.now()), writer: thisProcess(), ...(source === undefined ? {} : { source }) };
 }
 
 function printLoaded(ctx: CliContext, profile: string, loaded: readonly Loaded[], skipped: number): void {
@@ -152,4 +175,13 @@ function loadedJson({ input, report }: Loaded): Record<string, unknown> {
     partial: report.damage !== undefined,
     damageOffset: report.damage?.offset ?? null,
   };
+}
+
+/** Refuses a file that cannot be read, naming it, rather than with the stream's raw error later. */
+function readable(what: string, file: string, path: string): void {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    throw fileError(what, file, error);
+  }
 }

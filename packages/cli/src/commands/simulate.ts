@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { formatReport, parseWorkload, runSimulation } from '@baton/scheduler/simulator';
+import { formatReport, MAX_WORKERS, parseWorkload, runSimulation } from '@baton/scheduler/simulator';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
+import { readInput } from '../files.js';
 import { writeJson } from '../output/json.js';
+import { textOption, wholeOption } from '../values.js';
 
 interface SimulateArgs extends GlobalArgs {
   readonly workload: string;
@@ -31,12 +31,12 @@ export const simulateCommand: CommandFactory = (ctx) => defineCommand({
   command: 'simulate',
   describe: 'Simulate a run of a workload file under baton and the baseline schedulers',
   builder: (y) => y
-    .option('workload', { type: 'string', demandOption: true, describe: 'Workload JSON file (tests, workers, latency, plan)' })
-    .option('workers', { type: 'number', describe: 'Use N speed-1 workers instead of the file\'s' })
+    .option('workload', { ...textOption('--workload', 'Workload JSON file (tests, workers, latency, plan)'), demandOption: true })
+    .option('workers', wholeOption('--workers', `a whole number of workers from 1 to ${MAX_WORKERS}`, { min: 1, max: MAX_WORKERS }, 'Use N speed-1 workers instead of the file\'s'))
     .option('json', { type: 'boolean', default: false, describe: 'As JSON' })
     .epilog(WORKLOAD_FORMAT),
   handler: (argv: SimulateArgs) => {
-    const workload = parseWorkload(readFileSync(resolve(ctx.io.cwd, argv.workload), 'utf8'), argv.workload);
+    const workload = parseWorkload(readInput('--workload', argv.workload, ctx.io.cwd), argv.workload);
     const report = runSimulation(workload, { workers: argv.workers });
     if (argv.json) writeJson(ctx.io.stdout, report);
     else ctx.io.stdout.write(`${formatReport(report)}\n`);

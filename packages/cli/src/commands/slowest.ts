@@ -5,6 +5,7 @@ import { runJson, writeJson } from '../output/json.js';
 import { renderTable } from '../output/table.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { withRepository } from '../repository.js';
+import { wholeOption } from '../values.js';
 
 interface SlowestArgs extends GlobalArgs {
   readonly profile: string | undefined;
@@ -19,7 +20,7 @@ export const slowestCommand: CommandFactory = (ctx) => defineCommand({
   describe: 'Show the slowest tests of the latest run',
   builder: (y) => y
     .option('profile', profileOption)
-    .option('count', { alias: 'n', type: 'number', default: 10, describe: 'How many tests to show' })
+    .option('count', { alias: 'n', ...wholeOption('-n', 'a whole number of tests, 1 or more', { min: 1 }, 'How many tests to show'), default: 10 })
     .option('all', { type: 'boolean', default: false, describe: 'Show every timed test of the run' })
     .option('json', { type: 'boolean', default: false, describe: 'As JSON (every profile unless --profile)' }),
   handler: (argv: SlowestArgs) => withRepository(ctx, argv, (repo) => {

@@ -52,7 +52,7 @@ export function formatCounts(counts: Readonly<Partial<Record<ResultStatus, numbe
   add(counts.uxsuccess, 'unexpectedly passed');
   add(counts.inprogress, 'unfinished');
   add(counts.skip, 'skipped');
-  add(counts.xfail, 'expected failures');
+  if (counts.xfail) parts.push(plural(counts.xfail, 'expected failure'));
   return parts.length === 0 ? 'no results' : parts.join(', ');
 }
 

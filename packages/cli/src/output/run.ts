@@ -1,21 +1,52 @@
-import { secondsBetween } from '@baton/subunit';
-import { FAILING_STATUSES, type ResultStatus, type RunSummary, type StoredResult } from '@baton/store';
+import { secondsBetween, type Attachment } from '@baton/subunit';
+import { FAILING_STATUSES, type ResultStatus, type RunState, type RunSummary, type StoredResult } from '@baton/store';
+import { ExitCode } from '../errors.js';
 import { formatAttachments, formatCounts, formatSeconds, formatTime, plural } from './format.js';
 
 const LABEL: Readonly<Record<string, string>> = { fail: 'FAIL', uxsuccess: 'UNEXPECTED SUCCESS', inprogress: 'UNFINISHED' };
 
-/** A failing result with its details, as `last` and `failing` print it. */
-export function formatFailure(testId: string, result: StoredResult | undefined): string {
-  const label = result === undefined ? 'FAIL' : LABEL[result.status] ?? result.status.toUpperCase();
-  return `${label}: ${testId}\n${result ? formatAttachments(result.attachments) : ''}`;
+/** How a failing status is headed wherever a failure is printed (`run`, `last`, `failing`). */
+export function statusLabel(status: ResultStatus): string {
+  return LABEL[status] ?? status.toUpperCase();
 }
 
-/** One line about a run: when, how long, whether it finished, what it counted. */
-export function formatRunLine(run: RunSummary): string {
+/** What a failure says below its heading: its details, or, with none, what its status means. */
+export function failureBody(status: ResultStatus, attachments: readonly Attachment[]): string {
+  const details = formatAttachments(attachments);
+  if (details !== '') return details;
+  if (status === 'uxsuccess') return 'The test was expected to fail (unittest.expectedFailure), and it passed.\n';
+  if (status === 'inprogress') return 'The test started and never reported a result.\n';
+  return '';
+}
+
+/** A failing result with its details, as `last` and `failing` print it. */
+export function formatFailure(testId: string, result: StoredResult | undefined): string {
+  if (result === undefined) return `FAIL: ${testId}\n`;
+  return `${statusLabel(result.status)}: ${testId}\n${failureBody(result.status, result.attachments)}`;
+}
+
+/** One line about a run: when, how long, how it ended or whether it still runs, what it counted. */
+export function formatRunLine(run: RunSummary, state: RunState): string {
   const total = Object.values(run.counts).reduce((n, c) => n + (c ?? 0), 0);
   const took = run.stop === undefined ? '' : `, took ${formatSeconds(secondsBetween(run.start, run.stop))}s`;
-  const state = !run.complete ? 'incomplete: its writer stopped before finishing' : run.partial ? 'partial: its input was damaged' : 'complete';
-  return `Run ${run.id} (${run.profile}) started ${formatTime(run.start)}${took}, ${state}; ${plural(total, 'test')}: ${formatCounts(run.counts)}\n`;
+  const so = state === 'finished' ? '' : ' so far';
+  return `Run ${run.id} (${run.profile}) started ${formatTime(run.start)}${took}, ${describeState(run, state)}; ${plural(total, 'test')}${so}: ${formatCounts(run.counts)}\n`;
+}
+
+/** How a run stands, in words: `complete`, `in progress (process 41 on this machine)`, … */
+export function describeState(run: RunSummary, state: RunState): string {
+  const writer = run.writer;
+  switch (state) {
+    case 'running':
+      return `in progress (process ${writer!.pid} on this machine)`;
+    case 'elsewhere':
+      return `not finished: recorded by process ${writer!.pid} on ${writer!.host}, which may still be running it`;
+    case 'stopped':
+      return `cut short: ${writer === undefined ? 'the process recording it' : `process ${writer.pid}, which recorded it,`} stopped before finishing`;
+    case 'finished':
+      if (run.exitStatus === ExitCode.INFRA) return 'ended by an infrastructure problem (exit status 3: interrupted, or workers lost)';
+      return run.partial ? 'partial: its input was damaged' : 'complete';
+  }
 }
 
 /** Whether counts per status include a failing result. */

@@ -1,7 +1,7 @@
 import { isText } from '@baton/subunit';
 import type { RunResult, RunSummary } from '@baton/coordinator';
 import { efficiency, speedup } from '../output/bound.js';
-import { FileReporter } from './file.js';
+import { FileReporter, type ReportTarget } from './file.js';
 
 const utf8 = new TextDecoder();
 
@@ -40,8 +40,8 @@ export class IsoTimes {
 export class JsonReporter extends FileReporter<string> {
   private readonly times = new IsoTimes();
 
-  constructor(file: string) {
-    super('--json', file);
+  constructor(file: string, target?: ReportTarget) {
+    super('--json', file, target);
   }
 
   protected entry(r: RunResult): string {

@@ -1,6 +1,6 @@
 import { isText } from '@baton/subunit';
 import type { RunResult, RunSummary } from '@baton/coordinator';
-import { FileReporter } from './file.js';
+import { FileReporter, type ReportTarget } from './file.js';
 
 const utf8 = new TextDecoder();
 
@@ -10,8 +10,8 @@ const utf8 = new TextDecoder();
  * their tracebacks, skips with their reasons, captured output in system-out.
  */
 export class JUnitReporter extends FileReporter {
-  constructor(file: string) {
-    super('--junit', file);
+  constructor(file: string, target?: ReportTarget) {
+    super('--junit', file, target);
   }
 
   protected entry(result: RunResult): RunResult {

@@ -16,8 +16,9 @@ import {
   type WorkerRefused,
 } from '@baton/coordinator';
 import { efficiency, speedup } from '../output/bound.js';
-import { compareNatural, formatAttachments, formatCounts, formatSeconds, plural } from '../output/format.js';
+import { compareNatural, formatCounts, formatSeconds, plural } from '../output/format.js';
 import type { LiveDisplay } from '../output/run-log.js';
+import { failureBody, statusLabel } from '../output/run.js';
 
 /** How often the live display is redrawn: elapsed times and the ETA move even while no test ends. */
 export const REDRAW_INTERVAL_MS = 100;
@@ -134,7 +135,7 @@ export class ProgressReporter implements Reporter, LiveDisplay {
         slot.since = event.at;
       }
     }
-    if (isFailure(event.result)) this.line(`FAIL ${event.result.id} (${event.result.worker}${durationText(event.result)})`);
+    if (isFailure(event.result)) this.line(`${statusLabel(event.result.status)} ${event.result.id} (${event.result.worker}${durationText(event.result)})`);
   }
 
   onRunFinished(event: RunFinished): void {
@@ -218,13 +219,18 @@ export class ProgressReporter implements Reporter, LiveDisplay {
 function summaryLines(s: RunSummary): string[] {
   const out: string[] = [];
   for (const f of s.failures) {
-    out.push('', `${'='.repeat(70)}`, `FAIL: ${f.id}  [${f.worker}${durationText(f)}]`, '-'.repeat(70));
-    out.push(formatAttachments(f.attachments).replace(/\n$/, ''));
+    out.push('', `${'='.repeat(70)}`, `${statusLabel(f.status)}: ${f.id}  [${f.worker}${durationText(f)}]`, '-'.repeat(70));
+    out.push(failureBody(f.status, f.attachments).replace(/\n$/, ''));
   }
-  if (s.notRun.length > 0) {
-    out.push('', `${plural(s.notRun.length, 'test')} never ran:`, ...s.notRun.slice(0, 20).map((id) => `  ${id}`));
-    if (s.notRun.length > 20) out.push(`  … and ${s.notRun.length - 20} more`);
-  }
+  const cutShort = new Set(s.cutShort);
+  const list = (ids: readonly string[], heading: string) => {
+    if (ids.length === 0) return;
+    out.push('', heading, ...ids.slice(0, 20).map((id) => `  ${id}`));
+    if (ids.length > 20) out.push(`  … and ${ids.length - 20} more`);
+  };
+  list(s.cutShort, `${plural(s.cutShort.length, 'test')} had started when the run was cut short, and ${s.cutShort.length === 1 ? 'has' : 'have'} no result:`);
+  const never = s.notRun.filter((id) => !cutShort.has(id));
+  list(never, `${plural(never.length, 'test')} never ran:`);
   if (s.slowest.length > 0) {
     out.push('', `Slowest ${plural(s.slowest.length, 'test')}:`);
     const width = Math.max(...s.slowest.map((t) => formatSeconds(t.duration).length));

@@ -47,6 +47,7 @@ function events(): RunEvent[] {
         stats: stats(3, 1),
         counts: { success: 1, fail: 1, skip: 1 },
         notRun: ['pkg.mod.TestC.test_never'],
+        cutShort: [],
         failures: [results[1]!],
         slowest: results.map((r) => ({ id: r.id, duration: r.duration!, status: r.status })),
         wallMs: 4200,
@@ -56,7 +57,7 @@ function events(): RunEvent[] {
         workers: 2,
         processes: { fresh: 1, restarts: 0 },
         exitCode: 3,
-        infrastructureProblem: '1 tests never ran',
+        infrastructureProblem: '1 test never ran',
       },
     },
   ];

@@ -1,11 +1,15 @@
 import { availableParallelism } from 'node:os';
-import type { WorkerServer } from '@baton/worker';
+import { resolve } from 'node:path';
+import { parsePlan, type Plan } from '@baton/scheduler';
+import { MAX_SLOTS, type WorkerServer } from '@baton/worker';
 import { loadProjectConfig, type ProjectConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { RunLog } from '../output/run-log.js';
 import { withResolvedPython } from './adapter.js';
-import { checkListen, readToken } from './listen.js';
+import { checkOutput, readInput, STDOUT } from '../files.js';
+import { plural } from '../output/format.js';
+import { checkListen, dialUrl, httpServer, readToken } from './listen.js';
 import { checkServe } from './serve.js';
 import { startLocalWorker } from './local-workers.js';
 import type { RunArgs } from './options.js';
@@ -18,6 +22,14 @@ export interface RunStart {
   readonly token: string | undefined;
   /** The `-j N` worker, starting: its test servers discover tests while the rest loads. */
   readonly local: Promise<WorkerServer> | undefined;
+  /** The `--worker` URLs to dial, each with baton's path. */
+  readonly workers: readonly string[];
+  /** `--plan`, read and parsed: a malformed plan is refused before anything starts. */
+  readonly plan: { readonly file: string; readonly text: string; readonly parsed: Plan } | undefined;
+  /** The ids in `--load-list`, one per line. */
+  readonly loadList: { readonly file: string; readonly ids: readonly string[] } | undefined;
+  /** Where the human-readable progress goes: stderr when stdout carries a stream or report. */
+  readonly human: 'stdout' | 'stderr';
   /** Where the run's log lines go (stderr, `baton: ` first, above the live display once there is one). */
   readonly runLog: RunLog;
   /** `runLog.line`. */
@@ -28,18 +40,36 @@ export interface RunStart {
  * Checks the command line and the configuration and starts the local worker, all before
  * the coordinator, the repository and the reporters are loaded (`execute.js`): starting
  * test servers is the slowest part of a run's start, and it runs on other cores meanwhile.
- * Throws on bad input before anything is started.
+ * Throws on bad input before anything is started: every file the run reads is read, every
+ * file it writes is checked, every worker count is checked against the workers that can come.
  */
 export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean): RunStart {
-  const token = readToken(args.tokenFile);
-  if (args.listen !== undefined) checkListen(args.listen, token);
+  const cwd = ctx.io.cwd;
+  const token = readToken(args.tokenFile, cwd);
+  if (args.listen !== undefined) {
+    checkListen(args.listen, token);
+    httpServer(args.tlsCert, args.tlsKey, cwd);
+  } else if (args.tlsCert !== undefined || args.tlsKey !== undefined) {
+    throw new CliError('BATON_CLI_USAGE', '--tls-cert and --tls-key serve wss:// to workers that connect: they go with --listen HOST:PORT');
+  }
   if (args.serve !== undefined) checkServe(args.serve, token);
-  const jobs = args.jobs ?? (localByDefault ? availableParallelism() : 0);
-  if (!Number.isInteger(jobs) || jobs < 0) throw new CliError('BATON_CLI_USAGE', `-j takes a whole number of local workers, not ${args.jobs}`);
-  if (jobs === 0 && args.listen === undefined && args.worker.length === 0) {
+  const workers = args.worker.map((url) => dialUrl('--worker', url));
+  const jobs = args.jobs ?? (localByDefault ? Math.min(availableParallelism(), MAX_SLOTS) : 0);
+  if (jobs === 0 && args.listen === undefined && workers.length === 0) {
     throw new CliError('BATON_CLI_USAGE', 'no workers: give -j N for local workers, --listen HOST:PORT for workers that connect, or --worker URL');
   }
-  const resolving = withResolvedPython(loadProjectConfig(ctx.io.cwd));
+  // Without --listen, the workers a run can ever have are known now: waiting for more would never end.
+  const reachable = (jobs > 0 ? 1 : 0) + workers.length;
+  if (args.listen === undefined && args.minWorkers !== undefined && args.minWorkers > reachable) {
+    throw new CliError(
+      'BATON_CLI_USAGE',
+      `--min-workers ${args.minWorkers} can never be met: this run has ${plural(reachable, 'worker')} (-j N is one worker, each --worker URL one more); --listen HOST:PORT lets more connect`,
+    );
+  }
+  const human = checkReports(args, cwd);
+  const plan = args.plan === undefined ? undefined : readPlan(args.plan, cwd);
+  const loadList = args.loadList === undefined ? undefined : { file: args.loadList, ids: readInput('--load-list', args.loadList, cwd).split(/\r?\n/).map((l) => l.trim()).filter(Boolean) };
+  const resolving = withResolvedPython(loadProjectConfig(cwd));
   const runLog = new RunLog(ctx.io.stderr);
   const log = runLog.line;
   const start = (c: ProjectConfig) => startLocalWorker(jobs, c, log);
@@ -49,5 +79,25 @@ export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean
   const config = Promise.resolve(resolving);
   // Settled even if the run fails before awaiting it, so that a failed start is not unhandled.
   local?.catch(() => undefined);
-  return { config, jobs, token, local, runLog, log };
+  return { config, jobs, token, local, workers, plan, loadList, human, runLog, log };
+}
+
+/**
+ * Checks `--junit` and `--json` can be written, and that at most one stream takes stdout
+ * (`--subunit`, `--json -`, `--junit -`); progress then goes to stderr.
+ */
+function checkReports(args: RunArgs, cwd: string): 'stdout' | 'stderr' {
+  const reports = [['--junit', args.junit], ['--json', args.json]] as const;
+  const onStdout = [...(args.subunit ? ['--subunit'] : []), ...reports.filter(([, file]) => file === STDOUT).map(([flag]) => `${flag} -`)];
+  if (onStdout.length > 1) throw new CliError('BATON_CLI_USAGE', `${onStdout.join(' and ')} would all write to stdout: send all but one to a file`);
+  for (const [flag, file] of reports) if (file !== undefined) checkOutput(flag, file, cwd);
+  if (args.junit !== undefined && args.junit !== STDOUT && args.json !== undefined && resolve(cwd, args.junit) === resolve(cwd, args.json)) {
+    throw new CliError('BATON_CLI_USAGE', `--junit and --json both name ${args.json}: give each report its own file`);
+  }
+  return onStdout.length > 0 ? 'stderr' : 'stdout';
+}
+
+function readPlan(file: string, cwd: string): NonNullable<RunStart['plan']> {
+  const text = readInput('--plan', file, cwd);
+  return { file, text, parsed: parsePlan(text, { file }) };
 }

@@ -16,7 +16,7 @@ test('--listen binds loopback unless an interface is named', () => {
 
 test('a listening coordinator logs a refused token once, naming the address and not the token', async (t) => {
   const lines: string[] = [];
-  const listener = await listenForPeers({ listen: '0', token: 'the-right-secret-0123456789', tlsCert: undefined, tlsKey: undefined, log: (l) => lines.push(l), onTransport: () => assert.fail('no peer gets in') });
+  const listener = await listenForPeers({ listen: '0', token: 'the-right-secret-0123456789', tlsCert: undefined, tlsKey: undefined, cwd: process.cwd(), log: (l) => lines.push(l), onTransport: () => assert.fail('no peer gets in') });
   t.after(() => listener.close());
   assert.match(listener.url, /^ws:\/\/127\.0\.0\.1:\d+\/baton\/rpc$/);
   await assert.rejects(connectWebSocket(listener.url, { token: 'a-wrong-secret-9876543210' }), (e: Error & { code?: string }) => e.code === 'BATON_PROTOCOL_AUTH');

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketAcceptor, WS_PATH, type Transport } from '@baton/protocol';
 import { isLoopback } from '@baton/worker';
 import { CliError } from '../errors.js';
+import { readInput, readInputBytes } from '../files.js';
 
 /**
  * `HOST:PORT` or `[v6]:PORT` as given to `--listen`; `PORT` or `:PORT` alone listen on
@@ -13,15 +13,45 @@ import { CliError } from '../errors.js';
  */
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:(?:\[([^\]]+)\]|([^:]*)):)?(\d+)$/.exec(value);
-  if (!m) throw new CliError('BATON_CLI_USAGE', `--listen takes HOST:PORT (e.g. 127.0.0.1:7700, or 0.0.0.0:7700 for every interface), not ${JSON.stringify(value)}`);
-  return { host: m[1] ?? (m[2] || '127.0.0.1'), port: Number(m[3]) };
+  const port = Number(m?.[3]);
+  if (!m || port > MAX_PORT) throw new CliError('BATON_CLI_USAGE', `--listen takes HOST:PORT with a port from 0 to ${MAX_PORT} (e.g. 127.0.0.1:7700, or 0.0.0.0:7700 for every interface), not ${JSON.stringify(value)}`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
-/** A plain HTTP server, or HTTPS (for wss://) when given `--tls-cert` and `--tls-key`. */
-export function httpServer(tlsCert: string | undefined, tlsKey: string | undefined): Server {
+const MAX_PORT = 65_535;
+
+/**
+ * The URL `--worker` or `--connect` dials: ws:// or wss://. The bare `ws://HOST:PORT`
+ * (what people type, and what the README shows) gets baton's path, WS_PATH.
+ */
+export function dialUrl(flag: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'ws:' && url.protocol !== 'wss:') || url.hostname === '') {
+    throw new CliError('BATON_CLI_USAGE', `${flag} takes a ws:// or wss:// URL such as ws://HOST:7701, not ${JSON.stringify(value)}`);
+  }
+  if (url.pathname === '/') url.pathname = WS_PATH;
+  return url.href;
+}
+
+/**
+ * A plain HTTP server, or HTTPS (for wss://) when given `--tls-cert` and `--tls-key`:
+ * files that cannot be read, or are no certificate and key, are refused naming them.
+ */
+export function httpServer(tlsCert: string | undefined, tlsKey: string | undefined, cwd: string): Server {
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new CliError('BATON_CLI_USAGE', '--tls-cert and --tls-key go together');
   if (tlsCert === undefined || tlsKey === undefined) return createHttpServer();
-  return createHttpsServer({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) });
+  const cert = readInputBytes('--tls-cert', tlsCert, cwd);
+  const key = readInputBytes('--tls-key', tlsKey, cwd);
+  try {
+    return createHttpsServer({ cert, key });
+  } catch (error) {
+    throw new CliError('BATON_CLI_BAD_INPUT', `--tls-cert ${tlsCert} and --tls-key ${tlsKey} are not a PEM certificate and its private key: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Parses `--listen` and refuses it beyond loopback without a token: checked before a run starts anything. */
@@ -34,9 +64,9 @@ export function checkListen(listen: string, token: string | undefined): { host: 
 }
 
 /** The token in a `--token-file`, never echoed anywhere. */
-export function readToken(file: string | undefined): string | undefined {
+export function readToken(file: string | undefined, cwd: string): string | undefined {
   if (file === undefined) return undefined;
-  const token = readFileSync(file, 'utf8').trim();
+  const token = readInput('--token-file', file, cwd).trim();
   if (token.length < 16) throw new CliError('BATON_CLI_USAGE', `${file}: a token needs at least 16 characters (e.g. \`openssl rand -hex 32\`)`);
   return token;
 }
@@ -46,6 +76,8 @@ export interface ListenOptions {
   readonly token: string | undefined;
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
+  /** What relative `--tls-cert` and `--tls-key` paths are relative to. */
+  readonly cwd: string;
   readonly onTransport: (transport: Transport) => void;
   /** Where refused connections are reported (one line each, naming the address, never a token). */
   readonly log: (line: string) => void;
@@ -69,7 +101,7 @@ export async function listenForPeers(options: ListenOptions): Promise<Listener> 
     onTransport: (transport) => options.onTransport(transport),
     log: options.log,
   });
-  const server = httpServer(options.tlsCert, options.tlsKey);
+  const server = httpServer(options.tlsCert, options.tlsKey, options.cwd);
   const tls = server instanceof HttpsServer;
   server.on('request', (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end(`baton speaks WebSocket at ${WS_PATH}\n`);

@@ -1,6 +1,11 @@
 import type { Argv } from 'yargs';
 import type { UnnamedPolicy } from '@baton/scheduler';
+import { MAX_SLOTS } from '@baton/worker';
 import type { GlobalArgs } from '../context.js';
+import { lastOf, secondsOption, textOption, wholeOption } from '../values.js';
+
+/** Seconds a run waits for workers to connect or dial unless `--wait` says otherwise. */
+export const DEFAULT_WAIT_SECONDS = 300;
 
 /** The arguments `baton run` and `baton coordinator` share. */
 export interface RunArgs extends GlobalArgs {
@@ -26,26 +31,31 @@ export interface RunArgs extends GlobalArgs {
   readonly serve: string | undefined;
 }
 
-/** Declares the shared options on a command. */
+/**
+ * Declares the shared options on a command. Every value is checked as it is read
+ * (src/values.ts): a bad number or an empty file name never reaches the run.
+ */
 export function runOptions(y: Argv<GlobalArgs>): Argv<object> {
   return y
     .positional('filters', { type: 'string', array: true, default: [], describe: 'Regular expressions: run the tests whose id matches any of them' })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'Local worker processes, each with its own test server (default for run: the number of cores)' })
-    .option('plan', { type: 'string', describe: 'A segment plan (JSON): segments run in order and never overlap' })
+    .option('jobs', { alias: 'j', ...wholeOption('-j', `a whole number of local workers from 0 to ${MAX_SLOTS}`, { min: 0, max: MAX_SLOTS }, 'Local worker processes, each with its own test server (default for run: the number of cores)') })
+    .option('plan', textOption('--plan', 'A segment plan (JSON): segments run in order and never overlap'))
     .option('plan-unnamed', { choices: ['refuse', 'append'] as const, default: 'refuse' as const, describe: 'Selected tests the plan does not name: refuse the run, or run them in a last segment' })
-    .option('load-list', { type: 'string', describe: 'Run only the test ids in this file (one per line)' })
+    .option('load-list', textOption('--load-list', 'Run only the test ids in this file (one per line)'))
     .option('failing', { type: 'boolean', default: false, describe: 'Run only the tests failing in the profile' })
-    .option('profile', { type: 'string', describe: 'Profile the results belong to (e.g. py311)' })
+    .option('profile', textOption('--profile', 'Profile the results belong to (e.g. py311)'))
     .option('subunit', { type: 'boolean', default: false, describe: 'Write a subunit v2 stream to stdout (progress goes to stderr)' })
-    .option('junit', { type: 'string', describe: 'Write a JUnit XML report to this file' })
-    .option('json', { type: 'string', describe: 'Write a JSON report to this file' })
-    .option('timeout', { type: 'number', describe: 'Seconds a test may run before its worker kills it (default: the configuration\'s)' })
-    .option('listen', { type: 'string', describe: 'Accept workers that connect to HOST:PORT (baton worker --connect)' })
-    .option('token-file', { type: 'string', describe: 'File holding the shared secret workers must present (required beyond loopback)' })
-    .option('tls-cert', { type: 'string', describe: 'Certificate (PEM) to listen with wss://' })
-    .option('tls-key', { type: 'string', describe: 'Private key (PEM) of --tls-cert' })
-    .option('worker', { type: 'string', array: true, default: [], describe: 'Dial a listening worker (baton worker --listen) at this ws(s):// URL; repeatable' })
-    .option('min-workers', { type: 'number', describe: 'Wait for this many workers before dispatching (default 1)' })
-    .option('wait', { type: 'number', describe: 'Seconds to wait for workers before giving up (exit status 3)' })
-    .option('serve', { type: 'string', describe: 'Watch the run live in the dashboard at HOST:PORT (default 127.0.0.1:7780; beyond loopback with --token-file)' });
+    .option('junit', textOption('--junit', 'Write a JUnit XML report to this file (- for stdout)'))
+    .option('json', textOption('--json', 'Write a JSON report to this file (- for stdout)'))
+    .option('timeout', secondsOption('--timeout', 'Seconds a test may run before its worker kills it (default: the configuration\'s)'))
+    .option('listen', textOption('--listen', 'Accept workers that connect to HOST:PORT (baton worker --connect)'))
+    .option('token-file', textOption('--token-file', 'File holding the shared secret workers must present (required beyond loopback)'))
+    .option('tls-cert', textOption('--tls-cert', 'Certificate (PEM) to listen with wss://'))
+    .option('tls-key', textOption('--tls-key', 'Private key (PEM) of --tls-cert'))
+    // One URL per --worker: an array option would take the filters that follow it too.
+    .option('worker', { type: 'string', array: true, nargs: 1, default: [], describe: 'Dial a listening worker (baton worker --listen) at this ws(s)://HOST:PORT; repeatable' })
+    .option('min-workers', wholeOption('--min-workers', 'a whole number of workers, 1 or more', { min: 1 }, 'Wait for this many workers before dispatching (default 1)'))
+    .option('wait', secondsOption('--wait', `Seconds to wait for workers before giving up (exit status 3; default ${DEFAULT_WAIT_SECONDS} with --listen or --worker)`, { zero: true }))
+    // Given without an address it is '' (the default address), so it is not a textOption.
+    .option('serve', { type: 'string', coerce: lastOf, describe: 'Watch the run live in the dashboard at HOST:PORT (default 127.0.0.1:7780; beyond loopback with --token-file)' });
 }

@@ -1,32 +1,35 @@
-import { readFileSync } from 'node:fs';
 import type { RunRepository } from '@baton/store';
 import { CliError } from '../errors.js';
+import { plural } from '../output/format.js';
 
 export interface Selection {
   /** Regular expressions; a test is selected if any matches part of its id (testr's rule). */
   readonly filters: readonly string[];
-  /** A file of test ids, one per line (`--load-list`). */
-  readonly loadList: string | undefined;
+  /** The ids of a `--load-list` file, read. */
+  readonly loadList: { readonly file: string; readonly ids: readonly string[] } | undefined;
   /** Only the tests failing in the profile (`--failing`). */
   readonly failing: boolean;
   readonly profile: string;
 }
 
-/** The tests a run selects, in the project's order. Bad filters or unknown ids are exit status 2. */
-export function selectTests(all: readonly string[], selection: Selection, repository: RunRepository): string[] {
+/**
+ * The tests a run selects, in the project's order. Bad filters or unknown ids are exit
+ * status 2. Without a repository (none yet) no test is failing.
+ */
+export function selectTests(all: readonly string[], selection: Selection, repository: RunRepository | undefined): string[] {
   let chosen = all;
   if (selection.loadList !== undefined) {
-    const wanted = readFileSync(selection.loadList, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const { file, ids: wanted } = selection.loadList;
     const known = new Set(all);
     const unknown = wanted.filter((id) => !known.has(id));
     if (unknown.length > 0) {
-      throw new CliError('BATON_CLI_UNKNOWN_TEST', `${selection.loadList}: ${unknown.length} test id(s) the project does not have, e.g. ${unknown.slice(0, 3).join(', ')}`);
+      throw new CliError('BATON_CLI_UNKNOWN_TEST', `--load-list ${file}: ${plural(unknown.length, 'test id')} the project does not have, e.g. ${unknown.slice(0, 3).join(', ')}`);
     }
     const set = new Set(wanted);
     chosen = chosen.filter((id) => set.has(id));
   }
   if (selection.failing) {
-    const failing = new Set(repository.failing(selection.profile).map((f) => f.testId));
+    const failing = new Set(repository?.failing(selection.profile).map((f) => f.testId));
     chosen = chosen.filter((id) => failing.has(id));
   }
   if (selection.filters.length > 0) {

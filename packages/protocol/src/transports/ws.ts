@@ -106,7 +106,12 @@ export function connectWebSocket(url: string, options: ConnectWebSocketOptions =
       socket.terminate();
       reject(
         status === 401
-          ? new ProtocolError('BATON_PROTOCOL_AUTH', `${url} refused the token (HTTP 401): pass the shared secret it was started with (--token-file)`)
+          ? new ProtocolError(
+              'BATON_PROTOCOL_AUTH',
+              options.token === undefined
+                ? `${url} requires a token (HTTP 401): give the shared secret it was started with (--token-file)`
+                : `${url} refused the token (HTTP 401): give the shared secret it was started with (--token-file)`,
+            )
           : new ProtocolError('BATON_PROTOCOL_PEER_LOST', `${url} refused the WebSocket upgrade (HTTP ${status})`),
       );
     });

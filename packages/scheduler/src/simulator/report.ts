@@ -82,7 +82,7 @@ export function runSimulation(workload: Workload, options: SimulationOptions = {
 /** A human-readable table of a report. */
 export function formatReport(report: SimulationReport): string {
   const lines = [
-    `${report.tests} tests, ${report.segments} segment(s), ${report.workers} workers, latency ${fmt(report.latency * 1000)} ms one way`,
+    `${count(report.tests, 'test')}, ${count(report.segments, 'segment')}, ${count(report.workers, 'worker')}, latency ${fmt(report.latency * 1000)} ms one way`,
     `lower bound: ${fmt(report.lowerBound)} s`,
     '',
     `${'policy'.padEnd(12)} ${'makespan s'.padStart(12)} ${'/ bound'.padStart(8)} ${'messages'.padStart(9)} ${'reclaims'.padStart(9)} ${'lost'.padStart(5)} ${'fresh'.padStart(6)}`,
@@ -93,6 +93,10 @@ export function formatReport(report: SimulationReport): string {
     );
   lines.push('', 'fresh: times a worker continued on a fresh test process for work behind its process in discovery order.', BASELINES_NOTE);
   return lines.join('\n');
+}
+
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function fmt(x: number): string {
