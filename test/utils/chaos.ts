@@ -354,9 +354,11 @@ export async function killLocal(tally: ChaosTally, o: KillOptions): Promise<numb
       if (pool.length === 0) continue;
       const victim = pool[Math.floor(rng.next() * pool.length)]!;
       const kind = fork ? 'fork server killed (baton run -j)' : 'test server killed (baton run -j)';
-      // A fork server runs no test; its children go on.
-      const running = fork ? [] : [runningIn(suite, victim.pid)].filter((x): x is string => x !== undefined);
       if (!kill(victim.pid)) continue;
+      // Read after the kill: a marker left by a dead process names the test it was running
+      // then, while one read before it may name a test that finished in between. A fork
+      // server runs no test; its children go on.
+      const running = fork ? [] : [runningIn(suite, victim.pid)].filter((x): x is string => x !== undefined);
       kills.push({ kind, pid: victim.pid, worker: 'local', running });
       tally.fault(kind);
     }
@@ -413,8 +415,9 @@ export async function killRemote(tally: ChaosTally, o: KillOptions): Promise<num
         addWorker();
       } else {
         const victim = servers[Math.floor(rng.next() * servers.length)]!;
-        const running = [runningIn(suite, victim.pid)].filter((x): x is string => x !== undefined);
         if (!kill(victim.pid)) continue;
+        // After the kill, as in killLocal.
+        const running = [runningIn(suite, victim.pid)].filter((x): x is string => x !== undefined);
         kills.push({ kind: 'test server killed (remote worker)', pid: victim.pid, worker: target.name, running });
         tally.fault('test server killed (remote worker)');
       }
