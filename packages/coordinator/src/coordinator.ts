@@ -1,8 +1,7 @@
-import { TestServerClient, WORKER_LEAVING, type ClientHooks, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
+import { TestServerClient, WORKER_LEAVING, systemClock, type ClientHooks, type Clock, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
 import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
 import type { RunRepository, RunSummary as StoredRun } from '@baton/store';
 import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
-import { systemClock, type Clock } from './clock.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import type { Reporter, RunEvent, RunResult, RunStats, RunSummary } from './events.js';
 import { Ledger } from './ledger.js';

@@ -35,6 +35,7 @@ export {
   type ProtocolErrorCode,
   type ExitInfo,
 } from './errors.js';
+export { systemClock, sleep, type Clock, type ClockTimer } from './clock.js';
 export type { Transport } from './transport.js';
 export { EventQueue } from './event-queue.js';
 export { memoryPair } from './transports/memory.js';

@@ -12,7 +12,6 @@ export {
 export { pythonAdapter } from './python-adapter.js';
 export { MAX_FAILED_STARTS } from './slot.js';
 export { ATTACHMENT_CHUNK_BYTES, slotRoute, workerTag } from './packets.js';
-export { systemClock, type Clock } from './clock.js';
 export { testrCommandAdapter, COMMAND_STDERR_TAIL_BYTES, type TestrCommand } from './command-adapter.js';
 export { listCommand, runCommand } from './substitute.js';
 export {

@@ -3,10 +3,12 @@ import {
   Channel,
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
+  systemClock,
   testListDigest,
   WORKER_LEAVING,
   type CancelMessage,
   type ChannelOptions,
+  type Clock,
   type CloseInfo,
   type HelloFields,
   type ListMessage,
@@ -19,7 +21,6 @@ import {
 } from '@baton/protocol';
 import { timestampFromMillis, type Attachment, type Packet, type TestResult, type Timestamp } from '@baton/subunit';
 import type { AdapterFactory, TestAdapter } from './adapter.js';
-import { systemClock, type Clock } from './clock.js';
 import { WorkerError } from './errors.js';
 import { InProcessLink } from './link.js';
 import { outputPackets, resultPackets, startPacket } from './packets.js';

@@ -1,6 +1,4 @@
 import {
-  systemClock,
-  type Clock,
   type Reporter,
   type RunFinished,
   type RunResult,
@@ -15,6 +13,7 @@ import {
   type WorkerJoined,
   type WorkerRefused,
 } from '@baton/coordinator';
+import { systemClock, type Clock } from '@baton/protocol';
 import { efficiency, speedup } from '../output/bound.js';
 import { compareNatural, formatAttachments, formatCounts, formatSeconds, plural } from '../output/format.js';
 import type { LiveDisplay } from '../output/run-log.js';
