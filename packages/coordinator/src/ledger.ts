@@ -1,12 +1,10 @@
 import { lowerBound, type Segment } from '@baton/scheduler';
 import type { ResultStatus } from '@baton/store';
+import { isFailing, isPassing } from '@baton/subunit';
 import type { RunResult, RunStats, RunSummary, TimedTest } from './events.js';
 
 /** How many of the slowest tests a summary lists. */
 export const SLOWEST_SHOWN = 10;
-
-const PASSED: ReadonlySet<ResultStatus> = new Set<ResultStatus>(['success', 'xfail']);
-const FAILED: ReadonlySet<ResultStatus> = new Set<ResultStatus>(['fail', 'uxsuccess', 'inprogress']);
 
 /** What the ledger knows of the tests' durations before any of them ran. */
 export interface LedgerEstimates {
@@ -123,9 +121,9 @@ export class Ledger {
     const result: RunResult = { ...draft, seq };
     if (this.selected.has(draft.id)) this.learn(result);
     this.counts[result.status] = (this.counts[result.status] ?? 0) + 1;
-    if (PASSED.has(result.status)) this.passed++;
+    if (isPassing(result.status)) this.passed++;
     else if (result.status === 'skip') this.skipped++;
-    else if (FAILED.has(result.status)) {
+    else if (isFailing(result.status)) {
       this.failed++;
       this.failures.push(result);
     }

@@ -3,8 +3,8 @@
 // schedule could at best have done (the lower bound) beside what it did.
 import { infrastructureOf, type RunResult } from '@baton/coordinator';
 import { lowerBound } from '@baton/scheduler';
-import { FAILING_STATUSES, type ResultStatus, type RunSummary, type Span, type SqliteRepository, type StoredResult } from '@baton/store';
-import { timestampToMillis } from '@baton/subunit';
+import type { ResultStatus, RunSummary, Span, SqliteRepository, StoredResult } from '@baton/store';
+import { FAILING_STATUSES, isFailing, timestampToMillis } from '@baton/subunit';
 import { runJson, type RunJson } from './json.js';
 
 /** The lane of results that name no worker (an imported stream without route codes or worker tags). */
@@ -102,7 +102,7 @@ export function buildTimeline(run: RunSummary, spans: readonly Span[], failures:
     let code = codeOf.get(s.status);
     if (code === undefined) codeOf.set(s.status, (code = statuses.push(s.status) - 1));
     status[i] = code;
-    if (FAILING_STATUSES.has(s.status)) indexOf.set(`${s.worker ?? ''}\n${s.seq}`, i);
+    if (isFailing(s.status)) indexOf.set(`${s.worker ?? ''}\n${s.seq}`, i);
     if (s.startUs !== undefined && s.stopUs !== undefined) durations.push(Math.max(0, s.stopUs - s.startUs) / 1e6);
     if (stop[i] !== null) last = Math.max(last, stop[i]!);
   });

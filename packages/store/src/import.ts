@@ -1,6 +1,5 @@
-import { ResultAggregator, StreamDecoder, type SubunitError, type TestResult, type Timestamp } from '@baton/subunit';
+import { ResultAggregator, StreamDecoder, isFailing, type SubunitError, type TestResult, type Timestamp } from '@baton/subunit';
 import { StoreError } from './errors.js';
-import { FAILING_STATUSES } from './timing.js';
 import type { ResultInput, ResultStatus, RunRepository } from './types.js';
 
 /** Options of `importStream`. */
@@ -127,7 +126,7 @@ export async function importStream(
     const what = bytes === 0 ? 'is empty' : `holds no subunit v2 packet in its ${bytes} bytes`;
     throw new StoreError('BATON_STORE_NOT_SUBUNIT', `${options.name} ${what}; baton loads subunit v2 streams (\`subunit-1to2\` converts v1)`);
   }
-  const failed = Object.entries(counts).some(([status]) => FAILING_STATUSES.has(status as ResultStatus));
+  const failed = Object.entries(counts).some(([status]) => isFailing(status as ResultStatus));
   repo.finishRun(run, { stop: lastStop ?? options.now(), exitStatus: failed ? 1 : 0, partial: firstError !== undefined });
   const damage = firstError && new StoreError(
     'BATON_STORE_CORRUPT_INPUT',

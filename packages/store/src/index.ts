@@ -18,7 +18,7 @@ export {
   type TimingsFile,
   type RunRepository,
 } from './types.js';
-export { EWMA_ALPHA, FAILING_STATUSES } from './timing.js';
+export { EWMA_ALPHA } from './timing.js';
 export { SqliteRepository, type SqliteOptions } from './sqlite.js';
 export type { FlakyTest, ResultPageQuery, RunPageQuery, Span } from './browse.js';
 export { MemoryRepository } from './memory.js';

@@ -1,6 +1,7 @@
+import { isFailing } from '@baton/subunit';
 import { noSuchRun } from './errors.js';
 import { checkTimingsFile } from './timings-file.js';
-import { FAILING_STATUSES, atMicros, durationSeconds, fromMicros, mergeTiming, nextTiming, toMicros } from './timing.js';
+import { atMicros, durationSeconds, fromMicros, mergeTiming, nextTiming, toMicros } from './timing.js';
 import type {
   Estimates,
   FailingTest,
@@ -154,7 +155,7 @@ export class MemoryRepository implements RunRepository {
   failing(profile: string): FailingTest[] {
     const out: FailingTest[] = [];
     for (const [testId, t] of this.timingsByProfile.get(profile) ?? []) {
-      if (!FAILING_STATUSES.has(t.lastStatus)) continue;
+      if (!isFailing(t.lastStatus)) continue;
       const results = t.lastRun === undefined ? [] : this.get(t.lastRun).results;
       out.push({ testId, result: results.findLast((r) => r.testId === testId) });
     }
@@ -200,7 +201,7 @@ export class MemoryRepository implements RunRepository {
         name,
         runs: runs.length,
         tests: timings.length,
-        failing: timings.filter((t) => FAILING_STATUSES.has(t.lastStatus)).length,
+        failing: timings.filter((t) => isFailing(t.lastStatus)).length,
         latestRun: runs.at(-1)?.summary.id,
       };
     });

@@ -53,6 +53,29 @@ export const FINAL_STATUSES: ReadonlySet<TestStatus> = new Set<TestStatus>([
   'xfail',
 ]);
 
+/**
+ * Statuses that count as a failure, for a run's verdict, the failing set and every report:
+ * the test failed, passed unexpectedly, or never finished (`inprogress` at the end).
+ */
+export const FAILING_STATUSES: readonly ['inprogress', 'uxsuccess', 'fail'] = ['inprogress', 'uxsuccess', 'fail'];
+
+const FAILING: ReadonlySet<TestStatus | undefined> = new Set<TestStatus | undefined>(FAILING_STATUSES);
+
+/** Whether `status` counts as a failure (one of FAILING_STATUSES). */
+export function isFailing(status: TestStatus | undefined): boolean {
+  return FAILING.has(status);
+}
+
+/** Statuses that count as a pass: the test did what it should (a skip is neither). */
+export const PASSING_STATUSES: readonly ['success', 'xfail'] = ['success', 'xfail'];
+
+const PASSING: ReadonlySet<TestStatus | undefined> = new Set<TestStatus | undefined>(PASSING_STATUSES);
+
+/** Whether `status` counts as a pass (one of PASSING_STATUSES). */
+export function isPassing(status: TestStatus | undefined): boolean {
+  return PASSING.has(status);
+}
+
 /** The 3-bit code of a status. */
 export function statusCode(status: TestStatus | undefined): number {
   return status === undefined ? 0 : STATUSES.indexOf(status);

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { layoutRun, traceJson } from '@baton/dashboard';
-import { FAILING_STATUSES, StoreError, type RunRepository, type RunSummary } from '@baton/store';
+import { StoreError, type RunRepository, type RunSummary } from '@baton/store';
+import { isFailing } from '@baton/subunit';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { resultJson, runJson, writeJson } from '../output/json.js';
@@ -58,5 +59,5 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
 });
 
 function failingOf(repo: RunRepository, run: RunSummary) {
-  return hasFailures(run.counts) ? repo.results(run.id).filter((r) => FAILING_STATUSES.has(r.status)) : [];
+  return hasFailures(run.counts) ? repo.results(run.id).filter((r) => isFailing(r.status)) : [];
 }

@@ -1,5 +1,5 @@
-import { secondsBetween } from '@baton/subunit';
-import { FAILING_STATUSES, type ResultStatus, type RunSummary, type StoredResult } from '@baton/store';
+import { isFailing, secondsBetween } from '@baton/subunit';
+import { type ResultStatus, type RunSummary, type StoredResult } from '@baton/store';
 import { formatAttachments, formatCounts, formatSeconds, formatTime, plural } from './format.js';
 
 const LABEL: Readonly<Record<string, string>> = { fail: 'FAIL', uxsuccess: 'UNEXPECTED SUCCESS', inprogress: 'UNFINISHED' };
@@ -20,5 +20,5 @@ export function formatRunLine(run: RunSummary): string {
 
 /** Whether counts per status include a failing result. */
 export function hasFailures(counts: Readonly<Partial<Record<ResultStatus, number>>>): boolean {
-  return Object.entries(counts).some(([status, n]) => n !== undefined && n > 0 && FAILING_STATUSES.has(status as ResultStatus));
+  return Object.entries(counts).some(([status, n]) => n !== undefined && n > 0 && isFailing(status as ResultStatus));
 }

@@ -14,6 +14,7 @@ import {
   type WorkerRefused,
 } from '@baton/coordinator';
 import { systemClock, type Clock } from '@baton/protocol';
+import { isFailing } from '@baton/subunit';
 import { efficiency, speedup } from '../output/bound.js';
 import { compareNatural, formatAttachments, formatCounts, formatSeconds, plural } from '../output/format.js';
 import type { LiveDisplay } from '../output/run-log.js';
@@ -133,7 +134,7 @@ export class ProgressReporter implements Reporter, LiveDisplay {
         slot.since = event.at;
       }
     }
-    if (isFailure(event.result)) this.line(`FAIL ${event.result.id} (${event.result.worker}${durationText(event.result)})`);
+    if (isFailing(event.result.status)) this.line(`FAIL ${event.result.id} (${event.result.worker}${durationText(event.result)})`);
   }
 
   onRunFinished(event: RunFinished): void {
@@ -257,10 +258,6 @@ function boundLines(s: RunSummary): string[] {
     out.push('No history yet: the next run is scheduled from the durations this one measured');
   }
   return out;
-}
-
-function isFailure(r: RunResult): boolean {
-  return r.status === 'fail' || r.status === 'uxsuccess' || r.status === 'inprogress';
 }
 
 function durationText(r: RunResult): string {
