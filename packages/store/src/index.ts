@@ -26,5 +26,5 @@ export { SCHEMA_VERSION } from './schema.js';
 export { REPOSITORY_DIR, DATABASE_FILE, findRepositoryRoot, openRepository, initRepository, type LocateOptions } from './locate.js';
 export { importStream, type ImportOptions, type ImportReport } from './import.js';
 export { asSubunitV2, isStestrRepository, stestrRuns, V1_CONVERTER, type StestrRun } from './sources.js';
-export { resultPackets } from './export.js';
+export { testResultOf } from './export.js';
 export { parseTimingsFile } from './timings-file.js';

@@ -10,6 +10,7 @@ export {
   secondsBetween,
 } from './packet.js';
 export { encodePacket, encodePackets, StreamEncoder, type ChunkSink, type StreamEncoderOptions } from './encoder.js';
+export { ATTACHMENT_CHUNK_BYTES, attachmentPackets, resultPackets, type ResultPacketsOptions } from './result-packets.js';
 export { StreamDecoder, decodeAll, type DecoderHandlers, type DecoderOptions, type DecodedStream } from './decoder.js';
 export {
   ResultAggregator,

@@ -11,7 +11,7 @@ export {
 } from './testserver-adapter.js';
 export { pythonAdapter } from './python-adapter.js';
 export { MAX_FAILED_STARTS } from './slot.js';
-export { ATTACHMENT_CHUNK_BYTES, slotRoute, workerTag } from './packets.js';
+export { slotRoute, workerTag } from './packets.js';
 export { testrCommandAdapter, COMMAND_STDERR_TAIL_BYTES, type TestrCommand } from './command-adapter.js';
 export { listCommand, runCommand } from './substitute.js';
 export {
