@@ -21,7 +21,7 @@ import {
   type SpawnTestServerOptions,
   type TestServerClient,
 } from '@baton/protocol';
-import { StreamDecoder, encodePacket, type TestResult } from '@baton/subunit';
+import { StreamDecoder, TEXT_MIME_TYPE, encodePacket, type TestResult } from '@baton/subunit';
 import { PYTHON_ADAPTER_DIR } from '@baton/worker';
 import { tempDir } from '../packages/cli/src/test-support/run-baton.js';
 
@@ -113,6 +113,8 @@ test('Hello, List, Run and Goodbye against the Python server', async () => {
   assert.match(text(byId.get(T.subtests), 'traceback (i=1)') ?? '', /AssertionError: 1 == 1/);
   assert.equal(text(byId.get(T.prints), 'stdout'), 'to stdout\n');
   assert.equal(text(byId.get(T.prints), 'stderr'), 'to stderr\n');
+  // The Python server spells the text mime type as @baton/subunit does.
+  assert.equal(byId.get(T.prints)!.attachments.find((a) => a.name === 'stdout')?.mimeType, TEXT_MIME_TYPE);
   assert.equal(text(byId.get(T.brokenFixture), 'reason'), 'not run: setUpClass (tests.test_outcomes.BrokenFixture) failed: RuntimeError: setUpClass broke');
   assert.match(text(byId.get('setUpClass (tests.test_outcomes.BrokenFixture)'), 'traceback') ?? '', /Traceback .*\n.*setUpClass\n[^]*RuntimeError: setUpClass broke/);
   const timed = byId.get(T.pass)!;

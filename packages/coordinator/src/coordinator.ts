@@ -1,7 +1,7 @@
 import { TestServerClient, WORKER_LEAVING, systemClock, type ClientHooks, type Clock, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
 import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
 import type { RunRepository, RunSummary as StoredRun } from '@baton/store';
-import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
+import { TEXT_MIME_TYPE, durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import type { Reporter, RunEvent, RunResult, RunStats, RunSummary } from './events.js';
 import { Ledger } from './ledger.js';
@@ -538,7 +538,7 @@ export class Coordinator {
       stopMs: now,
       duration: undefined,
       tags: slot ? withWorkerTag([], slot.global) : [],
-      attachments: [{ name: 'baton-lost', mimeType: 'text/plain;charset=utf8', content: new TextEncoder().encode(message) }],
+      attachments: [{ name: 'baton-lost', mimeType: TEXT_MIME_TYPE, content: new TextEncoder().encode(message) }],
       infrastructure: 'lost',
     });
     this.infrastructureProblem ??= `worker ${worker} was lost while running ${test}`;

@@ -27,6 +27,12 @@ export const MAX_PACKET_SIZE: number = 4 * 1024 * 1024 - 1;
 /** signature (1) + flags (2) + the shortest length varint (1) + CRC32 (4). */
 export const MIN_PACKET_SIZE = 8;
 
+/**
+ * The mime type of the text attachments baton writes itself (captured output, why baton
+ * failed a test), spelled as python-subunit's tools and baton's Python server spell it.
+ */
+export const TEXT_MIME_TYPE = 'text/plain; charset=utf8';
+
 /** The statuses a packet can carry, indexed by their 3-bit code (0 = none). */
 export const STATUSES: readonly [
   undefined, 'exists', 'inprogress', 'success', 'uxsuccess', 'skip', 'fail', 'xfail',

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventQueue } from '@baton/protocol';
-import { ResultAggregator, StreamDecoder, decodeAll } from '@baton/subunit';
+import { ResultAggregator, StreamDecoder, TEXT_MIME_TYPE, decodeAll } from '@baton/subunit';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
 import { WorkerError } from './errors.js';
 import { listCommand, runCommand } from './substitute.js';
@@ -12,7 +12,6 @@ import { listCommand, runCommand } from './substitute.js';
 /** How much of a command's stderr is kept for the reason of its death. */
 export const COMMAND_STDERR_TAIL_BYTES: number = 8 * 1024;
 
-const TEXT = 'text/plain; charset=utf8';
 
 /** A testrepository-style command, as `.testr.conf` describes it. */
 export interface TestrCommand {
@@ -123,12 +122,12 @@ class CommandAdapter implements TestAdapter {
           }
           results.packet(packet);
         },
-        bytes: (data) => this.context.output({ name: 'stdout', mimeType: TEXT, content: data }),
+        bytes: (data) => this.context.output({ name: 'stdout', mimeType: TEXT_MIME_TYPE, content: data }),
         error: (error) => this.context.log(`slot ${this.context.slot}: corrupt subunit from '${shell}' ignored: ${error.message}`),
       });
       child.stdout!.on('data', (data: Buffer) => decoder.push(data));
       child.stderr!.on('data', (data: Buffer) => {
-        this.context.output({ name: 'stderr', mimeType: TEXT, content: data });
+        this.context.output({ name: 'stderr', mimeType: TEXT_MIME_TYPE, content: data });
         tail = (tail + data.toString('utf8')).slice(-COMMAND_STDERR_TAIL_BYTES);
       });
       const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];

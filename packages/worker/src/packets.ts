@@ -1,8 +1,7 @@
 // What the worker sends upstream: subunit packets routed by slot and tagged `worker-N`,
 // as testrepository tags the partitions it runs in parallel.
-import { attachmentPackets, timestampFromMillis, type Attachment, type Packet, type TestResult, type Timestamp } from '@baton/subunit';
+import { TEXT_MIME_TYPE, attachmentPackets, timestampFromMillis, type Attachment, type Packet, type TestResult, type Timestamp } from '@baton/subunit';
 
-const TEXT = 'text/plain; charset=utf8';
 const utf8 = new TextEncoder();
 
 /** The route code of a packet that came through `slot`: the slot, before any route code it had. */
@@ -47,6 +46,6 @@ export function workerFailure(id: string, name: string, text: string, start: num
     stop: timestampFromMillis(stop),
     tags: [],
     routeCode: undefined,
-    attachments: [{ name, mimeType: TEXT, content: utf8.encode(text) }],
+    attachments: [{ name, mimeType: TEXT_MIME_TYPE, content: utf8.encode(text) }],
   };
 }

@@ -11,6 +11,7 @@ from unittest.util import strclass
 from .channel import ChannelClosed
 from .subunit_v2 import encode_file, encode_packet
 
+#: The mime type of captured text: a mirror of @baton/subunit's TEXT_MIME_TYPE.
 TEXT = "text/plain; charset=utf8"
 BINARY = "application/octet-stream"
 # In rising severity: when a test collects several outcomes (subtests), the worst stands.
