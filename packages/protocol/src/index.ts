@@ -93,4 +93,4 @@ export {
   type ConnectWebSocketOptions,
   type WebSocketAcceptorOptions,
 } from './transports/ws.js';
-export { tokenMatches } from './token.js';
+export { tokenMatches, isLoopback, requireTokenBeyondLoopback } from './token.js';

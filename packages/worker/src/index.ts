@@ -24,5 +24,5 @@ export {
   type WorkerConnection,
   type RunWorkerOptions,
 } from './connect.js';
-export { listenWorker, isLoopback, type ListenOptions, type WorkerListener } from './listen.js';
+export { listenWorker, type ListenOptions, type WorkerListener } from './listen.js';
 export { inheritedTransport } from './inherited.js';

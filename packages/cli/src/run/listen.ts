@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { WebSocketAcceptor, WS_PATH, type Transport } from '@baton/protocol';
-import { isLoopback } from '@baton/worker';
+import { WebSocketAcceptor, WS_PATH, requireTokenBeyondLoopback, type Transport } from '@baton/protocol';
 import { CliError } from '../errors.js';
 
 /**
@@ -27,9 +26,7 @@ export function httpServer(tlsCert: string | undefined, tlsKey: string | undefin
 /** Parses `--listen` and refuses it beyond loopback without a token: checked before a run starts anything. */
 export function checkListen(listen: string, token: string | undefined): { host: string; port: number } {
   const { host, port } = parseListen(listen);
-  if (!isLoopback(host) && token === undefined) {
-    throw new CliError('BATON_CLI_TOKEN_REQUIRED', `listening on ${host} reaches beyond this machine: give a shared secret with --token-file`);
-  }
+  requireTokenBeyondLoopback(host, token !== undefined);
   return { host, port };
 }
 
