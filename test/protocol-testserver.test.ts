@@ -12,6 +12,7 @@ import {
   PeerDiedError,
   ProtocolError,
   RPC_TEST_ID,
+  TIMEOUT_ATTACHMENT,
   decodeMessage,
   encodeMessage,
   isRpcPacket,
@@ -202,7 +203,7 @@ test('a per-test timeout fails the stuck test and the server carries on', async 
   const client = await start();
   const results = await client.run([T.sleeps, T.a], { timeout: 0.3 }).all();
   assert.deepEqual(results.map((r) => [r.id, r.status]), [[T.sleeps, 'fail'], [T.a, 'success']]);
-  assert.equal(text(results[0], 'reason'), 'timed out after 0.3s');
+  assert.equal(text(results[0], TIMEOUT_ATTACHMENT), 'timed out after 0.3s');
   assert.match(text(results[0], 'traceback') ?? '', /TestTimeout: the test exceeded its timeout/);
   assert.ok((await client.ping()) >= 0);
   await client.goodbye();

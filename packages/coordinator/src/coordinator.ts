@@ -6,7 +6,7 @@ import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import type { Reporter, RunEvent, RunResult, RunStats, RunSummary } from './events.js';
 import { Ledger } from './ledger.js';
 import { ReporterGuard } from './reporting.js';
-import { infrastructureOf, toResultInput } from './results.js';
+import { LOST_ATTACHMENT, infrastructureOf, toResultInput } from './results.js';
 import { ResultWriter } from './writer.js';
 import { batchTimeout, type TimeoutPolicy } from './timeouts.js';
 
@@ -538,7 +538,7 @@ export class Coordinator {
       stopMs: now,
       duration: undefined,
       tags: slot ? withWorkerTag([], slot.global) : [],
-      attachments: [{ name: 'baton-lost', mimeType: TEXT_MIME_TYPE, content: new TextEncoder().encode(message) }],
+      attachments: [{ name: LOST_ATTACHMENT, mimeType: TEXT_MIME_TYPE, content: new TextEncoder().encode(message) }],
       infrastructure: 'lost',
     });
     this.infrastructureProblem ??= `worker ${worker} was lost while running ${test}`;

@@ -36,7 +36,7 @@ export function outputPackets(attachment: Attachment, slot: number, at: Timestam
 
 /**
  * A `fail` the worker records itself (a timeout, a dead test server): one text attachment
- * named `name` (`baton-timeout`, `baton-error`) saying why.
+ * named `name` (TIMEOUT_ATTACHMENT, ERROR_ATTACHMENT) saying why.
  */
 export function workerFailure(id: string, name: string, text: string, start: number | undefined, stop: number): TestResult {
   return {

@@ -1,4 +1,4 @@
-import type { Clock, ClockTimer } from '@baton/protocol';
+import { ERROR_ATTACHMENT, TIMEOUT_ATTACHMENT, type Clock, type ClockTimer } from '@baton/protocol';
 import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
 import { workerFailure } from './packets.js';
@@ -390,7 +390,7 @@ export class Slot {
           await this.cancelling;
           for (const id of unreported) {
             if (!attempt.job.remaining.delete(id)) continue;
-            this.fail(id, 'baton-error', `${this.where()} finished its batch without a result for ${id}; the test was not run`, undefined);
+            this.fail(id, ERROR_ATTACHMENT, `${this.where()} finished its batch without a result for ${id}; the test was not run`, undefined);
           }
         }
         session.attempts.shift();
@@ -499,9 +499,9 @@ export class Slot {
     for (const [id, running] of attempt.running) {
       if (!attempt.job.remaining.delete(id)) continue;
       if (timedOut?.id === id) {
-        this.fail(id, 'baton-timeout', `${id} timed out after ${timedOut.seconds} s on ${this.where()}; its test process was killed and replaced`, running.start);
+        this.fail(id, TIMEOUT_ATTACHMENT, `${id} timed out after ${timedOut.seconds} s on ${this.where()}; its test process was killed and replaced`, running.start);
       } else {
-        this.fail(id, 'baton-error', `${this.where()} lost its test process while running ${id}: ${reason(failure)}`, running.start);
+        this.fail(id, ERROR_ATTACHMENT, `${this.where()} lost its test process while running ${id}: ${reason(failure)}`, running.start);
       }
     }
     return attempt.running.size;
@@ -564,7 +564,7 @@ export class Slot {
     this.failedStarts = 0;
     const text = `${this.where()} gave up after ${this.maxFailedStarts} failed starts of its adapter in a row: ${reason}`;
     for (const job of this.jobs) {
-      for (const id of job.remaining) this.fail(id, 'baton-error', text, undefined);
+      for (const id of job.remaining) this.fail(id, ERROR_ATTACHMENT, text, undefined);
       job.remaining.clear();
     }
   }
