@@ -120,7 +120,7 @@ export interface TestFinished {
 }
 
 /** Output a worker sent that belongs to no test. */
-export interface StrayOutput {
+export interface WorkerOutput {
   readonly type: 'output';
   readonly at: number;
   readonly worker: string;
@@ -191,7 +191,7 @@ export type RunEvent =
   | TestsReclaimed
   | TestStarted
   | TestFinished
-  | StrayOutput
+  | WorkerOutput
   | RunFinished;
 
 /**
@@ -214,7 +214,7 @@ export interface Reporter {
   onTestsReclaimed?(event: TestsReclaimed): void;
   onTestStarted?(event: TestStarted): void;
   onTestFinished?(event: TestFinished): void;
-  onOutput?(event: StrayOutput): void;
+  onOutput?(event: WorkerOutput): void;
   onRunFinished?(event: RunFinished): void;
   /** The run is over and `runFinished` delivered: write what is left. Awaited before the run's end is recorded. */
   close?(): Promise<void> | void;

@@ -9,7 +9,7 @@ export type {
   RunStarted,
   RunStats,
   RunSummary,
-  StrayOutput,
+  WorkerOutput,
   TestFinished,
   TestStarted,
   TestsDispatched,

@@ -7,7 +7,7 @@ import type { RunResult, RunStats, RunSummary, TimedTest } from './events.js';
 export const SLOWEST_SHOWN = 10;
 
 /** What the ledger knows of the tests' durations before any of them ran. */
-export interface LedgerEstimates {
+export interface RunLedgerEstimates {
   /** Seconds per test with history. */
   readonly history: ReadonlyMap<string, number>;
   /** Seconds for any test, those without history estimated from their neighbours' history. */
@@ -23,7 +23,7 @@ export interface LedgerEstimates {
  * the mean duration of those of them that finished: in a run with no history at all an
  * estimate from nothing (a second a test) would promise an ETA many times the truth.
  */
-export class Ledger {
+export class RunLedger {
   readonly total: number;
   readonly unknown: number;
   private readonly history: ReadonlyMap<string, number>;
@@ -48,7 +48,7 @@ export class Ledger {
   /** Measured seconds of the selected tests that have them. */
   private readonly durations = new Map<string, number>();
 
-  constructor(tests: readonly string[], estimates: LedgerEstimates) {
+  constructor(tests: readonly string[], estimates: RunLedgerEstimates) {
     this.total = tests.length;
     this.history = estimates.history;
     this.pending = new Set(tests);

@@ -3,7 +3,7 @@
 // schedule could at best have done (the lower bound) beside what it did.
 import { infrastructureOf, type RunResult } from '@baton/coordinator';
 import { lowerBound } from '@baton/scheduler';
-import type { ResultStatus, RunSummary, Span, SqliteRepository, StoredResult } from '@baton/store';
+import type { ResultStatus, StoredRun, Span, SqliteRepository, StoredResult } from '@baton/store';
 import { FAILING_STATUSES, isFailing, timestampToMillis } from '@baton/subunit';
 import { runJson, type RunJson } from './json.js';
 
@@ -76,7 +76,7 @@ export function laneOrder(a: string, b: string): number {
  * Lays a run out. `failures` are its failing results with their attachments (few, next
  * to the spans): the ones baton failed itself are marked where their process ended.
  */
-export function buildTimeline(run: RunSummary, spans: readonly Span[], failures: readonly StoredResult[]): Timeline {
+export function buildTimeline(run: StoredRun, spans: readonly Span[], failures: readonly StoredResult[]): Timeline {
   const origin = timestampToMillis(run.start);
   // Differences of whole µs, then ms: exact, where µs / 1000 - origin would carry the
   // rounding of numbers near 1.7e12 into every time (4329.429931640625 for 4329.43).
@@ -130,7 +130,7 @@ export function buildTimeline(run: RunSummary, spans: readonly Span[], failures:
 }
 
 /** A recorded run laid out, read from the repository: its spans, and its failures for the marks. */
-export function layoutRun(repo: SqliteRepository, run: RunSummary): Timeline {
+export function layoutRun(repo: SqliteRepository, run: StoredRun): Timeline {
   // LIMIT -1 is SQLite's "no limit": a run's failures are few beside its results.
   const failures = repo.resultPage(run.id, { offset: 0, limit: -1, statuses: [...FAILING_STATUSES] }).results;
   return buildTimeline(run, repo.spans(run.id), failures);

@@ -6,7 +6,7 @@ export {
   type RunEnd,
   type RunLike,
   type ResultInput,
-  type RunSummary,
+  type StoredRun,
   type StoredResult,
   type HistoryEntry,
   type Timing,

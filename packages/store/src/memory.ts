@@ -14,7 +14,7 @@ import type {
   RunLike,
   RunRepository,
   RunStart,
-  RunSummary,
+  StoredRun,
   SlowTest,
   StoredResult,
   Timing,
@@ -22,7 +22,7 @@ import type {
 } from './types.js';
 
 interface MemoryRun {
-  summary: Omit<RunSummary, 'counts'>;
+  summary: Omit<StoredRun, 'counts'>;
   readonly results: StoredResult[];
   readonly seqs: Map<string, number>;
 }
@@ -108,7 +108,7 @@ export class MemoryRepository implements RunRepository {
     };
   }
 
-  run(id: number): RunSummary | undefined {
+  run(id: number): StoredRun | undefined {
     const r = this.runsById.get(id);
     if (r === undefined) return undefined;
     const counts: Partial<Record<ResultStatus, number>> = {};
@@ -116,13 +116,13 @@ export class MemoryRepository implements RunRepository {
     return { ...r.summary, counts };
   }
 
-  latestRun(profile: string): RunSummary | undefined {
+  latestRun(profile: string): StoredRun | undefined {
     let latest: number | undefined;
     for (const r of this.runsById.values()) if (r.summary.profile === profile) latest = r.summary.id;
     return latest === undefined ? undefined : this.run(latest);
   }
 
-  latestRunWithoutHistory(profile: string, like: RunLike): RunSummary | undefined {
+  latestRunWithoutHistory(profile: string, like: RunLike): StoredRun | undefined {
     let latest: number | undefined;
     for (const { summary: s } of this.runsById.values()) {
       const matches = s.profile === profile && s.id < like.before && s.known === 0 && s.complete && s.selectionDigest === like.selectionDigest && s.workers === like.workers;

@@ -7,7 +7,7 @@ import { EventQueue } from '@baton/protocol';
 import { ResultAggregator, StreamDecoder, TEXT_MIME_TYPE, decodeAll } from '@baton/subunit';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
 import { WorkerError } from './errors.js';
-import { listCommand, runCommand } from './substitute.js';
+import { listShellCommand, runShellCommand } from './substitute.js';
 
 /** How much of a command's stderr is kept for the reason of its death. */
 export const COMMAND_STDERR_TAIL_BYTES: number = 8 * 1024;
@@ -47,7 +47,7 @@ class CommandAdapter implements TestAdapter {
   ) {}
 
   async list(): Promise<string[]> {
-    const shell = listCommand(this.command.testCommand, this.command.testListOption);
+    const shell = listShellCommand(this.command.testCommand, this.command.testListOption);
     const child = this.spawn(shell, false);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -101,7 +101,7 @@ class CommandAdapter implements TestAdapter {
     const idFile = join(dir, 'ids');
     try {
       await writeFile(idFile, tests.map((id) => `${id}\n`).join(''));
-      const shell = runCommand(this.command.testCommand, this.command.testIdOption, idFile, tests);
+      const shell = runShellCommand(this.command.testCommand, this.command.testIdOption, idFile, tests);
       const child = this.spawn(shell, true);
       this.child = child;
       const running = new Set<string>();

@@ -13,7 +13,7 @@ export { pythonAdapter } from './python-adapter.js';
 export { MAX_FAILED_STARTS } from './slot.js';
 export { slotRoute, workerTag } from './packets.js';
 export { testrCommandAdapter, COMMAND_STDERR_TAIL_BYTES, type TestrCommand } from './command-adapter.js';
-export { listCommand, runCommand } from './substitute.js';
+export { listShellCommand, runShellCommand } from './substitute.js';
 export {
   runWorker,
   dialCoordinator,

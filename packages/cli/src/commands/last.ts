@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { layoutRun, traceJson } from '@baton/dashboard';
-import { StoreError, type RunRepository, type RunSummary } from '@baton/store';
+import { StoreError, type RunRepository, type StoredRun } from '@baton/store';
 import { isFailing } from '@baton/subunit';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { ExitCode } from '../errors.js';
-import { resultJson, runJson, writeJson } from '../output/json.js';
+import { fullResultJson, runJson, writeJson } from '../output/json.js';
 import { formatFailure, formatRunLine, hasFailures } from '../output/run.js';
 import { writeSubunit } from '../output/subunit.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
@@ -34,7 +34,7 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
       const out: Record<string, unknown> = {};
       for (const profile of profiles) {
         const run = repo.latestRun(profile);
-        out[profile] = run === undefined ? null : { run: runJson(run), failing: failingOf(repo, run).map(resultJson) };
+        out[profile] = run === undefined ? null : { run: runJson(run), failing: failingOf(repo, run).map(fullResultJson) };
         if (run && hasFailures(run.counts)) ctx.exit(ExitCode.TESTS_FAILED);
       }
       writeJson(ctx.io.stdout, { profiles: out });
@@ -58,6 +58,6 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
   }),
 });
 
-function failingOf(repo: RunRepository, run: RunSummary) {
+function failingOf(repo: RunRepository, run: StoredRun) {
   return hasFailures(run.counts) ? repo.results(run.id).filter((r) => isFailing(r.status)) : [];
 }

@@ -1,5 +1,5 @@
 import { isFailing, secondsBetween } from '@baton/subunit';
-import { type ResultStatus, type RunSummary, type StoredResult } from '@baton/store';
+import { type ResultStatus, type StoredRun, type StoredResult } from '@baton/store';
 import { formatAttachments, formatCounts, formatSeconds, formatTime, plural } from './format.js';
 
 const LABEL: Readonly<Record<string, string>> = { fail: 'FAIL', uxsuccess: 'UNEXPECTED SUCCESS', inprogress: 'UNFINISHED' };
@@ -11,7 +11,7 @@ export function formatFailure(testId: string, result: StoredResult | undefined):
 }
 
 /** One line about a run: when, how long, whether it finished, what it counted. */
-export function formatRunLine(run: RunSummary): string {
+export function formatRunLine(run: StoredRun): string {
   const total = Object.values(run.counts).reduce((n, c) => n + (c ?? 0), 0);
   const took = run.stop === undefined ? '' : `, took ${formatSeconds(secondsBetween(run.start, run.stop))}s`;
   const state = !run.complete ? 'incomplete: its writer stopped before finishing' : run.partial ? 'partial: its input was damaged' : 'complete';

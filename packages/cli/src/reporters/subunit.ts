@@ -1,4 +1,4 @@
-import { toResultInput, type Reporter, type RunResult, type TestFinished, type StrayOutput } from '@baton/coordinator';
+import { toResultInput, type Reporter, type RunResult, type TestFinished, type WorkerOutput } from '@baton/coordinator';
 import { testResultOf } from '@baton/store';
 import { StreamEncoder, resultPackets, timestampFromMillis, type Packet } from '@baton/subunit';
 
@@ -21,7 +21,7 @@ export class SubunitReporter implements Reporter {
     this.encoder.flush();
   }
 
-  onOutput(event: StrayOutput): void {
+  onOutput(event: WorkerOutput): void {
     this.encoder.write({ file: { name: event.name, content: event.content }, routeCode: event.worker, timestamp: timestampFromMillis(event.at) });
   }
 

@@ -11,7 +11,7 @@ import { startLocalWorker } from './local-workers.js';
 import type { RunArgs } from './options.js';
 
 /** A run as far as it gets before the coordinator's modules are loaded. */
-export interface RunStart {
+export interface StartingRun {
   /** The configuration, its Python interpreter resolved (see withResolvedPython). */
   readonly config: Promise<ProjectConfig>;
   readonly jobs: number;
@@ -30,7 +30,7 @@ export interface RunStart {
  * test servers is the slowest part of a run's start, and it runs on other cores meanwhile.
  * Throws on bad input before anything is started.
  */
-export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean): RunStart {
+export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean): StartingRun {
   const token = readToken(args.tokenFile);
   if (args.listen !== undefined) checkListen(args.listen, token);
   if (args.serve !== undefined) checkServe(args.serve, token);

@@ -38,7 +38,7 @@ export function readToken(file: string | undefined): string | undefined {
   return token;
 }
 
-export interface ListenOptions {
+export interface ListenForPeersOptions {
   readonly listen: string;
   readonly token: string | undefined;
   readonly tlsCert: string | undefined;
@@ -59,7 +59,7 @@ export interface Listener {
  * loopback a token is required, so that nobody on the network can join a run or feed it
  * results; the token is checked on the upgrade request, before any protocol byte.
  */
-export async function listenForPeers(options: ListenOptions): Promise<Listener> {
+export async function listenForPeers(options: ListenForPeersOptions): Promise<Listener> {
   const { host, port } = checkListen(options.listen, options.token);
   const acceptor = new WebSocketAcceptor({
     ...(options.token === undefined ? {} : { token: options.token }),
