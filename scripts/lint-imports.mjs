@@ -17,7 +17,7 @@ export const GRAPH = {
   coordinator: ['subunit', 'protocol', 'scheduler', 'store'],
   worker: ['subunit', 'protocol'],
   cli: ['subunit', 'protocol', 'scheduler', 'store', 'coordinator', 'worker', 'dashboard'],
-  dashboard: ['subunit', 'scheduler', 'store', 'coordinator'],
+  dashboard: ['subunit', 'scheduler', 'protocol', 'store', 'coordinator'],
 };
 /** Packages that must run anywhere (the browser included): no node: imports outside tests. */
 const PURE = new Set(['subunit', 'scheduler']);

@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { FAILING_STATUSES, initRepository, type ResultInput, type Span } from '@baton/store';
+import { initRepository, type ResultInput, type Span } from '@baton/store';
+import { isFailing } from '@baton/subunit';
 import { makeProject, runBaton, startBaton, STESTR_CONF, unittestModule, type Running } from './utils/baton-process.js';
 import { dashboardPage, launchBrowser, pixel, screenshot } from './utils/browser.js';
 import { mixedProject } from './utils/projects.js';
@@ -69,7 +70,7 @@ describe('the dashboard in chromium', () => {
     }
     const { run, spans } = latestSpans(dir);
     const lanes = [...new Set(spans.map((s) => s.worker))].sort();
-    const failing = spans.filter((s) => FAILING_STATUSES.has(s.status));
+    const failing = spans.filter((s) => isFailing(s.status));
     assert.deepEqual(failing.map((s) => s.testId), ['tests.test_mixed.TestMixed.test_fails']);
 
     const { page, problems } = await dashboardPage(await browser());

@@ -12,6 +12,7 @@ import {
   PeerDiedError,
   ProtocolError,
   RPC_TEST_ID,
+  TIMEOUT_ATTACHMENT,
   decodeMessage,
   encodeMessage,
   isRpcPacket,
@@ -21,7 +22,7 @@ import {
   type SpawnTestServerOptions,
   type TestServerClient,
 } from '@baton/protocol';
-import { StreamDecoder, encodePacket, type TestResult } from '@baton/subunit';
+import { StreamDecoder, TEXT_MIME_TYPE, encodePacket, type TestResult } from '@baton/subunit';
 import { PYTHON_ADAPTER_DIR } from '@baton/worker';
 import { tempDir } from '../packages/cli/src/test-support/run-baton.js';
 
@@ -113,6 +114,8 @@ test('Hello, List, Run and Goodbye against the Python server', async () => {
   assert.match(text(byId.get(T.subtests), 'traceback (i=1)') ?? '', /AssertionError: 1 == 1/);
   assert.equal(text(byId.get(T.prints), 'stdout'), 'to stdout\n');
   assert.equal(text(byId.get(T.prints), 'stderr'), 'to stderr\n');
+  // The Python server spells the text mime type as @baton/subunit does.
+  assert.equal(byId.get(T.prints)!.attachments.find((a) => a.name === 'stdout')?.mimeType, TEXT_MIME_TYPE);
   assert.equal(text(byId.get(T.brokenFixture), 'reason'), 'not run: setUpClass (tests.test_outcomes.BrokenFixture) failed: RuntimeError: setUpClass broke');
   assert.match(text(byId.get('setUpClass (tests.test_outcomes.BrokenFixture)'), 'traceback') ?? '', /Traceback .*\n.*setUpClass\n[^]*RuntimeError: setUpClass broke/);
   const timed = byId.get(T.pass)!;
@@ -200,7 +203,7 @@ test('a per-test timeout fails the stuck test and the server carries on', async 
   const client = await start();
   const results = await client.run([T.sleeps, T.a], { timeout: 0.3 }).all();
   assert.deepEqual(results.map((r) => [r.id, r.status]), [[T.sleeps, 'fail'], [T.a, 'success']]);
-  assert.equal(text(results[0], 'reason'), 'timed out after 0.3s');
+  assert.equal(text(results[0], TIMEOUT_ATTACHMENT), 'timed out after 0.3s');
   assert.match(text(results[0], 'traceback') ?? '', /TestTimeout: the test exceeded its timeout/);
   assert.ok((await client.ping()) >= 0);
   await client.goodbye();

@@ -79,7 +79,7 @@ test('a coordinator that never comes up ends the dialling after the wait', async
 test('a listening worker serves a coordinator that dials it, and needs a token beyond loopback', async (t) => {
   const worker = await WorkerServer.start({ adapter, slots: 1, log: () => undefined });
   t.after(() => worker.close());
-  await assert.rejects(listenWorker(worker, { host: '0.0.0.0', port: 0 }), (e: Error & { code?: string }) => e.code === 'BATON_WORKER_TOKEN_REQUIRED');
+  await assert.rejects(listenWorker(worker, { host: '0.0.0.0', port: 0 }), (e: Error & { code?: string }) => e.code === 'BATON_PROTOCOL_TOKEN_REQUIRED');
   const listener = await listenWorker(worker, { host: '127.0.0.1', port: 0, token: TOKEN });
   t.after(() => listener.close());
   const client = await TestServerClient.connect(await connectWebSocket(listener.url, { token: TOKEN }), { log: () => undefined, expectToken: TOKEN });

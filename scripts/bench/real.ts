@@ -31,6 +31,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isFailing, isPassing, type TestStatus } from '@baton/subunit';
 import { eachFlag } from './_args.js';
 import { BIN, PYTHON, STESTR, type Timed, benchEnv, check, machineLines, stestrVersion, timed } from './_process.js';
 import { median, ratio, table } from './_table.js';
@@ -178,9 +179,9 @@ interface Run {
   readonly announced: number | null;
 }
 
-/** Passed: success or an expected failure; skipped: skip; failed: the rest (fail, unexpected success, unfinished). */
-const passed = (r: Result) => r.status === 'success' || r.status === 'xfail';
-const failed = (r: Result) => !passed(r) && r.status !== 'skip';
+/** Passed and failed as baton counts them (@baton/subunit's status sets), whichever tool ran the test. */
+const passed = (r: Result) => isPassing(r.status as TestStatus);
+const failed = (r: Result) => isFailing(r.status as TestStatus);
 
 class Project {
   readonly dir: string;

@@ -15,7 +15,6 @@ export type CliErrorCode =
   | 'BATON_CLI_NO_CONFIG'
   | 'BATON_CLI_BAD_CONFIG'
   | 'BATON_CLI_NO_TESTS'
-  | 'BATON_CLI_TOKEN_REQUIRED'
   | 'BATON_CLI_COORDINATOR_LOST'
   | 'BATON_CLI_INTERRUPTED';
 
@@ -38,7 +37,6 @@ const BY_CODE: Readonly<Record<string, ExitStatus>> = {
   BATON_CLI_NO_CONFIG: ExitCode.USAGE,
   BATON_CLI_BAD_CONFIG: ExitCode.USAGE,
   BATON_CLI_NO_TESTS: ExitCode.USAGE,
-  BATON_CLI_TOKEN_REQUIRED: ExitCode.USAGE,
   // A worker whose coordinator vanished (killed, its machine gone, the network cut).
   BATON_CLI_COORDINATOR_LOST: ExitCode.INFRA,
   // Ctrl-C or SIGTERM before the command could finish, as an interrupted run ends.
@@ -46,7 +44,8 @@ const BY_CODE: Readonly<Record<string, ExitStatus>> = {
   // A wrong token or a bad option is the user's to fix, not the infrastructure's.
   BATON_PROTOCOL_AUTH: ExitCode.USAGE,
   BATON_WORKER_BAD_OPTION: ExitCode.USAGE,
-  BATON_WORKER_TOKEN_REQUIRED: ExitCode.USAGE,
+  // Listening beyond loopback without --token-file, whichever listener.
+  BATON_PROTOCOL_TOKEN_REQUIRED: ExitCode.USAGE,
   // The dashboard's address is taken or cannot be had, as for --listen.
   BATON_DASHBOARD_LISTEN: ExitCode.USAGE,
   BATON_STORE_NOT_FOUND: ExitCode.USAGE,

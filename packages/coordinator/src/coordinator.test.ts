@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { FakeClock, spinUntil } from '@baton/protocol/test-kit';
 import { resolvePlan } from '@baton/scheduler';
 import { MemoryRepository } from '@baton/store';
 import { Coordinator, STALL_TICKS, TICK_MS, type CoordinatorOptions } from './coordinator.js';
 import type { RunEvent, RunSummary } from './events.js';
-import { FakeClock, until } from './test-support/fake-clock.js';
 import { FakeWorker } from './test-support/fake-worker.js';
 import { REPORTERS_CLOSE_WAIT_MS } from './reporting.js';
 
@@ -38,7 +38,7 @@ test('every test runs once across two workers; results, order and summary are re
   const b = new FakeWorker({ name: 'b' });
   await coordinator.accept(a.transport);
   await coordinator.accept(b.transport);
-  await until(() => a.queued + b.queued > 0, 'dispatch');
+  await spinUntil(() => a.queued + b.queued > 0, 'dispatch');
   while (!summary()) {
     await Promise.all([a.drain(), b.drain()]);
     await new Promise((r) => setImmediate(r));
@@ -84,9 +84,9 @@ test('a worker lost mid-test: its running test is recorded lost, naming it; its 
   const steady = new FakeWorker({ name: 'steady' });
   await coordinator.accept(doomed.transport);
   await coordinator.accept(steady.transport);
-  await until(() => doomed.queued > 1, 'dispatch to the doomed worker');
+  await spinUntil(() => doomed.queued > 1, 'dispatch to the doomed worker');
   await doomed.step(); // starts a test
-  await until(() => events.some((e) => e.type === 'testStarted' && e.worker === 'doomed/0'), 'the start to arrive');
+  await spinUntil(() => events.some((e) => e.type === 'testStarted' && e.worker === 'doomed/0'), 'the start to arrive');
   const victim = (events.find((e) => e.type === 'testStarted') as { test: string }).test;
   doomed.die();
   while (!summary()) {
@@ -136,7 +136,7 @@ test('no worker within the wait: exit 3, every test reported not run, the run re
   await new Promise((r) => setImmediate(r));
   assert.equal(summary(), undefined);
   clock.advance(2_000);
-  await until(() => summary() !== undefined, 'the run to end');
+  await spinUntil(() => summary() !== undefined, 'the run to end');
   const s = summary()!;
   assert.equal(s.exitCode, 3);
   assert.equal(s.infrastructureProblem, 'no worker connected within 30 s');
@@ -153,7 +153,7 @@ test('min workers: nothing is dispatched until enough have joined', async () => 
   assert.equal(first.queued, 0);
   const second = new FakeWorker({ name: 'second' });
   await coordinator.accept(second.transport);
-  await until(() => first.queued > 0 && second.queued > 0, 'both to get work');
+  await spinUntil(() => first.queued > 0 && second.queued > 0, 'both to get work');
   while (!summary()) {
     await Promise.all([first.drain(), second.drain()]);
     await new Promise((r) => setImmediate(r));
@@ -166,7 +166,7 @@ test('a late worker takes over not-started tests from a loaded one', async () =>
   const { coordinator, summary, events } = setup({}, tests);
   const early = new FakeWorker({ name: 'early' });
   await coordinator.accept(early.transport);
-  await until(() => early.queued > 0, 'dispatch');
+  await spinUntil(() => early.queued > 0, 'dispatch');
   await early.step();
   await early.step();
   const late = new FakeWorker({ name: 'late' });
@@ -184,7 +184,7 @@ test('a failing class fixture is a result of its own: recorded once with its tra
   const { repository, events, coordinator, run, summary } = setup();
   const worker = new FakeWorker({ name: 'w', slots: 2 });
   await coordinator.accept(worker.transport);
-  await until(() => worker.queued > 0, 'dispatch');
+  await spinUntil(() => worker.queued > 0, 'dispatch');
   await worker.fixtureFailed('setUpClass (pkg.mod0.T)', 'Traceback (most recent call last):\nRuntimeError: the database is down', 1);
   await worker.fixtureFailed('setUpClass (pkg.mod0.T)', 'Traceback: the same fixture failing in another process', 0);
   while (!summary()) {
@@ -210,7 +210,7 @@ test('a run that stalls (a worker acknowledges Runs and runs nothing) fails with
     await new Promise((r) => setImmediate(r));
     clock.advance(TICK_MS);
   }
-  await until(() => summary() !== undefined, 'the run ended');
+  await spinUntil(() => summary() !== undefined, 'the run ended');
   const s = summary()!;
   assert.equal(s.exitCode, 3);
   assert.match(s.infrastructureProblem ?? '', /the run stalled: 12 tests have no result.*nothing is in flight.*slots: broken\/0: was sent \d+ tests from pkg\./);
@@ -269,7 +269,7 @@ test('a reporter whose async hook rejects, or whose close rejects or never ends,
   const { clock, coordinator, summary, repository, run } = setup({ reporters: [asyncHook, badClose, neverCloses], log: (line) => lines.push(line) });
   const worker = new FakeWorker({ name: 'w' });
   await coordinator.accept(worker.transport);
-  await until(() => lines.length === 1, 'the async failure to be reported');
+  await spinUntil(() => lines.length === 1, 'the async failure to be reported');
   while (!summary()) {
     await worker.drain();
     await new Promise((r) => setImmediate(r));
@@ -313,7 +313,7 @@ test('with no history the ETA is unknown until tests finish, then comes from wha
   assert.equal(started.unknown, 40);
   const worker = new FakeWorker({ name: 'w', slots: 2, duration: () => 0.05 });
   await coordinator.accept(worker.transport);
-  await until(() => worker.queued > 0, 'dispatch');
+  await spinUntil(() => worker.queued > 0, 'dispatch');
   await worker.step(0);
   const firstStart = events.find((e) => e.type === 'testStarted');
   assert.ok(firstStart?.type === 'testStarted');
@@ -335,7 +335,7 @@ test('the summary holds the lower bound from measured durations, and a run with 
     // One slot each: a fake worker's slots share its clock, so their durations would overlap.
     const workers = [new FakeWorker({ name: 'a', duration }), new FakeWorker({ name: 'b', duration })];
     for (const worker of workers) await coordinator.accept(worker.transport);
-    await until(() => workers.every((w) => w.queued > 0), 'dispatch');
+    await spinUntil(() => workers.every((w) => w.queued > 0), 'dispatch');
     clock.advance(wallMs);
     return drainUntilOver(workers, summary);
   };

@@ -1,13 +1,12 @@
-import { TestServerClient, WORKER_LEAVING, type ClientHooks, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
+import { TestServerClient, WORKER_LEAVING, systemClock, type ClientHooks, type Clock, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
 import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
-import type { RunRepository, RunSummary as StoredRun, RunWriter } from '@baton/store';
-import { durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
-import { systemClock, type Clock } from './clock.js';
+import type { RunRepository, StoredRun, RunWriter } from '@baton/store';
+import { TEXT_MIME_TYPE, durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import type { Reporter, RunEvent, RunResult, RunStats, RunSummary } from './events.js';
-import { Ledger } from './ledger.js';
+import { RunLedger } from './ledger.js';
 import { ReporterGuard } from './reporting.js';
-import { infrastructureOf, toResultInput } from './results.js';
+import { LOST_ATTACHMENT, infrastructureOf, toResultInput } from './results.js';
 import { ResultWriter } from './writer.js';
 import { batchTimeout, type TimeoutPolicy } from './timeouts.js';
 
@@ -114,7 +113,7 @@ export class Coordinator {
   private readonly options: CoordinatorOptions;
   private readonly clock: Clock;
   private scheduler: Scheduler;
-  private readonly ledger: Ledger;
+  private readonly ledger: RunLedger;
   private readonly writer: ResultWriter;
   private readonly reporting: ReporterGuard;
   private readonly log: (line: string) => void;
@@ -154,7 +153,7 @@ export class Coordinator {
     this.estimates = options.repository.estimates(tests, options.profile).known;
     this.known = this.estimates.size;
     this.scheduler = this.newScheduler(options.expectedSlots);
-    this.ledger = new Ledger(tests, { history: this.estimates, estimateOf: (id) => this.scheduler.estimate(id) });
+    this.ledger = new RunLedger(tests, { history: this.estimates, estimateOf: (id) => this.scheduler.estimate(id) });
     this.writer = new ResultWriter(options.repository, this.clock, { onError: (error) => this.repositoryFailed(error) });
     this.reporting = new ReporterGuard(options.reporters, (problem) => this.reporterFailed(problem), this.clock);
     this.finished = new Promise((resolve) => {
@@ -542,7 +541,7 @@ export class Coordinator {
       stopMs: now,
       duration: undefined,
       tags: slot ? withWorkerTag([], slot.global) : [],
-      attachments: [{ name: 'baton-lost', mimeType: 'text/plain;charset=utf8', content: new TextEncoder().encode(message) }],
+      attachments: [{ name: LOST_ATTACHMENT, mimeType: TEXT_MIME_TYPE, content: new TextEncoder().encode(message) }],
       infrastructure: 'lost',
     });
     this.infrastructureProblem ??= `worker ${worker} was lost while running ${test}`;

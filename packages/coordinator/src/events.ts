@@ -121,7 +121,7 @@ export interface TestFinished {
 }
 
 /** Output a worker sent that belongs to no test. */
-export interface StrayOutput {
+export interface WorkerOutput {
   readonly type: 'output';
   readonly at: number;
   readonly worker: string;
@@ -194,7 +194,7 @@ export type RunEvent =
   | TestsReclaimed
   | TestStarted
   | TestFinished
-  | StrayOutput
+  | WorkerOutput
   | RunFinished;
 
 /**
@@ -217,7 +217,7 @@ export interface Reporter {
   onTestsReclaimed?(event: TestsReclaimed): void;
   onTestStarted?(event: TestStarted): void;
   onTestFinished?(event: TestFinished): void;
-  onOutput?(event: StrayOutput): void;
+  onOutput?(event: WorkerOutput): void;
   onRunFinished?(event: RunFinished): void;
   /** The run is over and `runFinished` delivered: write what is left. Awaited before the run's end is recorded. */
   close?(): Promise<void> | void;

@@ -1,5 +1,4 @@
 export { Coordinator, TICK_MS, type CoordinatorOptions } from './coordinator.js';
-export { systemClock, type Clock } from './clock.js';
 export { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 export { deliver } from './events.js';
 export type {
@@ -10,7 +9,7 @@ export type {
   RunStarted,
   RunStats,
   RunSummary,
-  StrayOutput,
+  WorkerOutput,
   TestFinished,
   TestStarted,
   TestsDispatched,

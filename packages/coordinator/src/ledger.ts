@@ -1,16 +1,14 @@
 import { ExitCode } from '@baton/protocol';
 import { lowerBound, type Segment } from '@baton/scheduler';
 import type { ResultStatus } from '@baton/store';
+import { isFailing, isPassing } from '@baton/subunit';
 import type { RunResult, RunStats, RunSummary, TimedTest } from './events.js';
 
 /** How many of the slowest tests a summary lists. */
 export const SLOWEST_SHOWN = 10;
 
-const PASSED: ReadonlySet<ResultStatus> = new Set<ResultStatus>(['success', 'xfail']);
-const FAILED: ReadonlySet<ResultStatus> = new Set<ResultStatus>(['fail', 'uxsuccess', 'inprogress']);
-
 /** What the ledger knows of the tests' durations before any of them ran. */
-export interface LedgerEstimates {
+export interface RunLedgerEstimates {
   /** Seconds per test with history. */
   readonly history: ReadonlyMap<string, number>;
   /** Seconds for any test, those without history estimated from their neighbours' history. */
@@ -26,7 +24,7 @@ export interface LedgerEstimates {
  * the mean duration of those of them that finished: in a run with no history at all an
  * estimate from nothing (a second a test) would promise an ETA many times the truth.
  */
-export class Ledger {
+export class RunLedger {
   readonly total: number;
   readonly unknown: number;
   private readonly history: ReadonlyMap<string, number>;
@@ -51,7 +49,7 @@ export class Ledger {
   /** Measured seconds of the selected tests that have them. */
   private readonly durations = new Map<string, number>();
 
-  constructor(tests: readonly string[], estimates: LedgerEstimates) {
+  constructor(tests: readonly string[], estimates: RunLedgerEstimates) {
     this.total = tests.length;
     this.history = estimates.history;
     this.pending = new Set(tests);
@@ -124,9 +122,9 @@ export class Ledger {
     const result: RunResult = { ...draft, seq };
     if (this.selected.has(draft.id)) this.learn(result);
     this.counts[result.status] = (this.counts[result.status] ?? 0) + 1;
-    if (PASSED.has(result.status)) this.passed++;
+    if (isPassing(result.status)) this.passed++;
     else if (result.status === 'skip') this.skipped++;
-    else if (FAILED.has(result.status)) {
+    else if (isFailing(result.status)) {
       this.failed++;
       this.failures.push(result);
     }

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@baton/protocol';
 import { deliver, type Reporter, type RunEvent } from './events.js';
 
 /** How long the end of a run waits for its reporters' `close` (report files being written). */

@@ -1,3 +1,4 @@
+import { ERROR_ATTACHMENT, TIMEOUT_ATTACHMENT } from '@baton/protocol';
 import type { ResultInput } from '@baton/store';
 import { timestampFromMillis, type Attachment } from '@baton/subunit';
 import type { RunResult } from './events.js';
@@ -15,12 +16,15 @@ export function toResultInput(result: RunResult): ResultInput {
   };
 }
 
+/** The attachment of a test the coordinator failed because its worker vanished while it ran. */
+export const LOST_ATTACHMENT = 'baton-lost';
+
 /**
- * Why baton itself failed a test, read from the attachment it added saying so: the worker
- * killed it past its timeout (`baton-timeout`), its test server died under it
- * (`baton-error`), or its worker vanished while it ran (`baton-lost`, the coordinator's).
+ * Why baton itself failed a test, read from the attachment it added saying so: it ran past
+ * its timeout (TIMEOUT_ATTACHMENT), its test server died under it (ERROR_ATTACHMENT), or
+ * its worker vanished while it ran (LOST_ATTACHMENT, the coordinator's).
  */
 export function infrastructureOf(attachments: readonly Attachment[]): RunResult['infrastructure'] {
   const has = (name: string) => attachments.some((a) => a.name === name);
-  return has('baton-timeout') ? 'timeout' : has('baton-error') ? 'crashed' : has('baton-lost') ? 'lost' : undefined;
+  return has(TIMEOUT_ATTACHMENT) ? 'timeout' : has(ERROR_ATTACHMENT) ? 'crashed' : has(LOST_ATTACHMENT) ? 'lost' : undefined;
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
+import { FakeClock } from '@baton/protocol/test-kit';
 import { SqliteRepository, type ResultInput } from '@baton/store';
-import { FakeClock } from './test-support/fake-clock.js';
 import { ResultWriter, WRITE_BATCH, WRITE_INTERVAL_MS } from './writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-writer-'));

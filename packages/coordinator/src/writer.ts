@@ -1,5 +1,5 @@
+import type { Clock } from '@baton/protocol';
 import type { ResultInput, RunEnd, RunRepository } from '@baton/store';
-import type { Clock } from './clock.js';
 
 /** Results gathered before one write transaction. */
 export const WRITE_BATCH = 500;

@@ -247,14 +247,25 @@ describe('the dashboard API', () => {
   });
 
   it('answers no request addressed to another host name when it asks for no token (DNS rebinding)', async () => {
-    const status = await new Promise<number>((resolve, reject) => {
-      const url = new URL('/api/info', dashboard.url);
-      request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host: 'evil.example:80' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      }).on('error', reject).end();
+    const statusFor = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL('/api/info', dashboard.url);
+        request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        }).on('error', reject).end();
+      });
+    assert.equal(await statusFor('evil.example:80'), 401);
+    assert.equal(await statusFor('localhost:7780'), 200);
+    assert.equal(await statusFor('[::1]:7780'), 200);
+  });
+
+  it('refuses to listen beyond loopback without a token, as every baton listener does', async () => {
+    await assert.rejects(startDashboard({ host: '0.0.0.0', port: 0, repository: repo }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'BATON_PROTOCOL_TOKEN_REQUIRED');
+      assert.match(e.message, /^listening on 0\.0\.0\.0 reaches beyond this machine: give a shared secret with --token-file/);
+      return true;
     });
-    assert.equal(status, 401);
   });
 });
 

@@ -1,6 +1,6 @@
 // The read-only REST API over a repository: every endpoint is a GET that answers JSON,
 // and none of them changes what the repository holds. The README documents each one.
-import { DEFAULT_PROFILE, type RunSummary, type SqliteRepository } from '@baton/store';
+import { DEFAULT_PROFILE, type StoredRun, type SqliteRepository } from '@baton/store';
 import { badParam, notFound } from './errors.js';
 import { historyJson, resultJson, runJson } from './json.js';
 import { Params } from './params.js';
@@ -182,7 +182,7 @@ export class Api {
   }
 
   /** A run by id, or the latest one (of `?profile=` if given). */
-  private findRun(id: string, p: Params): RunSummary {
+  private findRun(id: string, p: Params): StoredRun {
     const profile = p.string('profile');
     if (id === 'latest') {
       const run = profile === undefined ? this.repo.runPage({ limit: 1 })[0] : this.repo.latestRun(profile);

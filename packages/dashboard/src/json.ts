@@ -3,7 +3,7 @@
 // in seconds, text attachments as text (binary ones by size only: the page shows
 // tracebacks and output, never bytes; the CLI passes its own form with the bytes).
 import { isText, secondsBetween, timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
-import { runState, type HistoryEntry, type RunState, type RunSummary, type StoredResult } from '@baton/store';
+import { runState, type HistoryEntry, type RunState, type StoredRun, type StoredResult } from '@baton/store';
 
 const utf8 = new TextDecoder();
 
@@ -39,10 +39,10 @@ export interface RunJson {
   readonly exitStatus: number | null;
   readonly workers: number | null;
   readonly source: string | null;
-  readonly counts: RunSummary['counts'];
+  readonly counts: StoredRun['counts'];
 }
 
-export function runJson(run: RunSummary): RunJson {
+export function runJson(run: StoredRun): RunJson {
   return {
     id: run.id,
     profile: run.profile,

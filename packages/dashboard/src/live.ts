@@ -1,8 +1,8 @@
 // A run watched as it happens: the dashboard is one more reporter of the run's events
 // (like progress, JUnit and JSON), which it hands to the pages that watch it as
 // server-sent events. It never reads the coordinator's state.
-import { FAILING_STATUSES } from '@baton/store';
 import type { Reporter, RunEvent, RunResult, RunSummary } from '@baton/coordinator';
+import { isFailing } from '@baton/subunit';
 import { attachmentText, type AttachmentJson } from './json.js';
 import type { RunBound } from './timeline.js';
 
@@ -38,7 +38,7 @@ function liveResult(r: RunResult): LiveResult {
     ...(r.stopMs === undefined ? {} : { stopMs: r.stopMs }),
     ...(r.duration === undefined ? {} : { duration: r.duration }),
     ...(r.infrastructure === undefined ? {} : { infrastructure: r.infrastructure }),
-    attachments: FAILING_STATUSES.has(r.status) ? r.attachments.map(attachmentText) : [],
+    attachments: isFailing(r.status) ? r.attachments.map(attachmentText) : [],
   };
 }
 

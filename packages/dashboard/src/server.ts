@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname } from 'node:path';
+import { isLoopback, requireTokenBeyondLoopback } from '@baton/protocol';
 import type { SqliteRepository } from '@baton/store';
 import { Api, type ApiResponse } from './api.js';
 import { DashboardError, HTTP_STATUS, type DashboardErrorCode } from './errors.js';
@@ -39,7 +40,7 @@ const SECURITY_HEADERS = {
 };
 
 export interface DashboardOptions {
-  /** Where to listen; beyond loopback the caller must give `authorize`. */
+  /** Where to listen; beyond loopback only with `authorize` (else `BATON_PROTOCOL_TOKEN_REQUIRED`). */
   readonly host: string;
   /** 0 picks a free port (see `Dashboard.url`). */
   readonly port: number;
@@ -105,8 +106,7 @@ function presented(req: IncomingMessage, url: URL): { token: string | undefined;
  * of its own that resolves to 127.0.0.1 (DNS rebinding).
  */
 function loopbackHost(req: IncomingMessage): boolean {
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return isLoopback((req.headers.host ?? '').replace(/:\d+$/, ''));
 }
 
 /**
@@ -114,6 +114,7 @@ function loopbackHost(req: IncomingMessage): boolean {
  * `repository`, and `/api/live` (server-sent events) when a run is watched.
  */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  requireTokenBeyondLoopback(options.host, options.authorize !== undefined);
   const files = loadStatic();
   const api = new Api(options.repository, options.live !== undefined);
   const { authorize, live } = options;

@@ -3,8 +3,8 @@
 // schedule could at best have done (the lower bound) beside what it did.
 import { infrastructureOf, type RunResult } from '@baton/coordinator';
 import { lowerBound } from '@baton/scheduler';
-import { FAILING_STATUSES, type ResultStatus, type RunSummary, type Span, type SqliteRepository, type StoredResult } from '@baton/store';
-import { timestampToMillis } from '@baton/subunit';
+import type { ResultStatus, StoredRun, Span, SqliteRepository, StoredResult } from '@baton/store';
+import { FAILING_STATUSES, isFailing, timestampToMillis } from '@baton/subunit';
 import { runJson, type RunJson } from './json.js';
 
 /** The lane of results that name no worker (an imported stream without route codes or worker tags). */
@@ -76,7 +76,7 @@ export function laneOrder(a: string, b: string): number {
  * Lays a run out. `failures` are its failing results with their attachments (few, next
  * to the spans): the ones baton failed itself are marked where their process ended.
  */
-export function buildTimeline(run: RunSummary, spans: readonly Span[], failures: readonly StoredResult[]): Timeline {
+export function buildTimeline(run: StoredRun, spans: readonly Span[], failures: readonly StoredResult[]): Timeline {
   const origin = timestampToMillis(run.start);
   // Differences of whole µs, then ms: exact, where µs / 1000 - origin would carry the
   // rounding of numbers near 1.7e12 into every time (4329.429931640625 for 4329.43).
@@ -102,7 +102,7 @@ export function buildTimeline(run: RunSummary, spans: readonly Span[], failures:
     let code = codeOf.get(s.status);
     if (code === undefined) codeOf.set(s.status, (code = statuses.push(s.status) - 1));
     status[i] = code;
-    if (FAILING_STATUSES.has(s.status)) indexOf.set(`${s.worker ?? ''}\n${s.seq}`, i);
+    if (isFailing(s.status)) indexOf.set(`${s.worker ?? ''}\n${s.seq}`, i);
     if (s.startUs !== undefined && s.stopUs !== undefined) durations.push(Math.max(0, s.stopUs - s.startUs) / 1e6);
     if (stop[i] !== null) last = Math.max(last, stop[i]!);
   });
@@ -130,7 +130,7 @@ export function buildTimeline(run: RunSummary, spans: readonly Span[], failures:
 }
 
 /** A recorded run laid out, read from the repository: its spans, and its failures for the marks. */
-export function layoutRun(repo: SqliteRepository, run: RunSummary): Timeline {
+export function layoutRun(repo: SqliteRepository, run: StoredRun): Timeline {
   // LIMIT -1 is SQLite's "no limit": a run's failures are few beside its results.
   const failures = repo.resultPage(run.id, { offset: 0, limit: -1, statuses: [...FAILING_STATUSES] }).results;
   return buildTimeline(run, repo.spans(run.id), failures);

@@ -3,7 +3,10 @@
 // per worker slot, results in columns (a run of 100,000 results is a few arrays), what
 // runs right now, failures with their tracebacks, and what the schedule lost.
 
-/** Statuses that fail a run. */
+/**
+ * Statuses that fail a run: @baton/subunit's FAILING_STATUSES, mirrored here because the
+ * page is plain JavaScript served as it is (src/static.test.ts holds the two together).
+ */
 export const FAILING = new Set(['fail', 'uxsuccess', 'inprogress']);
 
 /** Which colour wins when many results share one pixel: the one a reader must not miss. */

@@ -1,22 +1,37 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodePacket, type Packet } from '@baton/subunit';
-import { Channel, HELLO_MAX_BYTES, type ChannelOptions } from './channel.js';
+import {
+  Channel,
+  GOODBYE_TIMEOUT_MS,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_TIMEOUT_MS,
+  HELLO_MAX_BYTES,
+  HELLO_TIMEOUT_MS,
+  type ChannelOptions,
+} from './channel.js';
 import { ProtocolError } from './errors.js';
 import { RPC_TEST_ID, type Message } from './messages.js';
+import { FakeClock } from './test-kit.js';
 import { RawPeer } from './test-support/raw-peer.js';
 import type { Transport } from './transport.js';
 import { memoryPair } from './transports/memory.js';
 
 const quiet = (lines: string[] = []): ((line: string) => void) => (line) => lines.push(line);
 
-function pair(client: Partial<ChannelOptions> = {}, server: Partial<ChannelOptions> = {}): { client: Channel; server: Channel } {
+/** Two channels over a memoryPair, on one fake clock: no real timer is ever armed. */
+function pair(client: Partial<ChannelOptions> = {}, server: Partial<ChannelOptions> = {}): { client: Channel; server: Channel; clock: FakeClock } {
   const [a, b] = memoryPair();
+  const clock = new FakeClock();
   return {
-    client: new Channel(a, { role: 'client', log: quiet(), heartbeat: false, ...client }),
-    server: new Channel(b, { role: 'server', log: quiet(), ...server }),
+    client: new Channel(a, { role: 'client', log: quiet(), heartbeat: false, clock, ...client }),
+    server: new Channel(b, { role: 'server', log: quiet(), clock, ...server }),
+    clock,
   };
 }
+
+/** Pings a RawPeer received so far. */
+const pings = (raw: RawPeer): number => raw.messages.filter((m) => m.msg === 'Ping').length;
 
 function rejectsWith(promise: Promise<unknown>, code: string, text?: RegExp): Promise<void> {
   return assert.rejects(promise, (e: unknown) => {
@@ -79,11 +94,15 @@ test('the refusal reaches a peer before the channel closes', async () => {
   assert.equal((await raw.next('Error')).code, 'BATON_PROTOCOL_NO_COMMON_VERSION');
 });
 
-test('a peer that never says Hello is a clear error', async () => {
+test('a peer that never says Hello is a clear error at HELLO_TIMEOUT_MS, and not before', async () => {
   const [a, b] = memoryPair();
   const raw = new RawPeer(a);
-  const server = new Channel(b, { role: 'server', log: quiet(), helloTimeoutMs: 20 });
-  await rejectsWith(server.ready, 'BATON_PROTOCOL_HELLO_TIMEOUT', /^no Hello from the peer within 20 ms: is it a baton test server/);
+  const clock = new FakeClock();
+  const server = new Channel(b, { role: 'server', log: quiet(), clock });
+  await clock.advanceAsync(HELLO_TIMEOUT_MS - 1);
+  assert.equal(server.state, 'connecting');
+  await clock.advanceAsync(1);
+  await rejectsWith(server.ready, 'BATON_PROTOCOL_HELLO_TIMEOUT', new RegExp(`^no Hello from the peer within ${HELLO_TIMEOUT_MS} ms: is it a baton test server`));
   const error = await raw.next('Error');
   assert.equal(error.code, 'BATON_PROTOCOL_HELLO_TIMEOUT');
   assert.equal(server.state, 'lost');
@@ -297,63 +316,98 @@ test('an Error reply rejects the request it names', async () => {
   assert.equal(client.state, 'ready');
 });
 
-test('heartbeats: a peer that answers Ping stays, one that stops is declared stuck', async () => {
+test('heartbeats: a Ping every interval while the peer answers; the first one unanswered fails the channel at the timeout', async () => {
   const [a, b] = memoryPair();
   let answering = true;
   const raw = new RawPeer(b, (m, peer) => {
-    if (m.msg === 'Ping' && answering) {
-      peer.send({ msg: 'Pong', nonce: m.nonce });
-      if (peer.messages.filter((x) => x.msg === 'Ping').length === 3) answering = false;
-    }
+    if (m.msg === 'Ping' && answering) peer.send({ msg: 'Pong', nonce: m.nonce });
   });
-  const client = new Channel(a, { role: 'client', log: quiet(), heartbeat: { intervalMs: 1, timeoutMs: 30 } });
+  const clock = new FakeClock();
+  const client = new Channel(a, { role: 'client', log: quiet(), clock });
   raw.send({ msg: 'Hello', min: 1, max: 2 });
   await client.ready;
+  await clock.advanceAsync(HEARTBEAT_INTERVAL_MS - 1);
+  assert.equal(pings(raw), 0);
+  await clock.advanceAsync(1);
+  assert.equal(pings(raw), 1);
+  await clock.advanceAsync(2 * HEARTBEAT_INTERVAL_MS);
+  assert.equal(pings(raw), 3);
+
+  answering = false;
+  await clock.advanceAsync(HEARTBEAT_INTERVAL_MS);
+  assert.equal(pings(raw), 4);
+  // One Ping at a time: none while the fourth waits for its Pong.
+  await clock.advanceAsync(HEARTBEAT_TIMEOUT_MS - 1);
+  assert.equal(client.state, 'ready');
+  assert.equal(pings(raw), 4);
+  await clock.advanceAsync(1);
   const closed = await client.closed;
   assert.equal(closed.error?.code, 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT');
-  assert.match(closed.error?.message ?? '', /did not answer a Ping within 30 ms: the peer itself is stuck/);
-  assert.equal(raw.messages.filter((m) => m.msg === 'Ping').length, 4);
+  assert.match(closed.error?.message ?? '', new RegExp(`did not answer a Ping within ${HEARTBEAT_TIMEOUT_MS} ms: the peer itself is stuck`));
   assert.equal((await raw.next('Error')).code, 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT');
 });
 
-test('a peer that answers Pings but leaves a Cancel unanswered is dropped within the Ping timeout', async () => {
+test('a peer that answers Pings but leaves a Cancel unanswered is dropped at the Ping timeout, not before', async () => {
   const [a, b] = memoryPair();
   const raw = new RawPeer(b, (m, peer) => {
     if (m.msg === 'Ping') peer.send({ msg: 'Pong', nonce: m.nonce });
   });
-  const client = new Channel(a, { role: 'client', log: quiet(), heartbeat: { intervalMs: 5, timeoutMs: 80 } });
+  const clock = new FakeClock();
+  const client = new Channel(a, { role: 'client', log: quiet(), clock });
   raw.send({ msg: 'Hello', min: 1, max: 2 });
   await client.ready;
+  assert.equal(client.answerTimeoutMs, HEARTBEAT_TIMEOUT_MS);
   const cancel = client.request({ msg: 'Cancel', tests: ['t.a'] }, client.answerTimeoutMs);
-  await rejectsWith(cancel, 'BATON_PROTOCOL_NO_ANSWER', /did not answer a Cancel within 80 ms, which a live peer answers at once/);
+  await clock.advanceAsync(HEARTBEAT_TIMEOUT_MS - 1);
+  assert.equal(client.state, 'ready');
+  await clock.advanceAsync(1);
+  await rejectsWith(cancel, 'BATON_PROTOCOL_NO_ANSWER', new RegExp(`did not answer a Cancel within ${HEARTBEAT_TIMEOUT_MS} ms, which a live peer answers at once`));
   const closed = await client.closed;
   assert.equal(closed.state, 'lost');
   assert.equal(closed.error?.code, 'BATON_PROTOCOL_NO_ANSWER');
-  assert.ok(raw.messages.filter((m) => m.msg === 'Ping').length >= 2, 'the peer kept answering Pings meanwhile');
+  assert.equal(pings(raw), HEARTBEAT_TIMEOUT_MS / HEARTBEAT_INTERVAL_MS - 1, 'the peer kept answering Pings meanwhile');
 });
 
 test('an answered request disarms its deadline', async () => {
-  const { client, server } = pair({}, { handlers: {} });
+  const { client, server, clock } = pair({}, { handlers: {} });
   await Promise.all([client.ready, server.ready]);
-  await client.request({ msg: 'Ping' }, 20);
-  await new Promise((resolve) => setTimeout(resolve, 60));
+  await client.request({ msg: 'Ping' }, HEARTBEAT_TIMEOUT_MS);
+  assert.equal(clock.pending, 0, 'no timer left armed');
+  await clock.advanceAsync(2 * HEARTBEAT_TIMEOUT_MS);
   assert.equal(client.state, 'ready');
   client.close();
 });
 
-test('silenceMs: the Pinged end drops a peer that went silent (a cut network), and keeps one that Pings', async () => {
-  const silent = pair({ heartbeat: false }, { silenceMs: 150 });
+test('silenceMs: the Pinged end drops a peer that went silent (a cut network) after silenceMs, and keeps one that Pings', async () => {
+  const silenceMs = HEARTBEAT_INTERVAL_MS + HEARTBEAT_TIMEOUT_MS;
+  const silent = pair({ heartbeat: false }, { silenceMs });
   await silent.server.ready;
+  await silent.clock.advanceAsync(silenceMs - 1);
+  assert.equal(silent.server.state, 'ready');
+  await silent.clock.advanceAsync(silenceMs / 8);
   const info = await silent.server.closed;
   assert.equal(info.state, 'lost');
   assert.equal(info.error?.code, 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT');
-  assert.match(info.error?.message ?? '', /nothing from the peer for \d+ s, not even a Ping/);
+  assert.match(info.error?.message ?? '', new RegExp(`nothing from the peer for ${silenceMs / 1000} s, not even a Ping`));
 
-  const alive = pair({ heartbeat: { intervalMs: 20, timeoutMs: 1000 } }, { silenceMs: 150 });
+  const alive = pair({ heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: HEARTBEAT_TIMEOUT_MS } }, { silenceMs });
   await alive.server.ready;
-  // Several silence windows pass; the Pings keep it open.
-  await new Promise((resolve) => setTimeout(resolve, 600));
+  // Many silence windows pass; the Pings keep it open.
+  await alive.clock.advanceAsync(10 * silenceMs);
   assert.equal(alive.server.state, 'ready');
   alive.client.close();
   await alive.server.closed;
+});
+
+test('Goodbye to a server that never closes: the client closes it after GOODBYE_TIMEOUT_MS', async () => {
+  const { client, server, clock } = pair({}, { handlers: { message: () => undefined } });
+  await Promise.all([client.ready, server.ready]);
+  let ended = false;
+  const closing = client.goodbye().then((info) => ((ended = true), info));
+  await clock.advanceAsync(GOODBYE_TIMEOUT_MS - 1);
+  assert.equal(ended, false);
+  assert.equal(client.state, 'draining');
+  await clock.advanceAsync(1);
+  assert.deepEqual(await closing, { state: 'closed' });
+  assert.equal((await server.closed).state, 'closed');
 });

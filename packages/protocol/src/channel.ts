@@ -1,6 +1,6 @@
-import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
 import { StreamDecoder, encodePacket, type Packet } from '@baton/subunit';
+import { systemClock, type Clock, type ClockTimer } from './clock.js';
 import { decodeMessage, encodeMessage, isRpcPacket } from './codec.js';
 import { ProtocolError, isFatalRemote, remoteError, type ProtocolErrorCode } from './errors.js';
 import {
@@ -124,6 +124,8 @@ export interface ChannelOptions {
    * waiting for ever. @default off
    */
   readonly silenceMs?: number;
+  /** Time for every timeout, heartbeat and silence check of the channel. @default systemClock */
+  readonly clock?: Clock;
   /**
    * Where refusals, corrupt packets and stray bytes are reported, each line prefixed with
    * the transport's `peer` when it has one. @default console.warn
@@ -191,11 +193,12 @@ export class Channel {
   private batch: Batch | undefined;
   private readonly pending = new Map<string, Pending>();
   private nextNonce = 1;
-  private helloTimer: NodeJS.Timeout | undefined;
-  private beatTimer: NodeJS.Timeout | undefined;
-  private silenceTimer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private helloTimer: ClockTimer | undefined;
+  private beatTimer: ClockTimer | undefined;
+  private silenceTimer: ClockTimer | undefined;
   private readonly silenceMs: number | undefined;
-  /** When the peer last sent anything (ms, Date.now), for `silenceMs`. */
+  /** When the peer last sent anything (ms, on `clock`), for `silenceMs`. */
   private heard = 0;
   private settleReady!: { resolve(h: Handshake): void; reject(e: ProtocolError): void };
   private settleClosed!: (info: CloseInfo) => void;
@@ -207,6 +210,7 @@ export class Channel {
     this.expectToken = options.expectToken;
     this.helloFields = { ...(options.expectToken === undefined ? {} : { token: options.expectToken }), ...options.hello };
     this.silenceMs = options.silenceMs;
+    this.clock = options.clock ?? systemClock;
     this.heartbeat =
       options.heartbeat ??
       (options.role === 'client' ? { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: HEARTBEAT_TIMEOUT_MS } : false);
@@ -241,7 +245,7 @@ export class Channel {
     });
     transport.onData((bytes) => {
       if (this.ended) return;
-      this.heard = Date.now();
+      this.heard = this.clock.now();
       this.decoder.push(bytes);
       if (this.peerHello === undefined && this.decoder.offset + this.decoder.buffered > HELLO_MAX_BYTES) {
         this.fail(new ProtocolError('BATON_PROTOCOL_TOO_LARGE', `the peer sent ${HELLO_MAX_BYTES} bytes without a Hello: it is not a baton peer; closing`), true);
@@ -250,7 +254,7 @@ export class Channel {
     transport.onClose((error) => this.onTransportClose(error));
 
     const helloTimeoutMs = options.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
-    this.helloTimer = setTimeout(() => {
+    this.helloTimer = this.clock.setTimeout(() => {
       this.fail(
         new ProtocolError(
           'BATON_PROTOCOL_HELLO_TIMEOUT',
@@ -339,20 +343,20 @@ export class Channel {
       this.write(encodeMessage({ ...message, nonce } as Message)).catch(() => undefined);
     });
     if (answerWithinMs === undefined) return reply;
-    const deadline = setTimeout(() => {
+    const deadline = this.clock.setTimeout(() => {
       this.fail(unanswered(name, answerWithinMs), true);
       this.transport.abort?.();
     }, answerWithinMs);
-    const disarm = () => clearTimeout(deadline);
+    const disarm = () => deadline.cancel();
     reply.then(disarm, disarm);
     return reply;
   }
 
   /** Round trip of a Ping, in milliseconds (version 2). */
   async ping(): Promise<number> {
-    const start = performance.now();
+    const start = this.clock.now();
     await this.request({ msg: 'Ping' });
-    return performance.now() - start;
+    return this.clock.now() - start;
   }
 
   /**
@@ -367,12 +371,12 @@ export class Channel {
       this.stopHeartbeat();
       await sent.catch(() => undefined);
     }
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ClockTimer | undefined;
     const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
+      timer = this.clock.setTimeout(resolve, timeoutMs);
     });
     await Promise.race([this.closed, late]);
-    clearTimeout(timer);
+    timer?.cancel();
     this.close();
     return this.closed;
   }
@@ -533,7 +537,7 @@ export class Channel {
       return;
     }
     this.peerHello = hello;
-    clearTimeout(this.helloTimer);
+    this.helloTimer?.cancel();
     if (this.expectToken !== undefined && !tokenMatches(hello.token, this.expectToken)) {
       this.fail(
         new ProtocolError('BATON_PROTOCOL_AUTH', `the peer's Hello carries ${hello.token === undefined ? 'no' : 'a wrong'} token: give both ends the same shared secret (--token-file)`),
@@ -561,10 +565,10 @@ export class Channel {
   private watchSilence(): void {
     const limit = this.silenceMs;
     if (limit === undefined || !supports(this.negotiated!, 'Ping')) return;
-    this.heard = Date.now();
+    this.heard = this.clock.now();
     // A check now and then, not a timer reset on every chunk a busy channel reads.
-    this.silenceTimer = setInterval(() => {
-      const quiet = Date.now() - this.heard;
+    this.silenceTimer = this.clock.setInterval(() => {
+      const quiet = this.clock.now() - this.heard;
       if (quiet < limit) return;
       this.fail(
         new ProtocolError('BATON_PROTOCOL_HEARTBEAT_TIMEOUT', `nothing from the peer for ${Math.round(quiet / 1000)} s, not even a Ping: it is gone or cut off`),
@@ -604,7 +608,7 @@ export class Channel {
   private startHeartbeat(): void {
     if (this.heartbeat === false || !supports(this.negotiated!, 'Ping')) return;
     const { intervalMs, timeoutMs } = this.heartbeat;
-    this.beatTimer = setTimeout(() => {
+    this.beatTimer = this.clock.setTimeout(() => {
       this.request({ msg: 'Ping' }, timeoutMs).then(
         () => {
           if (this.currentState === 'ready') this.startHeartbeat();
@@ -615,12 +619,12 @@ export class Channel {
   }
 
   private stopHeartbeat(): void {
-    clearTimeout(this.beatTimer);
-    clearInterval(this.silenceTimer);
+    this.beatTimer?.cancel();
+    this.silenceTimer?.cancel();
   }
 
   private settle(error: ProtocolError): void {
-    clearTimeout(this.helloTimer);
+    this.helloTimer?.cancel();
     this.stopHeartbeat();
     this.settleReady.reject(error);
     for (const pending of this.pending.values()) pending.reject(error);

@@ -1,5 +1,6 @@
 import { FINAL_STATUSES, ResultAggregator, type Packet, type StrayOutput, type TestResult, type Timestamp } from '@baton/subunit';
 import { Channel, type ChannelOptions } from './channel.js';
+import { systemClock, type Clock, type ClockTimer } from './clock.js';
 import { groupsProblem } from './codec.js';
 import { EventQueue } from './event-queue.js';
 import { PeerDiedError, ProtocolError, type ExitInfo } from './errors.js';
@@ -117,7 +118,8 @@ export class TestServerClient implements WorkerLink {
   private readonly owners = new Map<string, TestRun | null>();
   private readonly lists: Listing[] = [];
   /** Tests the server started and has not finished, with their watchdogs. */
-  private readonly started = new Map<string, NodeJS.Timeout | undefined>();
+  private readonly started = new Map<string, ClockTimer | undefined>();
+  private readonly clock: Clock;
   private hooks: ClientHooks;
   private readonly killGraceMs: number;
   private killReason: string | undefined;
@@ -128,6 +130,7 @@ export class TestServerClient implements WorkerLink {
     this.process = process;
     this.hooks = options;
     this.killGraceMs = options.killGraceMs ?? KILL_GRACE_MS;
+    this.clock = options.clock ?? systemClock;
     this.aggregator = new ResultAggregator({
       result: (result) => this.onResult(result),
       listed: (id, packet) => {
@@ -313,10 +316,10 @@ export class TestServerClient implements WorkerLink {
     const id = packet.testId;
     if (id !== undefined && packet.status === 'inprogress' && !this.started.has(id)) {
       const timeout = (this.owners.get(id) ?? this.runs[0])?.timeout;
-      this.started.set(id, timeout === undefined ? undefined : setTimeout(() => this.timedOut(id, timeout), timeout * 1000 + this.killGraceMs));
+      this.started.set(id, timeout === undefined ? undefined : this.clock.setTimeout(() => this.timedOut(id, timeout), timeout * 1000 + this.killGraceMs));
       this.hooks.onTestStart?.(id, packet.timestamp);
     } else if (id !== undefined && packet.status !== undefined && FINAL_STATUSES.has(packet.status)) {
-      clearTimeout(this.started.get(id));
+      this.started.get(id)?.cancel();
       this.started.delete(id);
     }
     this.aggregator.packet(packet);
@@ -352,7 +355,7 @@ export class TestServerClient implements WorkerLink {
   private async bury(error: ProtocolError | undefined): Promise<ProtocolError> {
     const cause = error ?? new ProtocolError('BATON_PROTOCOL_PEER_LOST', 'the channel was lost');
     const running = this.running;
-    for (const timer of this.started.values()) clearTimeout(timer);
+    for (const timer of this.started.values()) timer?.cancel();
     if (!this.process) return cause;
     // A server that dropped the channel is dying anyway: wait for its exit status. One the
     // channel gave up on (no Pong, a protocol failure) is killed outright.
@@ -371,12 +374,12 @@ export class TestServerClient implements WorkerLink {
   /** Waits for the process to exit, killing it after EXIT_WAIT_MS. */
   private async reap(): Promise<ExitInfo> {
     const process = this.process!;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ClockTimer | undefined;
     const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), EXIT_WAIT_MS);
+      timer = this.clock.setTimeout(() => resolve(undefined), EXIT_WAIT_MS);
     });
     const exit = await Promise.race([process.exited, late]);
-    clearTimeout(timer);
+    timer?.cancel();
     if (exit !== undefined) return exit;
     process.kill('SIGKILL');
     return process.exited;

@@ -22,6 +22,8 @@ export type ProtocolErrorCode =
   | 'BATON_PROTOCOL_NO_ANSWER'
   /** A missing or wrong token (at the WebSocket upgrade or in Hello). */
   | 'BATON_PROTOCOL_AUTH'
+  /** Listening beyond loopback without a token (`requireTokenBeyondLoopback`). */
+  | 'BATON_PROTOCOL_TOKEN_REQUIRED'
   /** A feature the negotiated version lacks (Cancel or Ping at version 1). */
   | 'BATON_PROTOCOL_UNSUPPORTED'
   /** A command sent before the handshake finished or after the channel closed. */
@@ -44,6 +46,7 @@ const CODES: ReadonlySet<string> = new Set<ProtocolErrorCode>([
   'BATON_PROTOCOL_HEARTBEAT_TIMEOUT',
   'BATON_PROTOCOL_NO_ANSWER',
   'BATON_PROTOCOL_AUTH',
+  'BATON_PROTOCOL_TOKEN_REQUIRED',
   'BATON_PROTOCOL_UNSUPPORTED',
   'BATON_PROTOCOL_NOT_READY',
   'BATON_PROTOCOL_PEER_ERROR',

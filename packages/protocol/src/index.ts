@@ -7,6 +7,8 @@ export {
   WORKER_LEAVING,
   CLASS_FIXTURES_TAG,
   MODULE_FIXTURES_TAG,
+  TIMEOUT_ATTACHMENT,
+  ERROR_ATTACHMENT,
   MESSAGE_SPECS,
   supports,
   type VersionRange,
@@ -36,6 +38,7 @@ export {
   type ProtocolErrorCode,
   type ExitInfo,
 } from './errors.js';
+export { systemClock, sleep, type Clock, type ClockTimer } from './clock.js';
 export type { Transport } from './transport.js';
 export { EventQueue } from './event-queue.js';
 export { memoryPair } from './transports/memory.js';
@@ -93,4 +96,4 @@ export {
   type ConnectWebSocketOptions,
   type WebSocketAcceptorOptions,
 } from './transports/ws.js';
-export { tokenMatches } from './token.js';
+export { tokenMatches, isLoopback, requireTokenBeyondLoopback } from './token.js';

@@ -37,6 +37,20 @@ export const WORKER_LEAVING = 'BATON_WORKER_LEAVING';
 export const CLASS_FIXTURES_TAG = 'baton-class-fixtures';
 export const MODULE_FIXTURES_TAG = 'baton-module-fixtures';
 
+/**
+ * The attachment of a test failed for running past its timeout, saying so (`… timed out
+ * after N s …`): the worker adds it when it kills the test's process, a test server when
+ * it interrupts the test at the Run's `timeout`. The coordinator reads it to report the
+ * test as timed out rather than failed on its own.
+ */
+export const TIMEOUT_ATTACHMENT = 'baton-timeout';
+
+/**
+ * The attachment of a test a worker failed because its test process died under it, or
+ * because its test server never reported it, saying why; read as "crashed".
+ */
+export const ERROR_ATTACHMENT = 'baton-error';
+
 /** The versions this implementation speaks. */
 export const SUPPORTED_VERSIONS: VersionRange = { min: 1, max: 2 };
 

@@ -12,7 +12,7 @@ export interface DispatchedUnit {
 }
 
 /** A worker (one execution slot) is ready for work. A host with N slots joins as N workers. */
-export interface WorkerJoined {
+export interface SchedulerWorkerJoined {
   readonly type: 'workerJoined';
   readonly worker: string;
   /** Prior relative speed (2 = twice as fast), e.g. from earlier runs of this host; learned anyway. */
@@ -32,14 +32,14 @@ export interface WorkerDied {
 }
 
 /** A worker started a test. */
-export interface TestStarted {
+export interface SchedulerTestStarted {
   readonly type: 'testStarted';
   readonly worker: string;
   readonly test: string;
 }
 
 /** A worker finished a test (whatever its outcome) after `duration` seconds on the worker's clock. */
-export interface TestFinished {
+export interface SchedulerTestFinished {
   readonly type: 'testFinished';
   readonly worker: string;
   readonly test: string;
@@ -63,7 +63,7 @@ export interface Tick {
 }
 
 /** Everything the coordinator tells the scheduler. */
-export type SchedulerEvent = WorkerJoined | WorkerLeft | WorkerDied | TestStarted | TestFinished | TestsReleased | Tick;
+export type SchedulerEvent = SchedulerWorkerJoined | WorkerLeft | WorkerDied | SchedulerTestStarted | SchedulerTestFinished | TestsReleased | Tick;
 
 /** Send these units to the worker, to run after what it already holds. */
 export interface Dispatch {

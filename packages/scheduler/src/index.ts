@@ -11,13 +11,13 @@ export type {
   Lost,
   Reclaim,
   SchedulerEvent,
+  SchedulerTestFinished,
+  SchedulerTestStarted,
+  SchedulerWorkerJoined,
   SchedulingPolicy,
-  TestFinished,
   TestsReleased,
-  TestStarted,
   Tick,
   WorkerDied,
-  WorkerJoined,
   WorkerLeft,
 } from './events.js';
 export { CLASS_GROUP_REGEX, groupKeyOf, groupTests } from './groups.js';

@@ -207,7 +207,7 @@ export class Ledger {
 
   /**
    * A worker finished a test. Returns the unit and whether it, and the
-   * segment, are now settled. A missing TestStarted is implied.
+   * segment, are now settled. A missing SchedulerTestStarted is implied.
    */
   finishedTest(workerId: string, test: string, now: number): { unit: UnitRecord; unitDone: boolean; segmentDone: boolean } {
     const worker = this.worker(workerId);
@@ -228,7 +228,7 @@ export class Ledger {
     return unitDone && this.open[unit.segment] === 0;
   }
 
-  /** True when a test finishes without its TestStarted having arrived. */
+  /** True when a test finishes without its SchedulerTestStarted having arrived. */
   isImpliedStart(worker: WorkerRecord, t: number): boolean {
     const unit = this.unitOfTest[t] as UnitRecord;
     return t - unit.first >= unit.offset || worker.running !== unit;

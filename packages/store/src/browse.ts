@@ -3,6 +3,7 @@
 // attachments, and the tests that flip between passing and failing. SqliteRepository
 // answers them with the statements below.
 import type Database from 'better-sqlite3';
+import { PASSING_STATUSES } from '@baton/subunit';
 import { FAILING_CODES_SQL, statusToCode } from './timing.js';
 import type { ResultStatus } from './types.js';
 
@@ -51,8 +52,8 @@ export interface FlakyTest {
   readonly lastFailedRun: number;
 }
 
-/** Statuses that count as a pass for flakiness: the test did what it should. */
-const PASSING_CODES_SQL = `(${(['success', 'xfail'] as const).map(statusToCode).join(', ')})`;
+/** @baton/subunit's PASSING_STATUSES as SQL reads them, for flakiness. */
+const PASSING_CODES_SQL = `(${PASSING_STATUSES.map(statusToCode).join(', ')})`;
 
 /** The statements SqliteRepository answers the browsing queries with. */
 export interface BrowseStatements {

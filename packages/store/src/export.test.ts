@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aggregate, decodeAll, encodePackets } from '@baton/subunit';
-import { resultPackets } from './export.js';
+import { aggregate, decodeAll, encodePackets, resultPackets } from '@baton/subunit';
+import { testResultOf } from './export.js';
 import type { StoredResult } from './types.js';
 
 const base: StoredResult = {
@@ -9,27 +9,18 @@ const base: StoredResult = {
   worker: undefined, seq: 0, tags: [], attachments: [],
 };
 
-describe('resultPackets', () => {
-  it('reads back as the same result, attachments over one chunk included', () => {
-    const big = new Uint8Array(150_000).map((_, i) => i % 251);
-    const result: StoredResult = { ...base, tags: ['worker-0'], worker: 'worker-0', attachments: [
+describe('testResultOf', () => {
+  it('written out with its start, reads back as the stored result', () => {
+    const stored: StoredResult = { ...base, tags: ['worker-0'], worker: 'worker-0', attachments: [
       { name: 'traceback', mimeType: 'text/x-traceback;charset=utf8', content: new TextEncoder().encode('boom') },
-      { name: 'big', mimeType: 'application/octet-stream', content: big },
-      { name: 'empty', mimeType: undefined, content: new Uint8Array(0) },
     ] };
-    const packets = resultPackets(result);
-    assert.equal(packets.filter((p) => p.file?.name === 'big').length, 3);
-    const decoded = decodeAll(encodePackets(packets));
-    assert.deepEqual(decoded.errors, []);
+    const decoded = decodeAll(encodePackets(resultPackets(testResultOf(stored), { withStart: true })));
     const [back] = aggregate(decoded.packets).results;
-    assert.deepEqual(back, { id: result.testId, status: 'fail', start: result.start, stop: result.stop, tags: ['worker-0'], routeCode: undefined, attachments: result.attachments });
+    assert.deepEqual(back, { id: stored.testId, status: 'fail', start: stored.start, stop: stored.stop, tags: ['worker-0'], routeCode: undefined, attachments: stored.attachments });
   });
 
   it('sends a worker that no tag names as the route code', () => {
-    assert.deepEqual(resultPackets({ ...base, worker: 'host-a/1' }).map((p) => p.routeCode), ['host-a/1', 'host-a/1']);
-  });
-
-  it('leaves a test that never finished in progress', () => {
-    assert.deepEqual(resultPackets({ ...base, status: 'inprogress', stop: undefined }).map((p) => p.status), ['inprogress']);
+    assert.equal(testResultOf({ ...base, worker: 'host-a/1' }).routeCode, 'host-a/1');
+    assert.equal(testResultOf({ ...base, worker: 'worker-2', tags: ['worker-2'] }).routeCode, undefined);
   });
 });

@@ -1,4 +1,4 @@
-import { ResultAggregator, StreamDecoder, type SubunitError, type TestResult, type Timestamp } from '@baton/subunit';
+import { ResultAggregator, StreamDecoder, isFailing, type SubunitError, type TestResult, type Timestamp } from '@baton/subunit';
 import { StoreError } from './errors.js';
 import type { ResultInput, ResultStatus, RunRepository, RunWriter } from './types.js';
 

@@ -7,7 +7,7 @@ export {
   type RunEnd,
   type RunLike,
   type ResultInput,
-  type RunSummary,
+  type StoredRun,
   type StoredResult,
   type HistoryEntry,
   type Timing,
@@ -19,7 +19,7 @@ export {
   type TimingsFile,
   type RunRepository,
 } from './types.js';
-export { EWMA_ALPHA, FAILING_STATUSES } from './timing.js';
+export { EWMA_ALPHA } from './timing.js';
 export { SqliteRepository, type SqliteOptions } from './sqlite.js';
 export type { FlakyTest, ResultPageQuery, RunPageQuery, Span } from './browse.js';
 export { MemoryRepository } from './memory.js';
@@ -28,5 +28,5 @@ export { SCHEMA_VERSION } from './schema.js';
 export { REPOSITORY_DIR, DATABASE_FILE, findRepositoryRoot, openRepository, initRepository, type LocateOptions } from './locate.js';
 export { importStream, type ImportOptions, type ImportReport } from './import.js';
 export { asSubunitV2, isStestrRepository, stestrRuns, V1_CONVERTER, type StestrRun } from './sources.js';
-export { resultPackets } from './export.js';
+export { testResultOf } from './export.js';
 export { parseTimingsFile } from './timings-file.js';

@@ -1,6 +1,7 @@
+import { isFailing } from '@baton/subunit';
 import { noSuchRun } from './errors.js';
 import { checkTimingsFile } from './timings-file.js';
-import { FAILING_STATUSES, atMicros, durationSeconds, fromMicros, mergeTiming, nextTiming, toMicros } from './timing.js';
+import { atMicros, durationSeconds, fromMicros, mergeTiming, nextTiming, toMicros } from './timing.js';
 import type {
   Estimates,
   FailingTest,
@@ -13,7 +14,7 @@ import type {
   RunLike,
   RunRepository,
   RunStart,
-  RunSummary,
+  StoredRun,
   SlowTest,
   StoredResult,
   Timing,
@@ -21,7 +22,7 @@ import type {
 } from './types.js';
 
 interface MemoryRun {
-  summary: Omit<RunSummary, 'counts'>;
+  summary: Omit<StoredRun, 'counts'>;
   readonly results: StoredResult[];
   readonly seqs: Map<string, number>;
 }
@@ -108,7 +109,7 @@ export class MemoryRepository implements RunRepository {
     };
   }
 
-  run(id: number): RunSummary | undefined {
+  run(id: number): StoredRun | undefined {
     const r = this.runsById.get(id);
     if (r === undefined) return undefined;
     const counts: Partial<Record<ResultStatus, number>> = {};
@@ -116,13 +117,13 @@ export class MemoryRepository implements RunRepository {
     return { ...r.summary, counts };
   }
 
-  latestRun(profile: string): RunSummary | undefined {
+  latestRun(profile: string): StoredRun | undefined {
     let latest: number | undefined;
     for (const r of this.runsById.values()) if (r.summary.profile === profile) latest = r.summary.id;
     return latest === undefined ? undefined : this.run(latest);
   }
 
-  latestRunWithoutHistory(profile: string, like: RunLike): RunSummary | undefined {
+  latestRunWithoutHistory(profile: string, like: RunLike): StoredRun | undefined {
     let latest: number | undefined;
     for (const { summary: s } of this.runsById.values()) {
       const matches = s.profile === profile && s.id < like.before && s.known === 0 && s.complete && s.selectionDigest === like.selectionDigest && s.workers === like.workers;
@@ -155,7 +156,7 @@ export class MemoryRepository implements RunRepository {
   failing(profile: string): FailingTest[] {
     const out: FailingTest[] = [];
     for (const [testId, t] of this.timingsByProfile.get(profile) ?? []) {
-      if (!FAILING_STATUSES.has(t.lastStatus)) continue;
+      if (!isFailing(t.lastStatus)) continue;
       const results = t.lastRun === undefined ? [] : this.get(t.lastRun).results;
       out.push({ testId, result: results.findLast((r) => r.testId === testId) });
     }
@@ -201,7 +202,7 @@ export class MemoryRepository implements RunRepository {
         name,
         runs: runs.length,
         tests: timings.length,
-        failing: timings.filter((t) => FAILING_STATUSES.has(t.lastStatus)).length,
+        failing: timings.filter((t) => isFailing(t.lastStatus)).length,
         latestRun: runs.at(-1)?.summary.id,
       };
     });

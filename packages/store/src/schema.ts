@@ -53,7 +53,7 @@ export const MIGRATIONS: readonly string[] = [
     updated_us    INTEGER,
     PRIMARY KEY (profile, test)
   ) WITHOUT ROWID;
-  -- Codes 2, 4, 6 are inprogress, uxsuccess, fail (timing.ts FAILING_STATUSES).
+  -- Codes 2, 4, 6 are inprogress, uxsuccess, fail (@baton/subunit's FAILING_STATUSES).
   CREATE INDEX timings_failing ON timings (profile, test) WHERE last_status IN (2, 4, 6);
   `,
   `

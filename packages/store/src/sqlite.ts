@@ -33,7 +33,7 @@ import type {
   RunLike,
   RunRepository,
   RunStart,
-  RunSummary,
+  StoredRun,
   SlowTest,
   StoredResult,
   Timing,
@@ -370,21 +370,21 @@ export class SqliteRepository implements RunRepository {
     if (this.sql.staleIndex.get(profile) !== undefined) this.indexEstimates(profile);
   }
 
-  run(id: number): RunSummary | undefined {
+  run(id: number): StoredRun | undefined {
     return this.guard(() => {
       const row = this.sql.run.get(id) as Row | undefined;
       return row && this.summary(row);
     });
   }
 
-  latestRun(profile: string): RunSummary | undefined {
+  latestRun(profile: string): StoredRun | undefined {
     return this.guard(() => {
       const row = this.sql.latestRun.get(profile) as Row | undefined;
       return row && this.summary(row);
     });
   }
 
-  latestRunWithoutHistory(profile: string, like: RunLike): RunSummary | undefined {
+  latestRunWithoutHistory(profile: string, like: RunLike): StoredRun | undefined {
     return this.guard(() => {
       const row = this.sql.latestRunWithoutHistory.get(profile, like.before, like.selectionDigest ?? null, like.workers ?? null) as Row | undefined;
       return row && this.summary(row);
@@ -536,7 +536,7 @@ export class SqliteRepository implements RunRepository {
   }
 
   /** A page of runs, newest first (browse.ts). */
-  runPage(query: RunPageQuery): RunSummary[] {
+  runPage(query: RunPageQuery): StoredRun[] {
     return this.guard(() => (this.browsing().runPage.all({ profile: query.profile ?? null, before: query.before ?? null, limit: query.limit }) as Row[]).map((row) => this.summary(row)));
   }
 
@@ -632,7 +632,7 @@ export class SqliteRepository implements RunRepository {
     return id;
   }
 
-  private summary(row: Row): RunSummary {
+  private summary(row: Row): StoredRun {
     const counts: Partial<Record<ResultStatus, number>> = {};
     for (const [code, n] of this.sql.counts.all(row.id) as [number, number][]) counts[statusFromCode(code)] = n;
     return {

@@ -1,6 +1,6 @@
 // The timing arithmetic both repositories share; SqliteRepository's fold (fold.ts) repeats
 // `nextTiming` as one SQL upsert, and the tests hold the two to the same numbers.
-import { STATUSES, type Timestamp } from '@baton/subunit';
+import { FAILING_STATUSES, STATUSES, isFailing, type Timestamp } from '@baton/subunit';
 import type { ResultStatus, Timing } from './types.js';
 
 /**
@@ -9,11 +9,8 @@ import type { ResultStatus, Timing } from './types.js';
  */
 export const EWMA_ALPHA = 0.3;
 
-/** Statuses that put a test in the failing set: it failed, passed unexpectedly, or never finished. */
-export const FAILING_STATUSES: ReadonlySet<ResultStatus> = new Set<ResultStatus>(['fail', 'uxsuccess', 'inprogress']);
-
-/** FAILING_STATUSES as SQL reads them: `(2, 4, 6)`. */
-export const FAILING_CODES_SQL: string = `(${[...FAILING_STATUSES].map(statusToCode).sort().join(', ')})`;
+/** @baton/subunit's FAILING_STATUSES as SQL reads them: `(2, 4, 6)`. */
+export const FAILING_CODES_SQL: string = `(${FAILING_STATUSES.map(statusToCode).sort().join(', ')})`;
 
 /** The 3-bit subunit code of a status, which is also how SQLite stores it. */
 export function statusToCode(status: ResultStatus): number {
@@ -64,7 +61,7 @@ export function nextTiming(prev: Timing | undefined, update: TimingUpdate): Timi
     estimate,
     last: d ?? prev?.last,
     count: (prev?.count ?? 0) + (d === undefined ? 0 : 1),
-    failures: (prev?.failures ?? 0) + (FAILING_STATUSES.has(update.status) ? 1 : 0),
+    failures: (prev?.failures ?? 0) + (isFailing(update.status) ? 1 : 0),
     lastStatus: update.status,
     lastRun: update.run,
     updated: update.stopUs ?? prev?.updated,

@@ -65,7 +65,7 @@ export interface ResultInput {
 }
 
 /** A run as stored. */
-export interface RunSummary {
+export interface StoredRun {
   readonly id: number;
   readonly profile: string;
   readonly start: Timestamp;
@@ -200,15 +200,15 @@ export interface RunRepository {
   finishRun(run: number, end: RunEnd): void;
 
   /** A run by id, or undefined. */
-  run(id: number): RunSummary | undefined;
+  run(id: number): StoredRun | undefined;
   /** The latest run of a profile, complete or not. */
-  latestRun(profile: string): RunSummary | undefined;
+  latestRun(profile: string): StoredRun | undefined;
   /**
    * The latest complete run of `profile` before run `before` that began with no timing for
    * any of its tests (`known` 0), of the same selection and number of workers: what a run
    * with history is measured against.
    */
-  latestRunWithoutHistory(profile: string, like: RunLike): RunSummary | undefined;
+  latestRunWithoutHistory(profile: string, like: RunLike): StoredRun | undefined;
   /** Whether a run from this source was already recorded. */
   hasSource(source: string): boolean;
   /** A run's results in the order they were recorded. */

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { test } from 'node:test';
-import type { RunSummary } from './types.js';
+import type { StoredRun } from './types.js';
 import { runState, thisProcess, writerAlive } from './writer.js';
 
-const run = (fields: Partial<RunSummary>): RunSummary => ({
+const run = (fields: Partial<StoredRun>): StoredRun => ({
   id: 1, profile: 'default', start: { seconds: 1_700_000_000, nanos: 0 }, stop: undefined, source: undefined,
   selectionDigest: undefined, planDigest: undefined, workers: undefined, known: undefined, exitStatus: undefined,
   writer: undefined, complete: false, partial: false, counts: {}, ...fields,

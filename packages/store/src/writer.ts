@@ -1,7 +1,7 @@
 // Which process records a run, and whether it still lives: what tells a run in progress
 // from one cut short (runState), and a live run's journal from an orphan's.
 import { hostname } from 'node:os';
-import type { RunSummary, RunWriter } from './types.js';
+import type { StoredRun, RunWriter } from './types.js';
 
 /** This process, as the writer of the runs (and journals) it records. */
 export function thisProcess(): RunWriter {
@@ -28,7 +28,7 @@ export function writerAlive(writer: RunWriter): boolean | undefined {
  */
 export type RunState = 'finished' | 'running' | 'stopped' | 'elsewhere';
 
-export function runState(run: RunSummary): RunState {
+export function runState(run: StoredRun): RunState {
   if (run.complete) return 'finished';
   // Recorded before runs kept their writer: only a dead writer leaves such a run behind now.
   if (run.writer === undefined) return 'stopped';

@@ -27,6 +27,12 @@ export const MAX_PACKET_SIZE: number = 4 * 1024 * 1024 - 1;
 /** signature (1) + flags (2) + the shortest length varint (1) + CRC32 (4). */
 export const MIN_PACKET_SIZE = 8;
 
+/**
+ * The mime type of the text attachments baton writes itself (captured output, why baton
+ * failed a test), spelled as python-subunit's tools and baton's Python server spell it.
+ */
+export const TEXT_MIME_TYPE = 'text/plain; charset=utf8';
+
 /** The statuses a packet can carry, indexed by their 3-bit code (0 = none). */
 export const STATUSES: readonly [
   undefined, 'exists', 'inprogress', 'success', 'uxsuccess', 'skip', 'fail', 'xfail',
@@ -52,6 +58,29 @@ export const FINAL_STATUSES: ReadonlySet<TestStatus> = new Set<TestStatus>([
   'fail',
   'xfail',
 ]);
+
+/**
+ * Statuses that count as a failure, for a run's verdict, the failing set and every report:
+ * the test failed, passed unexpectedly, or never finished (`inprogress` at the end).
+ */
+export const FAILING_STATUSES: readonly ['inprogress', 'uxsuccess', 'fail'] = ['inprogress', 'uxsuccess', 'fail'];
+
+const FAILING: ReadonlySet<TestStatus | undefined> = new Set<TestStatus | undefined>(FAILING_STATUSES);
+
+/** Whether `status` counts as a failure (one of FAILING_STATUSES). */
+export function isFailing(status: TestStatus | undefined): boolean {
+  return FAILING.has(status);
+}
+
+/** Statuses that count as a pass: the test did what it should (a skip is neither). */
+export const PASSING_STATUSES: readonly ['success', 'xfail'] = ['success', 'xfail'];
+
+const PASSING: ReadonlySet<TestStatus | undefined> = new Set<TestStatus | undefined>(PASSING_STATUSES);
+
+/** Whether `status` counts as a pass (one of PASSING_STATUSES). */
+export function isPassing(status: TestStatus | undefined): boolean {
+  return PASSING.has(status);
+}
 
 /** The 3-bit code of a status. */
 export function statusCode(status: TestStatus | undefined): number {

@@ -1,4 +1,4 @@
-export { SIGNATURE, Flag, MAX_PACKET_SIZE, STATUSES, FINAL_STATUSES, type TestStatus } from './constants.js';
+export { SIGNATURE, Flag, MAX_PACKET_SIZE, TEXT_MIME_TYPE, STATUSES, FINAL_STATUSES, FAILING_STATUSES, PASSING_STATUSES, isFailing, isPassing, type TestStatus } from './constants.js';
 export { crc32 } from './crc32.js';
 export { SubunitError, type SubunitErrorCode } from './errors.js';
 export {
@@ -10,6 +10,7 @@ export {
   secondsBetween,
 } from './packet.js';
 export { encodePacket, encodePackets, StreamEncoder, type ChunkSink, type StreamEncoderOptions } from './encoder.js';
+export { ATTACHMENT_CHUNK_BYTES, attachmentPackets, resultPackets, type ResultPacketsOptions } from './result-packets.js';
 export { StreamDecoder, decodeAll, type DecoderHandlers, type DecoderOptions, type DecodedStream } from './decoder.js';
 export {
   ResultAggregator,

@@ -3,17 +3,15 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventQueue } from '@baton/protocol';
-import { ResultAggregator, StreamDecoder, decodeAll, timestampToMillis } from '@baton/subunit';
+import { EventQueue, systemClock } from '@baton/protocol';
+import { ResultAggregator, StreamDecoder, TEXT_MIME_TYPE, decodeAll, timestampToMillis } from '@baton/subunit';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
-import { systemClock } from './clock.js';
 import { WorkerError } from './errors.js';
-import { listCommand, runCommand } from './substitute.js';
+import { listShellCommand, runShellCommand } from './substitute.js';
 
 /** How much of a command's stderr is kept for the reason of its death. */
 export const COMMAND_STDERR_TAIL_BYTES: number = 8 * 1024;
 
-const TEXT = 'text/plain; charset=utf8';
 
 /** A testrepository-style command, as `.testr.conf` describes it. */
 export interface TestrCommand {
@@ -49,7 +47,7 @@ class CommandAdapter implements TestAdapter {
   ) {}
 
   async list(): Promise<string[]> {
-    const shell = listCommand(this.command.testCommand, this.command.testListOption);
+    const shell = listShellCommand(this.command.testCommand, this.command.testListOption);
     const child = this.spawn(shell, false);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -103,7 +101,7 @@ class CommandAdapter implements TestAdapter {
     const idFile = join(dir, 'ids');
     try {
       await writeFile(idFile, tests.map((id) => `${id}\n`).join(''));
-      const shell = runCommand(this.command.testCommand, this.command.testIdOption, idFile, tests);
+      const shell = runShellCommand(this.command.testCommand, this.command.testIdOption, idFile, tests);
       const child = this.spawn(shell, true);
       this.child = child;
       const running = new Set<string>();
@@ -127,12 +125,12 @@ class CommandAdapter implements TestAdapter {
           }
           results.packet(packet);
         },
-        bytes: (data) => this.context.output({ name: 'stdout', mimeType: TEXT, content: data }),
+        bytes: (data) => this.context.output({ name: 'stdout', mimeType: TEXT_MIME_TYPE, content: data }),
         error: (error) => this.context.log(`slot ${this.context.slot}: corrupt subunit from '${shell}' ignored: ${error.message}`),
       });
       child.stdout!.on('data', (data: Buffer) => decoder.push(data));
       child.stderr!.on('data', (data: Buffer) => {
-        this.context.output({ name: 'stderr', mimeType: TEXT, content: data });
+        this.context.output({ name: 'stderr', mimeType: TEXT_MIME_TYPE, content: data });
         stderr.push(data.toString('utf8'), systemClock.now());
       });
       const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];

@@ -1,5 +1,4 @@
-import { connectWebSocket, type CloseInfo, type ProtocolError, type Transport } from '@baton/protocol';
-import { sleep, systemClock, type Clock } from './clock.js';
+import { connectWebSocket, sleep, systemClock, type Clock, type CloseInfo, type ProtocolError, type Transport } from '@baton/protocol';
 import { WorkerError } from './errors.js';
 import { WorkerServer, type ServeOptions, type WorkerServerOptions } from './server.js';
 

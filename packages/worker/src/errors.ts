@@ -1,7 +1,5 @@
 /** Stable codes of worker errors. Callers branch on these, never on messages. */
 export type WorkerErrorCode =
-  /** Listening beyond loopback without a token. */
-  | 'BATON_WORKER_TOKEN_REQUIRED'
   /** The coordinator refused this worker's token. */
   | 'BATON_WORKER_AUTH'
   /** The coordinator did not accept a connection within the wait. */

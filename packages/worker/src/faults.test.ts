@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { FakeClock } from '@baton/protocol/test-kit';
+import { timestampToMillis } from '@baton/subunit';
 import { pythonTestServer, testServerAdapter } from './testserver-adapter.js';
 import { SUITE_DIR, T, harness, signalPath, text } from './test-support/coordinator.js';
 
@@ -35,12 +37,19 @@ test('Cancel answers exactly the tests that had not started, from the server and
 });
 
 test('a test past its timeout fails with baton-timeout, and the slot goes on with a fresh server', async (t) => {
-  const h = await harness({ adapter: adapterWith(signalPath()), slots: 1, name: 'w3' });
+  // The slot's watchdog runs on the worker's clock: a minute passes there, and none here.
+  const clock = new FakeClock();
+  const h = await harness({ adapter: adapterWith(signalPath()), slots: 1, name: 'w3', clock });
   t.after(() => h.stop());
-  await h.coordinator.run([T.sleeps, T.a], { slot: 0, timeout: 0.5 });
+  const done = h.coordinator.run([T.sleeps, T.a], { slot: 0, timeout: 60 });
+  await h.coordinator.started(T.sleeps);
+  const started = clock.now();
+  clock.advance(60_000);
+  await done;
   const timedOut = h.coordinator.result(T.sleeps)!;
   assert.equal(timedOut.status, 'fail');
-  assert.match(text(timedOut, 'baton-timeout')!, /timed out after 0\.5 s on worker w3 slot 0/);
+  assert.match(text(timedOut, 'baton-timeout')!, /timed out after 60 s on worker w3 slot 0/);
+  assert.equal(timestampToMillis(timedOut.stop!) - started, 60_000);
   assert.ok(timedOut.tags.includes('worker-0'));
   assert.equal(h.coordinator.result(T.a)?.status, 'success');
 });

@@ -11,10 +11,9 @@ export {
 } from './testserver-adapter.js';
 export { pythonAdapter } from './python-adapter.js';
 export { MAX_FAILED_STARTS } from './slot.js';
-export { ATTACHMENT_CHUNK_BYTES, slotRoute, workerTag } from './packets.js';
-export { systemClock, type Clock } from './clock.js';
+export { slotRoute, workerTag } from './packets.js';
 export { testrCommandAdapter, COMMAND_STDERR_TAIL_BYTES, type TestrCommand } from './command-adapter.js';
-export { listCommand, runCommand } from './substitute.js';
+export { listShellCommand, runShellCommand } from './substitute.js';
 export {
   runWorker,
   dialCoordinator,
@@ -25,5 +24,5 @@ export {
   type WorkerConnection,
   type RunWorkerOptions,
 } from './connect.js';
-export { listenWorker, isLoopback, type ListenOptions, type WorkerListener } from './listen.js';
+export { listenWorker, type ListenOptions, type WorkerListener } from './listen.js';
 export { inheritedTransport } from './inherited.js';

@@ -32,7 +32,7 @@ export interface LinkedWorker {
 /**
  * A worker and a coordinator in one process, linked without a channel: what a channel
  * would carry as packets and messages is handed over as objects, with the same meaning
- * (results routed by slot and tagged `worker-N` as `resultPackets` would send them). Calls
+ * (results routed by slot and tagged `worker-N` as the worker's server sends them). Calls
  * into the worker are deferred to a microtask, as a message would be, so that the
  * coordinator's reaction to a result never re-enters the slot reporting it.
  */

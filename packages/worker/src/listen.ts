@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WS_PATH, WebSocketAcceptor, remoteAddress } from '@baton/protocol';
-import { WorkerError } from './errors.js';
+import { WS_PATH, WebSocketAcceptor, remoteAddress, requireTokenBeyondLoopback } from '@baton/protocol';
 import type { ServeOptions, WorkerServer } from './server.js';
 
 export interface ListenOptions {
@@ -35,23 +34,13 @@ export interface WorkerListener {
   close(): Promise<void>;
 }
 
-/** Whether `host` only accepts connections from this machine. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /**
  * `baton worker --listen`: waits for coordinators to dial in and serves one at a time
- * (another one meanwhile gets HTTP 503). Refuses with `BATON_WORKER_TOKEN_REQUIRED` to
+ * (another one meanwhile gets HTTP 503). Refuses with `BATON_PROTOCOL_TOKEN_REQUIRED` to
  * listen beyond loopback without a token.
  */
 export async function listenWorker(worker: WorkerServer, options: ListenOptions): Promise<WorkerListener> {
-  if (options.token === undefined && !isLoopback(options.host)) {
-    throw new WorkerError(
-      'BATON_WORKER_TOKEN_REQUIRED',
-      `listening on ${options.host} accepts coordinators from other machines, which requires a token: pass --token-file, or listen on 127.0.0.1`,
-    );
-  }
+  requireTokenBeyondLoopback(options.host, options.token !== undefined);
   let busy = false;
   // With a token, the coordinator's Hello must carry it too, and ours carries it back.
   const serve = options.token === undefined ? options.serve : { expectToken: options.token, ...options.serve };

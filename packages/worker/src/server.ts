@@ -3,10 +3,12 @@ import {
   Channel,
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
+  systemClock,
   testListDigest,
   WORKER_LEAVING,
   type CancelMessage,
   type ChannelOptions,
+  type Clock,
   type CloseInfo,
   type HelloFields,
   type ListMessage,
@@ -17,12 +19,11 @@ import {
   type Transport,
   type WorkerLink,
 } from '@baton/protocol';
-import { timestampFromMillis, type Attachment, type Packet, type TestResult, type Timestamp } from '@baton/subunit';
+import { resultPackets, timestampFromMillis, type Attachment, type Packet, type TestResult, type Timestamp } from '@baton/subunit';
 import type { AdapterFactory, TestAdapter } from './adapter.js';
-import { systemClock, type Clock } from './clock.js';
 import { WorkerError } from './errors.js';
 import { InProcessLink } from './link.js';
-import { outputPackets, resultPackets, startPacket } from './packets.js';
+import { outputPackets, routedResult, startPacket } from './packets.js';
 import { Slot, type SlotSink } from './slot.js';
 import type { Upstream } from './upstream.js';
 
@@ -389,7 +390,7 @@ function channelUpstream(channel: Channel): Upstream {
   };
   return {
     started: (slot, id, timestamp) => send([startPacket(id, slot, timestamp)]),
-    finished: (slot, result) => send(resultPackets(result, slot)),
+    finished: (slot, result) => send(resultPackets(routedResult(result, slot))),
     output: (slot, attachment, timestamp) => send(outputPackets(attachment, slot, timestamp)),
     // Version 2 field: a version 1 peer gets the Done of the draft spec.
     done: (nonce, processes) => void channel.send({ msg: 'Done', nonce, ...(channel.supports('Cancel') ? { processes } : {}) }).catch(() => undefined),

@@ -1,6 +1,6 @@
+import { ERROR_ATTACHMENT, TIMEOUT_ATTACHMENT, type Clock, type ClockTimer } from '@baton/protocol';
 import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
-import type { Clock } from './clock.js';
 import { workerFailure } from './packets.js';
 
 /**
@@ -63,7 +63,8 @@ interface Job {
 
 interface Running {
   readonly start: number;
-  readonly disarm: () => void;
+  /** Its timeout's watchdog, if the job has a timeout. */
+  readonly watchdog: ClockTimer | undefined;
 }
 
 /** One batch handed to the adapter: the remaining tests of one job, and the events of their run. */
@@ -389,7 +390,7 @@ export class Slot {
           await this.cancelling;
           for (const id of unreported) {
             if (!attempt.job.remaining.delete(id)) continue;
-            this.fail(id, 'baton-error', `${this.where()} finished its batch without a result for ${id}; the test was not run`, undefined);
+            this.fail(id, ERROR_ATTACHMENT, `${this.where()} finished its batch without a result for ${id}; the test was not run`, undefined);
           }
         }
         session.attempts.shift();
@@ -470,7 +471,7 @@ export class Slot {
     } catch (error) {
       return error;
     } finally {
-      for (const running of attempt.running.values()) running.disarm();
+      for (const running of attempt.running.values()) running.watchdog?.cancel();
     }
   }
 
@@ -498,9 +499,9 @@ export class Slot {
     for (const [id, running] of attempt.running) {
       if (!attempt.job.remaining.delete(id)) continue;
       if (timedOut?.id === id) {
-        this.fail(id, 'baton-timeout', `${id} timed out after ${timedOut.seconds} s on ${this.where()}; its test process was killed and replaced`, running.start);
+        this.fail(id, TIMEOUT_ATTACHMENT, `${id} timed out after ${timedOut.seconds} s on ${this.where()}; its test process was killed and replaced`, running.start);
       } else {
-        this.fail(id, 'baton-error', `${this.where()} lost its test process while running ${id}: ${reason(failure)}`, running.start);
+        this.fail(id, ERROR_ATTACHMENT, `${this.where()} lost its test process while running ${id}: ${reason(failure)}`, running.start);
       }
     }
     return attempt.running.size;
@@ -510,15 +511,14 @@ export class Slot {
     this.failedStarts = 0;
     this.reach(session, id);
     const timeout = attempt.job.timeout;
-    const disarm =
-      timeout === undefined ? () => undefined : this.options.clock.setTimeout(() => this.timeOut(session, attempt, id, timeout), timeout * 1000);
-    attempt.running.set(id, { start: this.options.clock.now(), disarm });
+    const watchdog = timeout === undefined ? undefined : this.options.clock.setTimeout(() => this.timeOut(session, attempt, id, timeout), timeout * 1000);
+    attempt.running.set(id, { start: this.options.clock.now(), watchdog });
     this.options.sink.started(this.index, id, timestamp);
   }
 
   private onResult(session: Session, attempt: Attempt, result: TestResult): void {
     this.reach(session, result.id);
-    attempt.running.get(result.id)?.disarm();
+    attempt.running.get(result.id)?.watchdog?.cancel();
     attempt.running.delete(result.id);
     // Ids outside the batch (a class fixture's error holder) are reported as they come.
     if (attempt.job.remaining.delete(result.id) || !attempt.handed.has(result.id)) this.options.sink.finished(this.index, result);
@@ -564,7 +564,7 @@ export class Slot {
     this.failedStarts = 0;
     const text = `${this.where()} gave up after ${this.maxFailedStarts} failed starts of its adapter in a row: ${reason}`;
     for (const job of this.jobs) {
-      for (const id of job.remaining) this.fail(id, 'baton-error', text, undefined);
+      for (const id of job.remaining) this.fail(id, ERROR_ATTACHMENT, text, undefined);
       job.remaining.clear();
     }
   }

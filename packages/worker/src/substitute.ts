@@ -9,7 +9,7 @@ function substitute(template: string, values: Readonly<Record<string, string>>):
 }
 
 /** The command that lists the tests: `$LISTOPT` is `test_list_option`, the rest empty. */
-export function listCommand(template: string, listOption: string | undefined): string {
+export function listShellCommand(template: string, listOption: string | undefined): string {
   return substitute(template, { LISTOPT: listOption ?? '' });
 }
 
@@ -17,7 +17,7 @@ export function listCommand(template: string, listOption: string | undefined): s
  * The command that runs `ids`: `$IDFILE` is a file of the ids one per line, `$IDLIST` the
  * ids joined by spaces, and `$IDOPTION` is `test_id_option` with those two substituted in.
  */
-export function runCommand(template: string, idOption: string | undefined, idFile: string, ids: readonly string[]): string {
+export function runShellCommand(template: string, idOption: string | undefined, idFile: string, ids: readonly string[]): string {
   const values = { IDFILE: idFile, IDLIST: ids.join(' ') };
   return substitute(template, { ...values, IDOPTION: substitute(idOption ?? '', values) });
 }

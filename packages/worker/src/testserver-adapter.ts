@@ -9,7 +9,7 @@ import {
   type TestServerClient,
   type TestServerClientOptions,
 } from '@baton/protocol';
-import type { TestResult } from '@baton/subunit';
+import { TEXT_MIME_TYPE, type TestResult } from '@baton/subunit';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
 import { WorkerError } from './errors.js';
 
@@ -24,7 +24,6 @@ export const CLOSE_GRACE_MS = 5_000;
  */
 export const PYTHON_ADAPTER_DIR: string = join(dirname(createRequire(import.meta.url).resolve('@baton/worker/package.json')), 'python');
 
-const TEXT = 'text/plain; charset=utf8';
 
 /** A program that speaks baton's protocol as a test server (see packages/protocol). */
 export interface TestServerCommand {
@@ -93,8 +92,8 @@ export interface ConnectedServer {
 /** Where a process's real stdout/stderr go: the slot's stray output. */
 export function strayOutput(context: AdapterContext): LocalOutputOptions {
   return {
-    onStdout: (data) => context.output({ name: 'stdout', mimeType: TEXT, content: data }),
-    onStderr: (data) => context.output({ name: 'stderr', mimeType: TEXT, content: data }),
+    onStdout: (data) => context.output({ name: 'stdout', mimeType: TEXT_MIME_TYPE, content: data }),
+    onStderr: (data) => context.output({ name: 'stderr', mimeType: TEXT_MIME_TYPE, content: data }),
   };
 }
 

@@ -2,7 +2,7 @@ import type { FailingTest, StoredResult } from '@baton/store';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { plural } from '../output/format.js';
-import { resultJson, writeJson } from '../output/json.js';
+import { fullResultJson, writeJson } from '../output/json.js';
 import { formatFailure } from '../output/run.js';
 import { writeSubunit } from '../output/subunit.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
@@ -33,7 +33,7 @@ export const failingCommand: CommandFactory = (ctx) => defineCommand({
     const failing = failingBy.get(profile)!;
     const out = ctx.io.stdout;
     if (argv.json) {
-      const json = Object.fromEntries([...failingBy].map(([p, f]) => [p, f.map((t) => ({ testId: t.testId, result: t.result ? resultJson(t.result) : null }))]));
+      const json = Object.fromEntries([...failingBy].map(([p, f]) => [p, f.map((t) => ({ testId: t.testId, result: t.result ? fullResultJson(t.result) : null }))]));
       writeJson(out, { profiles: json });
     } else if (argv.list) {
       for (const t of failing) out.write(`${t.testId}\n`);

@@ -1,4 +1,4 @@
-import { FAILING_STATUSES } from '@baton/store';
+import { isFailing } from '@baton/subunit';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { formatSeconds, formatTime, plural } from '../output/format.js';
@@ -35,7 +35,7 @@ export const historyCommand: CommandFactory = (ctx) => defineCommand({
       return;
     }
     const { profile, entries, estimate } = byProfile[0]!;
-    const failures = entries.filter((e) => FAILING_STATUSES.has(e.status)).length;
+    const failures = entries.filter((e) => isFailing(e.status)).length;
     ctx.io.stdout.write(renderTable(['Run', 'Started', 'Status', 'Duration (s)', 'Worker'],
       entries.map((e) => [String(e.run), formatTime(e.start), e.status, formatSeconds(e.duration), e.worker ?? '-']),
       ['right', 'left', 'left', 'right']));

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { layoutRun, traceJson } from '@baton/dashboard';
-import { FAILING_STATUSES, runState, StoreError, type RunRepository, type RunSummary } from '@baton/store';
+import { runState, StoreError, type RunRepository, type StoredRun } from '@baton/store';
+import { isFailing } from '@baton/subunit';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { fileError } from '../files.js';
-import { resultJson, runJson, writeJson } from '../output/json.js';
+import { fullResultJson, runJson, writeJson } from '../output/json.js';
 import { formatFailure, formatRunLine, hasFailures } from '../output/run.js';
 import { writeSubunit } from '../output/subunit.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
@@ -44,7 +45,7 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
           out[profile] = null;
           continue;
         }
-        out[profile] = { run: runJson(run), failing: failingOf(repo, run).map(resultJson) };
+        out[profile] = { run: runJson(run), failing: failingOf(repo, run).map(fullResultJson) };
         ctx.exit(lastStatus(run));
       }
       writeJson(ctx.io.stdout, { profiles: out });
@@ -73,6 +74,6 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
   }),
 });
 
-function failingOf(repo: RunRepository, run: RunSummary) {
-  return hasFailures(run.counts) ? repo.results(run.id).filter((r) => FAILING_STATUSES.has(r.status)) : [];
+function failingOf(repo: RunRepository, run: StoredRun) {
+  return hasFailures(run.counts) ? repo.results(run.id).filter((r) => isFailing(r.status)) : [];
 }

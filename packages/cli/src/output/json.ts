@@ -1,4 +1,4 @@
-import { resultJson as apiResultJson, type ResultJson } from '@baton/dashboard';
+import { resultJson, type ResultJson } from '@baton/dashboard';
 import type { StoredResult } from '@baton/store';
 import { isText, type Attachment } from '@baton/subunit';
 
@@ -21,6 +21,6 @@ export function attachmentJson(a: Attachment): Record<string, unknown> {
 }
 
 /** A result as the API shows it, binary attachments in full (base64) rather than by size. */
-export function resultJson(r: StoredResult): ResultJson {
-  return apiResultJson(r, attachmentJson);
+export function fullResultJson(r: StoredResult): ResultJson {
+  return resultJson(r, attachmentJson);
 }

@@ -1,5 +1,5 @@
-import { secondsBetween, type Attachment } from '@baton/subunit';
-import { FAILING_STATUSES, type ResultStatus, type RunState, type RunSummary, type StoredResult } from '@baton/store';
+import { isFailing, secondsBetween, type Attachment } from '@baton/subunit';
+import { type ResultStatus, type RunState, type StoredRun, type StoredResult } from '@baton/store';
 import { ExitCode } from '../errors.js';
 import { formatAttachments, formatCounts, formatSeconds, formatTime, plural } from './format.js';
 
@@ -26,7 +26,7 @@ export function formatFailure(testId: string, result: StoredResult | undefined):
 }
 
 /** One line about a run: when, how long, how it ended or whether it still runs, what it counted. */
-export function formatRunLine(run: RunSummary, state: RunState): string {
+export function formatRunLine(run: StoredRun, state: RunState): string {
   const total = Object.values(run.counts).reduce((n, c) => n + (c ?? 0), 0);
   const took = run.stop === undefined ? '' : `, took ${formatSeconds(secondsBetween(run.start, run.stop))}s`;
   const so = state === 'finished' ? '' : ' so far';
@@ -34,7 +34,7 @@ export function formatRunLine(run: RunSummary, state: RunState): string {
 }
 
 /** How a run stands, in words: `complete`, `in progress (process 41 on this machine)`, … */
-export function describeState(run: RunSummary, state: RunState): string {
+export function describeState(run: StoredRun, state: RunState): string {
   const writer = run.writer;
   switch (state) {
     case 'running':
@@ -51,5 +51,5 @@ export function describeState(run: RunSummary, state: RunState): string {
 
 /** Whether counts per status include a failing result. */
 export function hasFailures(counts: Readonly<Partial<Record<ResultStatus, number>>>): boolean {
-  return Object.entries(counts).some(([status, n]) => n !== undefined && n > 0 && FAILING_STATUSES.has(status as ResultStatus));
+  return Object.entries(counts).some(([status, n]) => n !== undefined && n > 0 && isFailing(status as ResultStatus));
 }

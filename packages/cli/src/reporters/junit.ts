@@ -1,4 +1,4 @@
-import { isText } from '@baton/subunit';
+import { isFailing, isText } from '@baton/subunit';
 import type { RunResult, RunSummary } from '@baton/coordinator';
 import { FileReporter, type ReportTarget } from './file.js';
 
@@ -25,7 +25,7 @@ export class JUnitReporter extends FileReporter {
 
 /** The JUnit document for some results. Tests that never ran are errors. */
 export function junitXml(results: readonly RunResult[], seconds: number, notRun: readonly string[] = []): string {
-  const failures = results.filter((r) => r.status === 'fail' || r.status === 'uxsuccess' || r.status === 'inprogress').length;
+  const failures = results.filter((r) => isFailing(r.status)).length;
   const skipped = results.filter((r) => r.status === 'skip').length;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -1,6 +1,4 @@
 import {
-  systemClock,
-  type Clock,
   type Reporter,
   type RunFinished,
   type RunResult,
@@ -15,6 +13,8 @@ import {
   type WorkerJoined,
   type WorkerRefused,
 } from '@baton/coordinator';
+import { systemClock, type Clock } from '@baton/protocol';
+import { isFailing } from '@baton/subunit';
 import { efficiency, speedup } from '../output/bound.js';
 import { compareNatural, formatCounts, formatSeconds, plural } from '../output/format.js';
 import type { LiveDisplay } from '../output/run-log.js';
@@ -135,7 +135,7 @@ export class ProgressReporter implements Reporter, LiveDisplay {
         slot.since = event.at;
       }
     }
-    if (isFailure(event.result)) this.line(`${statusLabel(event.result.status)} ${event.result.id} (${event.result.worker}${durationText(event.result)})`);
+    if (isFailing(event.result.status)) this.line(`${statusLabel(event.result.status)} ${event.result.id} (${event.result.worker}${durationText(event.result)})`);
   }
 
   onRunFinished(event: RunFinished): void {
@@ -264,10 +264,6 @@ function boundLines(s: RunSummary): string[] {
     out.push('No history yet: the next run is scheduled from the durations this one measured');
   }
   return out;
-}
-
-function isFailure(r: RunResult): boolean {
-  return r.status === 'fail' || r.status === 'uxsuccess' || r.status === 'inprogress';
 }
 
 function durationText(r: RunResult): string {

@@ -1,6 +1,6 @@
-import { toResultInput, type Reporter, type RunResult, type TestFinished, type StrayOutput } from '@baton/coordinator';
-import { resultPackets } from '@baton/store';
-import { StreamEncoder, timestampFromMillis, type Packet } from '@baton/subunit';
+import { toResultInput, type Reporter, type RunResult, type TestFinished, type WorkerOutput } from '@baton/coordinator';
+import { testResultOf } from '@baton/store';
+import { StreamEncoder, resultPackets, timestampFromMillis, type Packet } from '@baton/subunit';
 
 /**
  * `--subunit`: the run as a subunit v2 stream, each test written when it finishes
@@ -21,7 +21,7 @@ export class SubunitReporter implements Reporter {
     this.encoder.flush();
   }
 
-  onOutput(event: StrayOutput): void {
+  onOutput(event: WorkerOutput): void {
     this.encoder.write({ file: { name: event.name, content: event.content }, routeCode: event.worker, timestamp: timestampFromMillis(event.at) });
   }
 
@@ -32,5 +32,6 @@ export class SubunitReporter implements Reporter {
 
 function packetsOf(result: RunResult): Packet[] {
   const input = toResultInput(result);
-  return resultPackets({ ...input, run: 0, seq: result.seq, start: input.start, stop: input.stop, worker: input.worker, tags: input.tags ?? [], attachments: input.attachments ?? [] });
+  const stored = { ...input, run: 0, seq: result.seq, start: input.start, stop: input.stop, worker: input.worker, tags: input.tags ?? [], attachments: input.attachments ?? [] };
+  return resultPackets(testResultOf(stored), { withStart: true });
 }

@@ -15,7 +15,7 @@ import { startLocalWorker } from './local-workers.js';
 import type { RunArgs } from './options.js';
 
 /** A run as far as it gets before the coordinator's modules are loaded. */
-export interface RunStart {
+export interface StartingRun {
   /** The configuration, its Python interpreter resolved (see withResolvedPython). */
   readonly config: Promise<ProjectConfig>;
   readonly jobs: number;
@@ -43,7 +43,7 @@ export interface RunStart {
  * Throws on bad input before anything is started: every file the run reads is read, every
  * file it writes is checked, every worker count is checked against the workers that can come.
  */
-export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean): RunStart {
+export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean): StartingRun {
   const cwd = ctx.io.cwd;
   const token = readToken(args.tokenFile, cwd);
   if (args.listen !== undefined) {
@@ -97,7 +97,7 @@ function checkReports(args: RunArgs, cwd: string): 'stdout' | 'stderr' {
   return onStdout.length > 0 ? 'stderr' : 'stdout';
 }
 
-function readPlan(file: string, cwd: string): NonNullable<RunStart['plan']> {
+function readPlan(file: string, cwd: string): NonNullable<StartingRun['plan']> {
   const text = readInput('--plan', file, cwd);
   return { file, text, parsed: parsePlan(text, { file }) };
 }

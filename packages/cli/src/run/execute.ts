@@ -16,7 +16,7 @@ import { JUnitReporter } from '../reporters/junit.js';
 import { ProgressReporter } from '../reporters/progress.js';
 import { SubunitReporter } from '../reporters/subunit.js';
 import { listTests } from './adapter.js';
-import type { RunStart } from './begin.js';
+import type { StartingRun } from './begin.js';
 import { listenForPeers, type Listener } from './listen.js';
 import { DEFAULT_WAIT_SECONDS, type RunArgs } from './options.js';
 import { selectTests } from './select.js';
@@ -29,7 +29,7 @@ import { serveRun } from './serve.js';
  * before the repository is created or a run recorded. `baton run` and `baton coordinator`
  * differ only in their defaults (local workers or none).
  */
-export async function executeRun(ctx: CliContext, args: RunArgs, start: RunStart): Promise<void> {
+export async function executeRun(ctx: CliContext, args: RunArgs, start: StartingRun): Promise<void> {
   const { jobs, token, log, local: starting } = start;
   let local: WorkerServer | undefined;
   let repository: SqliteRepository | undefined;
@@ -124,7 +124,7 @@ async function reachOne(dials: readonly Dial[]): Promise<void> {
 }
 
 function plan(
-  start: RunStart,
+  start: StartingRun,
   args: RunArgs,
   config: ProjectConfig,
   selected: string[],

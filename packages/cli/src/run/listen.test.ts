@@ -11,7 +11,7 @@ test('--listen binds loopback unless an interface is named', () => {
   assert.throws(() => parseListen('host:port'), (e: Error & { code?: string }) => e.code === 'BATON_CLI_USAGE' && /--listen takes HOST:PORT/.test(e.message));
   // Beyond loopback only with a token.
   assert.deepEqual(checkListen(':0', undefined), { host: '127.0.0.1', port: 0 });
-  assert.throws(() => checkListen('0.0.0.0:0', undefined), (e: Error & { code?: string }) => e.code === 'BATON_CLI_TOKEN_REQUIRED');
+  assert.throws(() => checkListen('0.0.0.0:0', undefined), (e: Error & { code?: string }) => e.code === 'BATON_PROTOCOL_TOKEN_REQUIRED');
 });
 
 test('a listening coordinator logs a refused token once, naming the address and not the token', async (t) => {

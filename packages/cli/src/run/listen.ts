@@ -1,8 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { WebSocketAcceptor, WS_PATH, type Transport } from '@baton/protocol';
-import { isLoopback } from '@baton/worker';
+import { WebSocketAcceptor, WS_PATH, requireTokenBeyondLoopback, type Transport } from '@baton/protocol';
 import { CliError } from '../errors.js';
 import { readInput, readInputBytes } from '../files.js';
 
@@ -57,9 +56,7 @@ export function httpServer(tlsCert: string | undefined, tlsKey: string | undefin
 /** Parses `--listen` and refuses it beyond loopback without a token: checked before a run starts anything. */
 export function checkListen(listen: string, token: string | undefined): { host: string; port: number } {
   const { host, port } = parseListen(listen);
-  if (!isLoopback(host) && token === undefined) {
-    throw new CliError('BATON_CLI_TOKEN_REQUIRED', `listening on ${host} reaches beyond this machine: give a shared secret with --token-file`);
-  }
+  requireTokenBeyondLoopback(host, token !== undefined);
   return { host, port };
 }
 
@@ -71,7 +68,7 @@ export function readToken(file: string | undefined, cwd: string): string | undef
   return token;
 }
 
-export interface ListenOptions {
+export interface ListenForPeersOptions {
   readonly listen: string;
   readonly token: string | undefined;
   readonly tlsCert: string | undefined;
@@ -94,7 +91,7 @@ export interface Listener {
  * loopback a token is required, so that nobody on the network can join a run or feed it
  * results; the token is checked on the upgrade request, before any protocol byte.
  */
-export async function listenForPeers(options: ListenOptions): Promise<Listener> {
+export async function listenForPeers(options: ListenForPeersOptions): Promise<Listener> {
   const { host, port } = checkListen(options.listen, options.token);
   const acceptor = new WebSocketAcceptor({
     ...(options.token === undefined ? {} : { token: options.token }),

@@ -2,7 +2,7 @@
 // in-memory transport, and runs tests only when the test says so (`step`), so that every
 // interleaving a test needs — start, finish, cancel, death — is explicit and no test sleeps.
 import { Channel, memoryPair, type Message, type Transport } from '@baton/protocol';
-import type { Packet, TestStatus } from '@baton/subunit';
+import { TEXT_MIME_TYPE, type Packet, type TestStatus } from '@baton/subunit';
 
 export interface FakeWorkerOptions {
   readonly name: string;
@@ -87,7 +87,7 @@ export class FakeWorker {
   async fixtureFailed(id: string, traceback: string, slot = 0): Promise<void> {
     const timestamp = this.stamp(0);
     const routeCode = String(slot);
-    await this.send({ testId: id, timestamp, routeCode, mimeType: 'text/plain;charset=utf8', file: { name: 'traceback', content: new TextEncoder().encode(traceback) }, eof: true });
+    await this.send({ testId: id, timestamp, routeCode, mimeType: TEXT_MIME_TYPE, file: { name: 'traceback', content: new TextEncoder().encode(traceback) }, eof: true });
     await this.send({ testId: id, status: 'fail', timestamp, routeCode });
   }
 

@@ -7,7 +7,7 @@ export { CLASS_GROUP_REGEX } from '../groups.js';
 export { generateScenario, NO_HISTORY_SCENARIOS, SCENARIOS } from './scenarios.js';
 export type { ScenarioName, ScenarioOptions } from './scenarios.js';
 export { SimulationError, simulate } from './simulator.js';
-export type { SimulateOptions, SimulationResult, TestRun } from './simulator.js';
+export type { SimulateOptions, SimulationResult, SimulatedTest } from './simulator.js';
 export { DEFAULT_LATENCY_SECONDS, MAX_WORKERS, parseWorkload, workloadFromJson } from './workload.js';
 export type { Workload, WorkloadTest, WorkloadWorker } from './workload.js';
 export { partitionTests } from './baselines/stestr.js';

@@ -4,7 +4,7 @@ import { mulberry32 } from '../rng.js';
 import { randomWorkload } from '../test-support/randomWorkload.js';
 import { createPolicy, POLICIES } from './policies.js';
 import { formatReport, prepare, runSimulation } from './report.js';
-import { simulate, type SimulateOptions, type TestRun } from './simulator.js';
+import { simulate, type SimulateOptions, type SimulatedTest } from './simulator.js';
 import type { Workload } from './workload.js';
 
 /** Message orders the property tests try: in order; delayed and crossing; and workers that release test by test. */
@@ -27,7 +27,7 @@ describe('simulate (property tests over seeded random workloads)', () => {
         const { context, bound, segments } = prepare(workload);
         const segmentOf = new Map<string, number>();
         segments.forEach((s, i) => s.units.forEach((u) => u.forEach((t) => segmentOf.set(t, i))));
-        const runs: TestRun[] = [];
+        const runs: SimulatedTest[] = [];
         // simulate throws SimulationError unless every test settled exactly once.
         const where = `seed ${seed}`;
         const result = (() => {

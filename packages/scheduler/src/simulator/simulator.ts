@@ -21,7 +21,7 @@ export interface SimulationResult {
 }
 
 /** One test run on a simulated worker, in virtual seconds. */
-export interface TestRun {
+export interface SimulatedTest {
   readonly test: string;
   readonly worker: string;
   readonly start: number;
@@ -33,7 +33,7 @@ export interface TestRun {
 /** Options for simulate. */
 export interface SimulateOptions {
   /** Called for every test run as it ends, e.g. to check that segments never overlap. */
-  readonly onTestRun?: ((run: TestRun) => void) | undefined;
+  readonly onTestRun?: ((run: SimulatedTest) => void) | undefined;
   /**
    * Random extra delay of each message, up to `max` seconds (seeded). Each direction of
    * a worker's channel stays in order, as a TCP stream does, but commands and answers

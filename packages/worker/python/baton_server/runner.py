@@ -11,8 +11,12 @@ from unittest.util import strclass
 from .channel import ChannelClosed
 from .subunit_v2 import encode_file, encode_packet
 
+#: The mime type of captured text: a mirror of @baton/subunit's TEXT_MIME_TYPE.
 TEXT = "text/plain; charset=utf8"
 BINARY = "application/octet-stream"
+#: The attachment of a test interrupted at the Run's timeout: a mirror of @baton/protocol's
+#: TIMEOUT_ATTACHMENT, by which the coordinator tells a timeout from a failure.
+TIMEOUT_ATTACHMENT = "baton-timeout"
 # In rising severity: when a test collects several outcomes (subtests), the worst stands.
 _SEVERITY = ("success", "skip", "xfail", "uxsuccess", "fail")
 
@@ -213,7 +217,7 @@ class StreamingResult(unittest.TestResult):
     def addError(self, test, err):
         unittest.TestResult.addError(self, test, err)
         if err[0] is TestTimeout:
-            self._outcome(test, "fail", "reason", text="timed out after %gs" % self._alarm)
+            self._outcome(test, "fail", TIMEOUT_ATTACHMENT, text="timed out after %gs" % self._alarm)
         self._outcome(test, "fail", "traceback", err)
 
     def addFailure(self, test, err):

@@ -22,8 +22,9 @@ VERSION_MASK = 0xF000
 
 #: A packet's length is a varint of at most three bytes: 4 MiB - 1 in all.
 MAX_PACKET_SIZE = 4 * 1024 * 1024 - 1
-#: Attachments are split into chunks of this size, well under the packet limit.
-CHUNK_SIZE = 1024 * 1024
+#: Attachments are split into chunks of this size, well under the packet limit: a mirror
+#: of @baton/subunit's ATTACHMENT_CHUNK_BYTES, so that both sides of the channel cut alike.
+ATTACHMENT_CHUNK_BYTES = 64 * 1024
 
 STATUSES = (None, "exists", "inprogress", "success", "uxsuccess", "skip", "fail", "xfail")
 _STATUS_CODES = {name: code for code, name in enumerate(STATUSES) if name is not None}
@@ -94,7 +95,7 @@ def encode_packet(test_id=None, status=None, timestamp=None, tags=None, mime_typ
 
 def encode_file(test_id, name, data, mime_type, timestamp=None):
     """The packets of a whole attachment, split into chunks, the last one marked eof."""
-    chunks = [data[i:i + CHUNK_SIZE] for i in range(0, len(data), CHUNK_SIZE)] or [b""]
+    chunks = [data[i:i + ATTACHMENT_CHUNK_BYTES] for i in range(0, len(data), ATTACHMENT_CHUNK_BYTES)] or [b""]
     out = []
     for index, chunk in enumerate(chunks):
         out.append(encode_packet(
