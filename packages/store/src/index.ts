@@ -20,6 +20,7 @@ export {
 export { EWMA_ALPHA, FAILING_STATUSES } from './timing.js';
 export { SqliteRepository, type SqliteOptions } from './sqlite.js';
 export type { FlakyTest, ResultPageQuery, RunPageQuery, Span } from './browse.js';
+export type { BisectEvidence, BisectionStart, BisectProgress, StoredBisection } from './bisections.js';
 export { MemoryRepository } from './memory.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { REPOSITORY_DIR, DATABASE_FILE, findRepositoryRoot, openRepository, initRepository, type LocateOptions } from './locate.js';

@@ -165,6 +165,18 @@ export function orphanJournals(file: string): OrphanJournal[] {
   return out;
 }
 
+/** Whether `run` has a journal whose writer is alive (or cannot be asked: another host's): a run being recorded. */
+export function journalWriterAlive(file: string, run: number): boolean {
+  let first: string;
+  try {
+    first = readFileSync(journalPath(file, run), 'utf8').split('\n', 1)[0] ?? '';
+  } catch {
+    return false;
+  }
+  const header = parse<JournalHeader>(first);
+  return header?.batonJournal === 1 && (header.host !== hostname() || alive(header.pid));
+}
+
 function resultOf(line: JournalLine): ResultInput {
   const attachments: Attachment[] = line.d === undefined ? [] : unpackAttachments(Buffer.from(line.d, 'base64'));
   return {
