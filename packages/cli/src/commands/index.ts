@@ -1,6 +1,7 @@
 // Every baton command, in the order `baton --help` lists them. To add a command, write
 // src/commands/<name>.ts exporting a CommandFactory and add one line here.
 import type { CommandFactory } from '../context.js';
+import { bisectCommand } from './bisect.js';
 import { failingCommand } from './failing.js';
 import { coordinatorCommand } from './coordinator.js';
 import { historyCommand } from './history.js';
@@ -27,6 +28,7 @@ export const commands: readonly CommandFactory[] = [
   slowestCommand,
   statsCommand,
   historyCommand,
+  bisectCommand,
   serveCommand,
   timingsCommand,
   simulateCommand,
