@@ -4,24 +4,13 @@
 // from a baton run and from a stestr run brought in with `baton load`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { tempDir } from '../packages/cli/src/test-support/run-baton.js';
 import { startBaton, type Finished } from './utils/baton-process.js';
+import { flakySuite } from './utils/projects.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/python-flaky', import.meta.url));
 const POLLUTED = 'tests.test_reports.TestReports.test_render_totals';
 const POLLUTER = 'tests.test_config.TestConfig.test_legacy_mode';
 const ALONE = 'tests.test_clock.TestClock.test_tick';
-/**
- * The suite's coins flip by a hash of this seed (tests/flaky.py): with 14 the first flip
- * of each flaky test fails, so the first run records both failures. Every later flip
- * comes from the same sequence, so a bisection sees what the seed says, in whatever order
- * its executions draw.
- */
-const SEED = '14';
 /** Bounds every bisection: one that has not concluded by then fails the test. */
 const MAX_TIME = ['--max-time', '90s'];
 /** Clears a candidate only at one chance in a thousand of being wrong, so that the answer is sure. */
@@ -37,14 +26,6 @@ interface BisectJson {
   executions: number;
   executedNow: number;
   concludedEarlier: boolean;
-}
-
-/** A copy of the suite with its coins' state, and the environment that seeds them. */
-function flakySuite(): { dir: string; env: Record<string, string> } {
-  const dir = tempDir('baton-bisect-');
-  cpSync(FIXTURE, dir, { recursive: true });
-  mkdirSync(join(dir, 'state'));
-  return { dir, env: { FLAKY_SEED: SEED, FLAKY_STATE_DIR: join(dir, 'state') } };
 }
 
 const baton = (dir: string, env: Record<string, string>, args: string[]): Promise<Finished> => startBaton(dir, args, env).exited;
