@@ -1,6 +1,7 @@
 // What a stestr user types, against real Python suites: `baton list` beside `stestr list`
 // (same tests from the same filters, and the same order), `baton history list | show |
-// remove` beside stestr 3's, and `baton flaky` on a history with flaky tests.
+// remove` beside stestr 3's, `baton flaky` on a history with flaky tests, and `baton run
+// --until-failure` and `--repeat N`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
@@ -133,5 +134,47 @@ describe('baton flaky', () => {
     const text = await baton(dir, ['flaky']);
     assert.match(text.stdout, new RegExp(`^${flaky[0]!.testId.replace(/\./g, '\\.')} +${flaky[0]!.failures} +4 +${Math.round(flaky[0]!.failureRate * 100)}%`, 'm'));
     assert.match(text.stdout, /2 flaky tests in the latest 50 runs of default\n$/);
+  });
+});
+
+describe('baton run --until-failure and --repeat', () => {
+  const TICK = 'tests.test_clock.TestClock.test_tick';
+  interface Results { profiles: { default: { results: { run: number; status: string }[] } } }
+  const tickHistory = async (dir: string) => (JSON.parse((await baton(dir, ['history', TICK, '--json'])).stdout) as Results).profiles.default.results;
+
+  test('--until-failure runs the selection until a test fails and says which iteration', async () => {
+    const { dir, env } = flakySuite();
+    // The seed's first flip fails: spend it, so that the loop has passes to go through.
+    assert.equal((await baton(dir, ['run', '-j', '1', 'test_clock'], env)).status, 1);
+    const until = await baton(dir, ['run', '-j', '1', 'test_clock', '--until-failure'], env);
+    assert.equal(until.status, 1, until.stderr);
+    const results = await tickHistory(dir);
+    const iterations = results.length - 1;
+    assert.deepEqual(results.slice(1).map((r) => r.status), [...Array<string>(iterations - 1).fill('success'), 'fail'], 'it ran until the first failure, and no further');
+    const before = iterations > 1 ? `; the ${iterations - 1} iteration${iterations === 2 ? '' : 's'} before it passed` : '';
+    assert.match(until.stdout, new RegExp(`\\nFailed in iteration ${iterations} \\(run ${results.at(-1)!.run}\\)${before}\\n$`));
+    assert.equal((until.stderr.match(/^baton: iteration \d+$/gm) ?? []).length, iterations);
+  });
+
+  test('--repeat N runs it N times and counts each test\'s failures', async () => {
+    const { dir, env } = flakySuite();
+    const repeat = await baton(dir, ['run', '-j', '2', 'test_clock|test_config', '--repeat', '6'], env);
+    const results = await tickHistory(dir);
+    assert.equal(results.length, 6);
+    const failed = results.filter((r) => r.status === 'fail').length;
+    assert.ok(failed >= 1 && failed < 6, `the seed's first flip fails, later ones pass too (${failed} of 6)`);
+    assert.equal(repeat.status, 1);
+    assert.match(repeat.stdout, new RegExp(`^${TICK.replace(/\./g, '\\.')} +${failed} +6$`, 'm'));
+    assert.match(repeat.stdout, new RegExp(`\\n6 iterations \\(runs 1–6\\), ${failed} with failures; 1 test failed at least once\\n$`));
+  });
+
+  test('Ctrl-C ends the run under way and the loop, saying so', async () => {
+    const { dir, env } = flakySuite();
+    const looping = startBaton(dir, ['run', '-j', '1', 'test_accounts', '--until-failure'], env);
+    await looping.waitFor(/^baton: iteration 3$/m);
+    looping.child.kill('SIGINT');
+    const stopped = await looping.exited;
+    assert.match(stopped.stdout, /\nInterrupted in iteration [34] \(run [34]\); the [23] iterations before it passed\n$/);
+    assert.doesNotMatch(stopped.stderr, /iteration 5/);
   });
 });
