@@ -1,9 +1,11 @@
 // What a stestr user types, against real Python suites: `baton list` beside `stestr list`
 // (same tests from the same filters, and the same order), `baton history list | show |
 // remove` beside stestr 3's, `baton flaky` on a history with flaky tests, and `baton run
-// --until-failure` and `--repeat N`.
+// --until-failure`, `--repeat N` and `--isolated`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { makeProject, startBaton, STESTR_CONF, type Finished } from './utils/baton-process.js';
 import { flakySuite } from './utils/projects.js';
@@ -137,7 +139,7 @@ describe('baton flaky', () => {
   });
 });
 
-describe('baton run --until-failure and --repeat', () => {
+describe('baton run --until-failure, --repeat and --isolated', () => {
   const TICK = 'tests.test_clock.TestClock.test_tick';
   interface Results { profiles: { default: { results: { run: number; status: string }[] } } }
   const tickHistory = async (dir: string) => (JSON.parse((await baton(dir, ['history', TICK, '--json'])).stdout) as Results).profiles.default.results;
@@ -166,6 +168,20 @@ describe('baton run --until-failure and --repeat', () => {
     assert.equal(repeat.status, 1);
     assert.match(repeat.stdout, new RegExp(`^${TICK.replace(/\./g, '\\.')} +${failed} +6$`, 'm'));
     assert.match(repeat.stdout, new RegExp(`\\n6 iterations \\(runs 1–6\\), ${failed} with failures; 1 test failed at least once\\n$`));
+  });
+
+  test('--isolated runs each test in a fresh process: nothing another test left behind reaches it', async () => {
+    const { dir, env } = flakySuite();
+    const isolated = await baton(dir, ['run', '-j', '2', '--isolated', '--json', 'run.json'], env);
+    const report = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { results: { id: string; status: string }[] };
+    assert.equal(report.results.length, 305);
+    // test_tick fails on its own at the seed's first flip; render_totals, never polluted, never even flipped its coin.
+    assert.deepEqual(report.results.filter((r) => r.status !== 'success').map((r) => r.id), [TICK]);
+    assert.equal(isolated.status, 1);
+    assert.deepEqual(readdirSync(join(dir, 'state')), ['tick']);
+    // Run in one process, the polluter reaches it.
+    await baton(dir, ['run', '-j', '1'], env);
+    assert.deepEqual(readdirSync(join(dir, 'state')).sort(), ['tick', 'totals']);
   });
 
   test('Ctrl-C ends the run under way and the loop, saying so', async () => {

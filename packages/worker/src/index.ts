@@ -10,6 +10,7 @@ export {
   type PythonSuite,
 } from './testserver-adapter.js';
 export { pythonAdapter } from './python-adapter.js';
+export { isolatedAdapter } from './isolated.js';
 export { MAX_FAILED_STARTS } from './slot.js';
 export { ATTACHMENT_CHUNK_BYTES, slotRoute, workerTag } from './packets.js';
 export { systemClock, type Clock } from './clock.js';

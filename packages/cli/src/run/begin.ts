@@ -38,7 +38,7 @@ export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean
   }
   const resolving = withResolvedPython(loadProjectConfig(ctx.io.cwd));
   const log = (line: string) => ctx.io.stderr.write(`baton: ${line}\n`);
-  const start = (c: ProjectConfig) => startLocalWorker(jobs, c, log);
+  const start = (c: ProjectConfig) => startLocalWorker(jobs, c, log, args.isolated === true);
   // Started here and now when the interpreter needs no resolving: yargs renders its help
   // text (a tenth of a second) as soon as this handler returns, before any callback runs.
   const local = jobs === 0 ? undefined : resolving instanceof Promise ? resolving.then(start) : start(resolving);

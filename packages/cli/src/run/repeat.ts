@@ -14,9 +14,10 @@ export interface RepeatArgs extends RunArgs {
   readonly repeat: number | undefined;
 }
 
-/** Declares them, on top of the run's own options. */
+/** Declares them, and `--isolated`, on top of the run's own options. */
 export function repeatOptions(y: Argv<object>): Argv<object> {
   return y
+    .option('isolated', { type: 'boolean', describe: 'Run every test in a fresh test server process of its own (forked), as nothing ran before it' })
     .option('until-failure', { type: 'boolean', describe: 'Run the selection again and again, each time scheduled afresh on fresh test servers, until a test fails' })
     .option('repeat', { type: 'number', describe: 'Run the selection this many times, each scheduled afresh, and count each test\'s failures' })
     .conflicts('until-failure', 'repeat');
