@@ -45,6 +45,12 @@ describe('the bisection search', () => {
       }
   });
 
+  it('names it among 20,000 as well, in about as many steps again as halvings', () => {
+    const { outcome, executions } = bisect(new BisectSearch(20_000, 0.99), pollutedBy(0.1, 12_345), 3, 4);
+    assert.deepEqual(outcome, { kind: 'culprits', culprits: [12_345] });
+    assert.ok(executions < 3000, `${executions} executions`);
+  });
+
   it('says the test fails on its own when it does, whatever the tests before it', () => {
     const suite: Suite = (m) => (m.has(40) ? 0.5 : 0.2);
     for (const seed of [1, 2, 3]) assert.deepEqual(bisect(new BisectSearch(300, 0.99), suite, seed, 2).outcome, { kind: 'alone' });

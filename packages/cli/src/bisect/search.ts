@@ -57,11 +57,26 @@ export function candidateKey(members: readonly number[]): string {
 
 /** The positions a key stands for. */
 export function membersOf(key: string): number[] {
+  return rangesOf(key).flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i));
+}
+
+/** The runs of positions a key stands for, as [first, last] pairs, ascending. */
+function rangesOf(key: string): [number, number][] {
   if (key === '') return [];
-  return key.split(',').flatMap((run) => {
+  return key.split(',').map((run) => {
     const [first, last = first] = run.split('-').map(Number) as [number, number?];
-    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    return [first, last];
   });
+}
+
+/** Whether every position of `inner` is one of `outer`'s (both as rangesOf gives them). */
+function holds(outer: readonly [number, number][], inner: readonly [number, number][]): boolean {
+  let i = 0;
+  for (const [first, last] of inner) {
+    while (i < outer.length && outer[i]![1] < first) i++;
+    if (i === outer.length || outer[i]![0] > first || outer[i]![1] < last) return false;
+  }
+  return true;
 }
 
 const candidate = (members: readonly number[]): Candidate => ({ key: candidateKey(members), members });
@@ -81,6 +96,10 @@ export class BisectSearch {
   private readonly flying = new Map<string, number>();
   private current: SearchState;
   private concluded: SearchOutcome | undefined;
+  /** Worked out once per state (a round of a large prefix holds large candidates). */
+  private step: Step | undefined;
+  /** Worked out once per state and execution. */
+  private needed: number | undefined;
 
   /** A new search over a prefix of `size` tests, or one resumed from its state and evidence. */
   constructor(size: number, confidence: number, saved?: { readonly state: SearchState; readonly evidence: ReadonlyMap<string, BisectEvidence> }) {
@@ -114,12 +133,11 @@ export class BisectSearch {
    */
   get rate(): BisectEvidence {
     if (!this.current.reproduced) return NONE;
-    const suspects = membersOf(this.current.suspects);
+    const suspects = rangesOf(this.current.suspects);
     let runs = 0;
     let failures = 0;
     for (const [key, e] of this.seen) {
-      const members = new Set(membersOf(key));
-      if (!suspects.every((m) => members.has(m))) continue;
+      if (!holds(rangesOf(key), suspects)) continue;
       runs += e.runs;
       failures += e.failures;
     }
@@ -128,7 +146,7 @@ export class BisectSearch {
 
   /** Passes in a row that clear a candidate now. */
   get passesNeeded(): number {
-    return passesNeeded(this.confidence, this.rate);
+    return (this.needed ??= passesNeeded(this.confidence, this.rate));
   }
 
   /**
@@ -159,6 +177,7 @@ export class BisectSearch {
     this.land(c);
     const e = this.evidence(c.key);
     this.seen.set(c.key, { runs: e.runs + 1, failures: e.failures + (failed ? 1 : 0) });
+    this.needed = undefined;
     this.advance();
   }
 
@@ -182,27 +201,33 @@ export class BisectSearch {
     return e.failures === 0 && e.runs >= this.passesNeeded;
   }
 
+  private moveTo(state: SearchState): void {
+    this.current = state;
+    this.step = undefined;
+    this.needed = undefined;
+  }
+
   /** The candidates the current step of the search weighs, the test alone always among them. */
-  private round(): Candidate[] {
-    const alone = candidate([]);
-    const { suspects, reproduced } = this.current;
-    if (!reproduced) return suspects === ALONE ? [alone] : [candidate(membersOf(suspects)), alone];
-    const { parts, complements } = this.split();
-    return [...parts, ...complements, alone];
+  private round(): readonly Candidate[] {
+    return this.split().round;
   }
 
   /**
    * ddmin's candidates at the current granularity: the suspects in parts, and (beyond two
    * parts, where they are the parts again) the suspects without each part. None for a
-   * single suspect.
+   * single suspect, and before the whole prefix made the test fail.
    */
-  private split(): { members: number[]; n: number; parts: Candidate[]; complements: Candidate[] } {
-    const members = membersOf(this.current.suspects);
-    const n = Math.min(this.current.granularity, members.length);
-    if (members.length < 2) return { members, n, parts: [], complements: [] };
-    const parts = split(members, n);
-    const complements = n > 2 ? parts.map((_, i) => parts.filter((__, j) => j !== i).flat()) : [];
-    return { members, n, parts: parts.map(candidate), complements: complements.map(candidate) };
+  private split(): Step {
+    if (this.step !== undefined) return this.step;
+    const alone = candidate([]);
+    const { suspects, granularity, reproduced } = this.current;
+    const members = membersOf(suspects);
+    const n = Math.min(granularity, members.length);
+    if (!reproduced) return (this.step = { members, n, parts: [], complements: [], round: suspects === ALONE ? [alone] : [candidate(members), alone] });
+    if (members.length < 2) return (this.step = { members, n, parts: [], complements: [], round: [alone] });
+    const parts = split(members, n).map(candidate);
+    const complements = n > 2 ? parts.map((_, i) => candidate(parts.filter((__, j) => j !== i).flatMap((p) => p.members))) : [];
+    return (this.step = { members, n, parts, complements, round: [...parts, ...complements, alone] });
   }
 
   /** Moves on as far as the evidence allows: ddmin's steps, each decided by a failure or by clearances. */
@@ -215,7 +240,7 @@ export class BisectSearch {
       const { suspects, reproduced } = this.current;
       if (!reproduced) {
         if (suspects !== ALONE && this.fails(suspects)) {
-          this.current = { suspects, granularity: 2, reproduced: true };
+          this.moveTo({ suspects, granularity: 2, reproduced: true });
           continue;
         }
         if (this.cleared(suspects)) this.concluded = { kind: 'not-reproduced' };
@@ -224,17 +249,17 @@ export class BisectSearch {
       const { members, n, parts, complements } = this.split();
       const part = parts.find((p) => this.fails(p.key));
       if (part !== undefined) {
-        this.current = { suspects: part.key, granularity: 2, reproduced: true };
+        this.moveTo({ suspects: part.key, granularity: 2, reproduced: true });
         continue;
       }
       const complement = complements.find((c) => this.fails(c.key));
       if (complement !== undefined) {
-        this.current = { suspects: complement.key, granularity: Math.max(n - 1, 2), reproduced: true };
+        this.moveTo({ suspects: complement.key, granularity: Math.max(n - 1, 2), reproduced: true });
         continue;
       }
       if (![...parts, ...complements].every((c) => this.cleared(c.key))) return;
       if (n < members.length) {
-        this.current = { suspects, granularity: Math.min(2 * n, members.length), reproduced: true };
+        this.moveTo({ suspects, granularity: Math.min(2 * n, members.length), reproduced: true });
         continue;
       }
       // No smaller part makes the test fail: each suspect is needed, once the test alone is cleared.
@@ -242,4 +267,13 @@ export class BisectSearch {
       return;
     }
   }
+}
+
+/** One step of the search, worked out from its state. */
+interface Step {
+  readonly members: readonly number[];
+  readonly n: number;
+  readonly parts: readonly Candidate[];
+  readonly complements: readonly Candidate[];
+  readonly round: readonly Candidate[];
 }
