@@ -1,6 +1,9 @@
 // The small projects and reports the end-to-end tests share.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../../packages/cli/src/test-support/run-baton.js';
 import { makeProject, STESTR_CONF, unittestModule } from './baton-process.js';
 
 /** The parts of `--json FILE` the tests look at. */
@@ -56,4 +59,23 @@ export function killerResult(report: JsonReport): JsonReport['results'][number] 
   const victim = report.results.find((r) => r.id.startsWith('tests.test_killer.TestKiller.'))!;
   assert.equal(victim.status, 'fail');
   return victim;
+}
+
+/**
+ * The seed of test/fixtures/python-flaky's coins (its tests/flaky.py): with 14 the first
+ * flip of each of its flaky tests fails, so the first run records both failures. Every
+ * later flip comes from the same sequence, whichever process draws it.
+ */
+export const FLAKY_SEED = '14';
+
+/**
+ * A copy of test/fixtures/python-flaky (305 tests; one fails one time in ten after an
+ * earlier test polluted module state, one fails one time in five on its own) with a fresh
+ * state for its coins, and the environment that seeds them.
+ */
+export function flakySuite(): { dir: string; env: Record<string, string> } {
+  const dir = tempDir('baton-flaky-');
+  cpSync(fileURLToPath(new URL('../fixtures/python-flaky', import.meta.url)), dir, { recursive: true });
+  mkdirSync(join(dir, 'state'));
+  return { dir, env: { FLAKY_SEED, FLAKY_STATE_DIR: join(dir, 'state') } };
 }

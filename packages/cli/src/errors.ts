@@ -16,7 +16,8 @@ export type CliErrorCode =
   | 'BATON_CLI_BAD_CONFIG'
   | 'BATON_CLI_NO_TESTS'
   | 'BATON_CLI_COORDINATOR_LOST'
-  | 'BATON_CLI_INTERRUPTED';
+  | 'BATON_CLI_INTERRUPTED'
+  | 'BATON_CLI_BISECT_NO_RESULT';
 
 /** A command-line problem; the message says what to type instead. */
 export class CliError extends Error {
@@ -41,6 +42,8 @@ const BY_CODE: Readonly<Record<string, ExitStatus>> = {
   BATON_CLI_COORDINATOR_LOST: ExitCode.INFRA,
   // Ctrl-C or SIGTERM before the command could finish, as an interrupted run ends.
   BATON_CLI_INTERRUPTED: ExitCode.INFRA,
+  // A test server that died before the bisected test could run, or ended without its result.
+  BATON_CLI_BISECT_NO_RESULT: ExitCode.INFRA,
   // A wrong token or a bad option is the user's to fix, not the infrastructure's.
   BATON_PROTOCOL_AUTH: ExitCode.USAGE,
   BATON_WORKER_BAD_OPTION: ExitCode.USAGE,
@@ -54,6 +57,7 @@ const BY_CODE: Readonly<Record<string, ExitStatus>> = {
   BATON_STORE_BAD_TIMINGS: ExitCode.USAGE,
   BATON_STORE_NO_RUNS: ExitCode.USAGE,
   BATON_STORE_NO_SUCH_RUN: ExitCode.USAGE,
+  BATON_STORE_RUN_IN_PROGRESS: ExitCode.USAGE,
   BATON_STORE_UNUSABLE: ExitCode.INFRA,
   BATON_STORE_TOO_NEW: ExitCode.INFRA,
   BATON_STORE_NO_CONVERTER: ExitCode.INFRA,

@@ -32,6 +32,11 @@ export function readInput(what: string, file: string, cwd: string): string {
 }
 
 /** The bytes of a file given to `what`. */
+/** A `--load-list` file: one test id a line, blank lines skipped. */
+export function readLoadList(file: string, cwd: string): { readonly file: string; readonly ids: readonly string[] } {
+  return { file, ids: readInput('--load-list', file, cwd).split(/\r?\n/).map((l) => l.trim()).filter(Boolean) };
+}
+
 export function readInputBytes(what: string, file: string, cwd: string): Buffer {
   try {
     return readFileSync(resolve(cwd, file));

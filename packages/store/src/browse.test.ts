@@ -14,9 +14,9 @@ const at = (seconds: number) => ({ seconds: 1_700_000_000 + seconds, nanos: 0 })
 const result = (testId: string, status: ResultStatus, start: number, worker = 'h/0'): ResultInput =>
   ({ testId, status, start: at(start), stop: at(start + 1), worker });
 
-/** One run of `profile` holding `results`. */
-function record(repo: SqliteRepository, profile: string, results: ResultInput[]): number {
-  const run = repo.beginRun({ profile, start: at(0) });
+/** One run of `profile` holding `results`, started `start` seconds in, of the selection whose digest is `selection`. */
+function record(repo: SqliteRepository, profile: string, results: ResultInput[], start = 0, selection?: string): number {
+  const run = repo.beginRun({ profile, start: at(start), ...(selection === undefined ? {} : { selectionDigest: selection }) });
   repo.recordResults(run, results);
   repo.finishRun(run, { stop: at(10) });
   return run;
@@ -77,18 +77,31 @@ describe('browsing a repository', () => {
     };
     const runs: number[] = [];
     for (let i = 0; i < 4; i++) {
-      runs.push(record(repo, 'p', Object.entries(outcomes).map(([id, s]) => result(id, s[i]!, i))));
+      runs.push(record(repo, 'p', Object.entries(outcomes).map(([id, s]) => result(id, s[i]!, i)), i));
       record(repo, 'other', [result('steady', 'fail', i)]);
     }
+    const started = 1_700_000_000e6;
     assert.deepEqual(repo.flaky('p', 10, 10), [
-      { testId: 'flappy', results: 4, failures: 2, flips: 3, lastFailedRun: runs[3] },
-      { testId: 'xfailing', results: 4, failures: 1, flips: 2, lastFailedRun: runs[1] },
-      { testId: 'once', results: 4, failures: 2, flips: 1, lastFailedRun: runs[3] },
+      { testId: 'flappy', results: 4, failures: 2, flips: 3, lastFailedRun: runs[3], lastFailedUs: started + 3e6 },
+      { testId: 'xfailing', results: 4, failures: 1, flips: 2, lastFailedRun: runs[1], lastFailedUs: started + 1e6 },
+      { testId: 'once', results: 4, failures: 2, flips: 1, lastFailedRun: runs[3], lastFailedUs: started + 3e6 },
     ]);
     // Only the latest two runs: flappy flipped once there, once failed in both.
     assert.deepEqual(repo.flaky('p', 2, 10).map((f) => [f.testId, f.flips]), [['flappy', 1]]);
     assert.deepEqual(repo.flaky('p', 10, 1).map((f) => f.testId), ['flappy']);
     assert.deepEqual(repo.flaky('other', 10, 10), []);
+    repo.close();
+  });
+
+  it('counts a test flaky only when it both passed and failed in runs of one selection', () => {
+    const repo = fresh();
+    // 'ordered' fails whenever the whole suite runs and passes when run alone: not flaky
+    // but order-dependent. 'coin' flips within the whole-suite selection.
+    record(repo, 'p', [result('ordered', 'fail', 0), result('coin', 'success', 0)], 0, 'all');
+    record(repo, 'p', [result('ordered', 'success', 1)], 1, 'ordered-alone');
+    record(repo, 'p', [result('ordered', 'fail', 2), result('coin', 'fail', 2)], 2, 'all');
+    record(repo, 'p', [result('ordered', 'success', 3)], 3, 'ordered-alone');
+    assert.deepEqual(repo.flaky('p', 10, -1).map((f) => [f.testId, f.results, f.failures]), [['coin', 2, 1]]);
     repo.close();
   });
 });

@@ -40,7 +40,11 @@ export interface Span {
   readonly seq: number;
 }
 
-/** A test whose recent results both passed and failed. */
+/**
+ * A test whose recent results both passed and failed in runs of the same selection (the
+ * same tests selected: the same `selectionDigest`; runs that carry none, such as loaded
+ * stestr runs, count as one selection).
+ */
 export interface FlakyTest {
   readonly testId: string;
   /** Its passing and failing results in the runs looked at (skips do not count). */
@@ -50,6 +54,8 @@ export interface FlakyTest {
   readonly flips: number;
   /** The latest of those runs in which it failed. */
   readonly lastFailedRun: number;
+  /** When that run started, µs since the epoch. */
+  readonly lastFailedUs: number;
 }
 
 /** @baton/subunit's PASSING_STATUSES as SQL reads them, for flakiness. */
@@ -81,19 +87,22 @@ export function prepareBrowse(db: Database.Database): BrowseStatements {
     spans: db.prepare(`
       SELECT t.name, r.status, r.start_us, r.stop_us, r.worker, r.seq FROM results r JOIN tests t ON t.id = r.test
       WHERE r.run = ? ORDER BY r.rowid`).raw(),
-    // Candidates first (both outcomes seen), so that only their results are ordered to
-    // count flips: a window over every result of twenty big runs would sort millions.
+    // Candidates first (both outcomes seen under one selection), so that only their
+    // results are ordered to count flips: a window over every result of twenty big runs
+    // would sort millions.
     flaky: db.prepare(`
-      WITH recent AS (SELECT id FROM runs WHERE profile = @profile ORDER BY id DESC LIMIT @runs),
+      WITH recent AS (
+        SELECT id, start_us, coalesce(selection_digest, '') AS selection FROM runs
+        WHERE profile = @profile ORDER BY id DESC LIMIT @runs),
       outcomes AS (
-        SELECT r.rowid AS at, r.test, r.run, r.status IN ${FAILING_CODES_SQL} AS failed
+        SELECT r.rowid AS at, r.test, r.run, recent.start_us, recent.selection, r.status IN ${FAILING_CODES_SQL} AS failed
         FROM recent JOIN results r ON r.run = recent.id
         WHERE r.status IN ${FAILING_CODES_SQL} OR r.status IN ${PASSING_CODES_SQL}),
-      candidates AS (SELECT test FROM outcomes GROUP BY test HAVING min(failed) = 0 AND max(failed) = 1),
+      candidates AS (SELECT DISTINCT test FROM outcomes GROUP BY test, selection HAVING min(failed) = 0 AND max(failed) = 1),
       ordered AS (
-        SELECT o.test, o.run, o.failed, coalesce(o.failed != lag(o.failed) OVER (PARTITION BY o.test ORDER BY o.at), 0) AS flip
+        SELECT o.test, o.run, o.start_us, o.failed, coalesce(o.failed != lag(o.failed) OVER (PARTITION BY o.test ORDER BY o.at), 0) AS flip
         FROM outcomes o JOIN candidates c ON c.test = o.test)
-      SELECT t.name, count(*), sum(failed), sum(flip), max(CASE WHEN failed THEN run END)
+      SELECT t.name, count(*), sum(failed), sum(flip), max(CASE WHEN failed THEN run END), max(CASE WHEN failed THEN start_us END)
       FROM ordered JOIN tests t ON t.id = ordered.test
       GROUP BY ordered.test ORDER BY 4 DESC, 3 DESC, t.name LIMIT @limit`).raw(),
   };

@@ -26,7 +26,9 @@ export type StoreErrorCode =
   /** The repository (or the chosen profile) has no runs yet. */
   | 'BATON_STORE_NO_RUNS'
   /** A run id that the repository does not hold. */
-  | 'BATON_STORE_NO_SUCH_RUN';
+  | 'BATON_STORE_NO_SUCH_RUN'
+  /** A run cannot be removed while a live process still records it. */
+  | 'BATON_STORE_RUN_IN_PROGRESS';
 
 /** A repository problem with a stable `code`; messages say what to do next. */
 export class StoreError extends Error {

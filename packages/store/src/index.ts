@@ -22,6 +22,7 @@ export {
 export { EWMA_ALPHA } from './timing.js';
 export { SqliteRepository, type SqliteOptions } from './sqlite.js';
 export type { FlakyTest, ResultPageQuery, RunPageQuery, Span } from './browse.js';
+export type { BisectEvidence, BisectionStart, BisectProgress, StoredBisection } from './bisections.js';
 export { MemoryRepository } from './memory.js';
 export { runState, thisProcess, writerAlive, type RunState } from './writer.js';
 export { SCHEMA_VERSION } from './schema.js';

@@ -128,6 +128,35 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN writer_host TEXT;
   ALTER TABLE runs ADD COLUMN writer_pid INTEGER;
   `,
+  `
+  -- baton bisect's progress, so that an interrupted bisection resumes where it stopped
+  -- (bisections.ts). prefix: the ids its process ran before the test, in order, as a JSON
+  -- array (candidates are sets of positions in it); state and outcome: the CLI's search,
+  -- as JSON the store does not read. A removed run takes its bisections with it.
+  CREATE TABLE bisections (
+    id         INTEGER PRIMARY KEY,
+    run        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    test       INTEGER NOT NULL REFERENCES tests (id),
+    worker     TEXT,
+    prefix     TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    outcome    TEXT,
+    executions INTEGER NOT NULL DEFAULT 0,
+    seconds    REAL NOT NULL DEFAULT 0,
+    started_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL,
+    UNIQUE (run, test)
+  );
+  -- Per candidate (a set of the prefix's tests, under the key the search gives it): how
+  -- often the test ran after it in a fresh process, and how often it failed there.
+  CREATE TABLE bisect_evidence (
+    bisection INTEGER NOT NULL REFERENCES bisections (id) ON DELETE CASCADE,
+    candidate TEXT NOT NULL,
+    runs      INTEGER NOT NULL,
+    failures  INTEGER NOT NULL,
+    PRIMARY KEY (bisection, candidate)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -2,6 +2,8 @@ import { accessSync, constants, existsSync, readFileSync, unlinkSync } from 'nod
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { Timestamp } from '@baton/subunit';
+import { BisectionStatements, type BisectionStart, type BisectProgress, type StoredBisection } from './bisections.js';
 import { prepareBrowse, type BrowseStatements, type FlakyTest, type ResultPageQuery, type RunPageQuery, type Span } from './browse.js';
 import { packAttachments, unpackAttachments } from './details.js';
 import { buildEstimateIndex, hashTestId, lookupEstimates } from './estimate-index.js';
@@ -11,6 +13,8 @@ import { orphanJournals, RunJournal } from './journal.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { Fold } from './fold.js';
 import { MultiRowStatement } from './multi-row.js';
+import { RunRemoval } from './remove.js';
+import { runState } from './writer.js';
 import {
   FAILING_CODES_SQL,
   durationSeconds,
@@ -168,6 +172,9 @@ export class SqliteRepository implements RunRepository {
   private readonly finishTx: Database.Transaction<(run: number, end: RunEnd) => void>;
   /** Prepared by the first browsing query: a run never asks one. */
   private browse: BrowseStatements | undefined;
+  /** Prepared by the first bisection or removal: neither is what a run does. */
+  private bisectionStatements: BisectionStatements | undefined;
+  private removal: RunRemoval | undefined;
 
   private constructor(file: string, db: Database.Database) {
     this.file = file;
@@ -556,15 +563,84 @@ export class SqliteRepository implements RunRepository {
     ));
   }
 
-  /** Tests whose results in the latest `runs` runs of `profile` both passed and failed, most flips first. */
+  /**
+   * Tests that both passed and failed in runs of one selection among the latest `runs`
+   * runs of `profile`, most flips first; `limit` -1 for all of them.
+   */
   flaky(profile: string, runs: number, limit: number): FlakyTest[] {
-    return this.guard(() => (this.browsing().flaky.all({ profile, runs, limit }) as [string, number, number, number, number][]).map(
-      ([testId, results, failures, flips, lastFailedRun]) => ({ testId, results, failures, flips, lastFailedRun }),
+    return this.guard(() => (this.browsing().flaky.all({ profile, runs, limit }) as [string, number, number, number, number, number][]).map(
+      ([testId, results, failures, flips, lastFailedRun, lastFailedUs]) => ({ testId, results, failures, flips, lastFailedRun, lastFailedUs }),
     ));
   }
 
   private browsing(): BrowseStatements {
     return (this.browse ??= prepareBrowse(this.db));
+  }
+
+  /**
+   * Removes runs with their results, their place in the tests' histories and their
+   * bisections, in one transaction (remove.ts says what becomes of timings). Refuses a
+   * run that a live process still records, and ids the repository does not hold, before
+   * removing anything. Returns how many results went.
+   */
+  removeRuns(runs: readonly number[]): number {
+    return this.guard(() => {
+      if (this.readOnly) throw readOnly(this.file, 'it was opened read-only');
+      const removal = (this.removal ??= new RunRemoval(this.db));
+      return this.db.transaction(() => {
+        const profiles = new Set<string>();
+        for (const run of runs) {
+          const row = this.sql.run.get(run) as Row | undefined;
+          if (row === undefined) throw noSuchRun(run);
+          const state = runState(this.summary(row));
+          if (state === 'running' || state === 'elsewhere') {
+            throw new StoreError('BATON_STORE_RUN_IN_PROGRESS', `run ${run} is being recorded by a live process; remove it once that run is over`);
+          }
+          profiles.add(row['profile'] as string);
+        }
+        this.fold.now();
+        let removed = 0;
+        for (const run of new Set(runs)) {
+          removed += removal.remove(run);
+          this.openRuns.delete(run);
+        }
+        removal.done();
+        for (const profile of profiles) {
+          this.sql.touchProfile.run(profile);
+          this.indexEstimates(profile);
+        }
+        return removed;
+      }).immediate();
+    });
+  }
+
+  /** The bisection of `testId` in `run`, with its evidence so far; undefined if none began. */
+  bisection(run: number, testId: string): StoredBisection | undefined {
+    return this.guard(() => this.bisections().get(run, testId));
+  }
+
+  /** Begins the bisection of a test of a run (one per run and test); returns its id. */
+  beginBisection(start: BisectionStart): number {
+    return this.guard(() => this.bisections().begin(start));
+  }
+
+  /** Adds one execution's evidence and the search's state after it, in one transaction. */
+  recordBisection(id: number, progress: BisectProgress): void {
+    this.guard(() => this.db.transaction(() => this.bisections().record(id, progress)).immediate());
+  }
+
+  /** Stores what a bisection concluded. */
+  concludeBisection(id: number, outcome: unknown, at: Timestamp): void {
+    this.guard(() => this.bisections().conclude(id, outcome, at));
+  }
+
+  /** Forgets a bisection and its evidence (to start it over). */
+  forgetBisection(id: number): void {
+    this.guard(() => this.bisections().remove(id));
+  }
+
+  private bisections(): BisectionStatements {
+    return (this.bisectionStatements ??= new BisectionStatements(this.db));
   }
 
   /**

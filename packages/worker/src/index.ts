@@ -10,6 +10,7 @@ export {
   type PythonSuite,
 } from './testserver-adapter.js';
 export { pythonAdapter } from './python-adapter.js';
+export { isolatedAdapter } from './isolated.js';
 export { MAX_FAILED_STARTS } from './slot.js';
 export { slotRoute, workerTag } from './packets.js';
 export { testrCommandAdapter, COMMAND_STDERR_TAIL_BYTES, type TestrCommand } from './command-adapter.js';

@@ -1,14 +1,16 @@
 import { defineCommand, type CommandFactory } from '../context.js';
 import { beginRun } from '../run/begin.js';
-import { runOptions, type RunArgs } from '../run/options.js';
+import { runOptions } from '../run/options.js';
+import { repeatOptions, repeatRuns, repeats, type RepeatArgs } from '../run/repeat.js';
 
 /** `baton run`: the main job, on local workers unless told otherwise. */
 export const runCommand: CommandFactory = (ctx) =>
-  defineCommand<RunArgs>({
+  defineCommand<RepeatArgs>({
     command: 'run [filters..]',
     describe: 'Run the tests: online scheduling over local (-j N) and/or remote workers, results recorded',
-    builder: runOptions,
+    builder: (y) => repeatOptions(runOptions(y)),
     handler: async (argv) => {
+      if (repeats(argv)) return repeatRuns(ctx, argv);
       const start = beginRun(ctx, argv, true);
       // Loaded only now, while the local worker's test servers start (see beginRun).
       const { executeRun } = await import('../run/execute.js');

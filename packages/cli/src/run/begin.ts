@@ -7,7 +7,7 @@ import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { RunLog } from '../output/run-log.js';
 import { withResolvedPython } from './adapter.js';
-import { checkOutput, readInput, STDOUT } from '../files.js';
+import { checkOutput, readInput, readLoadList, STDOUT } from '../files.js';
 import { plural } from '../output/format.js';
 import { checkListen, dialUrl, httpServer, readToken } from './listen.js';
 import { checkServe } from './serve.js';
@@ -68,11 +68,11 @@ export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean
   }
   const human = checkReports(args, cwd);
   const plan = args.plan === undefined ? undefined : readPlan(args.plan, cwd);
-  const loadList = args.loadList === undefined ? undefined : { file: args.loadList, ids: readInput('--load-list', args.loadList, cwd).split(/\r?\n/).map((l) => l.trim()).filter(Boolean) };
+  const loadList = args.loadList === undefined ? undefined : readLoadList(args.loadList, cwd);
   const resolving = withResolvedPython(loadProjectConfig(cwd));
   const runLog = new RunLog(ctx.io.stderr);
   const log = runLog.line;
-  const start = (c: ProjectConfig) => startLocalWorker(jobs, c, log);
+  const start = (c: ProjectConfig) => startLocalWorker(jobs, c, log, args.isolated === true);
   // Started here and now when the interpreter needs no resolving: yargs renders its help
   // text (a tenth of a second) as soon as this handler returns, before any callback runs.
   const local = jobs === 0 ? undefined : resolving instanceof Promise ? resolving.then(start) : start(resolving);

@@ -1,4 +1,4 @@
-import { WorkerServer } from '@baton/worker';
+import { WorkerServer, isolatedAdapter } from '@baton/worker';
 import type { ProjectConfig } from '../config.js';
 import { adapterFor } from './adapter.js';
 
@@ -14,6 +14,8 @@ export const LOCAL_WORKER_NAME = 'local';
  * Resolves once every slot's server is up and the tests are listed (`worker.tests`); the
  * coordinator drives it through `worker.link()`.
  */
-export function startLocalWorker(jobs: number, config: ProjectConfig, log: (line: string) => void): Promise<WorkerServer> {
-  return WorkerServer.start({ adapter: adapterFor(config), slots: jobs, name: LOCAL_WORKER_NAME, log });
+export function startLocalWorker(jobs: number, config: ProjectConfig, log: (line: string) => void, isolated = false): Promise<WorkerServer> {
+  // --isolated: every test in a fresh process of its own (isolatedAdapter).
+  const adapter = isolated ? isolatedAdapter(adapterFor(config)) : adapterFor(config);
+  return WorkerServer.start({ adapter, slots: jobs, name: LOCAL_WORKER_NAME, log });
 }

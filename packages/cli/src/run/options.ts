@@ -29,6 +29,8 @@ export interface RunArgs extends GlobalArgs {
   readonly wait: number | undefined;
   /** `--serve [HOST:PORT]`: '' when given without an address. */
   readonly serve: string | undefined;
+  /** `run --isolated`: every test of the local worker in a fresh process of its own. */
+  readonly isolated?: boolean | undefined;
 }
 
 /**

@@ -1,0 +1,232 @@
+import { type BisectEvidence, type SqliteRepository, type StoredResult } from '@baton/store';
+import { isFailing, timestampFromMillis, type TestResult } from '@baton/subunit';
+import { listingOf } from '@baton/worker';
+import { loadProjectConfig } from '../config.js';
+import type { CliContext, GlobalArgs } from '../context.js';
+import { CliError } from '../errors.js';
+import { plural } from '../output/format.js';
+import { withRepository } from '../repository.js';
+import { adapterFor, withResolvedPython } from '../run/adapter.js';
+import { drive } from './drive.js';
+import { CandidateRunner } from './executions.js';
+import { prefixOf } from './prefix.js';
+import { ALONE, BisectSearch, candidateKey, membersOf, type SearchOutcome, type SearchState } from './search.js';
+
+/** What `baton bisect` was asked. */
+export interface BisectRequest {
+  /** The run the test failed in; its latest failure when undefined. */
+  readonly run: number | undefined;
+  readonly testId: string;
+  readonly confidence: number;
+  /** Seconds to bisect for in this invocation; no limit when undefined. */
+  readonly maxSeconds: number | undefined;
+  readonly jobs: number;
+  /** Forget the evidence of an earlier bisection of the same test and run. */
+  readonly restart: boolean;
+}
+
+/** Why a bisection stopped before it concluded. */
+export type StopReason = 'max-time' | 'interrupted';
+
+/** What a bisection found, with its evidence. */
+export interface BisectReport {
+  readonly run: number;
+  readonly testId: string;
+  readonly worker: string | undefined;
+  /** What its process ran before it: what was bisected. */
+  readonly prefix: readonly string[];
+  /** Results before it that name no test of the project, left out. */
+  readonly unknown: readonly string[];
+  readonly confidence: number;
+  /** Undefined until concluded (`stopped` says why not). */
+  readonly outcome: SearchOutcome | undefined;
+  readonly stopped: StopReason | undefined;
+  /** The tests still suspected: the smallest set seen to make it fail (or all, before any did). */
+  readonly suspects: readonly number[];
+  /** Executions of the test after each: the culprits or the suspects, nothing, the whole prefix. */
+  readonly withSuspects: BisectEvidence;
+  readonly alone: BisectEvidence;
+  readonly withPrefix: BisectEvidence;
+  /** The failure rate the search weighed passes against. */
+  readonly rate: BisectEvidence;
+  /** Over every invocation of this bisection. */
+  readonly executions: number;
+  readonly seconds: number;
+  /** Executions in this invocation (0 when it had concluded earlier). */
+  readonly executedNow: number;
+  /** It had concluded in an earlier invocation: nothing ran. */
+  readonly concludedEarlier: boolean;
+  /** A failure of the test seen in this invocation with the suspects before it (or alone), with its traceback. */
+  readonly failure: TestResult | undefined;
+}
+
+/**
+ * `baton bisect`: finds the run and the failing result, the tests its process ran before
+ * it, and searches them (search.ts) on fresh test server processes, `jobs` at a time,
+ * keeping every execution's evidence in the repository, until it concludes, `maxSeconds`
+ * pass or Ctrl-C; then the evidence says what it can.
+ */
+export async function bisectTest(ctx: CliContext, argv: GlobalArgs, request: BisectRequest): Promise<BisectReport> {
+  const config = await withResolvedPython(loadProjectConfig(ctx.io.cwd));
+  const log = (line: string) => ctx.io.stderr.write(`baton: ${line}\n`);
+  const now = () => timestampFromMillis(ctx.io.now());
+  return withRepository(ctx, argv, async (repo) => {
+    const runId = request.run ?? latestFailure(repo, request.testId);
+    const { target, results } = failingResult(repo, runId, request.testId);
+    let stored = repo.bisection(runId, request.testId);
+    if (stored !== undefined && request.restart) {
+      repo.forgetBisection(stored.id);
+      stored = undefined;
+    }
+    if (stored?.outcome !== undefined) {
+      const search = new BisectSearch(stored.prefix.length, request.confidence, { state: stored.state as SearchState, evidence: stored.evidence });
+      return report(search, { run: runId, target, prefix: stored.prefix, unknown: [], request, stored: { executions: stored.executions, seconds: stored.seconds }, executedNow: 0, concludedEarlier: true, stopped: undefined, failure: undefined, outcome: stored.outcome as SearchOutcome });
+    }
+
+    const factory = adapterFor(config);
+    try {
+      const first = await factory({ slot: 0, output: () => {}, log });
+      const listing = await listingOf(first).finally(() => first.close());
+      const discovery = new Map(listing.tests.map((id, i) => [id, i]));
+      if (!discovery.has(request.testId)) throw new CliError('BATON_CLI_UNKNOWN_TEST', `the project no longer has ${request.testId} (${config.file} lists ${plural(listing.tests.length, 'test')})`);
+      const { tests: prefix, unknown } = stored === undefined ? prefixOf(results, target, discovery) : { tests: stored.prefix, unknown: [] };
+      const gone = prefix.filter((id) => !discovery.has(id));
+      if (gone.length > 0) {
+        throw new CliError('BATON_CLI_BAD_INPUT', `${plural(gone.length, 'test')} this bisection began with ${gone.length === 1 ? 'is' : 'are'} no longer in the project (${gone.slice(0, 3).join(', ')}); --restart bisects what ran before it anew`);
+      }
+      const search = new BisectSearch(prefix.length, request.confidence, stored && { state: stored.state as SearchState, evidence: stored.evidence });
+      const id = stored?.id ?? repo.beginBisection({ run: runId, testId: request.testId, worker: target.worker, prefix, state: search.state, start: now() });
+      const where = `run ${runId}${target.worker === undefined ? '' : `, worker ${target.worker}`}`;
+      log(stored === undefined
+        ? `bisecting ${request.testId} (${where}): ${plural(prefix.length, 'test')} ran before it in its process${unknown.length > 0 ? ` (and ${plural(unknown.length, 'result')} the project has no test for, left out)` : ''}`
+        : `resuming the bisection of ${request.testId} (${where}) after ${plural(stored.executions, 'execution')}`);
+
+      const seen = await runSearch(repo, id, search, prefix, request, factory, log, now);
+      if (search.outcome !== undefined) repo.concludeBisection(id, search.outcome, now());
+      const after = repo.bisection(runId, request.testId)!;
+      return report(search, { run: runId, target, prefix, unknown, request, stored: after, ...seen, concludedEarlier: false, outcome: search.outcome });
+    } finally {
+      await factory.dispose?.();
+    }
+  }, 'write');
+}
+
+/** Runs the search until it concludes or stops; what this invocation saw. */
+async function runSearch(
+  repo: SqliteRepository,
+  id: number,
+  search: BisectSearch,
+  prefix: readonly string[],
+  request: BisectRequest,
+  factory: ReturnType<typeof adapterFor>,
+  log: (line: string) => void,
+  now: () => ReturnType<typeof timestampFromMillis>,
+): Promise<{ executedNow: number; stopped: StopReason | undefined; failure: TestResult | undefined }> {
+  const runner = new CandidateRunner(factory, request.testId, log);
+  let stopped: StopReason | undefined;
+  const stop = (reason: StopReason) => {
+    stopped ??= reason;
+    runner.stop();
+  };
+  const timer = request.maxSeconds === undefined ? undefined : setTimeout(() => stop('max-time'), request.maxSeconds * 1000);
+  const interrupt = () => stop('interrupted');
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  let executedNow = 0;
+  let failure: TestResult | undefined;
+  let last = performance.now();
+  let suspects = membersOf(search.state.suspects).length;
+  try {
+    await drive({
+      search,
+      jobs: request.jobs,
+      execute: (candidate, slot) => runner.run(candidate.members.map((i) => prefix[i]!), slot),
+      recorded: (candidate, execution) => {
+        const at = performance.now();
+        repo.recordBisection(id, { candidate: candidate.key, failed: execution.failed, state: search.state, seconds: (at - last) / 1000, at: now() });
+        last = at;
+        executedNow++;
+        if (execution.failed && execution.result !== undefined) failure = execution.result;
+        const left = membersOf(search.state.suspects).length;
+        if (search.state.reproduced && left < suspects) {
+          suspects = left;
+          log(`${plural(left, 'test')} of ${prefix.length} still suspected (${plural(executedNow, 'execution')} so far)`);
+        }
+        // Executions still running cannot change the answer.
+        if (search.outcome !== undefined) runner.stop();
+      },
+      stopped: () => stopped !== undefined,
+      abort: () => runner.stop(),
+    });
+  } finally {
+    clearTimeout(timer);
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  if (search.outcome === undefined && stopped === undefined) throw new Error('the bisection stalled: nothing to run and no conclusion');
+  return { executedNow, stopped: search.outcome === undefined ? stopped : undefined, failure };
+}
+
+/** The run of the latest failure of `testId`, in any profile. */
+function latestFailure(repo: SqliteRepository, testId: string): number {
+  const history = repo.history(testId);
+  const failed = history.filter((h) => isFailing(h.status)).at(-1);
+  if (failed === undefined) {
+    throw new CliError('BATON_CLI_UNKNOWN_TEST', history.length === 0
+      ? `the repository holds no result of ${testId}; \`baton failing --list\` lists the failing tests`
+      : `${testId} never failed in the ${plural(history.length, 'result')} the repository holds; bisect a test that failed`);
+  }
+  return failed.run;
+}
+
+/** The test's failing result in the run, and the run's results. */
+function failingResult(repo: SqliteRepository, run: number, testId: string): { target: StoredResult; results: StoredResult[] } {
+  if (repo.run(run) === undefined) throw new CliError('BATON_CLI_BAD_INPUT', `the repository holds no run ${run}; \`baton history list\` lists the runs`);
+  const results = repo.results(run);
+  const own = results.filter((r) => r.testId === testId);
+  const target = own.filter((r) => isFailing(r.status)).at(-1);
+  if (target === undefined) {
+    throw new CliError(own.length === 0 ? 'BATON_CLI_UNKNOWN_TEST' : 'BATON_CLI_BAD_INPUT', own.length === 0
+      ? `run ${run} has no result of ${testId}`
+      : `${testId} did not fail in run ${run} (${own.map((r) => r.status).join(', ')}); bisect a run it failed in`);
+  }
+  return { target, results };
+}
+
+interface ReportParts {
+  readonly run: number;
+  readonly target: StoredResult;
+  readonly prefix: readonly string[];
+  readonly unknown: readonly string[];
+  readonly request: BisectRequest;
+  readonly stored: { readonly executions: number; readonly seconds: number };
+  readonly executedNow: number;
+  readonly concludedEarlier: boolean;
+  readonly stopped: StopReason | undefined;
+  readonly failure: TestResult | undefined;
+  readonly outcome: SearchOutcome | undefined;
+}
+
+function report(search: BisectSearch, p: ReportParts): BisectReport {
+  const suspects = p.outcome?.kind === 'culprits' ? p.outcome.culprits : membersOf(search.state.suspects);
+  return {
+    run: p.run,
+    testId: p.target.testId,
+    worker: p.target.worker,
+    prefix: p.prefix,
+    unknown: p.unknown,
+    confidence: p.request.confidence,
+    outcome: p.outcome,
+    stopped: p.stopped,
+    suspects,
+    withSuspects: search.evidence(candidateKey(suspects)),
+    alone: search.evidence(ALONE),
+    withPrefix: search.evidence(candidateKey(p.prefix.map((_, i) => i))),
+    rate: search.rate,
+    executions: p.stored.executions,
+    seconds: p.stored.seconds,
+    executedNow: p.executedNow,
+    concludedEarlier: p.concludedEarlier,
+    failure: p.failure,
+  };
+}
