@@ -70,9 +70,9 @@ describe('usage mistakes', () => {
       [['run', '--exclude-regex', 'x'], 'unknown option --exclude-regex\nRun `baton run --help` for usage.'],
       [['run', '-x'], 'unknown option -x\nRun `baton run --help` for usage.'],
       [['run', '--plan.x', '3'], 'unknown option --plan.x\nRun `baton run --help` for usage.'],
-      [['frob'], 'unknown command "frob": the commands are run, coordinator, worker, init, load, last, failing, slowest, stats, history, serve, timings, simulate\nRun `baton --help` for usage.'],
+      [['frob'], 'unknown command "frob": the commands are run, list, coordinator, worker, init, load, last, failing, flaky, slowest, stats, history, bisect, serve, timings, simulate\nRun `baton --help` for usage.'],
       [['last', 'extra', '--bogus'], 'unexpected argument "extra"; unknown option --bogus\nRun `baton last --help` for usage.'],
-      [['history'], 'missing an argument: baton history <test-id>\nRun `baton history --help` for usage.'],
+      [['history'], 'history needs a verb or a test id; history takes list, show [RUN], remove RUN…|all, or TEST_ID (--test ID for a test named like a verb)'],
       [['timings'], 'name a timings command: export FILE or import FILE\nRun `baton timings --help` for usage.'],
       [['timings', 'export'], 'missing FILE: baton timings export FILE (- for stdout)'],
       [['simulate'], 'missing --workload\nRun `baton simulate --help` for usage.'],
@@ -80,7 +80,7 @@ describe('usage mistakes', () => {
       [['run', '--plan-unnamed', 'x'], '--plan-unnamed takes "refuse" or "append", not "x"\nRun `baton run --help` for usage.'],
       [['run', '--junit'], '--junit needs a value\nRun `baton run --help` for usage.'],
       [['run', '--json', ''], '--json needs a value, not an empty string\nRun `baton run --help` for usage.'],
-      [[], 'name a command: run, coordinator, worker, init, load, last, failing, slowest, stats, history, serve, timings, simulate\nRun `baton --help` for usage.'],
+      [[], 'name a command: run, list, coordinator, worker, init, load, last, failing, flaky, slowest, stats, history, bisect, serve, timings, simulate\nRun `baton --help` for usage.'],
     ];
     for (const [args, message] of cases) {
       const r = await run(args, dir);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SqliteRepository } from './sqlite.js';
 import type { ResultInput, ResultStatus } from './types.js';
+import { thisProcess } from './writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-remove-'));
 after(() => rmSync(dir, { recursive: true }));
@@ -66,7 +67,7 @@ describe('removing runs', () => {
 
   it('refuses a run still being recorded by a live process', () => {
     const repo = fresh();
-    const run = repo.beginRun({ profile: 'p', start: at(0) });
+    const run = repo.beginRun({ profile: 'p', start: at(0), writer: thisProcess() });
     repo.stage(run, result('t.a', 'success', 0));
     assert.throws(() => repo.removeRuns([run]), (e: any) => e.code === 'BATON_STORE_RUN_IN_PROGRESS');
     repo.recordResults(run, [result('t.a', 'success', 0)]);
