@@ -3,11 +3,12 @@
 // against the repository, and a watched run is seen to change while it runs.
 // Screenshots go to test/artifacts/dashboard/.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { initRepository, type ResultInput, type Span } from '@baton/store';
+import { initRepository, thisProcess, type ResultInput, type Span } from '@baton/store';
 import { isFailing } from '@baton/subunit';
 import { makeProject, runBaton, startBaton, STESTR_CONF, unittestModule, type Running } from './utils/baton-process.js';
 import { dashboardPage, launchBrowser, pixel, screenshot } from './utils/browser.js';
@@ -168,6 +169,36 @@ describe('the dashboard in chromium', () => {
       baton.child.kill('SIGTERM');
       await baton.exited;
       await page.close();
+    }
+  });
+
+  test('a run without an end says whether it is still being recorded or was cut short, on its page and in the list of runs', async () => {
+    const dir = makeProject({});
+    const { repository } = initRepository({ cwd: dir });
+    // A writer that is gone: a process that has already exited, on this machine.
+    const gone = spawnSync(process.execPath, ['-e', '']);
+    assert.equal(gone.status, 0);
+    const start = { seconds: 1_700_000_000, nanos: 0 };
+    const result = (testId: string): ResultInput => ({ testId, status: 'success', start, stop: { seconds: 1_700_000_001, nanos: 0 }, worker: 'w/0' });
+    const cut = repository.beginRun({ profile: 'p', start, writer: { ...thisProcess(), pid: gone.pid! } });
+    repository.recordResults(cut, [result('t.cut')]);
+    const live = repository.beginRun({ profile: 'p', start, writer: thisProcess() });
+    repository.recordResults(live, [result('t.live')]);
+    const { baton, url } = await serve(dir);
+    const { page, problems } = await dashboardPage(await browser());
+    try {
+      await page.goto(`${url}#/runs/${cut}`);
+      await page.waitForFunction(() => document.querySelector('#run-state')?.textContent === 'cut short', undefined, { timeout: PAGE_MS });
+      await page.goto(`${url}#/runs/${live}`);
+      await page.waitForFunction(() => document.querySelector('#run-state')?.textContent === 'in progress', undefined, { timeout: PAGE_MS });
+      await page.goto(`${url}#/history`);
+      await page.waitForFunction(() => /cut short/.test(document.querySelector('body')?.textContent ?? '') && /in progress/.test(document.querySelector('body')?.textContent ?? ''), undefined, { timeout: PAGE_MS });
+      await screenshot(page, 'unfinished-runs');
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+      await stop(baton);
+      repository.close();
     }
   });
 

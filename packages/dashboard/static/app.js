@@ -117,7 +117,7 @@ function runView(model) {
       }
       gantt.model = m;
       const run = m.run ?? {};
-      const state = m.finished ? (m.summary ? exitWord(m.summary.exitCode) : recordedWord(run)) : m.live ? 'running' : 'being recorded';
+      const state = m.finished ? (m.summary ? exitWord(m.summary.exitCode) : recordedWord(run)) : m.live ? 'running' : unfinishedWord(run);
       heading.replaceChildren(`Run ${run.id ?? '…'} `, h('span', { class: 'badge' }, run.profile ?? ''), ' ', h('span', { class: `state ${state.replace(/ /g, '-')}`, id: 'run-state' }, state));
       const stats = m.laneStats(gantt.now());
       const idle = stats.reduce((n, s) => n + s.idle, 0);
@@ -157,8 +157,13 @@ function swatch(colour) {
 }
 
 const exitWord = (code) => (code === 0 ? 'passed' : code === 1 ? 'failed' : 'infrastructure failure');
+// A run without an end, as the API's `state` says (the store's runState): its process
+// still records it here or on another machine, or it was cut short (killed, crashed).
+const UNFINISHED = { running: 'in progress', elsewhere: 'in progress on another machine', stopped: 'cut short' };
+const unfinishedWord = (run) => UNFINISHED[run.state] ?? 'incomplete';
+const recording = (run) => run.state === 'running' || run.state === 'elsewhere';
 function recordedWord(run) {
-  if (!run.complete) return 'incomplete';
+  if (!run.complete) return unfinishedWord(run);
   const c = run.counts ?? {};
   return (c.fail ?? 0) + (c.uxsuccess ?? 0) + (c.inprogress ?? 0) > 0 ? 'failed' : 'passed';
 }
@@ -172,7 +177,7 @@ async function recordedRun(id) {
   const byKey = new Map(failing.results.map((r) => [`${r.worker ?? '(no worker)'}\n${r.testId}`, r.attachments]));
   for (const f of model.failures) f.attachments = byKey.get(`${model.lanes[model.lane[f.index]]}\n${model.tests[f.index]}`) ?? null;
   view.update(model);
-  if (!model.run.complete) {
+  if (recording(model.run)) {
     const timer = setTimeout(() => route(), RECORDING_POLL_MS);
     leave = () => clearTimeout(timer);
   }
@@ -256,7 +261,7 @@ async function history(params) {
     h('h2', {}, 'Runs'),
     table(['Run', 'Started', 'Wall time', 'Results', 'Exit'], runs.runs.map((r) => [
       h('a', { href: `#/runs/${r.id}` }, String(r.id)), r.start.slice(0, 19).replace('T', ' '), formatSeconds(r.wallSeconds),
-      formatCounts(r.counts), r.complete ? String(r.exitStatus ?? '–') : 'incomplete']), 'runs')));
+      formatCounts(r.counts), r.complete ? String(r.exitStatus ?? '–') : unfinishedWord(r)]), 'runs')));
   const items = runs.runs.slice().reverse().map((r) => ({
     label: String(r.id),
     value: r.wallSeconds,
