@@ -90,6 +90,21 @@ describe('configuration', () => {
     assert.match(r.stderr, /^baton: plan refused \(1 problem\):\n {2}- \[BATON_PLAN_BAD_JSON\] plan\.json: line 1 column 29: malformed JSON/);
     assert.equal(existsSync(join(dir, '.baton')), false);
   });
+
+  test('--failing with a profile the repository never recorded is refused naming the profiles it has, in run and list, and records nothing', async () => {
+    const dir = mixedProject();
+    const first = await runBaton(dir, ['run', '-j', '1', 'TestQuick']);
+    assert.equal(first.status, 0, first.stdout + first.stderr);
+    for (const command of ['run', 'list']) {
+      const r = await runBaton(dir, [command, '--failing', '--profile', 'defualt']);
+      assert.equal(r.status, 2, `${command}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /--failing: the repository has no profile "defualt"; its profiles are default \(choose one with --profile\)/, command);
+    }
+    assert.equal(await runsIn(dir), 1);
+    const known = await runBaton(dir, ['run', '--failing']);
+    assert.equal(known.status, 0, known.stdout + known.stderr);
+    assert.match(known.stdout, /no failing tests in profile default: nothing to run/);
+  });
 });
 
 describe('baton last', () => {

@@ -13,7 +13,8 @@ export interface Selection {
 }
 
 /**
- * The tests a run selects, in the project's order. Bad filters or unknown ids are exit
+ * The tests a run selects, in the project's order. Bad filters, unknown ids and, with
+ * `failing`, a profile the repository does not hold (while it holds others) are exit
  * status 2. Without a repository (none yet) no test is failing.
  */
 export function selectTests(all: readonly string[], selection: Selection, repository: RunRepository | undefined): string[] {
@@ -29,6 +30,12 @@ export function selectTests(all: readonly string[], selection: Selection, reposi
     chosen = chosen.filter((id) => set.has(id));
   }
   if (selection.failing) {
+    const profiles = repository?.profiles().map((p) => p.name) ?? [];
+    // A profile the repository never recorded, beside others, is a typo more likely than
+    // a profile with nothing failing: saying "nothing to run" would pass a broken build.
+    if (profiles.length > 0 && !profiles.includes(selection.profile)) {
+      throw new CliError('BATON_CLI_USAGE', `--failing: the repository has no profile ${JSON.stringify(selection.profile)}; its profiles are ${profiles.join(', ')} (choose one with --profile)`);
+    }
     const failing = new Set(repository?.failing(selection.profile).map((f) => f.testId));
     chosen = chosen.filter((id) => failing.has(id));
   }
