@@ -4,7 +4,7 @@ import { defineCommand, type CliContext, type CommandFactory, type GlobalArgs } 
 import { CliError } from '../errors.js';
 import { formatSeconds, formatTime, grouped, plural } from '../output/format.js';
 import { historyJson, fullResultJson, runJson, writeJson } from '../output/json.js';
-import { formatFailure, formatRunLine, hasFailures } from '../output/run.js';
+import { failingOf, formatRunReport } from '../output/run.js';
 import { renderTable } from '../output/table.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { lastStatus } from '../run-state.js';
@@ -103,12 +103,9 @@ function showRun(ctx: CliContext, argv: HistoryArgs, id: number | undefined): Pr
   return withRepository(ctx, argv, (repo) => {
     const run = id === undefined ? latest(repo, argv.profile) : repo.run(id);
     if (run === undefined) throw new StoreError('BATON_STORE_NO_SUCH_RUN', `the repository holds no run ${id}; \`baton history list\` lists them`);
-    const failing = hasFailures(run.counts) ? repo.results(run.id).filter((r) => isFailing(r.status)) : [];
+    const failing = failingOf(repo, run);
     if (argv.json) writeJson(ctx.io.stdout, { run: runJson(run), failing: failing.map(fullResultJson) });
-    else {
-      for (const r of failing) ctx.io.stdout.write(formatFailure(r.testId, r));
-      ctx.io.stdout.write(formatRunLine(run, runState(run)));
-    }
+    else ctx.io.stdout.write(formatRunReport(run, failing, runState(run)));
     ctx.exit(lastStatus(run));
   });
 }

@@ -1,12 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { layoutRun, traceJson } from '@baton/dashboard';
-import { runState, StoreError, type RunRepository, type StoredRun } from '@baton/store';
-import { isFailing } from '@baton/subunit';
+import { runState, StoreError } from '@baton/store';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { fileError } from '../files.js';
 import { fullResultJson, runJson, writeJson } from '../output/json.js';
-import { formatFailure, formatRunLine, hasFailures } from '../output/run.js';
+import { failingOf, formatRunReport } from '../output/run.js';
 import { writeSubunit } from '../output/subunit.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { withRepository } from '../repository.js';
@@ -67,13 +66,8 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
     }
     if (argv.subunit) writeSubunit(ctx.io.stdout, repo.results(run.id));
     else {
-      for (const r of failingOf(repo, run)) ctx.io.stdout.write(formatFailure(r.testId, r));
-      ctx.io.stdout.write(formatRunLine(run, state));
+      ctx.io.stdout.write(formatRunReport(run, failingOf(repo, run), state));
     }
     ctx.exit(lastStatus(run, state));
   }),
 });
-
-function failingOf(repo: RunRepository, run: StoredRun) {
-  return hasFailures(run.counts) ? repo.results(run.id).filter((r) => isFailing(r.status)) : [];
-}

@@ -1,5 +1,5 @@
 import { isFailing, secondsBetween, type Attachment } from '@baton/subunit';
-import { type ResultStatus, type RunState, type StoredRun, type StoredResult } from '@baton/store';
+import { type ResultStatus, type RunRepository, type RunState, type StoredRun, type StoredResult } from '@baton/store';
 import { ExitCode } from '../errors.js';
 import { formatAttachments, formatCounts, formatSeconds, formatTime, plural } from './format.js';
 
@@ -52,4 +52,14 @@ export function describeState(run: StoredRun, state: RunState): string {
 /** Whether counts per status include a failing result. */
 export function hasFailures(counts: Readonly<Partial<Record<ResultStatus, number>>>): boolean {
   return Object.entries(counts).some(([status, n]) => n !== undefined && n > 0 && isFailing(status as ResultStatus));
+}
+
+/** A run's failing results, in the order recorded (none read when its counts show no failure). */
+export function failingOf(repo: RunRepository, run: StoredRun): StoredResult[] {
+  return hasFailures(run.counts) ? repo.results(run.id).filter((r) => isFailing(r.status)) : [];
+}
+
+/** A run as `last` and `history show` print it: its failures with their details, then its line. */
+export function formatRunReport(run: StoredRun, failing: readonly StoredResult[], state: RunState): string {
+  return failing.map((r) => formatFailure(r.testId, r)).join('') + formatRunLine(run, state);
 }
