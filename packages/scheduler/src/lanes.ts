@@ -1,11 +1,19 @@
 import type { UnitRecord, WorkerRecord } from './state.js';
 
+/** Ranks at or beyond a lane's lead sort before those behind it by this much. */
+const WRAP = 1 << 30;
+
 /**
  * The units one worker's test process is to run, in discovery order. A lane is
  * consumed from its head, so its worker's process only ever moves forward; an idle
  * worker may take any of a lane's queued units (a steal), which leaves the rest in
  * order. A lane with no owner (its worker left or died, or never came) is adopted
  * whole by the next worker that runs dry.
+ *
+ * A lane may be led by its longest unit: it starts there and runs to the end of
+ * discovery order, then wraps round, on a fresh process, to the units that come
+ * before it. Each process still only moves forward, and the longest unit starts
+ * first, so an estimate that proves far too low (stale history) costs the least.
  */
 export interface Lane {
   owner: WorkerRecord | undefined;
@@ -16,6 +24,8 @@ export interface Lane {
   work: number;
   /** Its queued units. */
   count: number;
+  /** Discovery rank of the unit that leads it; -1 once it has wrapped round, or if none leads. */
+  lead: number;
 }
 
 /**
@@ -42,9 +52,9 @@ export class Lanes {
     this.all.length = 0;
   }
 
-  /** A new lane holding `units` (queued unit indices, any order). */
-  create(owner: WorkerRecord | undefined, units: readonly number[]): Lane {
-    const lane: Lane = { owner, units: [], head: 0, work: 0, count: 0 };
+  /** A new lane holding `units` (queued unit indices, any order), led by the unit `lead` if given. */
+  create(owner: WorkerRecord | undefined, units: readonly number[], lead?: number): Lane {
+    const lane: Lane = { owner, units: [], head: 0, work: 0, count: 0, lead: lead === undefined ? -1 : (this.rank[lead] as number) };
     this.all.push(lane);
     this.add(lane, units);
     return lane;
@@ -66,21 +76,35 @@ export class Lanes {
     }
     const rest = this.live(lane);
     const merged = rest.concat(units);
-    merged.sort((a, b) => (this.rank[a] as number) - (this.rank[b] as number));
+    const key = (u: number): number => {
+      const r = this.rank[u] as number;
+      return r >= lane.lead ? r : r + WRAP;
+    };
+    merged.sort((a, b) => key(a) - key(b));
     lane.units = merged;
     lane.head = 0;
   }
 
   /**
    * Takes units from the head of the lane, in discovery order, until their estimates
-   * reach `target` (at least one unit); returns them, no longer in any lane.
+   * reach `target` (at least one unit); returns them, no longer in any lane. A batch
+   * stops where a led lane wraps round, so that no Run mixes the two processes' work.
    */
   take(lane: Lane, target: number): number[] {
     const out: number[] = [];
     let taken = 0;
     while (lane.head < lane.units.length && (taken < target || out.length === 0)) {
-      const u = lane.units[lane.head++] as number;
-      if (this.laneOf[u] !== lane) continue;
+      const u = lane.units[lane.head] as number;
+      if (this.laneOf[u] !== lane) {
+        lane.head++;
+        continue;
+      }
+      if ((this.rank[u] as number) < lane.lead) {
+        if (out.length > 0) break;
+        // Wrapped round: the rest is in plain discovery order.
+        lane.lead = -1;
+      }
+      lane.head++;
       taken += this.estimates[u] as number;
       this.detach(u);
       out.push(u);

@@ -28,6 +28,26 @@ export const STEAL_ROUND_TRIPS = 1.5;
  * module fixtures of what it runs set up again.
  */
 export const FRESH_PROCESS_SECONDS = 0.05;
+/**
+ * A planned lane starts with its longest unit when the work before that unit in
+ * discovery order is at least this many fresh processes (what wrapping round costs).
+ */
+export const LEAD_MIN_FRESH_PROCESSES = 4;
+/**
+ * A running unit that reaches this many times its estimated time (and again at each
+ * doubling since its start) makes idle workers look again at what its worker holds.
+ */
+export const OVERRUN_WAKE_FACTOR = 2;
+/**
+ * While worker speeds are unknown, a unit whose estimate is at least this fraction of
+ * the planned run is held back until results show which workers are fast: on a worker
+ * half as fast it alone would make the run longer.
+ */
+export const PROBE_CRITICAL_FRACTION = 0.5;
+/** Held-back units are placed once this fraction of the workers has a measured speed … */
+export const PROBE_QUORUM = 0.125;
+/** … or once they have waited this fraction of the longest one's estimate. */
+export const PROBE_WAIT_FRACTION = 0.02;
 /** How often one unit may be taken back to move elsewhere. */
 export const MAX_UNIT_STEALS = 4;
 /** The round trip assumed until one is measured. */

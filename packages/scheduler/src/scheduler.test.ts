@@ -70,13 +70,27 @@ class Workers {
 
 describe('Scheduler', () => {
   it('plans one lane per expected worker, longest unit first, and sends each lane in discovery order', () => {
-    const s = new Scheduler([one('all', ['a', 'b', 'c', 'd'])], { estimates: new Map([['a', 1], ['b', 4], ['c', 2], ['d', 3]]), expectedWorkers: 2 });
+    const s = new Scheduler([one('all', ['a', 'b', 'c', 'd'])], { estimates: new Map([['a', 0.05], ['b', 4], ['c', 0.05], ['d', 3]]), expectedWorkers: 2 });
     // Planned once both are here: longest first into the lane that finishes soonest:
-    // b | d, c | a; each lane then in discovery order.
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), []);
-    const both = s.handle({ type: 'workerJoined', worker: 'w2' }, 0);
-    assert.deepEqual(dispatched(both, 'w1'), ['a', 'b']);
-    assert.deepEqual(dispatched(both, 'w2'), ['c', 'd']);
+    // b | d, a, c; each lane then in discovery order.
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0)), []);
+    const both = s.handle({ type: 'workerJoined', worker: 'w2', speed: 1 }, 0);
+    assert.deepEqual(dispatched(both, 'w1'), ['b']);
+    assert.deepEqual(dispatched(both, 'w2'), ['a', 'c', 'd']);
+  });
+
+  it('starts a lane at its longest unit when much comes before it, and wraps round on a fresh process for that', () => {
+    const ids = Array.from({ length: 10 }, (_, i) => (i === 5 ? 'big' : `t${i}`));
+    const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, id === 'big' ? 10 : 1])), roundTrip: 100 });
+    const d = new Workers(s);
+    d.on({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0);
+    // A test far longer than its history (stale) shows it at once, not after five others.
+    assert.deepEqual(d.queues.get('w1'), ['big', 't6', 't7', 't8', 't9']);
+    assert.equal(s.freshProcesses, 0);
+    d.drain(['w1'], 0);
+    assert.ok(d.finished);
+    // t0…t4 came in a Run of their own, behind the process: one fresh process.
+    assert.equal(s.freshProcesses, 1);
   });
 
   it('follows the discovery order it is given, not the order of the plan', () => {
@@ -89,7 +103,7 @@ describe('Scheduler', () => {
     const s = new Scheduler([one('all', tests)], { estimates: new Map(tests.map((t) => [t, 1])), roundTrip: 0 });
     const sizes: number[] = [];
     let now = 0;
-    let queue = dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, now));
+    let queue = dispatched(s.handle({ type: 'workerJoined', worker: 'w1', speed: 1 }, now));
     sizes.push(queue.length);
     while (queue.length > 0) {
       const t = queue.shift() as string;
@@ -114,12 +128,12 @@ describe('Scheduler', () => {
     // still to come stay unsent; once a's rest is below half the work of a lane
     // nobody runs (guided self-scheduling), w1 adopts that lane.
     // Lanes wait for the expected workers, or for the coordinator's next tick.
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), []);
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0)), []);
     assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 0)), ['a']);
     assert.deepEqual(dispatched(s.handle({ type: 'testStarted', worker: 'w1', test: 'a' }, 1)), []);
     assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 3.4)), []);
     assert.deepEqual(dispatched(s.handle({ type: 'tick' }, 3.6)), ['b']);
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w2' }, 3.7)), ['c']);
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w2', speed: 1 }, 3.7)), ['c']);
   });
 
   it('runs a one-test segment alone, and never starts a segment before the previous one finished', () => {
@@ -151,25 +165,30 @@ describe('Scheduler', () => {
     assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w2' }, 3)), ['b', 'c']);
   });
 
-  it('gives a late worker the units that balance best, the long one in the middle of a lane included, without a reclaim', () => {
+  it('gives a late worker the units that balance best from a lane, without a reclaim', () => {
     const ids = Array.from({ length: 21 }, (_, i) => (i === 15 ? 'big' : `t${String(i).padStart(2, '0')}`));
     const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, id === 'big' ? 10 : 1])), roundTrip: 0.01 });
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), ids.slice(0, 15));
-    const out = s.handle({ type: 'workerJoined', worker: 'w2' }, 0);
-    assert.ok(!out.some((c) => c.type === 'reclaim'), 'what is still in the lane moves without a message to its worker');
-    assert.deepEqual(dispatched(out, 'w2'), ['big']);
-    // The rest of what it took follows, in discovery order, once it runs.
-    s.handle({ type: 'testStarted', worker: 'w2', test: 'big' }, 0.1);
-    const more = dispatched(s.handle({ type: 'testFinished', worker: 'w2', test: 'big', duration: 10 }, 10.1), 'w2');
-    assert.deepEqual(more, ['t16', 't17', 't18']);
+    // Alone, w1 plans one lane, led by its longest unit: big and what follows it first.
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0)), ['big', 't16', 't17', 't18', 't19', 't20']);
+    const d = new Workers(s);
+    d.feed(s.handle({ type: 'workerJoined', worker: 'w2', speed: 1 }, 0));
+    assert.equal(d.reclaims.length, 0, 'what is still in the lane moves without a message to its worker');
+    // w2 takes what comes before big, which balances the two at 15 s each.
+    let now = 0;
+    const ran: string[] = [];
+    for (let t = d.start('w2', now); t !== undefined; t = d.start('w2', now)) {
+      ran.push(t);
+      d.finish('w2', (now += 1));
+    }
+    assert.deepEqual(ran, ids.slice(0, 15));
   });
 
   it('reclaims sent units from the busiest worker once its lane is empty; the worker that asked gets them', () => {
     const small = Array.from({ length: 20 }, (_, i) => `s${i}`);
     const estimates = new Map<string, number>([['B1', 10], ['B2', 9.9], ...small.map((t): [string, number] => [t, 0.1])]);
     const s = new Scheduler([one('all', ['B1', 'B2', ...small])], { estimates, roundTrip: 2 });
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), ['B1', 'B2']);
-    const joined = s.handle({ type: 'workerJoined', worker: 'w2' }, 0);
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0)), ['B1', 'B2']);
+    const joined = s.handle({ type: 'workerJoined', worker: 'w2', speed: 1 }, 0);
     // The lane's small units go at once; one long unit is asked back from w1.
     assert.deepEqual(dispatched(joined, 'w2'), small);
     assert.deepEqual(
@@ -188,8 +207,8 @@ describe('Scheduler', () => {
       const units = Array.from({ length: 12 }, (_, u) => Array.from({ length: 5 }, (_, t) => `m.C${String(u).padStart(2, '0')}.t${t}`));
       const s = new Scheduler([{ name: 'all', units }], { estimates: new Map(units.flat().map((id) => [id, 1])), expectedWorkers: 2, freshProcess: 0 });
       const d = new Workers(s);
-      d.on({ type: 'workerJoined', worker: 'w1' }, 0);
-      d.on({ type: 'workerJoined', worker: 'w2' }, 0);
+      d.on({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0);
+      d.on({ type: 'workerJoined', worker: 'w2', speed: 1 }, 0);
       let now = 0;
       d.start('w1', now);
       // w2 runs everything it gets while w1 is stuck in its first test.
@@ -275,6 +294,34 @@ describe('Scheduler', () => {
     const slow = s.handle({ type: 'workerJoined', worker: 'slow', speed: 0.25 }, 0);
     assert.ok(dispatched(slow, 'fast').includes('L'));
     assert.ok(!dispatched(slow, 'slow').includes('L'));
+  });
+
+  it('holds a test that would make the run longer on a slow worker until first results show which worker is fast', () => {
+    const ids = ['L', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'];
+    const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, id === 'L' ? 100 : 1])), roundTrip: 0.01, expectedWorkers: 2 });
+    s.handle({ type: 'workerJoined', worker: 'slow' }, 0);
+    const start = s.handle({ type: 'workerJoined', worker: 'fast' }, 0);
+    assert.ok(!dispatched(start).includes('L'), 'L waits while both speeds are unknown');
+    s.handle({ type: 'testStarted', worker: 'slow', test: 'm1' }, 0);
+    s.handle({ type: 'testStarted', worker: 'fast', test: 'm5' }, 0);
+    assert.ok(!dispatched(s.handle({ type: 'testFinished', worker: 'fast', test: 'm5', duration: 1 }, 1)).includes('L'));
+    // slow takes twice its history: L goes to fast.
+    assert.deepEqual(dispatched(s.handle({ type: 'testFinished', worker: 'slow', test: 'm1', duration: 2 }, 2), 'fast'), ['L']);
+  });
+
+  it('takes back what a worker holds once its running test has overrun its estimate', () => {
+    const ids = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5'];
+    const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, 1])), roundTrip: 0.01, expectedWorkers: 2 });
+    const d = new Workers(s);
+    d.on({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0);
+    d.on({ type: 'workerJoined', worker: 'w2', speed: 1 }, 0);
+    assert.deepEqual(d.queues.get('w1'), ['a0', 'a2']);
+    // a0 never ends; w2 runs everything else it can get.
+    d.start('w1', 0);
+    let now = 0;
+    while (d.reclaims.length === 0 && d.start('w2', now) !== undefined) d.finish('w2', (now += 1));
+    // Expecting a0 to end any moment, a2 would wait behind it for good.
+    assert.deepEqual(d.reclaims.map((r) => [r.worker, r.units.flatMap((u) => u.tests)]), [['w1', ['a2']]]);
   });
 
   it('learns a worker speed from tests with history', () => {

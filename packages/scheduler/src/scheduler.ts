@@ -9,8 +9,13 @@ import {
   batchTarget,
   DEFAULT_ROUND_TRIP_SECONDS,
   FRESH_PROCESS_SECONDS,
+  LEAD_MIN_FRESH_PROCESSES,
   MAX_UNIT_STEALS,
+  OVERRUN_WAKE_FACTOR,
   PREFETCH_ROUND_TRIPS,
+  PROBE_CRITICAL_FRACTION,
+  PROBE_QUORUM,
+  PROBE_WAIT_FRACTION,
   ROUND_TRIP_SMOOTHING,
   STEAL_ROUND_TRIPS,
   stealChoice,
@@ -107,6 +112,12 @@ export class Scheduler implements SchedulingPolicy {
   private readonly hungry = new Set<WorkerRecord>();
   /** When to look again at busy workers (any event, a Tick included, is the clock). */
   private readonly wakeups = new Heap<{ readonly at: number; readonly load: Load; readonly since: number }>((a, b) => a.at < b.at);
+  /**
+   * When a running unit that others could relieve (its worker holds more) will have
+   * overrun its estimate by as much again as its estimate: from then on its worker's
+   * backlog grows, and idle workers must look again at what it holds.
+   */
+  private readonly overruns = new Heap<{ readonly at: number; readonly load: Load; readonly since: number }>((a, b) => a.at < b.at);
   private readonly stolen: Uint8Array;
   private readonly expectedWorkers: number;
   private readonly freshProcess: number;
@@ -127,6 +138,14 @@ export class Scheduler implements SchedulingPolicy {
   private plannedSegment = -1;
   private finishSent = false;
   private freshCount = 0;
+  /**
+   * The units held back while worker speeds are unknown: each would lengthen the run on
+   * a slow worker, so it waits (until `deadline` at most) for the first results to show
+   * which workers are fast.
+   */
+  private probe: { readonly units: number[]; readonly deadline: number } | undefined;
+  /** Workers whose speed rests on a prior or on a result of their own. */
+  private measured = 0;
   /**
    * The event being handled is a join: lanes are not planned until every expected
    * worker has joined (or any other event comes), so that each lane is planned for the
@@ -243,6 +262,7 @@ export class Scheduler implements SchedulingPolicy {
         this.feedHungry(now, out);
         break;
     }
+    if (this.probe !== undefined) this.releaseProbe(now, out);
     if (this.ledger.finished && !this.finishSent) {
       this.finishSent = true;
       out.push({ type: 'finish' });
@@ -291,6 +311,7 @@ export class Scheduler implements SchedulingPolicy {
     };
     this.loads.set(id, load);
     this.loadOf[worker.index] = load;
+    if (this.speeds.isKnown(load.speed)) this.measured++;
     this.readyCount++;
     this.epoch++;
     this.hungry.add(worker);
@@ -357,6 +378,7 @@ export class Scheduler implements SchedulingPolicy {
       if (sample >= 0) this.roundTrip += ROUND_TRIP_SMOOTHING * (sample - this.roundTrip);
     }
     if (load.pendingCount === 0 && worker.session === WorkerSession.Ready) this.hungry.add(worker);
+    else if (load.runningTime > 0) this.overruns.push({ at: now + OVERRUN_WAKE_FACTOR * load.runningTime, load, since: now });
   }
 
   private onFinished(id: string, test: string, duration: number, now: number, out: Command[]): void {
@@ -366,7 +388,11 @@ export class Scheduler implements SchedulingPolicy {
     const load = this.load(worker);
     // Only history says how long a test takes on a typical worker; a
     // neighbour estimate would blame the worker for its tests' class.
-    if (this.estimator.hasHistoryAt(t)) this.speeds.observe(load.speed, duration, this.estimator.estimateAt(t));
+    if (this.estimator.hasHistoryAt(t)) {
+      const first = !this.speeds.isKnown(load.speed) && load.speed.count === 0;
+      this.speeds.observe(load.speed, duration, this.estimator.estimateAt(t));
+      if (first && load.speed.count === 1) this.measured++;
+    }
     this.estimator.observeAt(t, duration / this.speeds.slowness(load.speed));
     const unit = this.ledger.unitAt(t);
     const segmentDone = this.ledger.finish(worker, t, now);
@@ -431,7 +457,7 @@ export class Scheduler implements SchedulingPolicy {
    * estimates (a run without history) go round-robin in discovery order, as stestr
    * partitions them; then each lane in discovery order.
    */
-  private planLanes(): void {
+  private planLanes(now: number): void {
     if (this.plannedSegment === this.ledger.segment || this.ledger.finished) return;
     this.plannedSegment = this.ledger.segment;
     const queued: number[] = [];
@@ -451,18 +477,109 @@ export class Scheduler implements SchedulingPolicy {
     const est = this.estimates;
     const rank = this.rank;
     queued.sort((a, b) => (est[b] as number) - (est[a] as number) || (rank[a] as number) - (rank[b] as number));
+    let makespan = 0;
     for (const u of queued) {
       const entry = heap.pop()!;
       members[entry.lane]!.push(u);
       entry.finish += (est[u] as number) * (slowness[entry.lane] as number);
+      makespan = Math.max(makespan, entry.finish);
       heap.push(entry);
     }
+    // While held-back units wait for speeds, lanes start where discovery order does:
+    // their first tests are short, more often than not, and measure their workers soon.
+    // A segment with a concurrency limit keeps its lanes: a held-back unit placed later
+    // could land on a worker beyond the limit.
+    const measuring = Number.isFinite(limit) ? false : this.holdBackCritical(members, owners, makespan, now);
     members.forEach((units, i) => {
       const owner = owners[i];
-      const lane = this.lanes.create(owner, units);
+      const lane = this.lanes.create(owner, units, measuring ? undefined : this.leadOf(units));
       if (owner) this.load(owner).lane = lane;
       else this.orphans.add(lane);
     });
+  }
+
+  /**
+   * The unit a planned lane starts with, if not its first in discovery order: its
+   * longest (LPT placed it first), when the work before that unit in discovery order is
+   * worth a fresh process for what comes before it. Started first, a long test whose
+   * history is stale shows it at once, while the rest of the lane can still move
+   * elsewhere.
+   */
+  private leadOf(units: readonly number[]): number | undefined {
+    const longest = units[0];
+    if (longest === undefined) return undefined;
+    const rank = this.rank[longest] as number;
+    let before = 0;
+    for (const u of units) if ((this.rank[u] as number) < rank) before += this.estimates[u] as number;
+    return before >= LEAD_MIN_FRESH_PROCESSES * this.freshProcess ? longest : undefined;
+  }
+
+  /**
+   * Takes out of the planned lanes of workers whose speed is unknown the units that would
+   * make the run longer on a worker half as fast as the typical one (each lane's longest
+   * is its first), to be placed once results show who is fast. Lanes of workers still to
+   * come keep theirs. Returns whether any was held back.
+   */
+  private holdBackCritical(members: number[][], owners: readonly WorkerRecord[], makespan: number, now: number): boolean {
+    if (members.length < 2) return false;
+    const critical = PROBE_CRITICAL_FRACTION * makespan;
+    const typical = this.speeds.typicalSlowness();
+    const held: number[] = [];
+    members.forEach((units, i) => {
+      const owner = owners[i];
+      const longest = units[0];
+      if (owner === undefined || longest === undefined || this.speeds.isKnown(this.load(owner).speed)) return;
+      if ((this.estimates[longest] as number) * typical >= critical) held.push(units.shift() as number);
+    });
+    if (held.length === 0) return false;
+    held.sort((a, b) => (this.estimates[b] as number) - (this.estimates[a] as number));
+    this.probe = { units: held, deadline: now + PROBE_WAIT_FRACTION * (this.estimates[held[0] as number] as number) * typical };
+    return true;
+  }
+
+  /**
+   * Places the units held back, each where it would finish first among workers whose
+   * speed is measured, once enough workers are measured (PROBE_QUORUM), the deadline
+   * passed, or a worker ran dry.
+   */
+  private releaseProbe(now: number, out: Command[], force = false): void {
+    const probe = this.probe;
+    if (probe === undefined) return;
+    const quorum = Math.min(this.readyCount, Math.max(2, Math.ceil(this.readyCount * PROBE_QUORUM)));
+    if (!force && now < probe.deadline && this.measured < quorum) return;
+    this.probe = undefined;
+    // A worker not measured yet may be the slowest kind: it is counted as slow as the
+    // slowest measured one, so it gets a held-back unit only when the fast are taken.
+    const pool: { load: Load; busy: number; slowness: number }[] = [];
+    let slowest = 0;
+    for (const load of this.loads.values()) {
+      if (load.worker.session !== WorkerSession.Ready) continue;
+      const own = this.speeds.measured(load.speed);
+      if (!Number.isNaN(own)) slowest = Math.max(slowest, own);
+      pool.push({ load, busy: 0, slowness: own });
+    }
+    for (const c of pool) {
+      if (Number.isNaN(c.slowness)) c.slowness = slowest || this.speeds.slowness(c.load.speed);
+      c.busy = this.runningLeft(c.load.worker, now) + c.load.pendingWork * c.slowness;
+    }
+    for (const u of probe.units) {
+      let best: (typeof pool)[number] | undefined;
+      let bestFinish = Infinity;
+      for (const c of pool) {
+        const fresh = (this.rank[u] as number) <= c.load.position ? this.freshProcess : 0;
+        const finish = c.busy + fresh + (this.estimates[u] as number) * c.slowness;
+        if (finish < bestFinish) {
+          bestFinish = finish;
+          best = c;
+        }
+      }
+      if (best === undefined) {
+        this.requeue([this.ledger.units[u] as UnitRecord], undefined);
+        continue;
+      }
+      best.busy = bestFinish;
+      this.dispatch(best.load, [u], now, out);
+    }
   }
 
   /** The worker's lane, made if it has none or runs another worker's. */
@@ -528,6 +645,18 @@ export class Scheduler implements SchedulingPolicy {
       // Stale if the worker moved on to another unit since.
       if (w.load.runningStart === w.since && w.load.worker.running) this.fill(w.load.worker, now, out);
     }
+    let overran = false;
+    for (let o = this.overruns.peek(); o && o.at <= now; o = this.overruns.peek()) {
+      this.overruns.pop();
+      if (o.load.runningStart !== o.since || !o.load.worker.running || o.load.pendingCount === 0) continue;
+      overran = true;
+      // Its backlog doubles with each look: look again when it has doubled once more.
+      this.overruns.push({ at: o.since + OVERRUN_WAKE_FACTOR * (o.at - o.since), load: o.load, since: o.since });
+    }
+    if (overran) {
+      this.epoch++;
+      this.feedHungry(now, out);
+    }
   }
 
   /**
@@ -545,15 +674,26 @@ export class Scheduler implements SchedulingPolicy {
     const horizon = (PREFETCH_ROUND_TRIPS * this.roundTrip) / f;
     if (load.pendingCount > 0 && load.pendingWork >= horizon) return steal;
     if (this.plannedSegment !== this.ledger.segment && this.joining && this.readyCount < this.expectedWorkers) return steal;
-    this.planLanes();
+    this.planLanes(now);
     this.refreshEstimates();
     let lane = load.lane;
     if (lane === undefined || lane.count === 0 || lane.owner !== worker) lane = this.adopt(load);
-    if (lane === undefined) return load.pendingCount === 0 && steal && load.stealFailed !== this.epoch ? this.steal(load, now, out) : steal;
+    if (lane === undefined) {
+      const stole = load.pendingCount === 0 && steal && load.stealFailed !== this.epoch ? this.steal(load, now, out) : steal;
+      // A worker with nothing to do, not even to take, ends the wait for speeds.
+      if (this.probe !== undefined && load.pendingCount === 0 && !worker.running) this.releaseProbe(now, out, true);
+      return stole;
+    }
     const running = this.runningLeft(worker, now);
     // The head only, not the lane: this runs on every start and finish.
     const head = this.lanes.head(lane);
-    const target = batchTarget(lane.work, 1, horizon, load.pendingWork, running / f, head !== undefined && this.units.unknown[head] === 1);
+    // A worker whose speed is not measured yet gets the smaller batches of unknown work.
+    const unknown = (head !== undefined && this.units.unknown[head] === 1) || !this.speeds.isKnown(load.speed);
+    // While units wait for speeds, workers hold no more than their prefetch (one unit at
+    // least): a held-back unit placed on a worker then starts as soon as its running test ends.
+    const probing = this.probe !== undefined;
+    const guided = batchTarget(probing ? 0 : lane.work, 1, horizon, load.pendingWork, running / f, unknown);
+    const target = probing && load.pendingCount === 0 ? Math.max(guided, Number.MIN_VALUE) : guided;
     if (target <= 0) {
       // Busy with its guided share and a running unit that outlasts the round trip:
       // what stays in the lane can still go to whoever runs dry first. Look again when
@@ -677,11 +817,17 @@ export class Scheduler implements SchedulingPolicy {
     out.push(this.ledger.reclaim(worker.id, units));
   }
 
-  /** Estimated seconds until the worker's running unit ends. */
+  /**
+   * Estimated seconds until the worker's running unit ends. Once it has outrun its
+   * estimate, as long again as it has overrun: an estimate that proved wrong says
+   * nothing of the end, and expecting it any moment would leave what the worker
+   * holds waiting behind a test that may run twenty times its history.
+   */
   private runningLeft(worker: WorkerRecord, now: number): number {
     if (!worker.running) return 0;
     const load = this.load(worker);
-    return Math.max(0, load.runningTime - (now - load.runningStart));
+    const elapsed = now - load.runningStart;
+    return Math.abs(load.runningTime - elapsed);
   }
 
   private load(worker: WorkerRecord): Load {

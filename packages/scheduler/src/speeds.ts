@@ -60,6 +60,15 @@ export class WorkerSpeeds {
     return !Number.isNaN(s.prior) || s.count >= SPEED_MIN_SAMPLES;
   }
 
+  /**
+   * Seconds per estimated second on this worker from its own results alone (or its
+   * prior): NaN while it has neither. Where a choice turns on which worker is fast, a
+   * guess blended with the others' would hide the answer.
+   */
+  measured(s: WorkerSpeed): number {
+    return s.count > 0 ? Math.exp(median(s.sorted, s.count)) : s.prior;
+  }
+
   /** Expected seconds per estimated second on this worker. */
   slowness(s: WorkerSpeed): number {
     if (Number.isNaN(s.slowness)) s.slowness = this.compute(s);
