@@ -2,6 +2,7 @@
 // --suppress-attachments, --slowest), with baton's --verbose for subunit-trace's per-test
 // lines, and what they make of the output.
 import type { Argv, Options } from 'yargs';
+import { CliError } from '../errors.js';
 import { paintFor, type ColourEnv, type Paint } from './color.js';
 import type { PassingAttachments } from './trace.js';
 
@@ -38,9 +39,17 @@ export function outputOptions<T>(y: Argv<T>): Argv<T> {
     .option('abbreviate', { type: 'boolean', describe: 'A character per test as it ends, as subunit-trace --abbreviate: . passed, F failed, S skipped' })
     .option('all-attachments', { type: 'boolean', describe: 'Show every attachment of passing tests too (their stdout, stderr, logs)' })
     .option('suppress-attachments', { type: 'boolean', describe: 'Show no attachment of passing tests, not even the stdout and stderr --verbose shows (failures keep theirs)' })
-    .conflicts('verbose', 'abbreviate')
-    .conflicts('all-attachments', 'suppress-attachments');
+    // Refused only when both are asked for: `--no-verbose --abbreviate` is fine.
+    .check((argv) => {
+      for (const [a, b] of EXCLUSIVE) {
+        if (argv[a] === true && argv[b] === true) throw new CliError('BATON_CLI_USAGE', `--${a} and --${b} cannot be used together`);
+      }
+      return true;
+    });
 }
+
+/** Options that ask for opposite things. */
+const EXCLUSIVE = [['verbose', 'abbreviate'], ['all-attachments', 'suppress-attachments']] as const;
 
 /** Declares them on `run` and `coordinator`, with `--slowest`. */
 export function runOutputOptions<T>(y: Argv<T>): Argv<T> {
