@@ -130,7 +130,7 @@ describe('stestr output options, end to end', () => {
     assert.match(coloured.shown, /\n\d\/7 done, \d failed, \d skipped, \d running, /);
     assert.ok(coloured.shown.includes(`\n${RED_FAIL}: ${T}test_errors  [`), coloured.shown);
     assert.match(coloured.shown, /\x1b\[31;1mFAILED\x1b\[0m \(run \d+, exit status 1\)\n$/);
-    for (const env of [{ NO_COLOR: '1' }, { FORCE_COLOR: '0' }]) {
+    for (const env of [{ NO_COLOR: '1' }, { FORCE_COLOR: '0' }] as Record<string, string>[]) {
       const r = await onTerminal(dir, ['run', '-j', '2'], env);
       assert.equal(r.status, 1, r.shown);
       assert.match(r.shown, /\n\d\/7 done, /, `the live block under ${JSON.stringify(env)}`);
