@@ -5,7 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 const argv = process.argv.slice(2);
@@ -42,7 +42,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-timeout=300000', '--test-concurrency=2', ...passThrough, ...files],
+  ['--import', 'tsx', '--import', pathToFileURL(join(root, 'scripts/test-env.mjs')).href, '--test', '--test-timeout=300000', '--test-concurrency=2', ...passThrough, ...files],
   { stdio: 'inherit', cwd: root },
 );
 process.exit(result.status ?? 1);

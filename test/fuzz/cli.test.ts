@@ -311,6 +311,7 @@ function io(cwd: string) {
     cwd,
     now: () => Date.now(),
     signals,
+    env: {},
   };
   return { io: value, out, signals };
 }

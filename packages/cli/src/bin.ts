@@ -13,6 +13,7 @@ void main(process.argv.slice(2), {
   cwd: process.cwd(),
   now: Date.now,
   signals: process,
+  env: process.env,
 }).then(async (status) => {
   // The command is over: flush what it wrote, then exit even if some handle (a child's
   // pipe, a timer of a library) would keep the process alive.

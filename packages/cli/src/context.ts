@@ -3,14 +3,23 @@ import type { ExitStatus } from './errors.js';
 
 /** Where a command reads and writes; `process` in the real CLI, buffers in tests. */
 export interface CliIo {
-  readonly stdout: { write(data: string | Uint8Array): unknown };
-  readonly stderr: { write(data: string | Uint8Array): unknown };
+  readonly stdout: OutputSink;
+  readonly stderr: OutputSink;
   readonly stdin: AsyncIterable<Uint8Array> & { readonly isTTY?: boolean };
   readonly cwd: string;
   /** The clock for run start/stop when inputs carry no timestamps. */
   readonly now: () => number;
   /** Where Ctrl-C and SIGTERM come from: `process` in the real CLI, an emitter in tests. */
   readonly signals: SignalSource;
+  /** The environment (`process.env` in the real CLI): NO_COLOR and FORCE_COLOR are read from it. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Where a command writes; a terminal says so, and how wide it is. */
+export interface OutputSink {
+  write(data: string | Uint8Array): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
 }
 
 /** The part of `process` that delivers SIGINT and SIGTERM. */

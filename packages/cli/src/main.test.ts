@@ -17,6 +17,7 @@ function io(cwd: string) {
     cwd,
     now: () => 0,
     signals: new EventEmitter(),
+    env: {},
   };
   return { io: value, out };
 }

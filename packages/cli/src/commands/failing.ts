@@ -1,14 +1,16 @@
 import type { FailingTest, StoredResult } from '@baton/store';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { ExitCode } from '../errors.js';
+import { paintFor } from '../output/color.js';
 import { plural } from '../output/format.js';
 import { fullResultJson, writeJson } from '../output/json.js';
+import { colorOption, type ColourArgs } from '../output/options.js';
 import { formatFailure } from '../output/run.js';
 import { writeSubunit } from '../output/subunit.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { withRepository } from '../repository.js';
 
-interface FailingArgs extends GlobalArgs {
+interface FailingArgs extends GlobalArgs, ColourArgs {
   readonly profile: string | undefined;
   readonly list: boolean | undefined;
   readonly subunit: boolean | undefined;
@@ -24,6 +26,7 @@ export const failingCommand: CommandFactory = (ctx) => defineCommand({
     .option('list', { type: 'boolean', describe: 'Only the test ids, one per line (to feed a run)' })
     .option('subunit', { type: 'boolean', describe: 'The failing results as a subunit v2 stream' })
     .option('json', { type: 'boolean', describe: 'As JSON (every profile unless --profile)' })
+    .option('color', colorOption)
     .conflicts({ list: ['subunit', 'json'], subunit: 'json' }),
   handler: (argv: FailingArgs) => withRepository(ctx, argv, (repo) => {
     const profiles = chooseProfiles(repo, argv.profile, argv.json === true);
@@ -40,8 +43,9 @@ export const failingCommand: CommandFactory = (ctx) => defineCommand({
     } else if (argv.subunit) {
       writeSubunit(out, failing.map(asResult));
     } else {
-      for (const t of failing) out.write(formatFailure(t.testId, t.result));
-      out.write(failing.length === 0 ? `No failing tests (${profile})\n` : `${plural(failing.length, 'failing test')} (${profile})\n`);
+      const paint = paintFor(argv.color, ctx.io.env, out);
+      for (const t of failing) out.write(formatFailure(t.testId, t.result, paint));
+      out.write(failing.length === 0 ? `${paint('No failing tests', 'green')} (${profile})\n` : `${paint(plural(failing.length, 'failing test'), 'red')} (${profile})\n`);
     }
   }),
 });

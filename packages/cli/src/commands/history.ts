@@ -4,13 +4,14 @@ import { defineCommand, type CliContext, type CommandFactory, type GlobalArgs } 
 import { CliError } from '../errors.js';
 import { formatSeconds, formatTime, grouped, plural } from '../output/format.js';
 import { historyJson, fullResultJson, runJson, writeJson } from '../output/json.js';
+import { outputOptions, shownFor, type OutputArgs } from '../output/options.js';
 import { failingOf, formatRunReport } from '../output/run.js';
 import { renderTable } from '../output/table.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { lastStatus } from '../run-state.js';
 import { withRepository } from '../repository.js';
 
-interface HistoryArgs extends GlobalArgs {
+interface HistoryArgs extends GlobalArgs, OutputArgs {
   /** A verb and its runs, or a test id. */
   readonly args: string[];
   /** A test id, for one named like a verb. */
@@ -30,7 +31,8 @@ const RUN_PAGE = 500;
 export const historyCommand: CommandFactory = (ctx) => defineCommand({
   command: 'history [args..]',
   describe: 'The runs (history list, history show [RUN], history remove RUN…|all), or every result of a test (history TEST_ID)',
-  builder: (y) => y
+  // The output options are `last`'s, for `history show`.
+  builder: (y) => outputOptions(y)
     .positional('args', { type: 'string', array: true, default: [], describe: 'list | show [RUN] | remove RUN…|all | TEST_ID' })
     .option('test', { type: 'string', describe: 'The test whose results to show (for a test id that reads like a verb)' })
     .option('profile', profileOption)
@@ -103,9 +105,8 @@ function showRun(ctx: CliContext, argv: HistoryArgs, id: number | undefined): Pr
   return withRepository(ctx, argv, (repo) => {
     const run = id === undefined ? latest(repo, argv.profile) : repo.run(id);
     if (run === undefined) throw new StoreError('BATON_STORE_NO_SUCH_RUN', `the repository holds no run ${id}; \`baton history list\` lists them`);
-    const failing = failingOf(repo, run);
-    if (argv.json) writeJson(ctx.io.stdout, { run: runJson(run), failing: failing.map(fullResultJson) });
-    else ctx.io.stdout.write(formatRunReport(run, failing, runState(run)));
+    if (argv.json) writeJson(ctx.io.stdout, { run: runJson(run), failing: failingOf(repo, run).map(fullResultJson) });
+    else ctx.io.stdout.write(formatRunReport(repo, run, runState(run), shownFor(argv, ctx.io.env, ctx.io.stdout)));
     ctx.exit(lastStatus(run));
   });
 }

@@ -5,6 +5,7 @@ import { runState, StoreError } from '@baton/store';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { fileError } from '../files.js';
 import { fullResultJson, runJson, writeJson } from '../output/json.js';
+import { outputOptions, shownFor, type OutputArgs } from '../output/options.js';
 import { failingOf, formatRunReport } from '../output/run.js';
 import { writeSubunit } from '../output/subunit.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
@@ -12,7 +13,7 @@ import { withRepository } from '../repository.js';
 import { lastStatus } from '../run-state.js';
 import { textOption } from '../values.js';
 
-interface LastArgs extends GlobalArgs {
+interface LastArgs extends GlobalArgs, OutputArgs {
   readonly profile: string | undefined;
   readonly json: boolean | undefined;
   readonly subunit: boolean | undefined;
@@ -27,7 +28,7 @@ interface LastArgs extends GlobalArgs {
 export const lastCommand: CommandFactory = (ctx) => defineCommand({
   command: 'last',
   describe: 'Show the latest run: its failures and a summary',
-  builder: (y) => y
+  builder: (y) => outputOptions(y)
     .option('profile', profileOption)
     .option('json', { type: 'boolean', describe: 'The run and its failing results as JSON (every profile unless --profile)' })
     .option('subunit', { type: 'boolean', describe: 'Every result of the run as a subunit v2 stream' })
@@ -66,7 +67,7 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
     }
     if (argv.subunit) writeSubunit(ctx.io.stdout, repo.results(run.id));
     else {
-      ctx.io.stdout.write(formatRunReport(run, failingOf(repo, run), state));
+      ctx.io.stdout.write(formatRunReport(repo, run, state, shownFor(argv, ctx.io.env, ctx.io.stdout)));
     }
     ctx.exit(lastStatus(run, state));
   }),

@@ -1,5 +1,7 @@
 import { isText, timestampToIso, type Attachment, type Timestamp } from '@baton/subunit';
 import type { ResultStatus } from '@baton/store';
+import { plain, type Paint } from './color.js';
+import { statusColour } from './trace.js';
 
 /** Seconds with a precision that suits their size. */
 export function formatSeconds(seconds: number | undefined): string {
@@ -41,20 +43,28 @@ export function compareNatural(a: string, b: string): number {
   return pa.length - pb.length;
 }
 
-/** A count per status, in a fixed order: "118 passed, 2 failed, 3 skipped". */
-export function formatCounts(counts: Readonly<Partial<Record<ResultStatus, number>>>): string {
+/** A count per status, in a fixed order: "118 passed, 2 failed, 3 skipped"; each in its status's colour by `paint`. */
+export function formatCounts(counts: Readonly<Partial<Record<ResultStatus, number>>>, paint: Paint = plain): string {
   const parts: string[] = [];
-  const add = (n: number | undefined, word: string): void => {
-    if (n) parts.push(`${grouped(n)} ${word}`);
-  };
-  add(counts.success, 'passed');
-  add(counts.fail, 'failed');
-  add(counts.uxsuccess, 'unexpectedly passed');
-  add(counts.inprogress, 'unfinished');
-  add(counts.skip, 'skipped');
-  if (counts.xfail) parts.push(plural(counts.xfail, 'expected failure'));
+  for (const [status, word] of COUNTED) {
+    const n = counts[status];
+    if (!n) continue;
+    const text = status === 'xfail' ? plural(n, word) : `${grouped(n)} ${word}`;
+    const colour = statusColour(status);
+    parts.push(colour === undefined ? text : paint(text, colour));
+  }
   return parts.length === 0 ? 'no results' : parts.join(', ');
 }
+
+/** The statuses `formatCounts` counts, in its order, with their words. */
+const COUNTED: readonly (readonly [ResultStatus, string])[] = [
+  ['success', 'passed'],
+  ['fail', 'failed'],
+  ['uxsuccess', 'unexpectedly passed'],
+  ['inprogress', 'unfinished'],
+  ['skip', 'skipped'],
+  ['xfail', 'expected failure'],
+];
 
 const utf8 = new TextDecoder();
 

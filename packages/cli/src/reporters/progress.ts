@@ -16,9 +16,13 @@ import {
 import { systemClock, type Clock } from '@baton/protocol';
 import { isFailing } from '@baton/subunit';
 import { efficiency, speedup } from '../output/bound.js';
+import type { OutputSink } from '../context.js';
+import { plain, type Paint } from '../output/color.js';
 import { compareNatural, formatCounts, formatSeconds, plural } from '../output/format.js';
+import type { Shown } from '../output/options.js';
 import type { LiveDisplay } from '../output/run-log.js';
-import { failureBody, statusLabel } from '../output/run.js';
+import { failureBody, formatPassing, statusLabel } from '../output/run.js';
+import { capturedAttachments, passes, passingShown, traceChar, traceLine } from '../output/trace.js';
 
 /** How often the live display is redrawn: elapsed times and the ETA move even while no test ends. */
 export const REDRAW_INTERVAL_MS = 100;
@@ -27,10 +31,16 @@ export const PLAIN_INTERVAL_MS = 10_000;
 
 export interface ProgressOptions {
   /** Where to write; a terminal gets the live display. */
-  readonly out: { write(data: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
+  readonly out: OutputSink;
   /** Time, and the timer that redraws. @default systemClock */
   readonly clock?: Clock;
+  /** How results show as they end, and in what colours (see shownFor). @default failures only, without colour */
+  readonly shown?: Shown;
+  /** Whether the summary lists the slowest tests (`--no-slowest`). @default true */
+  readonly slowest?: boolean;
 }
+
+const FAILURES_ONLY: Shown = { results: 'failures', passing: 'none', paint: plain };
 
 /** A worker slot as the display shows it. */
 interface SlotView {
@@ -47,14 +57,21 @@ interface SlotView {
  * so far, elapsed time, ETA, one line per worker slot with what it is doing) redrawn in
  * place every REDRAW_INTERVAL_MS, with each failure and each log line of the run
  * (`above`) printed above it as it happens. Elsewhere (CI logs): a progress line every
- * PLAIN_INTERVAL_MS and one per failure. At the end: every failure with its details, the
- * slowest tests, the summary, and how close the run came to the best possible.
+ * PLAIN_INTERVAL_MS and one per failure. With `--verbose`, a subunit-trace line per test
+ * instead of the failures' (above the live block on a terminal, and no progress lines
+ * elsewhere); with `--abbreviate`, a character per test and no live block. At the end:
+ * every failure with its details, the slowest tests, the summary, and how close the run
+ * came to the best possible.
  */
 export class ProgressReporter implements Reporter, LiveDisplay {
   readonly name = 'progress';
   private readonly out: ProgressOptions['out'];
   private readonly clock: Clock;
   private readonly live: boolean;
+  private readonly shown: Shown;
+  private readonly slowest: boolean;
+  /** Characters of `--abbreviate` are on a line not ended yet. */
+  private charsOpen = false;
   private readonly slots = new Map<string, SlotView>();
   private startedAt = 0;
   private stats: RunStats | undefined;
@@ -68,7 +85,10 @@ export class ProgressReporter implements Reporter, LiveDisplay {
   constructor(options: ProgressOptions) {
     this.out = options.out;
     this.clock = options.clock ?? systemClock;
-    this.live = options.out.isTTY === true;
+    this.shown = options.shown ?? FAILURES_ONLY;
+    this.slowest = options.slowest ?? true;
+    // Characters run along one line, which a block redrawn below it cannot leave alone.
+    this.live = options.out.isTTY === true && this.shown.results !== 'chars';
   }
 
   onRunStarted(event: RunStarted): void {
@@ -78,6 +98,8 @@ export class ProgressReporter implements Reporter, LiveDisplay {
         ? `${plural(event.total, 'test')} with no history yet`
         : `${plural(event.total, 'test')}, about ${formatSeconds(event.estimatedWork)} s of work${event.unknown > 0 ? `, ${plural(event.unknown, 'test')} with no history` : ''}`;
     this.line(`baton: run ${event.run} (${event.profile}): ${what}`);
+    // Where every test shows as it ends, progress lines would only interrupt them.
+    if (!this.live && this.shown.results !== 'failures') return;
     const tick = this.live ? () => this.draw() : () => this.plainLine();
     this.timer = this.clock.setInterval(() => {
       try {
@@ -135,25 +157,53 @@ export class ProgressReporter implements Reporter, LiveDisplay {
         slot.since = event.at;
       }
     }
-    if (isFailing(event.result.status)) this.line(`${statusLabel(event.result.status)} ${event.result.id} (${event.result.worker}${durationText(event.result)})`);
+    this.showResult(event.result);
   }
 
   onRunFinished(event: RunFinished): void {
     this.stop();
     this.clear();
-    this.out.write(`${summaryLines(event.summary).join('\n')}\n`);
+    this.endChars();
+    this.out.write(`${summaryLines(event.summary, this.shown.paint, this.slowest).join('\n')}\n`);
   }
 
   close(): void {
     this.stop();
     this.clear();
+    this.endChars();
   }
 
-  /** Prints through `print` above the live display (or just prints, without one). */
+  /** Prints through `print` above the live display (or just prints, without one), on a line of its own. */
   above(print: () => void): void {
     this.clear();
+    this.endChars();
     print();
     this.draw();
+  }
+
+  /** A result as it ends: its line or character, or, showing failures only, a line if it failed; then the attachments of a pass that are shown. */
+  private showResult(r: RunResult): void {
+    const { results, paint } = this.shown;
+    const shown = passes(r.status) ? passingShown(r.attachments, this.shown.passing) : [];
+    const heading = () => `${statusLabel(r.status, paint)} ${r.id} (${r.worker}${durationText(r)})`;
+    if (results === 'lines') {
+      this.above(() => void this.out.write(`${traceLine(r, paint)}\n${capturedAttachments(shown)}`));
+      return;
+    }
+    if (results === 'chars') {
+      this.out.write(traceChar(r, paint));
+      this.charsOpen = true;
+    } else if (isFailing(r.status)) {
+      this.line(heading());
+    }
+    if (shown.length > 0) this.above(() => void this.out.write(formatPassing(heading(), shown)));
+  }
+
+  /** Ends the line of `--abbreviate`'s characters, so that what follows starts a line of its own. */
+  private endChars(): void {
+    if (!this.charsOpen) return;
+    this.charsOpen = false;
+    this.out.write('\n');
   }
 
   private slot(name: string, at: number): SlotView {
@@ -187,7 +237,8 @@ export class ProgressReporter implements Reporter, LiveDisplay {
     this.clear();
     if (this.stats === undefined) return;
     const now = this.clock.now();
-    const width = Math.max(20, (this.out.columns ?? 100) - 1);
+    // A terminal that reports no width (0: a pty nobody sized) is taken as 100 wide.
+    const width = Math.max(20, (this.out.columns || 100) - 1);
     const lines = [this.statusText()];
     for (const [name, slot] of [...this.slots].sort(([a], [b]) => compareNatural(a, b))) {
       const busy = slot.test !== undefined || slot.held.size > 0;
@@ -215,11 +266,11 @@ export class ProgressReporter implements Reporter, LiveDisplay {
   }
 }
 
-/** The end of the run: failures, tests never run, the slowest, the counts, the bound, the verdict. */
-function summaryLines(s: RunSummary): string[] {
+/** The end of the run: failures, tests never run, the slowest (unless `--no-slowest`), the counts, the bound, the verdict. */
+function summaryLines(s: RunSummary, paint: Paint, slowest: boolean): string[] {
   const out: string[] = [];
   for (const f of s.failures) {
-    out.push('', `${'='.repeat(70)}`, `${statusLabel(f.status)}: ${f.id}  [${f.worker}${durationText(f)}]`, '-'.repeat(70));
+    out.push('', `${'='.repeat(70)}`, `${statusLabel(f.status, paint)}: ${f.id}  [${f.worker}${durationText(f)}]`, '-'.repeat(70));
     out.push(failureBody(f.status, f.attachments).replace(/\n$/, ''));
   }
   const cutShort = new Set(s.cutShort);
@@ -231,12 +282,12 @@ function summaryLines(s: RunSummary): string[] {
   list(s.cutShort, `${plural(s.cutShort.length, 'test')} had started when the run was cut short, and ${s.cutShort.length === 1 ? 'has' : 'have'} no result:`);
   const never = s.notRun.filter((id) => !cutShort.has(id));
   list(never, `${plural(never.length, 'test')} never ran:`);
-  if (s.slowest.length > 0) {
+  if (slowest && s.slowest.length > 0) {
     out.push('', `Slowest ${plural(s.slowest.length, 'test')}:`);
     const width = Math.max(...s.slowest.map((t) => formatSeconds(t.duration).length));
     for (const t of s.slowest) out.push(`  ${formatSeconds(t.duration).padStart(width)} s  ${t.id}`);
   }
-  out.push('', `Ran ${plural(s.stats.done, 'test')} in ${formatSeconds(s.wallMs / 1000)} s on ${plural(s.workers, 'worker slot')}: ${formatCounts(s.counts)}${s.notRun.length ? `, ${s.notRun.length} not run` : ''}`);
+  out.push('', `Ran ${plural(s.stats.done, 'test')} in ${formatSeconds(s.wallMs / 1000)} s on ${plural(s.workers, 'worker slot')}: ${formatCounts(s.counts, paint)}${s.notRun.length ? `, ${s.notRun.length} not run` : ''}`);
   const { fresh, restarts } = s.processes;
   if (fresh + restarts > 0)
     out.push(
@@ -244,7 +295,7 @@ function summaryLines(s: RunSummary): string[] {
     );
   out.push(...boundLines(s));
   if (s.infrastructureProblem !== undefined) out.push(`baton: infrastructure problem: ${s.infrastructureProblem}`);
-  out.push(s.exitCode === 0 ? `PASSED (run ${s.run})` : `FAILED (run ${s.run}, exit status ${s.exitCode})`);
+  out.push(s.exitCode === 0 ? `${paint('PASSED', 'green')} (run ${s.run})` : `${paint('FAILED', 'red')} (run ${s.run}, exit status ${s.exitCode})`);
   return out;
 }
 

@@ -9,6 +9,8 @@ import { IsoTimes, JsonReporter } from './json.js';
 import { JUnitReporter } from './junit.js';
 import { PLAIN_INTERVAL_MS, ProgressReporter, REDRAW_INTERVAL_MS } from './progress.js';
 import { SubunitReporter } from './subunit.js';
+import { ansi, plain } from '../output/color.js';
+import type { Shown } from '../output/options.js';
 import { RunLog } from '../output/run-log.js';
 import { tempDir } from '../test-support/run-baton.js';
 
@@ -286,4 +288,95 @@ test('a live display that fails in a redraw of its timer fails at the next event
   log.showAbove(reporter);
   log.line('slot 0: killing its test server');
   assert.equal(logged, 'baton: slot 0: killing its test server\n');
+});
+
+const verbose: Shown = { results: 'lines', passing: 'output', paint: plain };
+
+test('--verbose: a subunit-trace line per test as it ends, a passing test\'s stdout below its line, no progress lines, then the summary', async (t) => {
+  fakeTime(t);
+  let out = '';
+  const reporter = new ProgressReporter({ out: { write: (s: string) => (out += s), isTTY: false }, shown: verbose });
+  const run = events();
+  const end = run.findIndex((e) => e.type === 'runFinished');
+  for (const e of run.slice(0, end)) deliver(reporter, e);
+  mock.timers.tick(3 * PLAIN_INTERVAL_MS);
+  await play(reporter, run.slice(end));
+  const [, joined, ...rest] = out.split('\n');
+  assert.equal(joined, 'baton: worker h joined with 2 slots');
+  assert.deepEqual(rest.slice(0, 9), [
+    '{0} pkg.mod.TestA.test_ok [0.250000s] ... ok',
+    '',
+    'Captured stdout:',
+    '~~~~~~~~~~~~~~~~',
+    '    hello <&> ]]>',
+    '',
+    '{1} pkg.mod.TestA.test_bad [0.250000s] ... FAILED',
+    '{0} pkg.mod.TestB.test_skip ... SKIPPED: not today',
+    '',
+  ]);
+  assert.doesNotMatch(out, /done, /, 'no progress line: every test has a line');
+  assert.match(out, /\nFAIL: pkg\.mod\.TestA\.test_bad {2}\[h\/1, 0\.250 s\]\n-+\n {2}traceback:\n/, 'the details of failures at the end');
+  assert.match(out, /\nSlowest 3 tests:\n/);
+  assert.match(out, /FAILED \(run 7, exit status 3\)\n$/);
+});
+
+test('--verbose --suppress-attachments: the lines alone; --no-slowest: no slowest table', async () => {
+  let out = '';
+  await play(new ProgressReporter({ out: { write: (s: string) => (out += s) }, shown: { ...verbose, passing: 'none' }, slowest: false }));
+  assert.match(out, /\n\{0\} pkg\.mod\.TestA\.test_ok \[0\.250000s\] \.\.\. ok\n\{1\} pkg\.mod\.TestA\.test_bad /);
+  assert.doesNotMatch(out, /hello|Captured/);
+  assert.doesNotMatch(out, /Slowest/);
+  assert.match(out, /\nRan 3 tests in 4\.20 s/);
+});
+
+test('--abbreviate: a character per test on one line, which a log line ends; no live block on a terminal', async (t) => {
+  fakeTime(t);
+  let out = '';
+  const reporter = new ProgressReporter({ out: { write: (s: string) => (out += s), isTTY: true, columns: 80 }, shown: { results: 'chars', passing: 'none', paint: plain } });
+  const log = new RunLog({ write: (s: string) => (out += s) });
+  log.showAbove(reporter);
+  const run = events();
+  const finished = run.filter((e) => e.type === 'testFinished');
+  for (const e of run.filter((e) => e.type !== 'testFinished' && e.type !== 'runFinished')) deliver(reporter, e);
+  deliver(reporter, finished[0]!);
+  deliver(reporter, finished[1]!);
+  mock.timers.tick(10 * REDRAW_INTERVAL_MS);
+  log.line('slot 1: killing its test server');
+  deliver(reporter, finished[2]!);
+  await play(reporter, run.filter((e) => e.type === 'runFinished'));
+  const lines = out.split('\n');
+  assert.deepEqual(lines.slice(1, 5), ['baton: worker h joined with 2 slots', '.F', 'baton: slot 1: killing its test server', 'S']);
+  assert.equal(lines[5], '', 'the summary starts on a line of its own');
+  assert.doesNotMatch(out, /\x1b/, 'no live block, no colour');
+});
+
+test('--all-attachments without lines: a passing test that wrote something is printed with it as it ends, above the live block on a terminal', (t) => {
+  fakeTime(t);
+  let out = '';
+  const reporter = new ProgressReporter({ out: { write: (s: string) => (out += s), isTTY: true, columns: 80 }, shown: { results: 'failures', passing: 'all', paint: plain } });
+  const run = events();
+  for (const e of run.slice(0, 5)) deliver(reporter, e);
+  mock.timers.tick(REDRAW_INTERVAL_MS);
+  assert.deepEqual(screen(out), [
+    'baton: run 7 (default): 4 tests, about 3.00 s of work, 1 test with no history',
+    'SUCCESS pkg.mod.TestA.test_ok (h/0, 0.250 s)',
+    '  stdout:',
+    '    hello <&> ]]>',
+    '1/4 done, 0 failed, 0 skipped, 1 running, 0.100 s, ETA 2.90 s',
+    '  h/0  idle',
+    '  h/1  idle',
+  ]);
+});
+
+test('colour: the status word of each failure as it happens, failure headings, counts by status and the verdict', async () => {
+  let out = '';
+  await play(new ProgressReporter({ out: { write: (s: string) => (out += s) }, shown: { results: 'failures', passing: 'none', paint: ansi } }));
+  assert.match(out, /\n\x1b\[31;1mFAIL\x1b\[0m pkg\.mod\.TestA\.test_bad \(h\/1, 0\.250 s\)\n/);
+  assert.match(out, /\n\x1b\[31;1mFAIL\x1b\[0m: pkg\.mod\.TestA\.test_bad {2}\[h\/1/);
+  assert.match(out, /: \x1b\[32;1m1 passed\x1b\[0m, \x1b\[31;1m1 failed\x1b\[0m, \x1b\[34;1m1 skipped\x1b\[0m, 1 not run\n/);
+  assert.match(out, /\n\x1b\[31;1mFAILED\x1b\[0m \(run 7, exit status 3\)\n$/);
+  out = '';
+  await play(new ProgressReporter({ out: { write: (s: string) => (out += s) }, shown: { results: 'lines', passing: 'none', paint: ansi } }), withSummary({ exitCode: 0, failures: [] }));
+  assert.match(out, /\n\{0\} pkg\.mod\.TestA\.test_ok \[0\.250000s\] \.\.\. \x1b\[32;1mok\x1b\[0m\n/);
+  assert.match(out, /\n\x1b\[32;1mPASSED\x1b\[0m \(run 7\)\n$/);
 });

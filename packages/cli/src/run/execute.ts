@@ -10,6 +10,7 @@ import type { ProjectConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { STDOUT } from '../files.js';
+import { shownFor } from '../output/options.js';
 import type { RunLog } from '../output/run-log.js';
 import { JsonReporter } from '../reporters/json.js';
 import { JUnitReporter } from '../reporters/junit.js';
@@ -164,7 +165,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
   const { config, jobs, local, log } = setup;
   // With --subunit (or a report on stdout) the stream owns stdout; people read progress on stderr.
   const human = ctx.io[setup.human];
-  const progress = new ProgressReporter({ out: human as ConstructorParameters<typeof ProgressReporter>[0]['out'] });
+  const progress = new ProgressReporter({ out: human, shown: shownFor(args, ctx.io.env, human), slowest: args.slowest });
   const reporters: Reporter[] = [progress];
   if (args.subunit) reporters.push(new SubunitReporter(ctx.io.stdout));
   const target = (file: string) => (file === STDOUT ? ctx.io.stdout : resolve(ctx.io.cwd, file));

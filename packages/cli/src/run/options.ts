@@ -2,13 +2,14 @@ import type { Argv } from 'yargs';
 import type { UnnamedPolicy } from '@baton/scheduler';
 import { MAX_SLOTS } from '@baton/worker';
 import type { GlobalArgs } from '../context.js';
+import { runOutputOptions, type RunOutputArgs } from '../output/options.js';
 import { lastOf, secondsOption, textOption, wholeOption } from '../values.js';
 
 /** Seconds a run waits for workers to connect or dial unless `--wait` says otherwise. */
 export const DEFAULT_WAIT_SECONDS = 300;
 
 /** The arguments `baton run` and `baton coordinator` share. */
-export interface RunArgs extends GlobalArgs {
+export interface RunArgs extends GlobalArgs, RunOutputArgs {
   readonly filters: string[];
   readonly jobs: number | undefined;
   readonly plan: string | undefined;
@@ -38,7 +39,8 @@ export interface RunArgs extends GlobalArgs {
  * (src/values.ts): a bad number or an empty file name never reaches the run.
  */
 export function runOptions(y: Argv<GlobalArgs>): Argv<object> {
-  return y
+  // How results show (--verbose, --color, …): output/options.ts.
+  return runOutputOptions(y)
     .positional('filters', { type: 'string', array: true, default: [], describe: 'Regular expressions: run the tests whose id matches any of them' })
     .option('jobs', { alias: 'j', ...wholeOption('-j', `a whole number of local workers from 0 to ${MAX_SLOTS}`, { min: 0, max: MAX_SLOTS }, 'Local worker processes, each with its own test server (default for run: the number of cores)') })
     .option('plan', textOption('--plan', 'A segment plan (JSON): segments run in order and never overlap'))
