@@ -227,6 +227,24 @@ describe('the dashboard API', () => {
     }
   });
 
+  it('every endpoint refuses a parameter it does not take, or a value out of its range, naming it; and a bad or unknown run id', async () => {
+    const table: [string, number, RegExp][] = [
+      ['/api/profiles?x=1', 400, /\/api\/profiles takes no query parameters, not "x"/],
+      ['/api/runs?limit=501', 400, /\/api\/runs: limit takes a whole number from 1 to 500, not "501"/],
+      [`/api/runs/${runs[0]}?limit=0`, 400, /limit takes a whole number from 1 to 10000, not "0"/],
+      [`/api/runs/${runs[0]}?test=`, 400, /test is empty/],
+      ['/api/runs/x/trace', 400, /a run id is a whole number or "latest", not "x"/],
+      [`/api/runs/${runs[0]}/trace?x=1`, 400, /\/trace takes profile, not "x"/],
+      ['/api/runs/latest/timeline?profile=nope', 404, /no runs of profile nope/],
+      ['/api/slowest?profile=py311&limit=1001', 400, /\/api\/slowest: limit takes a whole number from 1 to 1000, not "1001"/],
+      ['/api/slowest?run=abc', 400, /\/api\/slowest: run takes a whole number/],
+      ['/api/failing?profile=py311&limit=1', 400, /\/api\/failing takes profile, not "limit"/],
+      ['/api/flaky?profile=py311&limit=0', 400, /\/api\/flaky: limit takes a whole number from 1 to 1000, not "0"/],
+      ['/api/timings?profile=py311&limit=10001', 400, /\/api\/timings: limit takes a whole number from 1 to 10000, not "10001"/],
+    ];
+    for (const [path, status, message] of table) await refused(path, status, status === 404 ? 'BATON_DASHBOARD_NOT_FOUND' : 'BATON_DASHBOARD_BAD_PARAM', message);
+  });
+
   it('refuses unknown paths with a JSON 404, anything but GET and HEAD with 405, and the live stream when no run is watched', async () => {
     await refused('/api/nothing', 404, 'BATON_DASHBOARD_NOT_FOUND', /no such endpoint: \/api\/nothing \(the API has/);
     await refused(`/api/runs/${runs[0]}/results`, 404, 'BATON_DASHBOARD_NOT_FOUND', /no such endpoint/);
