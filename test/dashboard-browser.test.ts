@@ -4,11 +4,11 @@
 // Screenshots go to test/artifacts/dashboard/.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { initRepository, thisProcess, type ResultInput, type Span } from '@baton/store';
+import { initRepository, thisProcess, type ResultInput, type Span, type StoredProcessStart } from '@baton/store';
 import { isFailing } from '@baton/subunit';
 import { makeProject, runBaton, startBaton, STESTR_CONF, unittestModule, type Running } from './utils/baton-process.js';
 import { dashboardPage, launchBrowser, pixel, screenshot } from './utils/browser.js';
@@ -169,6 +169,74 @@ describe('the dashboard in chromium', () => {
       baton.child.kill('SIGTERM');
       await baton.exited;
       await page.close();
+    }
+  });
+
+  test('a run with a steal: where a slot continued on a fresh test server is marked on its lane, live and recorded, as often as the repository holds it', async () => {
+    // Without history the two lanes alternate: slot 0 holds the slow test and four quick
+    // ones behind it, slot 1 runs dry first and takes some of those, which lie behind its
+    // process in discovery order: it continues on a fresh test server.
+    const methods: Record<string, string> = { test_a0_slow: 'time.sleep(2)' };
+    for (let i = 1; i <= 8; i++) methods[`test_a${i}`] = 'time.sleep(0.15)';
+    const dir = makeProject({ '.stestr.conf': STESTR_CONF, 'tests/__init__.py': '', 'tests/test_steal.py': unittestModule('TestSteal', methods) });
+    const { page, problems } = await dashboardPage(await browser());
+    const watched = startBaton(dir, ['run', '-j', '2', '--serve', '127.0.0.1:0']);
+    let served: Running | undefined;
+    try {
+      const [, live] = await watched.waitFor(/dashboard at (http:\/\/\S+\/)/);
+      await page.goto(`${live}#/live`);
+      await page.waitForFunction(() => document.querySelector('#run-state')?.textContent === 'passed', undefined, { timeout: PAGE_MS });
+      const watchedMarkers = (await dataset(page)).processes;
+      const end = await watched.exited;
+      assert.equal(end.status, 0, end.stderr);
+
+      const { repository } = initRepository({ cwd: dir, access: 'read' });
+      let starts: StoredProcessStart[];
+      try {
+        starts = repository.processStarts(repository.runPage({ limit: 1 })[0]!.id);
+      } finally {
+        repository.close();
+      }
+      assert.ok(starts.length >= 1, 'the steal sent a slot to a fresh test server');
+      assert.deepEqual(new Set(starts.map((p) => p.cause)), new Set(['fresh']));
+      assert.match(end.stdout + end.stderr, new RegExp(`${starts.length} more test server process(es)?: ${starts.length} to go back in discovery order`));
+      assert.equal(watchedMarkers, String(starts.length), 'the live page marked each one');
+
+      const serving = await serve(dir);
+      served = serving.baton;
+      await page.goto(`${serving.url}#/runs/latest`);
+      await page.waitForFunction(() => document.querySelector('#gantt')?.getAttribute('data-bars') === '9', undefined, { timeout: PAGE_MS });
+      assert.equal((await dataset(page)).processes, String(starts.length));
+      assert.equal(await cardValue(page, 'card-fresh'), String(starts.length));
+      const timeline = (await (await page.request.get(`${serving.url}api/runs/latest/timeline`)).json()) as { lanes: string[]; processes: { lane: number; from: number }[]; bound: { basis: string } };
+      assert.equal(timeline.bound.basis, 'run', 'the bound its coordinator recorded');
+      // The first marker: dark blue across its lane where the fresh server took over, and it says what it is.
+      const first = timeline.processes[0]!;
+      assert.equal(timeline.lanes[first.lane], starts[0]!.worker);
+      const at = await barPoint(page, first.lane, first.from, first.from);
+      const [r, g, b] = await pixel(page, '#gantt', at.x, at.y);
+      assert.ok(b > 110 && r < 80 && g < 100, `the marker is drawn at ${at.x},${at.y}: rgb(${r}, ${g}, ${b})`);
+      const box = (await page.$eval('#gantt', (c) => (c as unknown as Canvas).getBoundingClientRect().toJSON())) as { left: number; top: number };
+      await page.mouse.move(box.left + at.x, box.top + at.y);
+      await page.waitForSelector('.chart .tooltip:not([hidden])');
+      const tip = (await page.textContent('.chart .tooltip'))!.split('\n');
+      assert.match(tip[0]!, /^fresh test server: /);
+      assert.ok(tip[1]!.startsWith(`on ${timeline.lanes[first.lane]}, running tests from `), tip[1]);
+      assert.match(tip[2]!, /^starting it took [\d.]+ (ms|s) \(asked at /);
+      await screenshot(page, 'fresh-test-server');
+
+      // The Chrome trace marks each on its slot's track.
+      const file = join(dir, 'run.trace.json');
+      assert.equal((await runBaton(dir, ['last', '--trace', file])).status, 0);
+      const trace = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: { cat?: string; ph: string; tid: number; name: string; args?: { name?: string } }[] };
+      const tracks = new Map(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => [e.tid, e.args?.name]));
+      assert.deepEqual(trace.traceEvents.filter((e) => e.cat === 'process').map((e) => [e.ph, tracks.get(e.tid)]), starts.map((p) => ['i', p.worker]));
+      assert.deepEqual(problems, []);
+    } finally {
+      watched.child.kill('SIGTERM');
+      await watched.exited;
+      await page.close();
+      if (served) await stop(served);
     }
   });
 

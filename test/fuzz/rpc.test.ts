@@ -19,6 +19,7 @@ const SEEDS: Message[] = [
   { msg: 'Run', tests: ['pkg.mod.T.test_1', 'pkg.mod.T.test_é'], nonce: '3', timeout: 60, slot: 0 },
   { msg: 'Run', nonce: '4' },
   { msg: 'Done', nonce: '3' },
+  { msg: 'Done', nonce: '3', processes: { fresh: 1, restarts: 0 }, starts: [{ slot: 1, cause: 'fresh', askedMs: 1_700_000_000_100.5, readyMs: 1_700_000_000_106, fromMs: 1_700_000_000_140 }] },
   { msg: 'Cancel', tests: ['pkg.a'], nonce: '5' },
   { msg: 'Cancelled', tests: [], nonce: '5' },
   { msg: 'Ping', nonce: '6' },

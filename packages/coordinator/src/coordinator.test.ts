@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { FakeClock, spinUntil } from '@baton/protocol/test-kit';
 import { resolvePlan } from '@baton/scheduler';
 import { MemoryRepository } from '@baton/store';
+import { timestampToMillis } from '@baton/subunit';
 import { Coordinator, STALL_TICKS, TICK_MS, type CoordinatorOptions } from './coordinator.js';
 import type { RunEvent, RunSummary } from './events.js';
 import { FakeWorker } from './test-support/fake-worker.js';
@@ -348,4 +349,30 @@ test('the summary holds the lower bound from measured durations, and a run with 
   assert.equal(warm.unknown, 0);
   assert.deepEqual(warm.baseline, { run: cold.run, wallMs: 1000 });
   assert.equal(warm.wallMs, 600);
+});
+
+test('a slot that continues on a fresh test server is told to reporters and recorded with the run, naming the slot', async () => {
+  const tests = Array.from({ length: 6 }, (_, i) => `pkg.T.test_${i}`);
+  const { repository, events, coordinator, run, summary } = setup({}, tests);
+  const worker = new FakeWorker({ name: 'w', slots: 2 });
+  await coordinator.accept(worker.transport);
+  await spinUntil(() => worker.queued > 0, 'dispatch');
+  const told = worker.startedProcess(1);
+  await drainUntilOver([worker], summary);
+  const started = events.filter((e) => e.type === 'processStarted');
+  assert.deepEqual(started.map(({ type, at, ...rest }) => rest), [{ worker: 'w/1', cause: 'fresh', askedMs: told.askedMs, readyMs: told.readyMs, fromMs: told.fromMs }]);
+  assert.deepEqual(repository.processStarts(run).map((p) => [p.worker, p.cause, timestampToMillis(p.asked), timestampToMillis(p.ready), timestampToMillis(p.from)]),
+    [['w/1', 'fresh', told.askedMs, told.readyMs, told.fromMs]]);
+});
+
+test('the bound a run records counts its groups as units: higher than its tests alone allow', async () => {
+  const tests = Array.from({ length: 8 }, (_, i) => `pkg.mod${i % 2}.T.test_${i}`);
+  const duration = (id: string) => (id.endsWith('_0') ? 0.4 : 0.1);
+  const { repository, coordinator, run, summary } = setup({ segments: resolvePlan(undefined, tests, { groupRegex: '^(pkg\\.mod\\d)\\.' }) }, tests);
+  const workers = [new FakeWorker({ name: 'a', duration }), new FakeWorker({ name: 'b', duration })];
+  for (const worker of workers) await coordinator.accept(worker.transport);
+  const s = await drainUntilOver(workers, summary);
+  // mod0 (0.4 + 3 × 0.1) must run on one slot: 0.7 s, where each test alone would allow max(1.1 / 2, 0.4) = 0.55 s.
+  assert.ok(Math.abs(s.lowerBoundMs! - 700) < 1e-6, String(s.lowerBoundMs));
+  assert.ok(Math.abs(repository.run(run)!.lowerBound! - 0.7) < 1e-9, String(repository.run(run)!.lowerBound));
 });

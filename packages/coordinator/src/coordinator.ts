@@ -1,4 +1,4 @@
-import { TestServerClient, WORKER_LEAVING, systemClock, type ClientHooks, type Clock, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
+import { TestServerClient, WORKER_LEAVING, systemClock, type ClientHooks, type Clock, type ProcessStart, type Transport, type TestServerClientOptions, type WorkerLink } from '@baton/protocol';
 import { Scheduler, type Command, type DispatchedUnit, type SchedulerEvent, type Segment } from '@baton/scheduler';
 import type { RunRepository, StoredRun, RunWriter } from '@baton/store';
 import { TEXT_MIME_TYPE, durationOf, timestampFromMillis, timestampToMillis, type TestResult } from '@baton/subunit';
@@ -227,6 +227,7 @@ export class Coordinator {
       onNotice: (code) => {
         if (code === WORKER_LEAVING) this.hostLeaving(link);
       },
+      onProcessStart: (start) => this.processStarted(link, start),
       onOutput: (output) => {
         const slot = this.slotOfRoute(link, output.routeCode);
         this.emit({
@@ -512,6 +513,17 @@ export class Coordinator {
     this.handle({ type: 'testFinished', worker, test: result.id, duration: duration ?? 0 });
   }
 
+  /** A worker slot continues on a fresh test server process: told and recorded, for the timeline. */
+  private processStarted(link: WorkerLink, start: ProcessStart): void {
+    const host = this.hostOf.get(link);
+    // The last Dones may come while the run ends (goodbye): they count until it is reported.
+    if (host === undefined || this.reported) return;
+    const worker = host.slots[start.slot] ?? host.name;
+    const { cause, askedMs, readyMs, fromMs } = start;
+    this.writer.addProcessStart({ worker, cause, asked: timestampFromMillis(askedMs), ready: timestampFromMillis(readyMs), from: timestampFromMillis(fromMs) });
+    this.emit({ type: 'processStarted', at: this.clock.now(), worker, cause, askedMs, readyMs, fromMs });
+  }
+
   /**
    * A result for an id the run did not select: a class or module fixture that failed
    * (`setUpClass (pkg.mod.Class)`), reported by the test process that ran it. It is a
@@ -604,7 +616,12 @@ export class Coordinator {
     // Recorded with the exit status the process ends with: a reporter that failed at the
     // end (a report file that could not be written) is part of it.
     const final = summary.infrastructureProblem === this.infrastructureProblem ? summary : summarize();
-    this.writer.close({ stop: timestampFromMillis(endMs), exitStatus: final.exitCode, workers: this.slots.size });
+    this.writer.close({
+      stop: timestampFromMillis(endMs),
+      exitStatus: final.exitCode,
+      workers: this.slots.size,
+      ...(lowerBoundMs === undefined ? {} : { lowerBound: lowerBoundMs / 1000 }),
+    });
     // The last write may have failed (repositoryFailed said so): the exit status says so too.
     this.resolveFinished(final.infrastructureProblem === this.infrastructureProblem ? final : summarize());
   }

@@ -4,7 +4,7 @@
 // coordinator. Times are milliseconds since the epoch on the coordinator's clock.
 import type { Attachment } from '@baton/subunit';
 import type { ResultStatus } from '@baton/store';
-import type { RunExitStatus } from '@baton/protocol';
+import type { ProcessStartCause, RunExitStatus } from '@baton/protocol';
 
 /** Counts so far, carried by the events that change them. */
 export interface RunStats {
@@ -120,6 +120,27 @@ export interface TestFinished {
   readonly stats: RunStats;
 }
 
+/**
+ * A worker slot continued on a test server process beyond its first: `fresh`, to go back
+ * in discovery order (its next tests lay behind its process, as after a steal), or
+ * `restart`, after its process died or was killed. Times are milliseconds since the epoch
+ * on the worker's clock, as its results' are; the event comes with the Done of the Run the
+ * process first ran, so `at` is later than `fromMs`.
+ */
+export interface ProcessStarted {
+  readonly type: 'processStarted';
+  readonly at: number;
+  /** The slot (`host/N`). */
+  readonly worker: string;
+  readonly cause: ProcessStartCause;
+  /** When the worker asked for the process (a fork begins then, often while the old one still runs). */
+  readonly askedMs: number;
+  /** When it was ready to run tests: `readyMs - askedMs` is what starting it cost. */
+  readonly readyMs: number;
+  /** When the slot handed it its first tests: the slot runs on it from then on. */
+  readonly fromMs: number;
+}
+
 /** Output a worker sent that belongs to no test. */
 export interface WorkerOutput {
   readonly type: 'output';
@@ -194,6 +215,7 @@ export type RunEvent =
   | TestsReclaimed
   | TestStarted
   | TestFinished
+  | ProcessStarted
   | WorkerOutput
   | RunFinished;
 
@@ -217,6 +239,7 @@ export interface Reporter {
   onTestsReclaimed?(event: TestsReclaimed): void;
   onTestStarted?(event: TestStarted): void;
   onTestFinished?(event: TestFinished): void;
+  onProcessStarted?(event: ProcessStarted): void;
   onOutput?(event: WorkerOutput): void;
   onRunFinished?(event: RunFinished): void;
   /** The run is over and `runFinished` delivered: write what is left. Awaited before the run's end is recorded. */
@@ -244,6 +267,7 @@ function hookOf(reporter: Reporter, event: RunEvent): void {
     case 'testsReclaimed': return reporter.onTestsReclaimed?.(event);
     case 'testStarted': return reporter.onTestStarted?.(event);
     case 'testFinished': return reporter.onTestFinished?.(event);
+    case 'processStarted': return reporter.onProcessStarted?.(event);
     case 'output': return reporter.onOutput?.(event);
     case 'runFinished': return reporter.onRunFinished?.(event);
   }

@@ -1,5 +1,5 @@
 import type { Clock } from '@baton/protocol';
-import type { ResultInput, RunEnd, RunRepository } from '@baton/store';
+import type { ProcessStartInput, ResultInput, RunEnd, RunRepository } from '@baton/store';
 
 /** Results gathered before one write transaction. */
 export const WRITE_BATCH = 500;
@@ -31,6 +31,8 @@ export class ResultWriter {
   private readonly onError: ((error: unknown) => void) | undefined;
   private run = -1;
   private pending: ResultInput[] = [];
+  /** Process starts wait with the results (they are few), not staged: a killed coordinator loses a batch's worth. */
+  private pendingStarts: ProcessStartInput[] = [];
   private timer: { cancel(): void } | undefined;
   /** The first write that failed; nothing is written after it. */
   private failure: { readonly error: unknown } | undefined;
@@ -61,14 +63,24 @@ export class ResultWriter {
     else this.timer ??= this.clock.setTimeout(() => this.flush(), WRITE_INTERVAL_MS);
   }
 
+  /** Queues a test server process a slot continued on for the next batch. */
+  addProcessStart(start: ProcessStartInput): void {
+    if (this.failure !== undefined) return;
+    this.pendingStarts.push(start);
+    this.timer ??= this.clock.setTimeout(() => this.flush(), WRITE_INTERVAL_MS);
+  }
+
   /** Writes what waits. A failure goes to `onError` (never thrown: the timer calls this too). */
   flush(): void {
     this.timer?.cancel();
     this.timer = undefined;
-    if (this.pending.length === 0 || this.failure !== undefined) return;
+    if (this.failure !== undefined) return;
     const batch = this.pending;
+    const starts = this.pendingStarts;
     this.pending = [];
-    this.attempt(() => this.repository.recordResults(this.run, batch));
+    this.pendingStarts = [];
+    if (batch.length > 0) this.attempt(() => this.repository.recordResults(this.run, batch));
+    if (starts.length > 0 && this.failure === undefined) this.attempt(() => this.repository.recordProcessStarts(this.run, starts));
   }
 
   /**

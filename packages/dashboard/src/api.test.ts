@@ -45,6 +45,8 @@ before(async () => {
     result('t.hang', 'fail', 1.6, 2.6, 'h/0', { attachments: [text('baton-timeout', 'killed after 1 s')] }),
     result('t.skip', 'skip', 2.6, 2.7, 'h/10'),
   ]);
+  // h/10 took t.skip from h/0 (a steal) onto a fresh test server; no test followed t.hang's restart.
+  repo.recordProcessStarts(r1, [{ worker: 'h/10', cause: 'fresh', asked: at(2.5), ready: at(2.506), from: at(2.6) }]);
   repo.finishRun(r1, { stop: at(4.5), exitStatus: 1 });
   // Run 2: t.b passes now (so it flipped), t.a fails.
   const r2 = repo.beginRun({ profile: 'py311', start: at(100) });
@@ -53,7 +55,8 @@ before(async () => {
     result('t.b', 'success', 100, 100.5, 'h/1'),
     result('t.slow', 'success', 101, 103, 'h/0'),
   ]);
-  repo.finishRun(r2, { stop: at(104), exitStatus: 1 });
+  // Its coordinator's bound, with the run's groups as units: t.a and t.slow shared a process.
+  repo.finishRun(r2, { stop: at(104), exitStatus: 1, lowerBound: 3 });
   // Run 3, another profile, still being recorded (by this process).
   const r3 = repo.beginRun({ profile: 'py312', start: at(200), writer: thisProcess() });
   repo.recordResults(r3, [result('t.a', 'success', 200, 201, 'h/0')]);
@@ -124,7 +127,7 @@ describe('the dashboard API', () => {
     await refused(`/api/runs/${runs[0]}?offset=-1`, 400, 'BATON_DASHBOARD_BAD_PARAM', /offset/);
   });
 
-  it('/api/runs/ID/timeline lays the run out in lanes, with the restart, the bound and the efficiency', async () => {
+  it('/api/runs/ID/timeline lays the run out in lanes, with the restart, the fresh test server, the bound and the efficiency', async () => {
     const t = (await get(`/api/runs/${runs[0]}/timeline`)).body;
     assert.deepEqual(t.lanes, ['h/0', 'h/1', 'h/10']);
     assert.equal(t.origin, T0 * 1000);
@@ -135,15 +138,19 @@ describe('the dashboard API', () => {
     assert.deepEqual(t.stop.map(Math.round), [1100, 4100, 1600, 2600, 2700]);
     assert.deepEqual(t.status.map((c: number) => t.statuses[c]), ['success', 'success', 'fail', 'fail', 'skip']);
     assert.deepEqual(t.marks, [{ index: 3, kind: 'timeout' }]);
-    // Work 6.6 s over 3 slots is 2.2 s; the longest test, 4 s, is the bound.
-    assert.equal(t.bound.seconds, 4);
-    assert.equal(t.bound.efficiency, 4 / 4.5);
+    assert.deepEqual(t.processes.map((p: any) => ({ ...p, asked: Math.round(p.asked), ready: Math.round(p.ready), from: Math.round(p.from) })),
+      [{ lane: 2, cause: 'fresh', asked: 2500, ready: 2506, from: 2600 }]);
+    // The run recorded no bound: each test counts alone. Work 6.6 s over 3 slots is 2.2 s; the longest test, 4 s, is the bound.
+    assert.deepEqual(t.bound, { seconds: 4, efficiency: 4 / 4.5, basis: 'tests' });
+    // Run 2 recorded its own (its groups made it 3 s, where its tests alone allow 2 s).
+    assert.deepEqual((await get(`/api/runs/${runs[1]}/timeline`)).body.bound, { seconds: 3, efficiency: 3 / 4, basis: 'run' });
+    assert.deepEqual((await get(`/api/runs/${runs[1]}/timeline`)).body.processes, []);
     await refused('/api/runs/999/timeline', 404, 'BATON_DASHBOARD_NOT_FOUND', /no run 999/);
     await refused('/api/runs/x/timeline', 400, 'BATON_DASHBOARD_BAD_PARAM', /not "x"/);
     await refused(`/api/runs/${runs[0]}/timeline?limit=3`, 400, 'BATON_DASHBOARD_BAD_PARAM', /takes profile, not "limit"/);
   });
 
-  it('/api/runs/ID/trace is a Chrome trace: a track per slot, a complete event per timed result, the restart as an instant', async () => {
+  it('/api/runs/ID/trace is a Chrome trace: a track per slot, a complete event per timed result, the restart and the fresh test server as instants', async () => {
     const r = await get(`/api/runs/${runs[0]}/trace`);
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-disposition'), `attachment; filename="baton-run-${runs[0]}.trace.json"`);
@@ -154,7 +161,11 @@ describe('the dashboard API', () => {
       ['t.a', 1, 100_000, 1_000_000, 'success'], ['t.slow', 2, 100_000, 4_000_000, 'success'], ['t.b', 1, 1_100_000, 500_000, 'fail'],
       ['t.hang', 1, 1_600_000, 1_000_000, 'fail'], ['t.skip', 3, 2_600_000, 100_000, 'skip'],
     ]);
-    assert.deepEqual(events.filter((e) => e.ph === 'i').map((e) => [e.name, e.tid, e.ts, e.args.test]), [['test server restarted (timeout)', 1, 2_600_000, 't.hang']]);
+    assert.deepEqual(events.filter((e) => e.ph === 'i').map((e) => [e.name, e.tid, e.ts, e.args.test]), [
+      ['test server restarted (timeout)', 1, 2_600_000, 't.hang'],
+      ['fresh test server (back in discovery order)', 3, 2_600_000, undefined],
+    ]);
+    assert.deepEqual(events.find((e) => e.cat === 'process').args, { cause: 'fresh', startMs: 6, askedAtMs: 2500, readyAtMs: 2506 });
     assert.equal(r.body.otherData.lowerBoundSeconds, 4);
     await refused('/api/runs/999/trace', 404, 'BATON_DASHBOARD_NOT_FOUND', /no run 999/);
   });
@@ -214,6 +225,24 @@ describe('the dashboard API', () => {
     for (const endpoint of ['/api/slowest', '/api/failing', '/api/flaky', '/api/timings']) {
       await refused(endpoint, 400, 'BATON_DASHBOARD_BAD_PARAM', /holds 2 profiles \(py311, py312\): choose one with \?profile=/);
     }
+  });
+
+  it('every endpoint refuses a parameter it does not take, or a value out of its range, naming it; and a bad or unknown run id', async () => {
+    const table: [string, number, RegExp][] = [
+      ['/api/profiles?x=1', 400, /\/api\/profiles takes no query parameters, not "x"/],
+      ['/api/runs?limit=501', 400, /\/api\/runs: limit takes a whole number from 1 to 500, not "501"/],
+      [`/api/runs/${runs[0]}?limit=0`, 400, /limit takes a whole number from 1 to 10000, not "0"/],
+      [`/api/runs/${runs[0]}?test=`, 400, /test is empty/],
+      ['/api/runs/x/trace', 400, /a run id is a whole number or "latest", not "x"/],
+      [`/api/runs/${runs[0]}/trace?x=1`, 400, /\/trace takes profile, not "x"/],
+      ['/api/runs/latest/timeline?profile=nope', 404, /no runs of profile nope/],
+      ['/api/slowest?profile=py311&limit=1001', 400, /\/api\/slowest: limit takes a whole number from 1 to 1000, not "1001"/],
+      ['/api/slowest?run=abc', 400, /\/api\/slowest: run takes a whole number/],
+      ['/api/failing?profile=py311&limit=1', 400, /\/api\/failing takes profile, not "limit"/],
+      ['/api/flaky?profile=py311&limit=0', 400, /\/api\/flaky: limit takes a whole number from 1 to 1000, not "0"/],
+      ['/api/timings?profile=py311&limit=10001', 400, /\/api\/timings: limit takes a whole number from 1 to 10000, not "10001"/],
+    ];
+    for (const [path, status, message] of table) await refused(path, status, status === 404 ? 'BATON_DASHBOARD_NOT_FOUND' : 'BATON_DASHBOARD_BAD_PARAM', message);
   });
 
   it('refuses unknown paths with a JSON 404, anything but GET and HEAD with 405, and the live stream when no run is watched', async () => {

@@ -60,11 +60,13 @@ describe('the live feed', () => {
       { type: 'testStarted', at: T + 1, worker: 'h/1', test: 'c', stats: stats(0, 2) },
       { type: 'output', at: T + 2, worker: 'h/0', name: 'stdout', content: new Uint8Array([65]) },
       finished('a', 'h/0', 1, 500),
+      { type: 'processStarted', at: T + 520, worker: 'h/1', cause: 'fresh', askedMs: T + 490, readyMs: T + 496, fromMs: T + 510 },
     ];
     for (const e of events) feed.onEvent(e);
     const page = collector();
     feed.subscribe(page);
-    assert.deepEqual(page.messages[0]!.map((e) => e.type), ['runStarted', 'workerJoined', 'testStarted', 'testFinished']);
+    assert.deepEqual(page.messages[0]!.map((e) => e.type), ['runStarted', 'workerJoined', 'testStarted', 'testFinished', 'processStarted']);
+    assert.deepEqual(page.messages[0]![4], events.at(-1), 'where a slot continued on a fresh test server, and what its start cost');
     assert.equal(page.messages[0]![2].test, 'c', 'the start of the test still running');
     // A passing result carries no attachments; the page needs none.
     assert.deepEqual(page.messages[0]![3].result.attachments, []);
@@ -99,7 +101,7 @@ describe('the live feed', () => {
     // (deepEqual above narrowed the type of messages to what it compared with.)
     const end: any = (page.messages as any[][])[1]!.at(-1);
     assert.equal(end.type, 'runFinished');
-    assert.deepEqual(end.bound, { seconds: 3, efficiency: 0.75 });
+    assert.deepEqual(end.bound, { seconds: 3, efficiency: 0.75, basis: 'run' });
     assert.equal(end.summary.failures, 1);
     assert.equal(end.summary.notRun, 2);
     assert.deepEqual(end.summary.processes, { fresh: 1, restarts: 0 });

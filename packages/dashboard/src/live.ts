@@ -4,7 +4,7 @@
 import type { Reporter, RunEvent, RunResult, RunSummary } from '@baton/coordinator';
 import { isFailing } from '@baton/subunit';
 import { attachmentText, type AttachmentJson } from './json.js';
-import type { RunBound } from './timeline.js';
+import { recordedBound, type RunBound } from './timeline.js';
 
 /**
  * How long events gather before they go out together: a run finishing a thousand tests a
@@ -140,8 +140,7 @@ export class LiveFeed implements Reporter {
   }
 }
 
-/** The run's own bound (the coordinator's, which knows its plan and groups), as the page shows bounds. */
-function summaryBound({ lowerBoundMs, wallMs }: RunSummary): RunBound {
-  if (lowerBoundMs === undefined) return { seconds: 0, efficiency: null };
-  return { seconds: lowerBoundMs / 1000, efficiency: wallMs > 0 ? lowerBoundMs / wallMs : null };
+/** The run's own bound (the coordinator's, which knows its plan and groups), as the page shows bounds; null when no test was timed. */
+function summaryBound({ lowerBoundMs, wallMs }: RunSummary): RunBound | null {
+  return lowerBoundMs === undefined ? null : recordedBound(lowerBoundMs / 1000, wallMs);
 }

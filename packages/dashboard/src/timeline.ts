@@ -3,8 +3,8 @@
 // schedule could at best have done (the lower bound) beside what it did.
 import { infrastructureOf, type RunResult } from '@baton/coordinator';
 import { lowerBound } from '@baton/scheduler';
-import type { ResultStatus, StoredRun, Span, SqliteRepository, StoredResult } from '@baton/store';
-import { FAILING_STATUSES, isFailing, timestampToMillis } from '@baton/subunit';
+import type { ProcessStartCause, ResultStatus, StoredProcessStart, StoredRun, Span, SqliteRepository, StoredResult } from '@baton/store';
+import { FAILING_STATUSES, isFailing, timestampToMillis, type Timestamp } from '@baton/subunit';
 import { runJson, type RunJson } from './json.js';
 
 /** The lane of results that name no worker (an imported stream without route codes or worker tags). */
@@ -15,6 +15,22 @@ export interface TimelineMark {
   /** The result's position in the timeline's columns. */
   readonly index: number;
   readonly kind: NonNullable<RunResult['infrastructure']>;
+}
+
+/**
+ * A test server process a slot continued on, beyond its first (a fork of the fork
+ * server): `fresh` to go back in discovery order after a steal, `restart` after a death.
+ * Times in ms from the timeline's origin.
+ */
+export interface TimelineProcess {
+  /** Index into `lanes`. */
+  readonly lane: number;
+  readonly cause: ProcessStartCause;
+  /** When the worker asked for it; `ready - asked` is what starting it cost. */
+  readonly asked: number;
+  readonly ready: number;
+  /** When the slot handed it its first tests: the lane runs on it from then on. */
+  readonly from: number;
 }
 
 export interface Timeline {
@@ -37,28 +53,37 @@ export interface Timeline {
   /** index into `statuses`. */
   readonly status: readonly number[];
   readonly marks: readonly TimelineMark[];
-  /**
-   * The shortest wall time any schedule of these durations on these slots could have
-   * taken (`lowerBound` of the scheduler: the larger of the work over the slots and the
-   * longest test), in seconds, and that over the run's wall time. It counts each test
-   * as a unit of its own and the run as one segment, so with a plan or groups the true
-   * bound can only be higher.
-   */
+  /** Processes the slots continued on beyond their first, in the order recorded. */
+  readonly processes: readonly TimelineProcess[];
+  /** The shortest wall time any schedule of the run's tests could have taken, and that over its wall time. */
   readonly bound: RunBound;
 }
 
-/** The shortest wall time a run's tests allowed, and how close the run came to it. */
+/**
+ * The shortest wall time a run's tests allowed (the scheduler's `lowerBound` over their
+ * measured durations on the run's slots), and how close the run came to it. `basis`
+ * says how the tests were counted: `run`, as the run's coordinator recorded it at its
+ * end, with its plan's segments and its groups as units; `tests`, each test a unit of its
+ * own and the run one segment (a run that recorded no bound: imported, cut short, or
+ * older), which for a planned or grouped run is lower than the true bound.
+ */
 export interface RunBound {
   /** Seconds. */
   readonly seconds: number;
   /** `seconds` over the run's wall time; null for a run that took no time. */
   readonly efficiency: number | null;
+  readonly basis: 'run' | 'tests';
 }
 
-/** The bound of a run whose timed tests took `durations` (seconds) on `slots` slots in `wallMs`. */
+/** The bound a run's coordinator recorded, `seconds`, over its wall time of `wallMs`. */
+export function recordedBound(seconds: number, wallMs: number): RunBound {
+  return { seconds, efficiency: wallMs > 0 ? (seconds * 1000) / wallMs : null, basis: 'run' };
+}
+
+/** The bound of a run whose timed tests took `durations` (seconds), each on its own, on `slots` slots in `wallMs`. */
 export function runBound(durations: readonly number[], slots: number, wallMs: number): RunBound {
   const seconds = slots === 0 ? 0 : lowerBound([{ units: durations }], Array.from({ length: slots }, () => ({})));
-  return { seconds, efficiency: wallMs > 0 ? (seconds * 1000) / wallMs : null };
+  return { seconds, efficiency: wallMs > 0 ? (seconds * 1000) / wallMs : null, basis: 'tests' };
 }
 
 /** `host/2` before `host/10`: names compared by what precedes their trailing number, then by it. */
@@ -75,13 +100,16 @@ export function laneOrder(a: string, b: string): number {
 /**
  * Lays a run out. `failures` are its failing results with their attachments (few, next
  * to the spans): the ones baton failed itself are marked where their process ended.
+ * `processes` are the test server processes its slots continued on.
  */
-export function buildTimeline(run: StoredRun, spans: readonly Span[], failures: readonly StoredResult[]): Timeline {
+export function buildTimeline(run: StoredRun, spans: readonly Span[], failures: readonly StoredResult[], processes: readonly StoredProcessStart[] = []): Timeline {
   const origin = timestampToMillis(run.start);
   // Differences of whole µs, then ms: exact, where µs / 1000 - origin would carry the
   // rounding of numbers near 1.7e12 into every time (4329.429931640625 for 4329.43).
-  const originUs = run.start.seconds * 1e6 + Math.floor(run.start.nanos / 1000);
-  const lanes = [...new Set(spans.map((s) => s.worker ?? NO_WORKER))].sort(laneOrder);
+  const micros = (t: Timestamp) => t.seconds * 1e6 + Math.floor(t.nanos / 1000);
+  const originUs = micros(run.start);
+  const sinceOrigin = (t: Timestamp) => (micros(t) - originUs) / 1000;
+  const lanes = [...new Set([...spans.map((s) => s.worker ?? NO_WORKER), ...processes.map((p) => p.worker)])].sort(laneOrder);
   const laneOf = new Map(lanes.map((name, i) => [name, i]));
   const statuses: ResultStatus[] = [];
   const codeOf = new Map<ResultStatus, number>();
@@ -125,13 +153,14 @@ export function buildTimeline(run: StoredRun, spans: readonly Span[], failures: 
     stop,
     status,
     marks: marks.sort((a, b) => a.index - b.index),
-    bound: runBound(durations, lanes.length, end),
+    processes: processes.map((p) => ({ lane: laneOf.get(p.worker)!, cause: p.cause, asked: sinceOrigin(p.asked), ready: sinceOrigin(p.ready), from: sinceOrigin(p.from) })),
+    bound: run.lowerBound === undefined ? runBound(durations, lanes.length, end) : recordedBound(run.lowerBound, end),
   };
 }
 
-/** A recorded run laid out, read from the repository: its spans, and its failures for the marks. */
+/** A recorded run laid out, read from the repository: its spans, its failures for the marks, and its process starts. */
 export function layoutRun(repo: SqliteRepository, run: StoredRun): Timeline {
   // LIMIT -1 is SQLite's "no limit": a run's failures are few beside its results.
   const failures = repo.resultPage(run.id, { offset: 0, limit: -1, statuses: [...FAILING_STATUSES] }).results;
-  return buildTimeline(run, repo.spans(run.id), failures);
+  return buildTimeline(run, repo.spans(run.id), failures, repo.processStarts(run.id));
 }

@@ -3,7 +3,7 @@
 // served this file; every text from it goes into the page as text, never as markup.
 import { barChart, durationChart } from './charts.js';
 import { formatCounts, formatSeconds, grouped, percent } from './format.js';
-import { COLOURS, Gantt } from './gantt.js';
+import { COLOURS, Gantt, PROCESS } from './gantt.js';
 import { RunModel } from './model.js';
 
 const main = document.getElementById('main');
@@ -70,6 +70,7 @@ function runView(model) {
   const legend = h('div', { class: 'legend' },
     ...['success', 'fail', 'uxsuccess', 'skip', 'xfail', 'inprogress', 'running'].map((s) => h('span', {}, swatch(COLOURS[s]), s)),
     h('span', {}, swatch('#f6e3df'), 'idle'), h('span', {}, swatch('#eceef1'), 'not there'), h('span', {}, '▼ test server restarted / worker lost'),
+    h('span', {}, swatch(PROCESS), '◆ the slot continues on a fresh test server (foot: starting it)'),
     h('span', { class: 'muted' }, 'wheel: zoom · drag: pan · double-click: whole run'));
   const canvas = h('canvas', { id: 'gantt' });
   const tooltip = h('div', { class: 'tooltip', hidden: true });
@@ -127,18 +128,21 @@ function runView(model) {
       const failed = m.failures.length;
       const tail = m.tail();
       const restarts = m.marks.filter((k) => k.kind !== 'lost').length;
+      const fresh = m.processes.filter((p) => p.cause === 'fresh');
+      const freshCost = fresh.reduce((n, p) => n + Math.max(0, p.ready - p.asked), 0);
       const wall = m.finished ? m.end / 1000 : null;
       cards.replaceChildren(...[
         card('Tests', `${grouped(done)} / ${grouped(total)}`, 'results recorded / tests selected', 'card-tests'),
         card('Failed', grouped(failed), 'failures, unexpected successes and unfinished tests', 'card-failed'),
         card(m.finished ? 'Wall time' : 'Elapsed', formatSeconds(wall ?? gantt.now() / 1000), 'from the run\'s start to its end'),
         m.finished ? null : card('ETA', m.stats?.etaMs === undefined ? '–' : formatSeconds(m.stats.etaMs / 1000), 'estimated work left over the slots connected', 'card-eta'),
-        card('Lower bound', m.bound ? formatSeconds(m.bound.seconds) : '–', 'the shortest wall time any schedule of these durations on these slots could take: the larger of the work over the slots and the longest test', 'card-bound'),
+        card('Lower bound', m.bound ? formatSeconds(m.bound.seconds) : '–', BOUND_BASIS[m.bound?.basis ?? 'run'], 'card-bound'),
         card('Efficiency', m.bound ? percent(m.bound.efficiency) : '–', 'lower bound / wall time', 'card-efficiency'),
         card('Slots', grouped(m.lanes.length), 'worker slots (one lane each)', 'card-slots'),
         card('Idle', percent(window > 0 ? idle / window : null), 'slot time spent running nothing, over all slots', 'card-idle'),
         card('Tail', tail ? formatSeconds(tail.seconds) : '–', 'from when the first slot ran out of work to when the last one finished', 'card-tail'),
-        card('Restarts', grouped(restarts) + (m.summary ? ` (+${grouped(m.summary.processes.fresh)} fresh)` : ''), 'test server processes baton restarted after a timeout or a crash (and, for a watched run, those started fresh to go back in discovery order)', 'card-restarts'),
+        card('Restarts', grouped(restarts), 'test server processes baton ended for a timeout or a crash (▼), each replaced by a fresh one if the slot had tests left', 'card-restarts'),
+        card('Fresh servers', grouped(fresh.length), `test server processes started fresh because a slot's next tests lay behind its process in discovery order (as after a steal), each marked ◆ on its lane; starting them took ${formatSeconds(freshCost / 1000)} in all, mostly while the old process still ran`, 'card-fresh'),
       ].filter((c) => c !== null));
       progress.firstChild.style.width = `${total > 0 ? (100 * (done - failed)) / total : 0}%`;
       progress.lastChild.style.width = `${total > 0 ? (100 * failed) / total : 0}%`;
@@ -149,6 +153,12 @@ function runView(model) {
     },
   };
 }
+
+/** What the lower bound counted, by the timeline's `bound.basis`. */
+const BOUND_BASIS = {
+  run: 'the shortest wall time any schedule of these tests on these slots could take, per segment of the plan the larger of the work over the slots and the longest unit (a group of tests that must share a process counts as one)',
+  tests: 'the shortest wall time any schedule of these tests on these slots could take: the larger of the work over the slots and the longest test. The run recorded no bound of its own, so each test counts alone: with a plan or groups the true bound is higher',
+};
 
 function swatch(colour) {
   const s = h('i', { class: 'swatch' });

@@ -14,6 +14,8 @@ export const COLOURS = {
   running: '#4b8fd6',
 };
 const BY_SEVERITY = Object.keys(SEVERITY).sort((a, b) => SEVERITY[a] - SEVERITY[b]);
+/** Where a slot continued on a fresh test server process (a fork): its tick, and its start's cost. */
+export const PROCESS = '#1d3f94';
 const IDLE = '#f6e3df';
 const ABSENT = '#eceef1';
 const LABEL_WIDTH = 190;
@@ -126,6 +128,7 @@ export class Gantt {
       this.label(ctx, stats[l], y, h, g);
     }
     this.tail(ctx, g, x, height);
+    const processes = this.markProcesses(ctx, g, x);
     this.markRestarts(ctx, g, x);
     if (this.selected >= 0 && m.start[this.selected] !== null) {
       const y = g.top + m.lane[this.selected] * g.laneHeight;
@@ -139,6 +142,7 @@ export class Gantt {
       lanes: String(m.lanes.length),
       bars: String(drawn),
       running: String(m.running.size),
+      processes: String(processes),
       plotLeft: String(g.left),
       plotWidth: String(g.plot),
       top: String(g.top),
@@ -255,6 +259,62 @@ export class Gantt {
     ctx.fillText(text, x0 + 4 + w > g.left + g.plot ? Math.max(g.left, x0 - 4 - w) : x0 + 4, height - 3);
   }
 
+  /**
+   * Where a slot continued on a fresh test server process: a tick across the lane with a
+   * diamond on top where the new process took over, and under the lane's foot a bar from
+   * when the fork was asked for to when it was ready (what starting it cost; often while
+   * the old process still ran). Returns how many it drew.
+   */
+  markProcesses(ctx, g, x) {
+    const m = this.model;
+    const right = g.left + g.plot;
+    let drawn = 0;
+    ctx.fillStyle = PROCESS;
+    for (const p of m.processes) {
+      if (p.from < g.t0 || p.from > g.t1) continue;
+      const y = g.top + p.lane * g.laneHeight;
+      const h = Math.max(2, g.laneHeight - (g.laneHeight > 8 ? 3 : 1));
+      const px = Math.round(x(p.from));
+      ctx.fillRect(px - 1, y, 2, h);
+      const d = Math.min(4, Math.max(2, h / 4));
+      ctx.beginPath();
+      ctx.moveTo(px, y - 1);
+      ctx.lineTo(px + d, y - 1 + d);
+      ctx.lineTo(px, y - 1 + 2 * d);
+      ctx.lineTo(px - d, y - 1 + d);
+      ctx.closePath();
+      ctx.fill();
+      const x0 = Math.max(g.left, x(p.asked));
+      const x1 = Math.min(right, x(p.ready));
+      if (x1 >= g.left && x0 <= right) ctx.fillRect(x0, y + h - Math.min(3, h / 3), Math.max(2, x1 - x0), Math.min(3, h / 3));
+      drawn++;
+    }
+    return drawn;
+  }
+
+  /** The process start whose tick (or, at the lane's foot, start bar) is under a point of the canvas, or -1. */
+  hitProcess(px, py) {
+    const m = this.model;
+    if (m === null || m.processes.length === 0) return -1;
+    const g = this.geometry();
+    const lane = Math.floor((py - g.top) / g.laneHeight);
+    if (lane < 0 || lane >= m.lanes.length || px < g.left) return -1;
+    const x = (t) => g.left + ((t - g.t0) / (g.t1 - g.t0)) * g.plot;
+    const foot = py - (g.top + lane * g.laneHeight) >= (g.laneHeight * 2) / 3;
+    let best = -1;
+    let bestMiss = SLOP;
+    m.processes.forEach((p, k) => {
+      if (p.lane !== lane) return;
+      const onBar = foot && px >= x(p.asked) - 1 && px <= Math.max(x(p.ready), x(p.asked) + 2) + 1;
+      const miss = onBar ? 0 : Math.abs(px - x(p.from));
+      if (miss <= bestMiss) {
+        best = k;
+        bestMiss = miss;
+      }
+    });
+    return best;
+  }
+
   /** A triangle where baton ended a test server (a timeout, a crash) or lost a worker. */
   markRestarts(ctx, g, x) {
     const m = this.model;
@@ -323,15 +383,22 @@ export class Gantt {
       }
       return;
     }
-    const i = this.hit(e.offsetX, e.offsetY);
-    if (i === -1) {
+    const m = this.model;
+    const k = this.hitProcess(e.offsetX, e.offsetY);
+    const i = k >= 0 ? -1 : this.hit(e.offsetX, e.offsetY);
+    if (k === -1 && i === -1) {
       this.tooltip.hidden = true;
       this.canvas.style.cursor = 'default';
       return;
     }
-    const m = this.model;
     this.canvas.style.cursor = 'pointer';
-    if (i <= -2) {
+    if (k >= 0) {
+      const p = m.processes[k];
+      const why = p.cause === 'fresh'
+        ? 'fresh test server: the slot\'s next tests lay behind its process in discovery order (as after a steal)'
+        : 'test server replaced: its process died or was killed';
+      this.tooltip.textContent = `${why}\non ${m.lanes[p.lane]}, running tests from ${formatSeconds(p.from / 1000)}\nstarting it took ${formatSeconds((p.ready - p.asked) / 1000)} (asked at ${formatSeconds(p.asked / 1000)}, ready at ${formatSeconds(p.ready / 1000)})`;
+    } else if (i <= -2) {
       const lane = -2 - i;
       const r = m.running.get(lane);
       this.tooltip.textContent = `${r.test}\nrunning on ${m.lanes[lane]} for ${formatSeconds((this.now() - r.start) / 1000)}`;

@@ -32,6 +32,11 @@ export class RunModel {
     this.status = [];
     /** { index, kind }: results baton failed itself (a timeout, a crash, a lost worker). */
     this.marks = [];
+    /**
+     * { lane, cause, asked, ready, from }: test server processes a slot continued on beyond
+     * its first (cause 'fresh' after a steal, 'restart' after a death), times from origin.
+     */
+    this.processes = [];
     /** lane → { test, start } while a test runs there. */
     this.running = new Map();
     /** { index, attachments }: attachments null when they are still in the repository. */
@@ -64,6 +69,7 @@ export class RunModel {
     m.stop = t.stop;
     m.status = t.status.map((code) => t.statuses[code]);
     m.marks = t.marks;
+    m.processes = t.processes;
     m.status.forEach((s, i) => {
       if (FAILING.has(s)) m.failures.push({ index: i, attachments: null });
     });
@@ -123,6 +129,12 @@ export class RunModel {
           this.stats = e.stats;
           break;
         }
+        case 'processStarted':
+          this.processes.push({
+            lane: this.laneOf(e.worker, at), cause: e.cause,
+            asked: e.askedMs - this.origin, ready: e.readyMs - this.origin, from: e.fromMs - this.origin,
+          });
+          break;
         case 'runFinished':
           this.finished = true;
           this.summary = e.summary;

@@ -5,7 +5,7 @@ import { groupsProblem } from './codec.js';
 import { EventQueue } from './event-queue.js';
 import { PeerDiedError, ProtocolError, type ExitInfo } from './errors.js';
 import type { WorkerLink } from './link.js';
-import { CLASS_FIXTURES_TAG, MODULE_FIXTURES_TAG, type HelloMessage, type ProcessCounts } from './messages.js';
+import { CLASS_FIXTURES_TAG, MODULE_FIXTURES_TAG, type HelloMessage, type ProcessCounts, type ProcessStart } from './messages.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -41,12 +41,18 @@ export interface TestServerClientOptions extends Omit<ChannelOptions, 'role' | '
    * worker announcing that it is leaving (`BATON_WORKER_LEAVING`).
    */
   readonly onNotice?: (code: string, message: string) => void;
+  /**
+   * A worker started a test server process beyond a slot's first (to go back in discovery
+   * order, or after a death), as the Done of a Run tells it (version 2): after the results
+   * of that Run.
+   */
+  readonly onProcessStart?: (start: ProcessStart) => void;
   /** @default KILL_GRACE_MS */
   readonly killGraceMs?: number;
 }
 
 /** The callbacks of `TestServerClientOptions` that `setHooks` can replace. */
-export type ClientHooks = Pick<TestServerClientOptions, 'onOutput' | 'onTestStart' | 'onResult' | 'onNotice'>;
+export type ClientHooks = Pick<TestServerClientOptions, 'onOutput' | 'onTestStart' | 'onResult' | 'onNotice' | 'onProcessStart'>;
 
 /** What a server can run, as its List answer says. */
 export interface Listing {
@@ -260,6 +266,7 @@ export class TestServerClient implements WorkerLink {
     try {
       const done = await this.channel.request({ msg: 'Run', ...(tests === undefined ? {} : { tests }), ...timeout, ...slot });
       if (done.processes !== undefined) this.counts = done.processes;
+      for (const start of done.starts ?? []) this.hooks.onProcessStart?.(start);
     } catch (error) {
       throw await this.explain(error as ProtocolError);
     }

@@ -36,6 +36,13 @@ test('every message round-trips through a packet', () => {
     { msg: 'Run', tests: ['c'], nonce: 'n', slot: 0 },
     { msg: 'Done', nonce: 'n' },
     { msg: 'Done', nonce: 'n', processes: { fresh: 2, restarts: 0 } },
+    {
+      msg: 'Done', nonce: 'n', processes: { fresh: 1, restarts: 1 },
+      starts: [
+        { slot: 1, cause: 'fresh', askedMs: 1_700_000_000_100.25, readyMs: 1_700_000_000_106.5, fromMs: 1_700_000_000_140 },
+        { slot: 0, cause: 'restart', askedMs: 1_700_000_001_000, readyMs: 1_700_000_001_040, fromMs: 1_700_000_001_041 },
+      ],
+    },
     { msg: 'Cancel', tests: ['x'], nonce: 'c' },
     { msg: 'Cancel', tests: ['x', 'y', 'z'], nonce: 'c', groups: [2, 1] },
     { msg: 'Cancelled', tests: [], nonce: 'c' },
@@ -57,6 +64,8 @@ test('unknown fields are dropped, so newer peers may add optional ones', () => {
   assert.deepEqual(decoded, { ok: true, message: { msg: 'Done', nonce: '1' } });
   const counted = decodeMessage(jsonPacket('{"msg":"Done","nonce":"1","processes":{"fresh":1,"restarts":2,"later":3}}'));
   assert.deepEqual(counted, { ok: true, message: { msg: 'Done', nonce: '1', processes: { fresh: 1, restarts: 2 } } });
+  const started = decodeMessage(jsonPacket('{"msg":"Done","nonce":"1","starts":[{"slot":0,"cause":"fresh","askedMs":1,"readyMs":2,"fromMs":3,"pid":42}]}'));
+  assert.deepEqual(started, { ok: true, message: { msg: 'Done', nonce: '1', starts: [{ slot: 0, cause: 'fresh', askedMs: 1, readyMs: 2, fromMs: 3 }] } });
 });
 
 test('bad packets come back as errors with their nonce, never as throws', () => {
@@ -74,6 +83,9 @@ test('bad packets come back as errors with their nonce, never as throws', () => 
     [jsonPacket('{"msg":"Cancel","nonce":"c","tests":["a","b"],"groups":[2,0]}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Cancel.groups must be an array of integers >= 1', 'c'],
     [jsonPacket('{"msg":"Cancel","nonce":"c","tests":["a"],"groups":"1"}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Cancel.groups must be an array of integers >= 1', 'c'],
     [jsonPacket('{"msg":"Done","nonce":"d","processes":{"fresh":-1,"restarts":0}}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Done.processes must be an object with integers >= 0 fresh and restarts', 'd'],
+    [jsonPacket('{"msg":"Done","nonce":"d","starts":[{"slot":0,"cause":"crash","askedMs":1,"readyMs":2,"fromMs":3}]}'), 'BATON_PROTOCOL_BAD_MESSAGE', "Done.starts must be an array of objects with an integer slot >= 0, a cause 'fresh' or 'restart'", 'd'],
+    [jsonPacket('{"msg":"Done","nonce":"d","starts":[{"slot":0,"cause":"fresh","askedMs":1,"readyMs":2}]}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Done.starts must be an array of objects', 'd'],
+    [jsonPacket('{"msg":"Done","nonce":"d","starts":{"slot":0}}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Done.starts must be an array of objects', 'd'],
     [jsonPacket('{"msg":"Hello","max":1.5,"min":1}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Hello.max must be an integer >= 1', undefined],
     [jsonPacket('{"msg":"Hello","max":1,"min":2}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Hello.min 2 is above Hello.max 1', undefined],
     [jsonPacket('{"msg":"Done","nonce":"9"}', 'text/plain'), 'BATON_PROTOCOL_BAD_MESSAGE', "RPC attachment has mime type 'text/plain', not application/json", undefined],

@@ -10,10 +10,11 @@ import {
   RPC_TEST_ID,
   type Message,
   type MessageName,
+  type ProcessStart,
 } from './messages.js';
 
 /** What one field must hold; a trailing `?` marks it optional. */
-type Kind = 'string' | 'strings' | 'version' | 'count' | 'counts' | 'index' | 'seconds' | 'processes';
+type Kind = 'string' | 'strings' | 'version' | 'count' | 'counts' | 'index' | 'seconds' | 'processes' | 'starts';
 type FieldSpec = Kind | `${Kind}?`;
 
 const FIELDS: Readonly<Record<MessageName, Readonly<Record<string, FieldSpec>>>> = {
@@ -21,7 +22,7 @@ const FIELDS: Readonly<Record<MessageName, Readonly<Record<string, FieldSpec>>>>
   Goodbye: {},
   List: { tests: 'strings?', nonce: 'string' },
   Run: { tests: 'strings?', nonce: 'string', timeout: 'seconds?', slot: 'index?' },
-  Done: { nonce: 'string', processes: 'processes?' },
+  Done: { nonce: 'string', processes: 'processes?', starts: 'starts?' },
   Cancel: { tests: 'strings', nonce: 'string', groups: 'counts?' },
   Cancelled: { tests: 'strings', nonce: 'string' },
   Ping: { nonce: 'string' },
@@ -41,7 +42,18 @@ const KIND_CHECKS: Readonly<Record<Kind, { test: (v: unknown) => boolean; what: 
     test: (v) => typeof v === 'object' && v !== null && isTally((v as Record<string, unknown>)['fresh']) && isTally((v as Record<string, unknown>)['restarts']),
     what: 'an object with integers >= 0 fresh and restarts',
   },
+  starts: {
+    test: (v) => Array.isArray(v) && v.every(isProcessStart),
+    what: "an array of objects with an integer slot >= 0, a cause 'fresh' or 'restart', and times askedMs, readyMs and fromMs (ms since the epoch)",
+  },
 };
+
+function isProcessStart(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  const time = (t: unknown) => typeof t === 'number' && Number.isFinite(t) && t >= 0;
+  return isTally(s['slot']) && (s['cause'] === 'fresh' || s['cause'] === 'restart') && time(s['askedMs']) && time(s['readyMs']) && time(s['fromMs']);
+}
 
 function isCount(v: unknown): boolean {
   return Number.isSafeInteger(v) && (v as number) >= 1;
@@ -142,6 +154,9 @@ export function decodeMessage(packet: Packet): Decoded {
   if (name === 'Done' && out['processes'] !== undefined) {
     const { fresh, restarts } = out['processes'] as { fresh: number; restarts: number };
     out['processes'] = { fresh, restarts };
+  }
+  if (name === 'Done' && out['starts'] !== undefined) {
+    out['starts'] = (out['starts'] as ProcessStart[]).map(({ slot, cause, askedMs, readyMs, fromMs }) => ({ slot, cause, askedMs, readyMs, fromMs }));
   }
   return { ok: true, message: out as unknown as Message };
 }

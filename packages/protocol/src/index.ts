@@ -23,6 +23,8 @@ export {
   type CancelMessage,
   type CancelledMessage,
   type ProcessCounts,
+  type ProcessStart,
+  type ProcessStartCause,
   type PingMessage,
   type PongMessage,
   type ErrorMessage,

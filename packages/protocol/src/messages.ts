@@ -131,6 +131,28 @@ export interface ProcessCounts {
   readonly restarts: number;
 }
 
+/**
+ * One test server process a worker started beyond a slot's first, and what it cost: the
+ * moment a slot continued on a fresh process, which a timeline marks. Times are
+ * milliseconds since the epoch on the worker's clock, the one its results are stamped
+ * with. (v2)
+ */
+export interface ProcessStart {
+  /** The slot (0-based, as in Run's `slot`). */
+  readonly slot: number;
+  /** Why: `fresh` to go back in discovery order, `restart` after a death (see ProcessCounts). */
+  readonly cause: ProcessStartCause;
+  /** When the worker asked for it: a fork of the fork server begins then, often while the old process still runs. */
+  readonly askedMs: number;
+  /** When it was ready to run tests. */
+  readonly readyMs: number;
+  /** When the slot handed it its first tests: from then on the slot runs on it. */
+  readonly fromMs: number;
+}
+
+/** Why a worker started a test server process beyond a slot's first. */
+export type ProcessStartCause = 'fresh' | 'restart';
+
 /** The command with this nonce has completed. (v1) */
 export interface DoneMessage {
   readonly msg: 'Done';
@@ -138,6 +160,12 @@ export interface DoneMessage {
   readonly nonce: string;
   /** A worker's totals so far, on the Done of a Run; test servers leave it out. (v2) */
   readonly processes?: ProcessCounts;
+  /**
+   * The processes the worker started (each one `processes` counts) since its previous Done
+   * to this client, on the Done of a Run; absent when there were none. Every one is told
+   * by the Done of the Run it first ran tests of, at the latest. (v2)
+   */
+  readonly starts?: readonly ProcessStart[];
 }
 
 /** Takes back tests of earlier Runs that have not started yet. Answered by Cancelled. (v2) */

@@ -6,6 +6,7 @@ import type {
   Estimates,
   FailingTest,
   HistoryEntry,
+  ProcessStartInput,
   ProfileSummary,
   RepositoryStats,
   ResultInput,
@@ -14,6 +15,7 @@ import type {
   RunLike,
   RunRepository,
   RunStart,
+  StoredProcessStart,
   StoredRun,
   SlowTest,
   StoredResult,
@@ -25,6 +27,7 @@ interface MemoryRun {
   summary: Omit<StoredRun, 'counts'>;
   readonly results: StoredResult[];
   readonly seqs: Map<string, number>;
+  readonly starts: StoredProcessStart[];
 }
 
 /**
@@ -54,9 +57,11 @@ export class MemoryRepository implements RunRepository {
         writer: run.writer,
         complete: false,
         partial: false,
+        lowerBound: undefined,
       },
       results: [],
       seqs: new Map(),
+      starts: [],
     });
     return id;
   }
@@ -105,8 +110,18 @@ export class MemoryRepository implements RunRepository {
       exitStatus: end.exitStatus,
       partial: end.partial ?? false,
       workers: end.workers ?? r.summary.workers,
+      lowerBound: end.lowerBound,
       complete: true,
     };
+  }
+
+  recordProcessStarts(run: number, starts: readonly ProcessStartInput[]): void {
+    const r = this.get(run);
+    for (const s of starts) r.starts.push({ run, worker: s.worker, cause: s.cause, asked: atMicros(s.asked), ready: atMicros(s.ready), from: atMicros(s.from) });
+  }
+
+  processStarts(run: number): StoredProcessStart[] {
+    return [...(this.runsById.get(run)?.starts ?? [])];
   }
 
   run(id: number): StoredRun | undefined {

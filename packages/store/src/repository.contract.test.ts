@@ -44,12 +44,30 @@ for (const [name, make] of implementations) {
       assert.deepEqual(repo.run(run), {
         id: run, profile: 'py311', start: at(0), stop: at(5), source: 'a.subunit',
         selectionDigest: 's1', planDigest: 'p1', workers: 2, known: undefined, exitStatus: 1, writer: { host: 'ci-7', pid: 4242 },
-        complete: true, partial: true, counts: { success: 1, fail: 2 },
+        complete: true, partial: true, lowerBound: undefined, counts: { success: 1, fail: 2 },
       });
       assert.equal(repo.hasSource('a.subunit'), true);
       assert.equal(repo.hasSource('b.subunit'), false);
       assert.equal(repo.run(run + 1), undefined);
       assert.equal(repo.run(repo.beginRun({ profile: 'py311', start: at(6) }))?.writer, undefined);
+    }));
+
+    it('keeps the lower bound a run ended with, and the test server processes its slots continued on, in order', withRepo((repo) => {
+      const run = repo.beginRun({ profile: 'p', start: at(0) });
+      repo.recordProcessStarts(run, [{ worker: 'h/1', cause: 'fresh', asked: at(1, 500_000_000), ready: at(1, 506_123_000), from: at(2) }]);
+      repo.recordProcessStarts(run, [
+        { worker: 'h/0', cause: 'restart', asked: at(3), ready: at(3, 40_000_000), from: at(3, 41_000_000) },
+        { worker: 'h/1', cause: 'fresh', asked: at(4), ready: at(4, 5_000_000), from: at(5) },
+      ]);
+      repo.finishRun(run, { stop: at(6), lowerBound: 4.25 });
+      assert.equal(repo.run(run)?.lowerBound, 4.25);
+      assert.deepEqual(repo.processStarts(run).map((p) => [p.run, p.worker, p.cause, p.asked, p.ready, p.from]), [
+        [run, 'h/1', 'fresh', at(1, 500_000_000), at(1, 506_123_000), at(2)],
+        [run, 'h/0', 'restart', at(3), at(3, 40_000_000), at(3, 41_000_000)],
+        [run, 'h/1', 'fresh', at(4), at(4, 5_000_000), at(5)],
+      ]);
+      assert.deepEqual(repo.processStarts(run + 1), []);
+      assert.throws(() => repo.recordProcessStarts(run + 1, [{ worker: 'h/0', cause: 'fresh', asked: at(0), ready: at(0), from: at(0) }]), { code: 'BATON_STORE_NO_SUCH_RUN' });
     }));
 
     it('finds the latest complete run without history of the same selection and workers, the one a run with history is measured against', withRepo((repo) => {

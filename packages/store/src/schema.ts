@@ -157,6 +157,25 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (bisection, candidate)
   ) WITHOUT ROWID;
   `,
+  `
+  -- The run's lower bound in seconds, as the coordinator computed it at the end from the
+  -- tests' durations with its plan's segments and its groups: a reader can only count
+  -- each test as a unit of its own, which for a grouped or planned run is lower.
+  ALTER TABLE runs ADD COLUMN lower_bound REAL;
+  -- Test server processes a worker slot continued on beyond its first: cause 'fresh' to go
+  -- back in discovery order (after a steal), 'restart' after one died. asked: when the
+  -- worker asked for it, ready: when it could run tests, from: when the slot handed it its
+  -- first ones. A removed run takes them with it.
+  CREATE TABLE process_starts (
+    run      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    worker   TEXT NOT NULL,
+    cause    TEXT NOT NULL,
+    asked_us INTEGER NOT NULL,
+    ready_us INTEGER NOT NULL,
+    from_us  INTEGER NOT NULL
+  );
+  CREATE INDEX process_starts_run ON process_starts (run);
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -29,6 +29,8 @@ import type {
   Estimates,
   FailingTest,
   HistoryEntry,
+  ProcessStartCause,
+  ProcessStartInput,
   ProfileSummary,
   RepositoryStats,
   ResultInput,
@@ -37,6 +39,7 @@ import type {
   RunLike,
   RunRepository,
   RunStart,
+  StoredProcessStart,
   StoredRun,
   SlowTest,
   StoredResult,
@@ -368,13 +371,29 @@ export class SqliteRepository implements RunRepository {
   }
 
   private finishBatch(run: number, end: RunEnd): void {
-    const info = this.sql.finishRun.run(toMicros(end.stop), end.exitStatus ?? null, end.partial ? 1 : 0, end.workers ?? null, run);
+    const info = this.sql.finishRun.run(toMicros(end.stop), end.exitStatus ?? null, end.partial ? 1 : 0, end.workers ?? null, end.lowerBound ?? null, run);
     if (info.changes === 0) throw noSuchRun(run);
     const profile = this.sql.runProfile.get(run) as string;
     this.fold.now();
     // Rebuild only when results (of this run or another writer's) changed the profile
     // since the index was built.
     if (this.sql.staleIndex.get(profile) !== undefined) this.indexEstimates(profile);
+  }
+
+  recordProcessStarts(run: number, starts: readonly ProcessStartInput[]): void {
+    return this.guard(() => {
+      if (starts.length === 0) return;
+      this.db.transaction(() => {
+        if (this.sql.run.get(run) === undefined) throw noSuchRun(run);
+        for (const s of starts) this.sql.insertProcessStart.run(run, s.worker, s.cause, toMicros(s.asked), toMicros(s.ready), toMicros(s.from));
+      }).immediate();
+    });
+  }
+
+  processStarts(run: number): StoredProcessStart[] {
+    return this.guard(() => (this.sql.processStarts.all(run) as [number, string, ProcessStartCause, number, number, number][]).map(
+      ([id, worker, cause, asked, ready, from]) => ({ run: id, worker, cause, asked: fromMicros(asked), ready: fromMicros(ready), from: fromMicros(from) }),
+    ));
   }
 
   run(id: number): StoredRun | undefined {
@@ -725,6 +744,7 @@ export class SqliteRepository implements RunRepository {
       writer: row.writer_host === null ? undefined : { host: row.writer_host as string, pid: row.writer_pid as number },
       complete: row.complete === 1,
       partial: row.partial === 1,
+      lowerBound: (row.lower_bound as number | null) ?? undefined,
       counts,
     };
   }
@@ -755,7 +775,9 @@ function prepare(db: Database.Database) {
   const pluck = (sql: string) => db.prepare(sql).pluck();
   return {
     insertRun: db.prepare('INSERT INTO runs (profile, start_us, source, selection_digest, plan_digest, workers, known, writer_host, writer_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    finishRun: db.prepare('UPDATE runs SET stop_us = ?, exit_status = ?, partial = ?, workers = coalesce(?, workers), complete = 1 WHERE id = ?'),
+    finishRun: db.prepare('UPDATE runs SET stop_us = ?, exit_status = ?, partial = ?, workers = coalesce(?, workers), lower_bound = ?, complete = 1 WHERE id = ?'),
+    insertProcessStart: db.prepare('INSERT INTO process_starts (run, worker, cause, asked_us, ready_us, from_us) VALUES (?, ?, ?, ?, ?, ?)'),
+    processStarts: raw('SELECT run, worker, cause, asked_us, ready_us, from_us FROM process_starts WHERE run = ? ORDER BY rowid'),
     run: db.prepare('SELECT * FROM runs WHERE id = ?'),
     latestRun: db.prepare('SELECT * FROM runs WHERE profile = ? ORDER BY id DESC LIMIT 1'),
     latestRunWithoutHistory: db.prepare(

@@ -49,6 +49,37 @@ export interface RunEnd {
   readonly exitStatus?: number;
   /** The input was damaged: the run holds only what could be read. */
   readonly partial?: boolean;
+  /**
+   * Seconds: the shortest wall time any schedule of the run's tests could have taken on
+   * its slots, as the coordinator computed it from their durations with the plan's
+   * segments and the run's groups (the summary's lower bound).
+   */
+  readonly lowerBound?: number | undefined;
+}
+
+/** Why a worker slot continued on a test server process beyond its first. */
+export type ProcessStartCause = 'fresh' | 'restart';
+
+/**
+ * A test server process a worker slot continued on, beyond its first: `fresh` to go
+ * back in discovery order (after a steal), `restart` after one died or was killed. Times
+ * on the worker's clock, the one its results are stamped with.
+ */
+export interface ProcessStartInput {
+  /** The slot (`host/N`), as results name it. */
+  readonly worker: string;
+  readonly cause: ProcessStartCause;
+  /** When the worker asked for it (a fork starts then, often while the old process still runs). */
+  readonly asked: Timestamp;
+  /** When it was ready to run tests. */
+  readonly ready: Timestamp;
+  /** When the slot handed it its first tests: the slot runs on it from then on. */
+  readonly from: Timestamp;
+}
+
+/** A process start as stored, in the order recorded. */
+export interface StoredProcessStart extends ProcessStartInput {
+  readonly run: number;
 }
 
 /** One test execution to record. */
@@ -83,6 +114,8 @@ export interface StoredRun {
   readonly complete: boolean;
   /** Its input was damaged, so some results may be missing. */
   readonly partial: boolean;
+  /** Seconds, as its end recorded it (`RunEnd.lowerBound`); undefined for runs without one (imported, cut short, older). */
+  readonly lowerBound: number | undefined;
   /** Results per status. */
   readonly counts: Readonly<Partial<Record<ResultStatus, number>>>;
 }
@@ -198,6 +231,10 @@ export interface RunRepository {
   recordResults(run: number, results: readonly ResultInput[]): void;
   /** Marks a run complete. */
   finishRun(run: number, end: RunEnd): void;
+  /** Stores test server processes the run's worker slots continued on, in order. */
+  recordProcessStarts(run: number, starts: readonly ProcessStartInput[]): void;
+  /** A run's process starts in the order they were recorded. */
+  processStarts(run: number): StoredProcessStart[];
 
   /** A run by id, or undefined. */
   run(id: number): StoredRun | undefined;

@@ -10,7 +10,7 @@ import { runState, thisProcess, writerAlive } from './writer.js';
 const run = (fields: Partial<StoredRun>): StoredRun => ({
   id: 1, profile: 'default', start: { seconds: 1_700_000_000, nanos: 0 }, stop: undefined, source: undefined,
   selectionDigest: undefined, planDigest: undefined, workers: undefined, known: undefined, exitStatus: undefined,
-  writer: undefined, complete: false, partial: false, counts: {}, ...fields,
+  writer: undefined, complete: false, partial: false, lowerBound: undefined, counts: {}, ...fields,
 });
 
 test('a run is running while its writer lives here, stopped once it is gone, elsewhere on another host, finished once complete', () => {

@@ -6,6 +6,7 @@ import {
   type ClientHooks,
   type HelloFields,
   type ProcessCounts,
+  type ProcessStart,
   type RunOptions,
   type WorkerLink,
 } from '@baton/protocol';
@@ -120,6 +121,11 @@ export class InProcessLink implements WorkerLink, Upstream {
   /** @internal */
   output(slot: number, attachment: Attachment, timestamp: Timestamp): void {
     if (!this.over) this.hooks.onOutput?.({ attachment, routeCode: String(slot), timestamp });
+  }
+
+  /** @internal */
+  processStarted(start: ProcessStart): void {
+    if (!this.over) this.hooks.onProcessStart?.(start);
   }
 
   /** @internal */

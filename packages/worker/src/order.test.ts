@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { memoryPair, TestServerClient } from '@baton/protocol';
-import type { TestResult } from '@baton/subunit';
+import { timestampToMillis, type TestResult } from '@baton/subunit';
 import { pythonAdapter } from './python-adapter.js';
 import { WorkerServer } from './server.js';
 import { freshPath, harness, text, type Harness } from './test-support/coordinator.js';
@@ -65,8 +65,16 @@ for (const fork of [true, false]) {
   test(`${how}: a Run that lies behind what the process was given goes to a fresh process, once the old one tore its fixtures down`, async (t) => {
     const { h, journal } = await fixtures(t, fork);
     // Both Runs at once: the second waits for the first, it is not handed to the same process.
-    const [, done] = await Promise.all([h.coordinator.run([A[3], A[2]], { slot: 0 }), h.coordinator.run([A[1], A[0]], { slot: 0 })]);
+    const [before, done] = await Promise.all([h.coordinator.run([A[3], A[2]], { slot: 0 }), h.coordinator.run([A[1], A[0]], { slot: 0 })]);
     assert.deepEqual(done.processes, { fresh: 1, restarts: 0 });
+    // The Done that counts it says where the slot continued on it: after the old process's
+    // last test, before the fresh one's first; asked for ahead, while the old one ran.
+    assert.equal(before.starts, undefined);
+    const [start, ...others] = done.starts ?? [];
+    assert.deepEqual([start?.slot, start?.cause, others.length], [0, 'fresh', 0]);
+    const ms = (id: string, end: 'start' | 'stop') => timestampToMillis(h.coordinator.result(id)![end]!);
+    assert.ok(start!.askedMs <= start!.readyMs && start!.readyMs <= start!.fromMs, JSON.stringify(start));
+    assert.ok(ms(A[3], 'stop') <= start!.fromMs && start!.fromMs <= ms(A[0], 'start'), `${ms(A[3], 'stop')} <= ${start!.fromMs} <= ${ms(A[0], 'start')}`);
     assert.deepEqual(h.worker.stats(), { fresh: 1, restarts: 0, slots: [{ fresh: 1, restarts: 0 }] });
     const entries = journal();
     const [first, second] = pids(entries);
@@ -172,6 +180,26 @@ test('in process: a tearDownClass that fails at goodbye is handed over before th
   }
 });
 
+test('in process: a slot that goes back in discovery order tells the link where its fresh process took over, as it does', async () => {
+  const adapter = pythonAdapter({ testPath: 'tests', cwd: FIXTURES, python: PYTHON, env: { ...process.env, BATON_FIXTURE_JOURNAL: freshPath('journal') } });
+  const worker = await WorkerServer.start({ adapter, slots: 2, name: 'inproc', log: () => undefined });
+  try {
+    const link = worker.link({ closeOnGoodbye: true });
+    const events: string[] = [];
+    link.setHooks({
+      onResult: (result) => events.push(result.id),
+      onProcessStart: (start) => events.push(`${start.cause} process on slot ${start.slot}`),
+    });
+    await link.submit([A[1]], { slot: 1 });
+    await link.submit([A[0]], { slot: 1 });
+    assert.deepEqual(events, [A[1], 'fresh process on slot 1', A[0]]);
+    assert.deepEqual(link.processes, { fresh: 1, restarts: 0 });
+    await link.goodbye();
+  } finally {
+    await worker.close();
+  }
+});
+
 test('over a channel, as a coordinator drives it: the processes count in each Done, and a teardown failure arrives before goodbye resolves', async () => {
   const adapter = pythonAdapter({ testPath: 'tests', cwd: FIXTURES, python: PYTHON, env: { ...process.env, BATON_FIXTURE_JOURNAL: freshPath('journal') } });
   const worker = await WorkerServer.start({ adapter, slots: 1, name: 'remote', log: () => undefined });
@@ -180,19 +208,23 @@ test('over a channel, as a coordinator drives it: the processes count in each Do
     const served = worker.serve(theirs);
     const events: string[] = [];
     const link = await TestServerClient.connect(ours, { heartbeat: false, log: () => undefined });
-    link.setHooks({ onResult: (result) => events.push(`${result.status} ${result.id}`) });
+    link.setHooks({
+      onResult: (result) => events.push(`${result.status} ${result.id}`),
+      onProcessStart: (start) => events.push(`${start.cause} process on slot ${start.slot}`),
+    });
     assert.equal(link.processes, undefined, 'nothing said before the first Done');
     await link.submit([A[0]], { slot: 0 });
     await link.submit([C1], { slot: 0 });
     assert.deepEqual(link.processes, { fresh: 0, restarts: 0 });
     await link.submit([B1], { slot: 0 });
     assert.deepEqual(link.processes, { fresh: 1, restarts: 0 });
-    // The first process was retired before B1 ran in the next: C's teardown failure came then.
-    assert.deepEqual(events, [`success ${A[0]}`, `success ${C1}`, 'fail tearDownClass (tests.test_two.C)', `success ${B1}`]);
+    // The first process was retired before B1 ran in the next: C's teardown failure came
+    // then; the Done of B1's Run told where the fresh process took over.
+    assert.deepEqual(events, [`success ${A[0]}`, `success ${C1}`, 'fail tearDownClass (tests.test_two.C)', `success ${B1}`, 'fresh process on slot 0']);
     await link.submit([C1], { slot: 0 });
     await link.goodbye();
     events.push('goodbye');
-    assert.deepEqual(events.slice(4), [`success ${C1}`, 'fail tearDownClass (tests.test_two.C)', 'goodbye']);
+    assert.deepEqual(events.slice(5), [`success ${C1}`, 'fail tearDownClass (tests.test_two.C)', 'goodbye']);
     assert.equal((await served).state, 'closed');
   } finally {
     await worker.close();

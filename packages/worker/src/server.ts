@@ -15,6 +15,7 @@ import {
   type Listing,
   type Message,
   type ProcessCounts,
+  type ProcessStart,
   type RunMessage,
   type Transport,
   type WorkerLink,
@@ -140,6 +141,7 @@ export class WorkerServer implements SlotSink {
     const early: SlotSink = {
       started: () => undefined,
       finished: () => undefined,
+      processStarted: () => undefined,
       done: () => undefined,
       output: (slot, attachment) => server?.output(slot, attachment),
     };
@@ -309,6 +311,11 @@ export class WorkerServer implements SlotSink {
   }
 
   /** @internal */
+  processStarted(start: ProcessStart): void {
+    this.upstream?.processStarted(start);
+  }
+
+  /** @internal */
   done(nonce: string): void {
     this.upstream?.done(nonce, this.processes());
     this.closeIfLeft();
@@ -388,12 +395,23 @@ function channelUpstream(channel: Channel): Upstream {
   const send = (packets: readonly Packet[]) => {
     for (const packet of packets) channel.sendPacket(packet).catch(() => undefined);
   };
+  // Version 2 fields: a version 1 peer gets the Done of the draft spec. Starts are told
+  // with the next Done: a process is counted as it takes its first tests, so the Done of
+  // that Run comes after it.
+  const v2 = () => channel.supports('Cancel');
+  let starts: ProcessStart[] = [];
   return {
     started: (slot, id, timestamp) => send([startPacket(id, slot, timestamp)]),
     finished: (slot, result) => send(resultPackets(routedResult(result, slot))),
     output: (slot, attachment, timestamp) => send(outputPackets(attachment, slot, timestamp)),
-    // Version 2 field: a version 1 peer gets the Done of the draft spec.
-    done: (nonce, processes) => void channel.send({ msg: 'Done', nonce, ...(channel.supports('Cancel') ? { processes } : {}) }).catch(() => undefined),
+    processStarted: (start) => {
+      if (v2()) starts.push(start);
+    },
+    done: (nonce, processes) => {
+      const told = starts.length > 0 ? { starts } : {};
+      starts = [];
+      void channel.send({ msg: 'Done', nonce, ...(v2() ? { processes } : {}), ...told }).catch(() => undefined);
+    },
     notice: (code, message) => void channel.send({ msg: 'Error', code, message }).catch(() => undefined),
     close: () => channel.close(),
   };

@@ -1,4 +1,4 @@
-import { ERROR_ATTACHMENT, TIMEOUT_ATTACHMENT, type Clock, type ClockTimer } from '@baton/protocol';
+import { ERROR_ATTACHMENT, TIMEOUT_ATTACHMENT, type Clock, type ClockTimer, type ProcessStart } from '@baton/protocol';
 import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
 import type { AdapterContext, AdapterEvent, AdapterFactory, TestAdapter } from './adapter.js';
 import { workerFailure } from './packets.js';
@@ -16,6 +16,8 @@ export interface SlotSink {
   started(slot: number, id: string, timestamp: Timestamp | undefined): void;
   finished(slot: number, result: TestResult): void;
   output(slot: number, attachment: Attachment): void;
+  /** The slot continues on a process beyond its first (one `stats` counts), from now on. */
+  processStarted(start: ProcessStart): void;
   /** Every test of the Run with this nonce has a result or was cancelled. */
   done(nonce: string): void;
 }
@@ -123,6 +125,8 @@ export class Slot {
   /** Why the next adapter starts; and why the current one did, until it is given its first batch. */
   private nextReason: StartReason = 'first';
   private uncounted: StartReason | undefined;
+  /** When each adapter this slot started was asked for and became ready (`ProcessStart`). */
+  private readonly startTimes = new WeakMap<TestAdapter, { readonly askedMs: number; readonly readyMs: number }>();
   /** Whether the current adapter was given any test: one that was not holds no fixture. */
   private used = false;
   /**
@@ -426,7 +430,7 @@ export class Slot {
       const handed = new Set(job.remaining);
       for (const id of handed) this.position = Math.max(this.position, this.options.order.get(id) ?? -1);
       this.used = true;
-      if (this.uncounted !== undefined && this.uncounted !== 'first') this.stats[this.uncounted]++;
+      if (this.uncounted !== undefined && this.uncounted !== 'first') this.counted(session.adapter, this.uncounted);
       this.uncounted = undefined;
       const events = session.adapter.run([...handed], job.timeout === undefined ? {} : { timeout: job.timeout });
       const attempt: Attempt = { job, handed, events, running: new Map() };
@@ -447,9 +451,24 @@ export class Slot {
     return lowest !== undefined && lowest <= this.position;
   }
 
+  /** `adapter`, started for `reason`, takes its first tests: counted, and told with what its start cost. */
+  private counted(adapter: TestAdapter, reason: keyof SlotStats): void {
+    this.stats[reason]++;
+    const fromMs = this.options.clock.now();
+    const times = this.startTimes.get(adapter) ?? { askedMs: fromMs, readyMs: fromMs };
+    this.options.sink.processStarted({ slot: this.index, cause: reason === 'fresh' ? 'fresh' : 'restart', ...times, fromMs });
+  }
+
   /** Starts the next adapter ahead of time; its failure is the loop's to report, when it gets there. */
   private prefetch(): Promise<TestAdapter> {
-    return this.claimLater(this.options.factory(Slot.context(this.index, this.options.sink, this.options.log)));
+    const clock = this.options.clock;
+    const askedMs = clock.now();
+    return this.claimLater(
+      this.options.factory(Slot.context(this.index, this.options.sink, this.options.log)).then((adapter) => {
+        this.startTimes.set(adapter, { askedMs, readyMs: clock.now() });
+        return adapter;
+      }),
+    );
   }
 
   /** Keeps a starting adapter among the unclaimed until the loop takes it up (or it fails). */

@@ -1,4 +1,4 @@
-import type { ProcessCounts } from '@baton/protocol';
+import type { ProcessCounts, ProcessStart } from '@baton/protocol';
 import type { Attachment, TestResult, Timestamp } from '@baton/subunit';
 
 /**
@@ -10,6 +10,8 @@ export interface Upstream {
   finished(slot: number, result: TestResult): void;
   /** Output on a slot that belongs to no test. */
   output(slot: number, attachment: Attachment, timestamp: Timestamp): void;
+  /** A slot continues on a test server process beyond its first (see ProcessStart). */
+  processStarted(start: ProcessStart): void;
   /** Every test of the Run with this nonce has a result or was cancelled; `processes` so far. */
   done(nonce: string, processes: ProcessCounts): void;
   /** News about the worker itself (an Error tied to no request: `BATON_WORKER_LEAVING`). */

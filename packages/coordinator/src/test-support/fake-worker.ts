@@ -1,7 +1,7 @@
 // A worker host for coordinator tests: speaks the real protocol (server role) over a real
 // in-memory transport, and runs tests only when the test says so (`step`), so that every
 // interleaving a test needs — start, finish, cancel, death — is explicit and no test sleeps.
-import { Channel, memoryPair, type Message, type Transport } from '@baton/protocol';
+import { Channel, memoryPair, type Message, type ProcessStart, type Transport } from '@baton/protocol';
 import { TEXT_MIME_TYPE, type Packet, type TestStatus } from '@baton/subunit';
 
 export interface FakeWorkerOptions {
@@ -34,6 +34,8 @@ export class FakeWorker {
   private readonly runsLeft = new Map<string, number>();
   private clockMs = Date.UTC(2026, 0, 1);
   private readonly ourEnd: Transport;
+  /** Processes started since the last Done, which the next one tells. */
+  private starts: ProcessStart[] = [];
 
   constructor(options: FakeWorkerOptions) {
     this.options = options;
@@ -91,6 +93,18 @@ export class FakeWorker {
     await this.send({ testId: id, status: 'fail', timestamp, routeCode });
   }
 
+  /**
+   * A slot continues on a fresh test server process from now on (it took 6 ms to start),
+   * as a real worker's does when its next tests lie behind its process: the next Done
+   * tells it. Returns what it tells.
+   */
+  startedProcess(slot: number, cause: ProcessStart['cause'] = 'fresh'): ProcessStart {
+    const start: ProcessStart = { slot, cause, askedMs: this.clockMs, readyMs: this.clockMs + 6, fromMs: this.clockMs + 6 };
+    this.stamp(0.006);
+    this.starts.push(start);
+    return start;
+  }
+
   /** The worker vanishes: its end of the transport closes without Goodbye. */
   die(): void {
     this.ourEnd.close();
@@ -121,7 +135,9 @@ export class FakeWorker {
     if (left === 0) {
       this.runsLeft.delete(nonce);
       // The coordinator may have said Goodbye on the last result, before this Done.
-      if (this.channel.state === 'ready') await this.channel.send({ msg: 'Done', nonce });
+      const starts = this.starts.length > 0 ? { starts: this.starts } : {};
+      this.starts = [];
+      if (this.channel.state === 'ready') await this.channel.send({ msg: 'Done', nonce, ...starts });
     }
   }
 
