@@ -41,9 +41,9 @@ export const OVERRUN_WAKE_FACTOR = 2;
 /**
  * While worker speeds are unknown, a unit whose estimate is at least this fraction of
  * the planned run is held back until results show which workers are fast: on a worker
- * half as fast it alone would make the run longer.
+ * a quarter as fast (fleets mix machines three times apart) it alone would make the run longer.
  */
-export const PROBE_CRITICAL_FRACTION = 0.5;
+export const PROBE_CRITICAL_FRACTION = 0.25;
 /** Held-back units are placed once this fraction of the workers has a measured speed … */
 export const PROBE_QUORUM = 0.125;
 /** … or once they have waited this fraction of the longest one's estimate. */

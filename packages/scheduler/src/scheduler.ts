@@ -516,7 +516,7 @@ export class Scheduler implements SchedulingPolicy {
 
   /**
    * Takes out of the planned lanes of workers whose speed is unknown the units that would
-   * make the run longer on a worker half as fast as the typical one (each lane's longest
+   * make the run longer on a worker a quarter as fast as the typical one (each lane's longest
    * is its first), to be placed once results show who is fast. Lanes of workers still to
    * come keep theirs. Returns whether any was held back.
    */
