@@ -11,6 +11,7 @@ export type {
   RunSummary,
   WorkerOutput,
   TestFinished,
+  TestRetried,
   TestStarted,
   TestsDispatched,
   TestsReclaimed,

@@ -49,6 +49,8 @@ function events(): RunEvent[] {
         notRun: ['pkg.mod.TestC.test_never'],
         cutShort: [],
         failures: [results[1]!],
+        flaky: [],
+        retriedAttempts: 0,
         slowest: results.map((r) => ({ id: r.id, duration: r.duration!, status: r.status })),
         wallMs: 4200,
         lowerBoundMs: 2100,
