@@ -56,7 +56,7 @@ export interface FlakyTest {
   /** How often a result differed from the one before it (pass → fail or fail → pass). */
   readonly flips: number;
   /** Runs in which it passed only when tried again (`baton run --retries`). */
-  readonly retried: number;
+  readonly passedOnRetry: number;
   /** The latest of those runs in which it failed. */
   readonly lastFailedRun: number;
   /** When that run started, µs since the epoch. */

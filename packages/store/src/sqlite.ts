@@ -575,7 +575,7 @@ export class SqliteRepository implements RunRepository {
    */
   flaky(profile: string, runs: number, limit: number): FlakyTest[] {
     return this.guard(() => (this.browsing().flaky.all({ profile, runs, limit }) as [string, number, number, number, number, number, number][]).map(
-      ([testId, results, failures, flips, retried, lastFailedRun, lastFailedUs]) => ({ testId, results, failures, flips, retried, lastFailedRun, lastFailedUs }),
+      ([testId, results, failures, flips, passedOnRetry, lastFailedRun, lastFailedUs]) => ({ testId, results, failures, flips, passedOnRetry, lastFailedRun, lastFailedUs }),
     ));
   }
 

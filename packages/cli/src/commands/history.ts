@@ -3,8 +3,8 @@ import { FAILING_STATUSES, isFailing, secondsBetween } from '@baton/subunit';
 import { defineCommand, type CliContext, type CommandFactory, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { formatSeconds, formatTime, grouped, plural } from '../output/format.js';
-import { historyJson, fullResultJson, runJson, writeJson } from '../output/json.js';
-import { failingOf, formatRunReport } from '../output/run.js';
+import { historyJson, runJson, runReportJson, writeJson } from '../output/json.js';
+import { formatRunReport, reportOf } from '../output/run.js';
 import { renderTable } from '../output/table.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { lastStatus } from '../run-state.js';
@@ -103,9 +103,9 @@ function showRun(ctx: CliContext, argv: HistoryArgs, id: number | undefined): Pr
   return withRepository(ctx, argv, (repo) => {
     const run = id === undefined ? latest(repo, argv.profile) : repo.run(id);
     if (run === undefined) throw new StoreError('BATON_STORE_NO_SUCH_RUN', `the repository holds no run ${id}; \`baton history list\` lists them`);
-    const failing = failingOf(repo, run);
-    if (argv.json) writeJson(ctx.io.stdout, { run: runJson(run), failing: failing.map(fullResultJson) });
-    else ctx.io.stdout.write(formatRunReport(run, failing, runState(run)));
+    const report = reportOf(repo, run);
+    if (argv.json) writeJson(ctx.io.stdout, runReportJson(run, report));
+    else ctx.io.stdout.write(formatRunReport(run, report, runState(run)));
     ctx.exit(lastStatus(run));
   });
 }
