@@ -192,20 +192,23 @@ test('terminal progress: a live block that ticks between events, keeps a slot be
   assert.equal(out.length, written, 'no redraw after the end');
 });
 
+/** What Python's own XML parser reads in a JUnit file: `lines` see its `root` and print JSON. */
+function parsedByPython(file: string, lines: string[]): any {
+  const code = ['import sys, json, xml.etree.ElementTree as ET', 'root = ET.parse(sys.argv[1]).getroot()', ...lines].join('\n');
+  const r = spawnSync('python3', ['-c', code, file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
 test('JUnit: a document python can parse, with failures, skips, output and tests that never ran', async () => {
   const dir = tempDir('baton-junit-');
   const file = join(dir, 'junit.xml');
   await play(new JUnitReporter(file));
   const xml = readFileSync(file, 'utf8');
-  const code = [
-    'import sys, json, xml.etree.ElementTree as ET',
-    'root = ET.parse(sys.argv[1]).getroot()',
+  const doc = parsedByPython(file, [
     'cases = [(c.get("classname"), c.get("name"), [ch.tag for ch in c]) for c in root.iter("testcase")]',
     'print(json.dumps({"attrs": root.attrib, "cases": cases, "out": [e.text for e in root.iter("system-out")], "fail": [e.text for e in root.iter("failure")]}))',
-  ].join('\n');
-  const r = spawnSync('python3', ['-c', code, file], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const doc = JSON.parse(r.stdout);
+  ]);
   assert.deepEqual(doc.attrs, { name: 'baton', tests: '4', failures: '1', errors: '1', skipped: '1', time: '4.200' });
   assert.deepEqual(doc.cases, [
     ['pkg.mod.TestA', 'test_ok', ['system-out']],
@@ -337,15 +340,10 @@ test('--retries in the progress: each failed attempt as it is tried again, a pas
 test('--retries in JUnit, as Maven Surefire writes reruns: flakyFailure for a pass on retry, failure then rerunFailure for a test that always failed', async () => {
   const file = join(tempDir('baton-junit-'), 'junit.xml');
   await play(new JUnitReporter(file), retriedRun());
-  const code = [
-    'import sys, json, xml.etree.ElementTree as ET',
-    'root = ET.parse(sys.argv[1]).getroot()',
+  const doc = parsedByPython(file, [
     'cases = {c.get("name"): [[ch.tag, ch.get("message"), [(g.tag, g.text) for g in ch]] for ch in c] for c in root.iter("testcase")}',
     'print(json.dumps({"attrs": root.attrib, "cases": cases}))',
-  ].join('\n');
-  const r = spawnSync('python3', ['-c', code, file], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const doc = JSON.parse(r.stdout);
+  ]);
   assert.equal(doc.attrs.failures, '1', 'a pass on retry is no failure');
   assert.deepEqual(doc.cases.test_flaky, [['flakyFailure', 'AssertionError: try 1', [['stackTrace', 'Traceback\nAssertionError: try 1\n']]]]);
   assert.deepEqual(doc.cases.test_broken, [
