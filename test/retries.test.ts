@@ -184,6 +184,29 @@ describe('baton run --retries', () => {
     assert.deepEqual((JSON.parse((await baton(dir, ['flaky', '--json'], env)).stdout) as { profiles: { default: unknown[] } }).profiles.default, []);
   });
 
+  test('a test that hangs past --timeout once is tried again like a failure, and passes on retry', async () => {
+    const { dir, env } = suiteWith({
+      'test_zhang.py': [
+        'import os, time, unittest',
+        'class TestHang(unittest.TestCase):',
+        '    def test_hangs_once(self):',
+        '        marker = os.path.join(os.environ["FLAKY_STATE_DIR"], "hung")',
+        '        if not os.path.exists(marker):',
+        '            open(marker, "w").close()',
+        '            time.sleep(60)',
+        '',
+      ].join('\n'),
+    });
+    const run = await baton(dir, ['run', '-j', '2', '--retries', '1', '--timeout', '2', 'test_zhang', '--json', 'run.json'], env);
+    assert.equal(run.status, 0, run.stderr);
+    const [hang] = read(dir, 'run.json').results as (Attempt & { infrastructure?: string })[];
+    assert.deepEqual([hang!.status, hang!.attempt], ['success', 2]);
+    const [timedOut] = hang!.failedAttempts as (Attempt & { infrastructure?: string })[];
+    assert.equal(timedOut!.infrastructure, 'timeout');
+    assert.match(timedOut!.attachments.find((a) => a.name === 'baton-timeout')?.text ?? '', /timed out after 2 s/);
+    assert.notEqual(timedOut!.worker, hang!.worker);
+  });
+
   test('--flaky-fails without --retries is refused before anything runs', async () => {
     const { dir, env } = flakySuite();
     const refused = await baton(dir, ['run', '-j', '1', '--flaky-fails'], env);
