@@ -6,7 +6,7 @@ import { MemoryRepository } from '@baton/store';
 import { timestampToMillis } from '@baton/subunit';
 import { Coordinator, STALL_TICKS, TICK_MS, type CoordinatorOptions } from './coordinator.js';
 import type { RunEvent, RunSummary } from './events.js';
-import { FakeWorker } from './test-support/fake-worker.js';
+import { FakeWorker, type FakeWorkerOptions } from './test-support/fake-worker.js';
 import { REPORTERS_CLOSE_WAIT_MS } from './reporting.js';
 
 const TESTS = Array.from({ length: 12 }, (_, i) => `pkg.mod${i % 3}.T.test_${i}`);
@@ -375,4 +375,80 @@ test('the bound a run records counts its groups as units: higher than its tests 
   // mod0 (0.4 + 3 × 0.1) must run on one slot: 0.7 s, where each test alone would allow max(1.1 / 2, 0.4) = 0.55 s.
   assert.ok(Math.abs(s.lowerBoundMs! - 700) < 1e-6, String(s.lowerBoundMs));
   assert.ok(Math.abs(repository.run(run)!.lowerBound! - 0.7) < 1e-9, String(repository.run(run)!.lowerBound));
+});
+
+/** Runs two one-slot workers `a` and `b` with these outcomes to the end of the run. */
+async function withRetries(options: Partial<CoordinatorOptions>, outcomes: FakeWorkerOptions['outcomes']) {
+  const setUp = setup(options);
+  const a = new FakeWorker({ name: 'a', outcomes });
+  const b = new FakeWorker({ name: 'b', outcomes });
+  await setUp.coordinator.accept(a.transport);
+  await setUp.coordinator.accept(b.transport);
+  while (!setUp.summary()) {
+    await Promise.all([a.drain(), b.drain()]);
+    await new Promise((r) => setImmediate(r));
+  }
+  return { ...setUp, a, b, s: setUp.summary()! };
+}
+
+test('--retries: a test that fails and then passes is tried again at once on a fresh process of the other slot, and counts as a pass', async () => {
+  const flaky = TESTS[4]!;
+  let attempts = 0;
+  const { events, repository, run, a, b, s } = await withRetries({ retries: 2 }, new Map([[flaky, () => (++attempts === 1 ? 'fail' : 'success')]]));
+  assert.deepEqual([...finishedIds(events)].sort(), [...TESTS].sort(), 'one result per test');
+  const retried = events.flatMap((e) => (e.type === 'testRetried' ? [e] : []));
+  assert.equal(retried.length, 1);
+  assert.deepEqual([retried[0]!.result.id, retried[0]!.result.status, retried[0]!.result.attempt, retried[0]!.retriesLeft], [flaky, 'fail', 1, 1]);
+  const failedOn = retried[0]!.result.worker;
+  const other = failedOn === 'a/0' ? b : a;
+  assert.deepEqual(other.runs.filter((r) => r.fresh), [{ tests: [flaky], slot: 0, fresh: true }], 'a Run of its own, for a fresh process, on the other slot');
+  const result = events.find((e) => e.type === 'testFinished' && e.result.id === flaky);
+  assert.ok(result?.type === 'testFinished');
+  assert.deepEqual([result.result.status, result.result.attempt, result.result.worker], ['success', 2, other === a ? 'a/0' : 'b/0']);
+  assert.deepEqual(result.result.failedAttempts?.map((f) => [f.status, f.worker, f.attempt]), [['fail', failedOn, 1]]);
+  assert.equal(s.exitCode, 0);
+  assert.deepEqual(s.flaky.map((f) => f.id), [flaky]);
+  assert.deepEqual([s.failures, s.retriedAttempts, s.counts], [[], 1, { success: 12 }]);
+  // The repository: one result per test, the flaky one at attempt 2, and its failed attempt apart.
+  const stored = repository.results(run);
+  assert.equal(stored.length, TESTS.length);
+  assert.deepEqual(stored.filter((r) => r.attempt !== undefined).map((r) => [r.testId, r.status, r.attempt]), [[flaky, 'success', 2]]);
+  assert.deepEqual(repository.attempts(run).map((r) => [r.testId, r.status, r.worker, r.attempt]), [[flaky, 'fail', failedOn, 1]]);
+  assert.equal(repository.run(run)?.exitStatus, 0);
+});
+
+test('--flaky-fails: a test that passed only when tried again fails the run', async () => {
+  let attempts = 0;
+  const { repository, run, s } = await withRetries({ retries: 1, flakyFails: true }, new Map([[TESTS[0]!, () => (++attempts === 1 ? 'fail' : 'success')]]));
+  assert.deepEqual([s.exitCode, s.flaky.length, s.failures.length], [1, 1, 0]);
+  assert.equal(repository.run(run)?.exitStatus, 1);
+});
+
+test('--retries N: a test that always fails ends failed after N + 1 attempts, each after the first on the slot it did not fail on', async () => {
+  const broken = TESTS[7]!;
+  const { events, repository, run, s } = await withRetries({ retries: 3 }, new Map([[broken, 'fail' as const]]));
+  const attempts = events.flatMap((e) => (e.type === 'testRetried' ? [e.result] : []));
+  assert.deepEqual(attempts.map((r) => r.attempt), [1, 2, 3]);
+  assert.deepEqual(events.flatMap((e) => (e.type === 'testRetried' ? [e.retriesLeft] : [])), [2, 1, 0]);
+  const final = s.failures.find((f) => f.id === broken)!;
+  assert.equal(final.attempt, 4);
+  const workers = [...attempts.map((r) => r.worker), final.worker];
+  for (let i = 1; i < workers.length; i++) assert.notEqual(workers[i], workers[i - 1], `attempt ${i + 1} ran where attempt ${i} failed: ${workers.join(', ')}`);
+  assert.deepEqual(final.failedAttempts?.map((r) => r.attempt), [1, 2, 3]);
+  assert.deepEqual([s.exitCode, s.flaky, s.retriedAttempts], [1, [], 3]);
+  assert.equal(finishedIds(events).filter((id) => id === broken).length, 1);
+  assert.equal(repository.attempts(run).length, 3);
+  assert.equal(repository.results(run).filter((r) => r.testId === broken).length, 1);
+  // Each attempt's place in its worker's sequence follows the order the worker ran them.
+  for (const worker of ['a/0', 'b/0']) {
+    const seqs = [...repository.results(run), ...repository.attempts(run)].filter((r) => r.worker === worker).map((r) => r.seq).sort((x, y) => x - y);
+    assert.deepEqual(seqs, seqs.map((_, i) => i));
+  }
+});
+
+test('without --retries a failure is final, and nothing is tried again', async () => {
+  const { events, a, b, s } = await withRetries({}, new Map([[TESTS[2]!, 'fail' as const]]));
+  assert.ok(!events.some((e) => e.type === 'testRetried'));
+  assert.ok(![...a.runs, ...b.runs].some((r) => r.fresh));
+  assert.deepEqual([s.exitCode, s.failures.map((f) => [f.id, f.attempt])], [1, [[TESTS[2], undefined]]]);
 });

@@ -33,6 +33,16 @@ export interface CoordinatorOptions {
   /** @default no timeout */
   readonly timeout?: TimeoutPolicy;
   /**
+   * How often a test whose attempt failed (status `fail`, a timeout or a crash of its test
+   * server included, or `uxsuccess`) is tried again, as the run goes on: each time on a
+   * fresh test server process, on another slot whenever one is ready. Its last attempt is
+   * its result; the failed ones are recorded as the run's attempts. A test lost with its
+   * worker is not tried again. @default 0
+   */
+  readonly retries?: number;
+  /** A test that passed only when tried again fails the run (exit status 1), rather than counting as a pass. @default false */
+  readonly flakyFails?: boolean;
+  /**
    * `testListDigest` of the tests this checkout has: a worker announcing another digest
    * lists other tests (another commit checked out) and is refused.
    */
@@ -153,7 +163,7 @@ export class Coordinator {
     this.estimates = options.repository.estimates(tests, options.profile).known;
     this.known = this.estimates.size;
     this.scheduler = this.newScheduler(options.expectedSlots);
-    this.ledger = new RunLedger(tests, { history: this.estimates, estimateOf: (id) => this.scheduler.estimate(id) });
+    this.ledger = new RunLedger(tests, { history: this.estimates, estimateOf: (id) => this.scheduler.estimate(id) }, { flakyFails: options.flakyFails ?? false });
     this.writer = new ResultWriter(options.repository, this.clock, { onError: (error) => this.repositoryFailed(error) });
     this.reporting = new ReporterGuard(options.reporters, (problem) => this.reporterFailed(problem), this.clock);
     this.finished = new Promise((resolve) => {
@@ -455,15 +465,21 @@ export class Coordinator {
   private dispatch(worker: string, units: readonly DispatchedUnit[]): void {
     const slot = this.slots.get(worker);
     if (slot === undefined) throw new CoordinatorError('BATON_COORDINATOR_INTERNAL', `dispatch to unknown worker ${worker}`);
-    const tests = units.flatMap((u) => u.tests);
+    // A unit for a fresh process (a retry) is a Run of its own; the others go together.
+    const together = units.filter((u) => u.fresh !== true);
+    if (together.length > 0) this.submit(slot, worker, together.flatMap((u) => u.tests), false);
+    for (const unit of units) if (unit.fresh === true) this.submit(slot, worker, unit.tests, true);
+  }
+
+  private submit(slot: Slot, worker: string, tests: readonly string[], fresh: boolean): void {
     const timeout = batchTimeout(this.options.timeout ?? { kind: 'none' }, tests.map((id) => this.scheduler.estimate(id)));
     this.emit({ type: 'testsDispatched', at: this.clock.now(), worker, tests });
-    this.lastDid.set(worker, `was sent ${tests.length} tests from ${tests[0]}`);
+    this.lastDid.set(worker, `was sent ${tests.length} tests from ${tests[0]}${fresh ? ' for a fresh process' : ''}`);
     this.flight(worker, 1);
     // Results are taken in stream order through onResult. A Run that fails means the
     // worker is gone: hostGone turns that into a death.
     slot.host.link
-      .submit(tests, { slot: slot.index, ...(timeout === undefined ? {} : { timeout }) })
+      .submit(tests, { slot: slot.index, ...(timeout === undefined ? {} : { timeout }), ...(fresh && { fresh }) })
       .catch(() => {})
       .finally(() => this.flight(worker, -1));
   }
@@ -509,8 +525,26 @@ export class Coordinator {
     const slot = this.slots.get(worker)!;
     const duration = durationOf(result);
     const infrastructure = infrastructureOf(result.attachments);
-    this.record({ ...draftOf(result, worker, slot.global), ...(infrastructure ? { infrastructure } : {}) });
-    this.handle({ type: 'testFinished', worker, test: result.id, duration: duration ?? 0 });
+    const draft: RunResult = { ...draftOf(result, worker, slot.global), ...(infrastructure ? { infrastructure } : {}) };
+    const retry = this.triesAgain(draft);
+    if (retry) this.retried(draft);
+    else this.record(draft);
+    this.handle({ type: 'testFinished', worker, test: result.id, duration: duration ?? 0, ...(retry && { retry }) });
+  }
+
+  /** Whether a test's attempt failed in a way worth another (`retries`), and it has one left. */
+  private triesAgain(draft: RunResult): boolean {
+    const retries = this.options.retries ?? 0;
+    return retries > 0 && !this.ended && (draft.status === 'fail' || draft.status === 'uxsuccess') && this.ledger.attemptsOf(draft.id) < retries;
+  }
+
+  /** Records a failed attempt at a test that runs again, and tells the reporters. */
+  private retried(draft: RunResult): void {
+    const attempt = this.ledger.retry(draft);
+    this.writer.add(toResultInput(attempt, true));
+    this.lastDid.set(attempt.worker, `failed ${attempt.id} (attempt ${attempt.attempt}), which runs again`);
+    const retriesLeft = (this.options.retries ?? 0) - (attempt.attempt ?? 1);
+    this.emit({ type: 'testRetried', at: this.clock.now(), result: attempt, retriesLeft, stats: this.stats() });
   }
 
   /** A worker slot continues on a fresh test server process: told and recorded, for the timeline. */

@@ -45,6 +45,13 @@ export interface RunResult {
   readonly attachments: readonly Attachment[];
   /** Why baton itself failed the test (it timed out, its worker was lost), if it did. */
   readonly infrastructure?: 'timeout' | 'lost' | 'crashed';
+  /** Which attempt at the test this was, when not the first (`CoordinatorOptions.retries`). */
+  readonly attempt?: number;
+  /**
+   * On a test's result after it was tried again: its failed attempts, earliest first, each
+   * with its worker slot (`TestRetried` told of each as it came).
+   */
+  readonly failedAttempts?: readonly RunResult[];
 }
 
 export interface RunStarted {
@@ -141,6 +148,21 @@ export interface ProcessStarted {
   readonly fromMs: number;
 }
 
+/**
+ * An attempt at a test failed and the test runs again (`CoordinatorOptions.retries`), on
+ * a fresh test server process, on another slot when there is one: `result` is the failed
+ * attempt (with its `attempt` number), not the test's result, which a later
+ * `testFinished` brings.
+ */
+export interface TestRetried {
+  readonly type: 'testRetried';
+  readonly at: number;
+  readonly result: RunResult;
+  /** Attempts the test may still have after the one to come. */
+  readonly retriesLeft: number;
+  readonly stats: RunStats;
+}
+
 /** Output a worker sent that belongs to no test. */
 export interface WorkerOutput {
   readonly type: 'output';
@@ -168,6 +190,13 @@ export interface RunSummary {
   /** Of `notRun`, those that had started when the run was cut short (Ctrl-C while they ran). */
   readonly cutShort: readonly string[];
   readonly failures: readonly RunResult[];
+  /**
+   * Tests that passed only when tried again (`CoordinatorOptions.retries`), each with its
+   * `failedAttempts`: a pass, unless `flakyFails` makes them fail the run.
+   */
+  readonly flaky: readonly RunResult[];
+  /** Failed attempts that were tried again, in all. */
+  readonly retriedAttempts: number;
   /** The slowest tests of this run, slowest first. */
   readonly slowest: readonly TimedTest[];
   readonly wallMs: number;
@@ -216,6 +245,7 @@ export type RunEvent =
   | TestStarted
   | TestFinished
   | ProcessStarted
+  | TestRetried
   | WorkerOutput
   | RunFinished;
 
@@ -240,6 +270,7 @@ export interface Reporter {
   onTestStarted?(event: TestStarted): void;
   onTestFinished?(event: TestFinished): void;
   onProcessStarted?(event: ProcessStarted): void;
+  onTestRetried?(event: TestRetried): void;
   onOutput?(event: WorkerOutput): void;
   onRunFinished?(event: RunFinished): void;
   /** The run is over and `runFinished` delivered: write what is left. Awaited before the run's end is recorded. */
@@ -268,6 +299,7 @@ function hookOf(reporter: Reporter, event: RunEvent): void {
     case 'testStarted': return reporter.onTestStarted?.(event);
     case 'testFinished': return reporter.onTestFinished?.(event);
     case 'processStarted': return reporter.onProcessStarted?.(event);
+    case 'testRetried': return reporter.onTestRetried?.(event);
     case 'output': return reporter.onOutput?.(event);
     case 'runFinished': return reporter.onRunFinished?.(event);
   }

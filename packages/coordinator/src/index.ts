@@ -12,6 +12,7 @@ export type {
   WorkerOutput,
   TestFinished,
   ProcessStarted,
+  TestRetried,
   TestStarted,
   TestsDispatched,
   TestsReclaimed,

@@ -15,6 +15,12 @@ export interface RunLedgerEstimates {
   readonly estimateOf: (id: string) => number;
 }
 
+/** What the ledger's verdict on a run depends on beyond its results. */
+export interface RunLedgerOptions {
+  /** A test that passed only when tried again fails the run. @default false */
+  readonly flakyFails?: boolean;
+}
+
 /**
  * The run's books: which selected tests are done, running or still to run, the counts
  * reporters show, the estimated work left, and what the summary needs. It is what
@@ -36,6 +42,11 @@ export class RunLedger {
   private readonly seqs = new Map<string, number>();
   private readonly counts: Partial<Record<ResultStatus, number>> = {};
   private readonly failures: RunResult[] = [];
+  /** Failed attempts tried again, per test still without a result. */
+  private readonly attempts = new Map<string, RunResult[]>();
+  private retried = 0;
+  private readonly flaky: RunResult[] = [];
+  private readonly flakyFails: boolean;
   private readonly timed: TimedTest[] = [];
   private passed = 0;
   private failed = 0;
@@ -49,7 +60,8 @@ export class RunLedger {
   /** Measured seconds of the selected tests that have them. */
   private readonly durations = new Map<string, number>();
 
-  constructor(tests: readonly string[], estimates: RunLedgerEstimates) {
+  constructor(tests: readonly string[], estimates: RunLedgerEstimates, options: RunLedgerOptions = {}) {
+    this.flakyFails = options.flakyFails ?? false;
     this.total = tests.length;
     this.history = estimates.history;
     this.pending = new Set(tests);
@@ -101,11 +113,40 @@ export class RunLedger {
     return this.startedAt_.get(id);
   }
 
-  /** Books a test's one result; returns it with its position in its worker's sequence. */
+  /**
+   * Books a test's one result; returns it with its position in its worker's sequence and,
+   * after failed attempts, its attempt number and those attempts.
+   */
   finish(draft: RunResult): RunResult {
     if (!this.pending.delete(draft.id)) throw new Error(`${draft.id} already has a result`);
     this.startedAt_.delete(draft.id);
-    return this.book(draft);
+    const failedAttempts = this.attempts.get(draft.id);
+    if (failedAttempts === undefined) return this.book(draft);
+    this.attempts.delete(draft.id);
+    const result = this.book({ ...draft, attempt: failedAttempts.length + 1, failedAttempts });
+    if (isPassing(result.status)) this.flaky.push(result);
+    return result;
+  }
+
+  /** Failed attempts of a test without a result that were tried again. */
+  attemptsOf(id: string): number {
+    return this.attempts.get(id)?.length ?? 0;
+  }
+
+  /**
+   * Books a failed attempt at a test that runs again: it takes its place in its worker's
+   * sequence, and the test stays without a result (and no longer running). Returns the
+   * attempt, numbered.
+   */
+  retry(draft: RunResult): RunResult {
+    if (!this.pending.has(draft.id)) throw new Error(`${draft.id} already has a result`);
+    this.startedAt_.delete(draft.id);
+    const earlier = this.attempts.get(draft.id) ?? [];
+    const attempt = this.sequenced({ ...draft, attempt: earlier.length + 1 });
+    earlier.push(attempt);
+    this.attempts.set(draft.id, earlier);
+    this.retried++;
+    return attempt;
   }
 
   /**
@@ -116,10 +157,15 @@ export class RunLedger {
     return this.book(draft);
   }
 
-  private book(draft: RunResult): RunResult {
+  /** The draft at the next position of its worker's sequence. */
+  private sequenced(draft: RunResult): RunResult {
     const seq = this.seqs.get(draft.worker) ?? 0;
     this.seqs.set(draft.worker, seq + 1);
-    const result: RunResult = { ...draft, seq };
+    return { ...draft, seq };
+  }
+
+  private book(draft: RunResult): RunResult {
+    const result = this.sequenced(draft);
     if (this.selected.has(draft.id)) this.learn(result);
     this.counts[result.status] = (this.counts[result.status] ?? 0) + 1;
     if (isPassing(result.status)) this.passed++;
@@ -183,8 +229,20 @@ export class RunLedger {
     fields: Pick<RunSummary, 'run' | 'profile' | 'wallMs' | 'workers' | 'processes' | 'infrastructureProblem' | 'stats' | 'lowerBoundMs' | 'baseline'>,
   ): RunSummary {
     const slowest = [...this.timed].sort((a, b) => b.duration - a.duration).slice(0, SLOWEST_SHOWN);
-    const exitCode = fields.infrastructureProblem !== undefined ? ExitCode.INFRA : this.failed > 0 ? ExitCode.TESTS_FAILED : ExitCode.OK;
+    const failed = this.failed > 0 || (this.flakyFails && this.flaky.length > 0);
+    const exitCode = fields.infrastructureProblem !== undefined ? ExitCode.INFRA : failed ? ExitCode.TESTS_FAILED : ExitCode.OK;
     const cutShort = [...this.startedAt_.keys()].filter((id) => this.pending.has(id));
-    return { ...fields, unknown: this.unknown, counts: { ...this.counts }, notRun: this.notRun(), cutShort, failures: [...this.failures], slowest, exitCode };
+    return {
+      ...fields,
+      unknown: this.unknown,
+      counts: { ...this.counts },
+      notRun: this.notRun(),
+      cutShort,
+      failures: [...this.failures],
+      flaky: [...this.flaky],
+      retriedAttempts: this.retried,
+      slowest,
+      exitCode,
+    };
   }
 }

@@ -3,8 +3,11 @@ import type { ResultInput } from '@baton/store';
 import { timestampFromMillis, type Attachment } from '@baton/subunit';
 import type { RunResult } from './events.js';
 
-/** A run's result as the repository (and subunit output) takes it. */
-export function toResultInput(result: RunResult): ResultInput {
+/**
+ * A run's result as the repository (and subunit output) takes it; `retried`: a failed
+ * attempt that was tried again, kept among the run's attempts rather than as its result.
+ */
+export function toResultInput(result: RunResult, retried = false): ResultInput {
   return {
     testId: result.id,
     status: result.status,
@@ -13,6 +16,8 @@ export function toResultInput(result: RunResult): ResultInput {
     worker: result.worker,
     tags: result.tags,
     attachments: result.attachments,
+    ...(result.attempt !== undefined && { attempt: result.attempt }),
+    ...(retried && { retried }),
   };
 }
 

@@ -91,7 +91,7 @@ describe('the live feed', () => {
     feed.onEvent({
       type: 'runFinished', at: T + 4000,
       summary: {
-        run: 7, profile: 'p', stats: stats(3, 0), counts: { success: 3 }, notRun: ['x', 'y'], cutShort: [], failures: [failure], slowest: [],
+        run: 7, profile: 'p', stats: stats(3, 0), counts: { success: 3 }, notRun: ['x', 'y'], cutShort: [], failures: [failure], flaky: [failure], retriedAttempts: 1, slowest: [],
         wallMs: 4000, workers: 2, processes: { fresh: 1, restarts: 0 }, exitCode: 1, infrastructureProblem: undefined,
         lowerBoundMs: 3000, unknown: 0, baseline: undefined,
       },
@@ -104,6 +104,7 @@ describe('the live feed', () => {
     assert.deepEqual(end.bound, { seconds: 3, efficiency: 0.75, basis: 'run' });
     assert.equal(end.summary.failures, 1);
     assert.equal(end.summary.notRun, 2);
+    assert.equal(end.summary.flaky, 1);
     assert.deepEqual(end.summary.processes, { fresh: 1, restarts: 0 });
     feed.close();
     assert.equal(page.ended, true);

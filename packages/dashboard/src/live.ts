@@ -54,10 +54,12 @@ export function liveEvent(event: RunEvent): object | undefined {
       return undefined;
     case 'testFinished':
       return { type: event.type, at: event.at, result: liveResult(event.result), stats: event.stats };
+    case 'testRetried':
+      return { type: event.type, at: event.at, result: liveResult(event.result), retriesLeft: event.retriesLeft, stats: event.stats };
     case 'runFinished': {
-      // Failures went out one by one as they happened; the summary names how many.
-      const { failures, notRun, ...summary } = event.summary;
-      return { type: event.type, at: event.at, summary: { ...summary, failures: failures.length, notRun: notRun.length } };
+      // Failures and flaky tests went out one by one as they happened; the summary names how many.
+      const { failures, notRun, flaky, ...summary } = event.summary;
+      return { type: event.type, at: event.at, summary: { ...summary, failures: failures.length, notRun: notRun.length, flaky: flaky.length } };
     }
     default:
       return event;

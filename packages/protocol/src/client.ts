@@ -78,6 +78,8 @@ export interface RunOptions {
   readonly timeout?: number;
   /** The server's slot to run on, after what that slot holds (version 2; a worker's slots). */
   readonly slot?: number;
+  /** On a test server process that has run nothing before: a retry (version 2; a worker's slots). */
+  readonly fresh?: boolean;
 }
 
 /**
@@ -263,8 +265,9 @@ export class TestServerClient implements WorkerLink {
     const v2 = this.version >= 2;
     const timeout = options.timeout !== undefined && v2 ? { timeout: options.timeout } : {};
     const slot = options.slot !== undefined && v2 ? { slot: options.slot } : {};
+    const fresh = options.fresh === true && v2 ? { fresh: true } : {};
     try {
-      const done = await this.channel.request({ msg: 'Run', ...(tests === undefined ? {} : { tests }), ...timeout, ...slot });
+      const done = await this.channel.request({ msg: 'Run', ...(tests === undefined ? {} : { tests }), ...timeout, ...slot, ...fresh });
       if (done.processes !== undefined) this.counts = done.processes;
       for (const start of done.starts ?? []) this.hooks.onProcessStart?.(start);
     } catch (error) {

@@ -34,6 +34,7 @@ test('every message round-trips through a packet', () => {
     { msg: 'List', tests: ['a', 'b'], nonce: 'n' },
     { msg: 'Run', tests: ['b', 'a'], nonce: 'n', timeout: 2.5 },
     { msg: 'Run', tests: ['c'], nonce: 'n', slot: 0 },
+    { msg: 'Run', tests: ['c'], nonce: 'n', slot: 1, fresh: true },
     { msg: 'Done', nonce: 'n' },
     { msg: 'Done', nonce: 'n', processes: { fresh: 2, restarts: 0 } },
     {
@@ -79,6 +80,7 @@ test('bad packets come back as errors with their nonce, never as throws', () => 
     [jsonPacket('{"msg":"Run","nonce":"8","timeout":0}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Run.timeout must be a number of seconds > 0', '8'],
     [jsonPacket('{"msg":"Run","nonce":"8","slot":-1}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Run.slot must be an integer >= 0', '8'],
     [jsonPacket('{"msg":"Run","nonce":"8","slot":1.5}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Run.slot must be an integer >= 0', '8'],
+    [jsonPacket('{"msg":"Run","nonce":"8","fresh":1}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Run.fresh must be true or false', '8'],
     [jsonPacket('{"msg":"Cancel","nonce":"c","tests":["a","b"],"groups":[1]}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Cancel.groups must add up to the 2 tests of the Cancel, not 1', 'c'],
     [jsonPacket('{"msg":"Cancel","nonce":"c","tests":["a","b"],"groups":[2,0]}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Cancel.groups must be an array of integers >= 1', 'c'],
     [jsonPacket('{"msg":"Cancel","nonce":"c","tests":["a"],"groups":"1"}'), 'BATON_PROTOCOL_BAD_MESSAGE', 'Cancel.groups must be an array of integers >= 1', 'c'],

@@ -14,14 +14,14 @@ import {
 } from './messages.js';
 
 /** What one field must hold; a trailing `?` marks it optional. */
-type Kind = 'string' | 'strings' | 'version' | 'count' | 'counts' | 'index' | 'seconds' | 'processes' | 'starts';
+type Kind = 'string' | 'strings' | 'version' | 'count' | 'counts' | 'index' | 'seconds' | 'boolean' | 'processes' | 'starts';
 type FieldSpec = Kind | `${Kind}?`;
 
 const FIELDS: Readonly<Record<MessageName, Readonly<Record<string, FieldSpec>>>> = {
   Hello: { max: 'version', min: 'version', slots: 'count?', name: 'string?', token: 'string?', digest: 'string?' },
   Goodbye: {},
   List: { tests: 'strings?', nonce: 'string' },
-  Run: { tests: 'strings?', nonce: 'string', timeout: 'seconds?', slot: 'index?' },
+  Run: { tests: 'strings?', nonce: 'string', timeout: 'seconds?', slot: 'index?', fresh: 'boolean?' },
   Done: { nonce: 'string', processes: 'processes?', starts: 'starts?' },
   Cancel: { tests: 'strings', nonce: 'string', groups: 'counts?' },
   Cancelled: { tests: 'strings', nonce: 'string' },
@@ -38,6 +38,7 @@ const KIND_CHECKS: Readonly<Record<Kind, { test: (v: unknown) => boolean; what: 
   counts: { test: (v) => Array.isArray(v) && v.every(isCount), what: 'an array of integers >= 1' },
   index: { test: (v) => Number.isSafeInteger(v) && (v as number) >= 0, what: 'an integer >= 0' },
   seconds: { test: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, what: 'a number of seconds > 0' },
+  boolean: { test: (v) => typeof v === 'boolean', what: 'true or false' },
   processes: {
     test: (v) => typeof v === 'object' && v !== null && isTally((v as Record<string, unknown>)['fresh']) && isTally((v as Record<string, unknown>)['restarts']),
     what: 'an object with integers >= 0 fresh and restarts',

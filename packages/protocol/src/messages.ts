@@ -115,6 +115,13 @@ export interface RunMessage {
    * what that slot already holds; absent: the server picks its least-loaded slot. (v2)
    */
   readonly slot?: number;
+  /**
+   * Run these tests in a test server process that has run nothing before (a fresh fork):
+   * a retry of a test whose attempt failed. A worker finishes what the slot's process
+   * holds first; later Runs may follow on the fresh process, in discovery order. A server
+   * that does not know the field runs them as any Run. (v2)
+   */
+  readonly fresh?: boolean;
 }
 
 /**
@@ -124,7 +131,8 @@ export interface RunMessage {
 export interface ProcessCounts {
   /**
    * Started because a slot's next tests lay at or before, in discovery order, what its
-   * process had already been given (the old one finished what it held and exited first).
+   * process had already been given, or came in a `fresh` Run (the old one finished what
+   * it held and exited first).
    */
   readonly fresh: number;
   /** Started to replace one that died or was killed (a crash, a test past its timeout). */

@@ -9,6 +9,11 @@ export interface DispatchedUnit {
   readonly unit: number;
   /** The unit's tests still to run, in order. */
   readonly tests: readonly string[];
+  /**
+   * Run it in a test process that has run nothing before (a fresh fork): the unit is a
+   * retry of a test whose attempt failed (see `SchedulerTestFinished.retry`).
+   */
+  readonly fresh?: boolean;
 }
 
 /** A worker (one execution slot) is ready for work. A host with N slots joins as N workers. */
@@ -44,6 +49,12 @@ export interface SchedulerTestFinished {
   readonly worker: string;
   readonly test: string;
   readonly duration: number;
+  /**
+   * This attempt failed and the test is to run again (`baton run --retries`): it is not
+   * settled, and runs once more as a unit of its own, on a fresh test process, on another
+   * worker whenever one is ready (this one only when it is the only one).
+   */
+  readonly retry?: boolean;
 }
 
 /**

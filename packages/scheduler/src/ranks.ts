@@ -9,7 +9,7 @@ import type { UnitRecord } from './state.js';
 export function rankUnits(
   segments: readonly Segment[],
   discovery: readonly string[] | undefined,
-): { segments: readonly Segment[]; unitRanks(units: readonly UnitRecord[]): Int32Array } {
+): { segments: readonly Segment[]; unitRanks(units: readonly UnitRecord[]): Int32Array; rankOf(test: string): number } {
   const ranks = new Map<string, number>();
   if (discovery !== undefined) discovery.forEach((id, i) => ranks.set(id, i));
   let next = discovery?.length ?? 0;
@@ -21,6 +21,7 @@ export function rankUnits(
       : segments.map((s) => ({ ...s, units: s.units.map((u) => (isSorted(u, rankOf) ? u : [...u].sort((a, b) => rankOf(a) - rankOf(b)))) }));
   return {
     segments: sorted,
+    rankOf,
     unitRanks: (units) => {
       const out = new Int32Array(units.length);
       for (const u of units) out[u.index] = rankOf(u.tests[0] as string);

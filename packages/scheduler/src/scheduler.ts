@@ -5,6 +5,7 @@ import { Heap } from './heap.js';
 import type { Segment } from './plan.js';
 import { rankUnits } from './ranks.js';
 import { Lanes, type Lane } from './lanes.js';
+import { Retries } from './retries.js';
 import {
   batchTarget,
   DEFAULT_ROUND_TRIP_SECONDS,
@@ -104,6 +105,10 @@ export class Scheduler implements SchedulingPolicy {
   private readonly estimates: Float64Array;
   /** By unit index, the discovery rank of its first test. */
   private readonly rank: Int32Array;
+  /** A test's discovery rank. */
+  private readonly rankOf: (test: string) => number;
+  /** Retries of failed attempts waiting for a worker: units outside the lanes. */
+  private readonly retries = new Retries();
   private readonly lanes: Lanes;
   private readonly loads = new Map<string, Load>();
   /** The same loads by worker record index: found on every event without a lookup by id. */
@@ -161,6 +166,7 @@ export class Scheduler implements SchedulingPolicy {
     const ranked = rankUnits(segments, options.discovery);
     this.ledger = new Ledger(ranked.segments);
     this.rank = ranked.unitRanks(this.ledger.units);
+    this.rankOf = ranked.rankOf;
     this.estimator = new Estimator(options.estimates, { defaultSeconds: options.defaultEstimate, run: this.ledger });
     this.roundTrip = options.roundTrip ?? DEFAULT_ROUND_TRIP_SECONDS;
     this.freshProcess = options.freshProcess ?? FRESH_PROCESS_SECONDS;
@@ -196,7 +202,10 @@ export class Scheduler implements SchedulingPolicy {
   runningTest(worker: string): string | undefined {
     const w = this.ledger.workers.get(worker);
     const unit = w?.running;
-    if (unit === undefined || unit.offset === 0 || this.ledger.isSettled(unit.first + unit.offset - 1)) return undefined;
+    if (unit === undefined || unit.offset === 0) return undefined;
+    const t = unit.first + unit.offset - 1;
+    // Settled, or its attempt here failed and it runs again elsewhere: nothing runs.
+    if (this.ledger.isSettled(t) || this.ledger.unitAt(t) !== unit) return undefined;
     return unit.tests[unit.offset - 1];
   }
 
@@ -253,7 +262,7 @@ export class Scheduler implements SchedulingPolicy {
         this.onStarted(event.worker, event.test, now, out);
         break;
       case 'testFinished':
-        this.onFinished(event.worker, event.test, event.duration, now, out);
+        this.onFinished(event.worker, event.test, event.duration, event.retry === true, now, out);
         break;
       case 'testsReleased':
         this.onReleased(event.worker, event.tests, now, out);
@@ -263,6 +272,7 @@ export class Scheduler implements SchedulingPolicy {
         break;
     }
     if (this.probe !== undefined) this.releaseProbe(now, out);
+    if (this.retries.size > 0) this.placeRetries(now, out);
     if (this.ledger.finished && !this.finishSent) {
       this.finishSent = true;
       out.push({ type: 'finish' });
@@ -367,7 +377,7 @@ export class Scheduler implements SchedulingPolicy {
   private unitStarted(worker: WorkerRecord, unit: UnitRecord, now: number): void {
     const load = this.load(worker);
     load.stealFailed = -1;
-    const estimate = this.estimates[unit.index] as number;
+    const estimate = this.unitEstimate(unit);
     load.pendingWork = Math.max(0, load.pendingWork - estimate);
     load.pendingCount = Math.max(0, load.pendingCount - 1);
     load.runningTime = estimate * this.speeds.slowness(load.speed);
@@ -381,7 +391,7 @@ export class Scheduler implements SchedulingPolicy {
     else if (load.runningTime > 0) this.overruns.push({ at: now + OVERRUN_WAKE_FACTOR * load.runningTime, load, since: now });
   }
 
-  private onFinished(id: string, test: string, duration: number, now: number, out: Command[]): void {
+  private onFinished(id: string, test: string, duration: number, retry: boolean, now: number, out: Command[]): void {
     const worker = this.ledger.worker(id);
     const t = this.ledger.unsettled(worker, test);
     if (this.ledger.isImpliedStart(worker, t)) this.started(worker, t, now - duration, out);
@@ -395,7 +405,11 @@ export class Scheduler implements SchedulingPolicy {
     }
     this.estimator.observeAt(t, duration / this.speeds.slowness(load.speed));
     const unit = this.ledger.unitAt(t);
-    const segmentDone = this.ledger.finish(worker, t, now);
+    let segmentDone = false;
+    if (retry) {
+      this.retries.add(this.ledger.retry(worker, t, now), worker);
+      this.epoch++;
+    } else segmentDone = this.ledger.finish(worker, t, now);
     if (this.ledger.requeueCut(unit)) this.requeue([unit], undefined);
     load.stealFailed = -1;
     if (this.ledger.closeIfDrained(worker)) this.hungry.delete(worker);
@@ -418,7 +432,7 @@ export class Scheduler implements SchedulingPolicy {
     load.reclaimFor = undefined;
     this.epoch++;
     for (const unit of requeued) {
-      load.pendingWork = Math.max(0, load.pendingWork - (this.estimates[unit.index] as number));
+      load.pendingWork = Math.max(0, load.pendingWork - this.unitEstimate(unit));
       load.pendingCount = Math.max(0, load.pendingCount - 1);
     }
     // What a thief asked for is its own; what a leaving worker gave back is its
@@ -597,7 +611,8 @@ export class Scheduler implements SchedulingPolicy {
 
   /** Units back in the queue (given back, or left by a dead worker): into `lane`, or a lane of their own. */
   private requeue(units: readonly UnitRecord[], lane: Lane | undefined): void {
-    const mine = units.filter((u) => u.segment === this.ledger.segment);
+    for (const u of units) if (u.attempt > 1) this.retries.requeue(u);
+    const mine = units.filter((u) => u.attempt === 1 && u.segment === this.ledger.segment);
     if (mine.length === 0) return;
     this.epoch++;
     for (const u of mine) this.units.read(u);
@@ -621,7 +636,7 @@ export class Scheduler implements SchedulingPolicy {
       if (w.units.size === 0) continue;
       const load = this.load(w);
       for (let u = w.units.first; u; u = u.nextOnWorker) {
-        if (!unknown[u.index] || u.state === UnitState.Running) continue;
+        if (u.attempt > 1 || !unknown[u.index] || u.state === UnitState.Running) continue;
         const e = this.units.remaining(u.index);
         load.pendingWork += e - (this.estimates[u.index] as number);
         this.estimates[u.index] = e;
@@ -724,13 +739,69 @@ export class Scheduler implements SchedulingPolicy {
     const first = this.rank[taken[0] as number] as number;
     if (first <= load.position) this.freshCount++;
     load.position = Math.max(first <= load.position ? -1 : load.position, this.rank[taken[taken.length - 1] as number] as number);
-    load.timing = worker.units.size === units.length;
+    this.sent(load, units, work, now, out);
+  }
+
+  /** The worker's books once units (of `work` estimated seconds) are assigned to it, and the command. */
+  private sent(load: Load, units: DispatchedUnit[], work: number, now: number, out: Command[]): void {
+    load.timing = load.worker.units.size === units.length;
     load.lastDispatchAt = now;
     load.pendingWork += work;
     load.pendingCount += units.length;
-    this.hungry.delete(worker);
+    this.hungry.delete(load.worker);
     this.epoch++;
-    out.push({ type: 'dispatch', worker: worker.id, units });
+    out.push({ type: 'dispatch', worker: load.worker.id, units });
+  }
+
+  /** Sends waiting retries where they would be done soonest (see `retryWorker`). */
+  private placeRetries(now: number, out: Command[]): void {
+    this.retries.place(
+      (avoid) => this.retryWorker(avoid, now),
+      (unit, worker) => {
+        const load = this.load(worker);
+        this.ledger.assign(worker, unit);
+        this.freshCount++;
+        // Its fresh process runs the retried test first; what lies after it may follow there.
+        load.position = this.rankOf(unit.tests[0] as string);
+        this.sent(load, [{ ...this.ledger.view(unit), fresh: true }], this.unitEstimate(unit), now, out);
+      },
+    );
+  }
+
+  /**
+   * The worker a retry goes to: of the ready ones the segment's concurrency lets take
+   * work, the one that would be done soonest with what it holds and its lane, other than
+   * the one its attempt failed on, which takes it only when no other is ready.
+   */
+  private retryWorker(avoid: WorkerRecord | undefined, now: number): WorkerRecord | undefined {
+    const limit = this.ledger.segments[this.ledger.segment]?.concurrency;
+    let best: WorkerRecord | undefined;
+    let soonest = Infinity;
+    let fallback: WorkerRecord | undefined;
+    for (const load of this.loads.values()) {
+      const w = load.worker;
+      if (w.session !== WorkerSession.Ready || (limit !== undefined && w.units.size === 0 && this.ledger.holders >= limit)) continue;
+      if (w === avoid) {
+        fallback = w;
+        continue;
+      }
+      const done = this.backlog(load, load.lane?.owner === w ? load.lane.work : 0, now);
+      if (done < soonest) {
+        soonest = done;
+        best = w;
+      }
+    }
+    return best ?? fallback;
+  }
+
+  /** Seconds until a worker would be done with what it holds and `laneWork` more. */
+  private backlog(load: Load, laneWork: number, now: number): number {
+    return (load.pendingWork + laneWork) * this.speeds.slowness(load.speed) + this.runningLeft(load.worker, now);
+  }
+
+  /** The estimate a unit is scheduled by: a retry's is its test's, as it is learnt. */
+  private unitEstimate(unit: UnitRecord): number {
+    return unit.attempt > 1 ? this.estimator.estimateAt(unit.first) : (this.estimates[unit.index] as number);
   }
 
   /** A lane nobody runs (its worker left or died, or never joined), the one with the most work; now the worker's. */
@@ -763,7 +834,7 @@ export class Scheduler implements SchedulingPolicy {
       if (w === thief || load.reclaiming || w.session !== WorkerSession.Ready) continue;
       const laneWork = load.lane?.owner === w ? load.lane.work : 0;
       if (load.pendingCount === 0 && laneWork === 0) continue;
-      const remaining = (load.pendingWork + laneWork) * this.speeds.slowness(load.speed) + this.runningLeft(w, now);
+      const remaining = this.backlog(load, laneWork, now);
       if (remaining > backlog) {
         backlog = remaining;
         victim = load;
@@ -777,7 +848,8 @@ export class Scheduler implements SchedulingPolicy {
     // A unit moves at most MAX_UNIT_STEALS times: two workers whose estimates
     // disagree (an overrunning test, a stale speed) could otherwise hand it
     // back and forth forever.
-    for (const u of victim.worker.units) if (u.state === UnitState.Dispatched && (this.stolen[u.index] as number) < MAX_UNIT_STEALS) sent.push(u.index);
+    // A retry is never taken: it is placed once, away from where its attempt failed.
+    for (const u of victim.worker.units) if (u.state === UnitState.Dispatched && u.attempt === 1 && (this.stolen[u.index] as number) < MAX_UNIT_STEALS) sent.push(u.index);
     sent.sort(byEstimate);
     const busy = this.runningLeft(thief, now);
     const candidates = free.concat(sent);

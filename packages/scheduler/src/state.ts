@@ -51,6 +51,11 @@ export interface UnitRecord {
   /** Its neighbours in its worker's `units`. */
   prevOnWorker: UnitRecord | undefined;
   nextOnWorker: UnitRecord | undefined;
+  /**
+   * 1 for a unit of the plan; k for a retry (`Ledger.retry`): a unit of one test, its
+   * k-th attempt, which runs on a fresh test process.
+   */
+  readonly attempt: number;
 }
 
 /** One worker (execution slot). */
@@ -83,7 +88,10 @@ export interface DeathReport {
  */
 export class Ledger {
   readonly segments: readonly Segment[];
+  /** The plan's units, then the retries made during the run (`retry`). */
   readonly units: readonly UnitRecord[];
+  /** The same array as `units`: retries are appended. */
+  private readonly unitList: UnitRecord[];
   /** Units of each segment, in plan order. */
   readonly segmentUnits: readonly (readonly UnitRecord[])[];
   /**
@@ -120,6 +128,7 @@ export class Ledger {
           cut: tests.length,
           prevOnWorker: undefined,
           nextOnWorker: undefined,
+          attempt: 1,
         };
         for (const test of tests) {
           const size = index.size;
@@ -132,7 +141,7 @@ export class Ledger {
         return unit;
       }),
     );
-    this.units = units;
+    this.units = this.unitList = units;
     this.tests = ids;
     this.settled = new Uint8Array(ids.length);
     this.open = this.segmentUnits.map((u) => u.length);
@@ -226,6 +235,39 @@ export class Ledger {
     const unitDone = unit.settled === unit.tests.length;
     if (unitDone) this.settle(unit, unit.lost > 0 ? UnitState.Errored : UnitState.Done);
     return unitDone && this.open[unit.segment] === 0;
+  }
+
+  /**
+   * A worker's attempt at a test (by index) failed and the test runs again: it stays
+   * unsettled and moves into a new unit of its own (returned, queued, in the same
+   * segment, which stays open until it settles), one attempt further; the unit it leaves
+   * goes on without it, as if it had finished. A missing SchedulerTestStarted is implied.
+   */
+  retry(worker: WorkerRecord, t: number, now: number): UnitRecord {
+    if (this.isImpliedStart(worker, t)) this.start(worker, t, now);
+    const from = this.unitOfTest[t] as UnitRecord;
+    const unit: UnitRecord = {
+      index: this.unitList.length,
+      segment: from.segment,
+      tests: [this.tests[t] as string],
+      first: t,
+      state: UnitState.Queued,
+      worker: undefined,
+      offset: 0,
+      settled: 0,
+      lost: 0,
+      cut: 1,
+      prevOnWorker: undefined,
+      nextOnWorker: undefined,
+      attempt: from.attempt + 1,
+    };
+    this.unitList.push(unit);
+    this.unitOfTest[t] = unit;
+    // Opened before the unit it leaves can settle, so that the segment never looks done.
+    this.open[unit.segment] = (this.open[unit.segment] ?? 0) + 1;
+    from.settled++;
+    if (from.settled === from.tests.length) this.settle(from, from.lost > 0 ? UnitState.Errored : UnitState.Done);
+    return unit;
   }
 
   /** True when a test finishes without its SchedulerTestStarted having arrived. */
@@ -329,7 +371,8 @@ export class Ledger {
     for (const unit of [...worker.units]) {
       if (unit === worker.running) {
         const t = unit.first + unit.offset - 1;
-        if (unit.offset > 0 && this.settled[t] === 0) {
+        // A test whose attempt here failed and that runs again elsewhere is not lost here.
+        if (unit.offset > 0 && this.settled[t] === 0 && this.unitOfTest[t] === unit) {
           this.settled[t] = 1;
           unit.settled++;
           unit.lost++;

@@ -82,9 +82,9 @@ describe('browsing a repository', () => {
     }
     const started = 1_700_000_000e6;
     assert.deepEqual(repo.flaky('p', 10, 10), [
-      { testId: 'flappy', results: 4, failures: 2, flips: 3, lastFailedRun: runs[3], lastFailedUs: started + 3e6 },
-      { testId: 'xfailing', results: 4, failures: 1, flips: 2, lastFailedRun: runs[1], lastFailedUs: started + 1e6 },
-      { testId: 'once', results: 4, failures: 2, flips: 1, lastFailedRun: runs[3], lastFailedUs: started + 3e6 },
+      { testId: 'flappy', results: 4, failures: 2, flips: 3, passedOnRetry: 0, lastFailedRun: runs[3], lastFailedUs: started + 3e6 },
+      { testId: 'xfailing', results: 4, failures: 1, flips: 2, passedOnRetry: 0, lastFailedRun: runs[1], lastFailedUs: started + 1e6 },
+      { testId: 'once', results: 4, failures: 2, flips: 1, passedOnRetry: 0, lastFailedRun: runs[3], lastFailedUs: started + 3e6 },
     ]);
     // Only the latest two runs: flappy flipped once there, once failed in both.
     assert.deepEqual(repo.flaky('p', 2, 10).map((f) => [f.testId, f.flips]), [['flappy', 1]]);
@@ -102,6 +102,18 @@ describe('browsing a repository', () => {
     record(repo, 'p', [result('ordered', 'fail', 2), result('coin', 'fail', 2)], 2, 'all');
     record(repo, 'p', [result('ordered', 'success', 3)], 3, 'ordered-alone');
     assert.deepEqual(repo.flaky('p', 10, -1).map((f) => [f.testId, f.results, f.failures]), [['coin', 2, 1]]);
+    repo.close();
+  });
+
+  it('counts a test that passed only when tried again (--retries) flaky from one run, its failed attempts among its outcomes', () => {
+    const repo = fresh();
+    const retried = (testId: string, start: number): ResultInput => ({ ...result(testId, 'fail', start), retried: true });
+    const first = record(repo, 'p', [retried('rerun', 0), { ...result('rerun', 'success', 1, 'h/1'), attempt: 2 }, result('steady', 'success', 0)], 0);
+    // Failing after every attempt is no flakiness.
+    record(repo, 'p', [retried('broken', 2), { ...result('broken', 'fail', 3, 'h/1'), attempt: 2 }, result('rerun', 'success', 2)], 2);
+    assert.deepEqual(repo.flaky('p', 10, -1), [
+      { testId: 'rerun', results: 3, failures: 1, flips: 1, passedOnRetry: 1, lastFailedRun: first, lastFailedUs: 1_700_000_000e6 },
+    ]);
     repo.close();
   });
 });

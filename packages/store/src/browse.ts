@@ -47,11 +47,16 @@ export interface Span {
  */
 export interface FlakyTest {
   readonly testId: string;
-  /** Its passing and failing results in the runs looked at (skips do not count). */
+  /**
+   * Its passing and failing results in the runs looked at (skips do not count), and its
+   * failed attempts that were tried again (`--retries`).
+   */
   readonly results: number;
   readonly failures: number;
   /** How often a result differed from the one before it (pass → fail or fail → pass). */
   readonly flips: number;
+  /** Runs in which it passed only when tried again (`baton run --retries`). */
+  readonly passedOnRetry: number;
   /** The latest of those runs in which it failed. */
   readonly lastFailedRun: number;
   /** When that run started, µs since the epoch. */
@@ -77,7 +82,7 @@ export function prepareBrowse(db: Database.Database): BrowseStatements {
       ORDER BY id DESC LIMIT @limit`),
     // Statuses travel as a JSON array of codes; NULL means any.
     resultPage: db.prepare(`
-      SELECT t.name, r.run, r.status, r.start_us, r.stop_us, r.worker, r.seq, r.tags, r.details
+      SELECT t.name, r.run, r.status, r.start_us, r.stop_us, r.worker, r.seq, r.tags, r.details, r.attempt
       FROM results r JOIN tests t ON t.id = r.test
       WHERE r.run = @run AND (@codes IS NULL OR r.status IN (SELECT value FROM json_each(@codes))) AND (@testId IS NULL OR t.name = @testId)
       ORDER BY r.rowid LIMIT @limit OFFSET @offset`).raw(),
@@ -89,20 +94,24 @@ export function prepareBrowse(db: Database.Database): BrowseStatements {
       WHERE r.run = ? ORDER BY r.rowid`).raw(),
     // Candidates first (both outcomes seen under one selection), so that only their
     // results are ordered to count flips: a window over every result of twenty big runs
-    // would sort millions.
+    // would sort millions. The failed attempts of a test tried again (--retries) are
+    // outcomes too, before its result in its run: a pass on retry is both outcomes.
     flaky: db.prepare(`
       WITH recent AS (
         SELECT id, start_us, coalesce(selection_digest, '') AS selection FROM runs
         WHERE profile = @profile ORDER BY id DESC LIMIT @runs),
       outcomes AS (
-        SELECT r.rowid AS at, r.test, r.run, recent.start_us, recent.selection, r.status IN ${FAILING_CODES_SQL} AS failed
+        SELECT r.test, r.run, coalesce(r.attempt, 1) AS attempt, recent.start_us, recent.selection, r.status IN ${FAILING_CODES_SQL} AS failed
         FROM recent JOIN results r ON r.run = recent.id
-        WHERE r.status IN ${FAILING_CODES_SQL} OR r.status IN ${PASSING_CODES_SQL}),
+        WHERE r.status IN ${FAILING_CODES_SQL} OR r.status IN ${PASSING_CODES_SQL}
+        UNION ALL
+        SELECT a.test, a.run, a.attempt, recent.start_us, recent.selection, 1
+        FROM recent JOIN attempts a ON a.run = recent.id),
       candidates AS (SELECT DISTINCT test FROM outcomes GROUP BY test, selection HAVING min(failed) = 0 AND max(failed) = 1),
       ordered AS (
-        SELECT o.test, o.run, o.start_us, o.failed, coalesce(o.failed != lag(o.failed) OVER (PARTITION BY o.test ORDER BY o.at), 0) AS flip
+        SELECT o.test, o.run, o.attempt, o.start_us, o.failed, coalesce(o.failed != lag(o.failed) OVER (PARTITION BY o.test ORDER BY o.run, o.attempt), 0) AS flip
         FROM outcomes o JOIN candidates c ON c.test = o.test)
-      SELECT t.name, count(*), sum(failed), sum(flip), max(CASE WHEN failed THEN run END), max(CASE WHEN failed THEN start_us END)
+      SELECT t.name, count(*), sum(failed), sum(flip), sum(NOT failed AND attempt > 1), max(CASE WHEN failed THEN run END), max(CASE WHEN failed THEN start_us END)
       FROM ordered JOIN tests t ON t.id = ordered.test
       GROUP BY ordered.test ORDER BY 4 DESC, 3 DESC, t.name LIMIT @limit`).raw(),
   };

@@ -20,7 +20,15 @@ const result = (i: number): ResultInput => ({
   worker: `w${i % 2}`,
   ...(i % 3 === 0 && { tags: ['worker-0'] }),
   ...(i % 5 === 0 && { attachments: [{ name: 'traceback', mimeType: 'text/plain; charset=utf8', content: new TextEncoder().encode(`Traceback ${i}\n`.repeat(40)) }] }),
+  // Failed attempts tried again (--retries), and results of second attempts.
+  ...(i % 7 === 3 && { status: 'fail', attempt: 1, retried: true }),
+  ...(i % 7 === 4 && { attempt: 2 }),
 });
+/** The ids of the first `n` results, and of the attempts among them. */
+const idsOf = (n: number): { results: string[]; attempts: string[] } => {
+  const all = Array.from({ length: n }, (_, i) => result(i));
+  return { results: all.filter((r) => !r.retried).map((r) => r.testId), attempts: all.filter((r) => r.retried).map((r) => r.testId) };
+};
 
 /**
  * A child process that begins a run, stages and records its results in the given steps
@@ -50,7 +58,7 @@ function killedWriter(file: string, ...steps: [step: 'stage' | 'record', count: 
 
 const comparable = (r: ResultInput) => ({
   testId: r.testId, status: r.status, start: r.start, stop: r.stop, worker: r.worker,
-  tags: r.tags ?? [], attachments: r.attachments ?? [],
+  tags: r.tags ?? [], attachments: r.attachments ?? [], attempt: r.attempt,
 });
 
 describe('run journal', () => {
@@ -61,9 +69,12 @@ describe('run journal', () => {
     const run = repo.latestRun('default')!;
     assert.equal(run.complete, false);
     const results = repo.results(run.id);
-    assert.deepEqual(results.map(comparable), Array.from({ length: 50 }, (_, i) => comparable(result(i))));
-    // Per-worker order continues across the recovered tail.
-    assert.deepEqual(results.filter((r) => r.worker === 'w1').map((r) => r.seq), Array.from({ length: 25 }, (_, i) => i));
+    const all = Array.from({ length: 50 }, (_, i) => result(i));
+    assert.deepEqual(results.map(comparable), all.filter((r) => !r.retried).map(comparable));
+    assert.deepEqual(repo.attempts(run.id).map(comparable), all.filter((r) => r.retried).map(comparable));
+    // Per-worker order, results and attempts alike, continues across the recovered tail.
+    const w1 = [...results, ...repo.attempts(run.id)].filter((r) => r.worker === 'w1').map((r) => r.seq);
+    assert.deepEqual(w1.sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => i));
     assert.equal(existsSync(journalPath(file, run.id)), false);
     // The recovered results teach the next run their durations.
     assert.equal(repo.estimates([result(49).testId], 'default').known.size, 1);
@@ -74,7 +85,7 @@ describe('run journal', () => {
     const file = fresh();
     killedWriter(file, ['stage', 30], ['record', 30]);
     const repo = SqliteRepository.open(file);
-    assert.equal(repo.results(repo.latestRun('default')!.id).length, 30);
+    assert.equal(repo.results(repo.latestRun('default')!.id).length, idsOf(30).results.length);
     repo.close();
   });
 
@@ -84,7 +95,7 @@ describe('run journal', () => {
     const journal = readFileSync(journalPath(file, 1), 'utf8').trim().split('\n');
     assert.equal(journal.length, 1 + 20, 'the header and the 20 results staged since the last time all were committed');
     const repo = SqliteRepository.open(file);
-    assert.deepEqual(repo.results(1).map((r) => r.testId), Array.from({ length: 65 }, (_, i) => result(i).testId));
+    assert.deepEqual({ results: repo.results(1).map((r) => r.testId), attempts: repo.attempts(1).map((r) => r.testId) }, idsOf(65));
     repo.close();
   });
 
@@ -93,7 +104,7 @@ describe('run journal', () => {
     killedWriter(file, ['stage', 10]);
     appendFileSync(journalPath(file, 1), '{"t":"pkg.mod.T.test_torn","s":"succ');
     const repo = SqliteRepository.open(file);
-    assert.deepEqual(repo.results(1).map((r) => r.testId), Array.from({ length: 10 }, (_, i) => result(i).testId));
+    assert.deepEqual({ results: repo.results(1).map((r) => r.testId), attempts: repo.attempts(1).map((r) => r.testId) }, idsOf(10));
     repo.close();
   });
 

@@ -36,6 +36,9 @@ interface JournalLine {
   readonly g?: readonly string[];
   /** packAttachments' blob, base64. */
   readonly d?: string;
+  /** The attempt, when not the first, and 1 when it was retried (`ResultInput.attempt`, `retried`). */
+  readonly n?: number;
+  readonly r?: 1;
 }
 
 const SUFFIX = '.journal';
@@ -87,6 +90,8 @@ export class RunJournal {
       ...(r.worker !== undefined && { w: r.worker }),
       ...(r.tags !== undefined && r.tags.length > 0 && { g: r.tags }),
       ...(details !== null && { d: details.toString('base64') }),
+      ...(r.attempt !== undefined && r.attempt > 1 && { n: r.attempt }),
+      ...(r.retried && { r: 1 }),
     };
     this.write(JSON.stringify(line));
     this.lines++;
@@ -173,6 +178,8 @@ function resultOf(line: JournalLine): ResultInput {
     worker: line.w,
     ...(line.g !== undefined && { tags: line.g }),
     ...(attachments.length > 0 && { attachments }),
+    ...(line.n !== undefined && { attempt: line.n }),
+    ...(line.r === 1 && { retried: true }),
   };
 }
 

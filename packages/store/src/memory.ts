@@ -26,6 +26,7 @@ import type {
 interface MemoryRun {
   summary: Omit<StoredRun, 'counts'>;
   readonly results: StoredResult[];
+  readonly attempts: StoredResult[];
   readonly seqs: Map<string, number>;
   readonly starts: StoredProcessStart[];
 }
@@ -60,6 +61,7 @@ export class MemoryRepository implements RunRepository {
         lowerBound: undefined,
       },
       results: [],
+      attempts: [],
       seqs: new Map(),
       starts: [],
     });
@@ -81,7 +83,7 @@ export class MemoryRepository implements RunRepository {
       // Microseconds, as SQLite keeps them, so that both twins hand back the same values.
       const start = input.start && toMicros(input.start);
       const stop = input.stop && toMicros(input.stop);
-      r.results.push({
+      const stored: StoredResult = {
         run,
         testId: input.testId,
         status: input.status,
@@ -91,8 +93,14 @@ export class MemoryRepository implements RunRepository {
         seq,
         tags: input.tags ?? [],
         attachments: input.attachments ?? [],
-      });
+        ...((input.retried || (input.attempt ?? 1) > 1) && { attempt: input.attempt ?? 1 }),
+      };
       this.testIds.add(input.testId);
+      if (input.retried) {
+        r.attempts.push(stored);
+        continue;
+      }
+      r.results.push(stored);
       timings.set(input.testId, nextTiming(timings.get(input.testId), {
         status: input.status,
         duration: durationSeconds(start, stop),
@@ -154,6 +162,10 @@ export class MemoryRepository implements RunRepository {
 
   results(run: number): StoredResult[] {
     return [...(this.runsById.get(run)?.results ?? [])];
+  }
+
+  attempts(run: number): StoredResult[] {
+    return [...(this.runsById.get(run)?.attempts ?? [])];
   }
 
   estimates(ids: readonly string[], profile: string): Estimates {

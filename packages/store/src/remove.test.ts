@@ -26,18 +26,20 @@ describe('removing runs', () => {
   it('takes a run\'s results out of histories, the failing set and `last`, keeping the other runs whole', () => {
     const repo = fresh();
     const first = record(repo, 'p', [result('t.a', 'success', 0), result('t.b', 'fail', 0)]);
-    const second = record(repo, 'p', [result('t.a', 'fail', 1), result('t.b', 'success', 1), result('t.new', 'fail', 1)]);
+    const second = record(repo, 'p', [result('t.a', 'fail', 1), { ...result('t.b', 'fail', 1), retried: true }, { ...result('t.b', 'success', 1), attempt: 2 }, result('t.new', 'fail', 1)]);
     const other = record(repo, 'q', [result('t.a', 'fail', 2)]);
     const fork = { worker: 'h/0', cause: 'fresh', asked: at(1), ready: at(1), from: at(2) } as const;
     repo.recordProcessStarts(first, [fork]);
     repo.recordProcessStarts(second, [fork, fork]);
     assert.deepEqual(repo.failing('p').map((f) => f.testId), ['t.a', 't.new']);
 
+    assert.equal(repo.attempts(second).length, 1);
     assert.equal(repo.removeRuns([second]), 3);
     assert.equal(repo.run(second), undefined);
     assert.deepEqual(repo.results(second), []);
     assert.deepEqual(repo.processStarts(second), [], 'its process starts went with it');
     assert.equal(repo.processStarts(first).length, 1);
+    assert.deepEqual(repo.attempts(second), [], 'its failed attempts go with it');
     assert.equal(repo.latestRun('p')?.id, first);
     // t.a passed and t.b failed last in what remains; t.new has no result left in p.
     assert.deepEqual(repo.failing('p').map((f) => [f.testId, f.result?.run]), [['t.b', first]]);

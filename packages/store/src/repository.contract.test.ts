@@ -112,6 +112,39 @@ for (const [name, make] of implementations) {
       assert.deepEqual(stored[3], { run, testId: 't.d', status: 'inprogress', start: undefined, stop: undefined, worker: undefined, seq: 0, tags: [], attachments: [] });
     }));
 
+    it('keeps failed attempts that were tried again apart from results, in their workers\' sequences', withRepo((repo) => {
+      const run = repo.beginRun({ profile: 'default', start: at(0) });
+      const tb = { name: 'traceback', mimeType: 'text/plain', content: new TextEncoder().encode('AssertionError') };
+      repo.recordResults(run, [
+        result('t.flaky', 'fail', 0, 1, { worker: 'w0', retried: true, attachments: [tb] }),
+        result('t.a', 'success', 1, 1, { worker: 'w0' }),
+        result('t.flaky', 'success', 1, 1, { worker: 'w1', attempt: 2 }),
+        result('t.broken', 'fail', 2, 1, { worker: 'w1', retried: true }),
+      ]);
+      repo.recordResults(run, [
+        result('t.broken', 'fail', 3, 1, { worker: 'w0', attempt: 2, retried: true }),
+        result('t.broken', 'fail', 4, 1, { worker: 'w1', attempt: 3 }),
+      ]);
+      // One result per test, the last attempt, with its number.
+      assert.deepEqual(repo.results(run).map((r) => [r.testId, r.status, r.worker, r.seq, r.attempt]), [
+        ['t.a', 'success', 'w0', 1, undefined],
+        ['t.flaky', 'success', 'w1', 0, 2],
+        ['t.broken', 'fail', 'w1', 2, 3],
+      ]);
+      const attempts = repo.attempts(run);
+      assert.deepEqual(attempts.map((r) => [r.testId, r.status, r.worker, r.seq, r.attempt]), [
+        ['t.flaky', 'fail', 'w0', 0, 1],
+        ['t.broken', 'fail', 'w1', 1, 1],
+        ['t.broken', 'fail', 'w0', 2, 2],
+      ]);
+      assert.deepEqual(attempts[0]?.attachments, [tb]);
+      assert.deepEqual(repo.run(run)?.counts, { success: 2, fail: 1 }, 'attempts are not results');
+      assert.deepEqual(repo.failing('default').map((f) => f.testId), ['t.broken'], 'the failing set follows results');
+      assert.equal(repo.estimates(['t.flaky'], 'default').known.get('t.flaky'), 1, 'timings follow results');
+      assert.equal(repo.stats().results, 3);
+      assert.deepEqual(repo.attempts(run + 1), []);
+    }));
+
     it('keeps timestamps to the microsecond', withRepo((repo) => {
       const run = repo.beginRun({ profile: 'default', start: at(0, 123_456_789) });
       repo.recordResults(run, [{ testId: 't', status: 'success', start: at(1, 999_999_999), stop: at(2, 1_500) }]);

@@ -176,6 +176,27 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX process_starts_run ON process_starts (run);
   `,
+  `
+  -- baton run --retries: which attempt at its test a result was (NULL: the first), and the
+  -- failed attempts that were tried again, which are not results (a run holds one result
+  -- per test): in the order recorded, with the columns of a result. seq shares the
+  -- worker's sequence with results, so what a worker ran, in order, takes both tables.
+  -- A removed run takes its attempts with it.
+  ALTER TABLE results ADD COLUMN attempt INTEGER;
+  CREATE TABLE attempts (
+    run      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    test     INTEGER NOT NULL REFERENCES tests (id),
+    attempt  INTEGER NOT NULL,
+    status   INTEGER NOT NULL,
+    start_us INTEGER,
+    stop_us  INTEGER,
+    worker   TEXT,
+    seq      INTEGER NOT NULL,
+    tags     TEXT,
+    details  BLOB,
+    UNIQUE (run, test, attempt)
+  );
+  `,
 ];
 
 /** The schema version this build writes. */

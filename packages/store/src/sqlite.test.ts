@@ -33,7 +33,7 @@ describe('SqliteRepository', () => {
     const db = new Database(file, { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all(), ['bisect_evidence', 'bisections', 'estimate_index', 'fold_state', 'process_starts', 'profile_state', 'results', 'runs', 'test_results', 'tests', 'timings']);
+    assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all(), ['attempts', 'bisect_evidence', 'bisections', 'estimate_index', 'fold_state', 'process_starts', 'profile_state', 'results', 'runs', 'test_results', 'tests', 'timings']);
     db.close();
     const repo = SqliteRepository.open(file);
     assert.equal(repo.schemaVersion, SCHEMA_VERSION);

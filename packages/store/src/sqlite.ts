@@ -67,14 +67,14 @@ export interface SqliteOptions {
 type Row = Record<string, unknown>;
 type ResultRow = [
   name: string, run: number, status: number, start: number | null, stop: number | null,
-  worker: string | null, seq: number, tags: string | null, details: Buffer | null,
+  worker: string | null, seq: number, tags: string | null, details: Buffer | null, attempt: number | null,
 ];
 type TimingRow = [
   estimate: number | null, last: number | null, count: number, failures: number,
   status: number, run: number | null, updated: number | null,
 ];
 
-const RESULT_COLUMNS = 't.name, r.run, r.status, r.start_us, r.stop_us, r.worker, r.seq, r.tags, r.details';
+const RESULT_COLUMNS = 't.name, r.run, r.status, r.start_us, r.stop_us, r.worker, r.seq, r.tags, r.details, r.attempt';
 /**
  * Estimates for a list of ids, one row per id in the order given (NULL when unknown), so
  * that no test name has to travel back: one indexed lookup per id. The LEFT JOINs fix the
@@ -184,7 +184,7 @@ export class SqliteRepository implements RunRepository {
     this.db = db;
     this.readOnly = db.readonly;
     this.sql = prepare(db);
-    this.insertResults = new MultiRowStatement(db, 'INSERT INTO results (run, test, status, start_us, stop_us, worker, seq, tags, details) VALUES', 9);
+    this.insertResults = new MultiRowStatement(db, 'INSERT INTO results (run, test, status, start_us, stop_us, worker, seq, tags, details, attempt) VALUES', 10);
     this.fold = new Fold(db);
     this.recordTx = db.transaction((run, results, interned) => this.recordBatch(run, results, interned));
     this.importTx = db.transaction((timings, interned) => this.importBatch(timings, interned));
@@ -299,7 +299,7 @@ export class SqliteRepository implements RunRepository {
       const run = this.sql.run.get(orphan.run) as Row | undefined;
       try {
         if (run !== undefined && run['stop_us'] === null) {
-          const stored = this.sql.countResults.get(orphan.run) as number;
+          const stored = this.sql.countResults.get({ run: orphan.run }) as number;
           this.recordResults(orphan.run, orphan.results.slice(Math.max(0, stored - orphan.base)));
         }
         unlinkSync(orphan.path);
@@ -349,13 +349,15 @@ export class SqliteRepository implements RunRepository {
       const worker = r.worker ?? '';
       const seq = open.seqs.get(worker) ?? 0;
       open.seqs.set(worker, seq + 1);
-      rows.push(
+      const row = [
         run, this.intern(r.testId, interned), statusToCode(r.status),
         r.start === undefined ? null : toMicros(r.start), r.stop === undefined ? null : toMicros(r.stop),
         r.worker ?? null, seq,
         r.tags !== undefined && r.tags.length > 0 ? JSON.stringify(r.tags) : null,
         packAttachments(r.attachments),
-      );
+      ];
+      if (r.retried) this.sql.insertAttempt.run(...row, r.attempt ?? 1);
+      else rows.push(...row, r.attempt !== undefined && r.attempt > 1 ? r.attempt : null);
     }
     // Timings and histories catch up when folded (fold.ts).
     this.insertResults.run(rows);
@@ -423,6 +425,10 @@ export class SqliteRepository implements RunRepository {
 
   results(run: number): StoredResult[] {
     return this.guard(() => (this.sql.results.all(run) as ResultRow[]).map(toStoredResult));
+  }
+
+  attempts(run: number): StoredResult[] {
+    return this.guard(() => (this.sql.attempts.all(run) as ResultRow[]).map(toStoredResult));
   }
 
   estimates(ids: readonly string[], profile: string): Estimates {
@@ -587,8 +593,8 @@ export class SqliteRepository implements RunRepository {
    * runs of `profile`, most flips first; `limit` -1 for all of them.
    */
   flaky(profile: string, runs: number, limit: number): FlakyTest[] {
-    return this.guard(() => (this.browsing().flaky.all({ profile, runs, limit }) as [string, number, number, number, number, number][]).map(
-      ([testId, results, failures, flips, lastFailedRun, lastFailedUs]) => ({ testId, results, failures, flips, lastFailedRun, lastFailedUs }),
+    return this.guard(() => (this.browsing().flaky.all({ profile, runs, limit }) as [string, number, number, number, number, number, number][]).map(
+      ([testId, results, failures, flips, passedOnRetry, lastFailedRun, lastFailedUs]) => ({ testId, results, failures, flips, passedOnRetry, lastFailedRun, lastFailedUs }),
     ));
   }
 
@@ -687,7 +693,7 @@ export class SqliteRepository implements RunRepository {
       const profile = this.sql.runProfile.get(run) as string | undefined;
       if (profile === undefined) throw noSuchRun(run);
       const seqs = new Map<string, number>();
-      for (const [worker, next] of this.sql.nextSeqs.all(run) as [string, number][]) seqs.set(worker, next);
+      for (const [worker, next] of this.sql.nextSeqs.all({ run }) as [string, number][]) seqs.set(worker, next);
       open = { profile, seqs };
       this.openRuns.set(run, open);
     }
@@ -786,8 +792,15 @@ function prepare(db: Database.Database) {
     runProfile: pluck('SELECT profile FROM runs WHERE id = ?'),
     hasSource: pluck('SELECT 1 FROM runs WHERE source = ?'),
     counts: raw('SELECT status, count(*) FROM results WHERE run = ? GROUP BY status'),
-    countResults: pluck('SELECT count(*) FROM results WHERE run = ?'),
-    nextSeqs: raw("SELECT coalesce(worker, ''), max(seq) + 1 FROM results WHERE run = ? GROUP BY worker"),
+    // What a run's journal lines became: its results and its attempts.
+    countResults: pluck('SELECT (SELECT count(*) FROM results WHERE run = @run) + (SELECT count(*) FROM attempts WHERE run = @run)'),
+    nextSeqs: raw(`
+      SELECT coalesce(worker, ''), max(seq) + 1 FROM (SELECT worker, seq FROM results WHERE run = @run UNION ALL SELECT worker, seq FROM attempts WHERE run = @run)
+      GROUP BY coalesce(worker, '')`),
+    insertAttempt: db.prepare('INSERT INTO attempts (run, test, status, start_us, stop_us, worker, seq, tags, details, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    attempts: raw(`
+      SELECT t.name, a.run, a.status, a.start_us, a.stop_us, a.worker, a.seq, a.tags, a.details, a.attempt
+      FROM attempts a JOIN tests t ON t.id = a.test WHERE a.run = ? ORDER BY a.rowid`),
     insertTest: db.prepare('INSERT OR IGNORE INTO tests (name, hash) VALUES (?, ?)'),
     testId: pluck('SELECT id FROM tests WHERE name = ?'),
     testIds: raw('SELECT wanted.key, tests.id FROM json_each(?) AS wanted JOIN tests ON tests.name = wanted.value'),
@@ -834,7 +847,7 @@ function prepare(db: Database.Database) {
   };
 }
 
-function toStoredResult([name, run, status, start, stop, worker, seq, tags, details]: ResultRow): StoredResult {
+function toStoredResult([name, run, status, start, stop, worker, seq, tags, details, attempt]: ResultRow): StoredResult {
   return {
     run,
     testId: name,
@@ -845,6 +858,7 @@ function toStoredResult([name, run, status, start, stop, worker, seq, tags, deta
     seq,
     tags: tags === null ? [] : (JSON.parse(tags) as string[]),
     attachments: unpackAttachments(details),
+    ...(attempt !== null && { attempt }),
   };
 }
 

@@ -93,6 +93,13 @@ export interface ResultInput {
   readonly tags?: readonly string[];
   /** Tracebacks, captured output, skip reasons. */
   readonly attachments?: readonly Attachment[];
+  /** Which attempt at the test this is, from 1 (`baton run --retries` tries a failed test again). @default 1 */
+  readonly attempt?: number;
+  /**
+   * The attempt failed and the test was tried again: it is kept among the run's attempts
+   * (`attempts`), not as its result, and takes its place in its worker's sequence.
+   */
+  readonly retried?: boolean;
 }
 
 /** A run as stored. */
@@ -128,10 +135,12 @@ export interface StoredResult {
   readonly start: Timestamp | undefined;
   readonly stop: Timestamp | undefined;
   readonly worker: string | undefined;
-  /** Position among the results of the same worker in the same run, from 0: the order it ran them. */
+  /** Position among the results (and attempts) of the same worker in the same run, from 0: the order it ran them. */
   readonly seq: number;
   readonly tags: readonly string[];
   readonly attachments: readonly Attachment[];
+  /** Which attempt at the test it was, when not the first (`baton run --retries`). */
+  readonly attempt?: number;
 }
 
 /** One line of a test's history. */
@@ -250,6 +259,11 @@ export interface RunRepository {
   hasSource(source: string): boolean;
   /** A run's results in the order they were recorded. */
   results(run: number): StoredResult[];
+  /**
+   * A run's failed attempts that were tried again (`baton run --retries`), in the order
+   * recorded, each with its `attempt`: the test's final attempt is its result.
+   */
+  attempts(run: number): StoredResult[];
   /** Known durations (smoothed) of `ids` in `profile`, and the ids without one. */
   estimates(ids: readonly string[], profile: string): Estimates;
   /** Tests whose latest result in `profile` failed, sorted by id. */

@@ -17,7 +17,7 @@ import type { Upstream } from './upstream.js';
 /** What the link asks of its worker. */
 export interface LinkedWorker {
   /** Queues a Run; says why not if it cannot. */
-  run(nonce: string, tests: readonly string[], slot: number | undefined, timeout: number | undefined): string | undefined;
+  run(nonce: string, tests: readonly string[], options: RunOptions): string | undefined;
   /** Takes back the slices `groups` gives (each test its own without it), each whole or not at all. */
   cancel(tests: readonly string[], groups: readonly number[] | undefined): Promise<string[]>;
   /** Test server processes started beyond each slot's first while linked. */
@@ -69,7 +69,7 @@ export class InProcessLink implements WorkerLink, Upstream {
       this.runs.set(nonce, { resolve, reject });
       queueMicrotask(() => {
         if (this.over) return;
-        const refused = this.worker.run(nonce, tests, options.slot, options.timeout);
+        const refused = this.worker.run(nonce, tests, options);
         if (refused === undefined) return;
         this.worker.log(refused);
         this.runs.delete(nonce);

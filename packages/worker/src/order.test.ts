@@ -106,6 +106,27 @@ for (const fork of [true, false]) {
     assert.equal(pids(entries).length, 1);
     assert.equal(new Set(entries.map((e) => e.pid)).size, 1, 'one process did it all');
   });
+
+  test(`${how}: a fresh Run (a retry) goes to a process that has run nothing, even ahead in discovery order; Runs after it may follow there`, async (t) => {
+    const { h, journal } = await fixtures(t, fork);
+    await h.coordinator.run([A[0]], { slot: 0 });
+    // All at once: the retry waits for what the slot's process holds, then takes a fresh one.
+    const [, retried, after] = await Promise.all([
+      h.coordinator.run([A[1]], { slot: 0 }),
+      h.coordinator.run([A[2]], { slot: 0, fresh: true }),
+      h.coordinator.run([A[3]], { slot: 0 }),
+    ]);
+    assert.deepEqual(retried.processes, { fresh: 1, restarts: 0 });
+    assert.deepEqual(after.processes, { fresh: 1, restarts: 0 }, 'what lies after the retry follows it on its process');
+    const entries = journal();
+    const [first, second] = pids(entries);
+    assert.equal(pids(entries).length, 2);
+    assert.deepEqual(byPid(entries, first!), ['setUpModule tests.test_one', 'setUpClass A', `test ${A[0]}`, `test ${A[1]}`, 'tearDownClass A', 'tearDownModule tests.test_one']);
+    assert.deepEqual(byPid(entries, second!), ['setUpModule tests.test_one', 'setUpClass A', `test ${A[2]}`, `test ${A[3]}`]);
+    // A fresh Run on a slot whose process never ran anything needs no other.
+    const idle = await fixtures(t, fork);
+    assert.deepEqual((await idle.h.coordinator.run([A[0]], { slot: 0, fresh: true })).processes, { fresh: 0, restarts: 0 });
+  });
 }
 
 test('a failing setUpClass or setUpModule is a result with its traceback, and each test it prevented names it (a skipping one, skipped)', async (t) => {

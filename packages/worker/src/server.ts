@@ -17,6 +17,7 @@ import {
   type ProcessCounts,
   type ProcessStart,
   type RunMessage,
+  type RunOptions,
   type Transport,
   type WorkerLink,
 } from '@baton/protocol';
@@ -200,7 +201,7 @@ export class WorkerServer implements SlotSink {
   link(options: LinkOptions = {}): WorkerLink {
     if (this.upstream !== undefined) throw this.busy();
     const link = new InProcessLink(this.hello, {
-      run: (nonce, tests, slot, timeout) => this.enqueue(nonce, tests, slot, timeout),
+      run: (nonce, tests, options) => this.enqueue(nonce, tests, options),
       cancel: (ids, groups) => this.takeBack(ids, groups),
       processes: () => this.processes(),
       log: this.log,
@@ -351,18 +352,18 @@ export class WorkerServer implements SlotSink {
   }
 
   private run(channel: Channel, message: RunMessage): void {
-    const refused = this.enqueue(message.nonce, message.tests ?? this.tests, message.slot, message.timeout);
+    const refused = this.enqueue(message.nonce, message.tests ?? this.tests, message);
     if (refused === undefined) return;
     this.log(refused);
     channel.send({ msg: 'Error', code: 'BATON_PROTOCOL_BAD_MESSAGE', message: refused, nonce: message.nonce }).catch(() => undefined);
   }
 
   /** Queues a Run on its slot (the one named, or the least loaded); says why not if it cannot. */
-  private enqueue(nonce: string, tests: readonly string[], slot: number | undefined, timeout: number | undefined): string | undefined {
+  private enqueue(nonce: string, tests: readonly string[], { slot, timeout, fresh }: RunOptions): string | undefined {
     if (slot !== undefined && slot >= this.slots.length) {
       return `Run ${nonce} asks for slot ${slot}, but worker ${this.hello.name} has slots 0..${this.slots.length - 1}`;
     }
-    (slot === undefined ? this.leastLoaded() : this.slots[slot]!).enqueue(nonce, tests, timeout);
+    (slot === undefined ? this.leastLoaded() : this.slots[slot]!).enqueue(nonce, tests, timeout, fresh === true);
     return undefined;
   }
 

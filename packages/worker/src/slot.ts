@@ -56,6 +56,8 @@ interface Job {
    */
   readonly remaining: Set<string>;
   readonly timeout: number | undefined;
+  /** It goes to a process that has run nothing before (a retry): `behind` any that has. */
+  readonly fresh: boolean;
   /**
    * The batch that holds it, once handed to a session's adapter: found here rather than by
    * searching the session's batches, which a pipelined slot may hold by the hundred.
@@ -167,9 +169,12 @@ export class Slot {
     return load;
   }
 
-  /** Queues a Run's tests, in discovery order, behind what the slot already holds. */
-  enqueue(nonce: string, tests: readonly string[], timeout: number | undefined): void {
-    const job: Job = { nonce, remaining: new Set(inDiscoveryOrder(tests, this.options.order)), timeout };
+  /**
+   * Queues a Run's tests, in discovery order, behind what the slot already holds; `fresh`:
+   * on a process that has run nothing before.
+   */
+  enqueue(nonce: string, tests: readonly string[], timeout: number | undefined, fresh = false): void {
+    const job: Job = { nonce, remaining: new Set(inDiscoveryOrder(tests, this.options.order)), timeout, fresh };
     if (job.remaining.size === 0) {
       this.options.sink.done(nonce);
       return;
@@ -441,10 +446,12 @@ export class Slot {
 
   /**
    * Whether `job` starts at or before what `adapter`'s process was given, in discovery
-   * order: then it must go to a fresh process. A process per batch is always fresh.
+   * order, or must run on a process that has run nothing and this one has: then it goes
+   * to a fresh process. A process per batch is always fresh.
    */
   private behind(adapter: TestAdapter, job: Job): boolean {
     if (adapter.processPerBatch === true) return false;
+    if (job.fresh && this.used) return true;
     // Sorted: the first test is the lowest, unless the list knows none of them.
     const first = job.remaining.values().next().value;
     const lowest = first === undefined ? undefined : this.options.order.get(first);

@@ -167,10 +167,14 @@ async function runSearch(
   return { executedNow, stopped: search.outcome === undefined ? stopped : undefined, failure };
 }
 
-/** The run of the latest failure of `testId`, in any profile. */
+/**
+ * The run of the latest failure of `testId`, in any profile: a failing result, or a failed
+ * attempt that `run --retries` tried again (the test may have passed in the end).
+ */
 function latestFailure(repo: SqliteRepository, testId: string): number {
   const history = repo.history(testId);
-  const failed = history.filter((h) => isFailing(h.status)).at(-1);
+  const failedAttempt = (run: number) => repo.attempts(run).some((a) => a.testId === testId && isFailing(a.status));
+  const failed = history.findLast((h) => isFailing(h.status) || failedAttempt(h.run));
   if (failed === undefined) {
     throw new CliError('BATON_CLI_UNKNOWN_TEST', history.length === 0
       ? `the repository holds no result of ${testId}; \`baton failing --list\` lists the failing tests`
@@ -179,12 +183,18 @@ function latestFailure(repo: SqliteRepository, testId: string): number {
   return failed.run;
 }
 
-/** The test's failing result in the run, and the run's results. */
+/**
+ * The test's failure in the run, and what the run's workers ran: its results and its
+ * failed attempts that were tried again (`run --retries`), which share the workers'
+ * sequences. Of a test tried again, its first failed attempt: it ran where the run put it,
+ * after its process's other tests, where a retry runs on a fresh process.
+ */
 function failingResult(repo: SqliteRepository, run: number, testId: string): { target: StoredResult; results: StoredResult[] } {
   if (repo.run(run) === undefined) throw new CliError('BATON_CLI_BAD_INPUT', `the repository holds no run ${run}; \`baton history list\` lists the runs`);
-  const results = repo.results(run);
+  const attempts = repo.attempts(run);
+  const results = [...repo.results(run), ...attempts];
   const own = results.filter((r) => r.testId === testId);
-  const target = own.filter((r) => isFailing(r.status)).at(-1);
+  const target = attempts.find((a) => a.testId === testId && isFailing(a.status)) ?? own.filter((r) => isFailing(r.status)).at(-1);
   if (target === undefined) {
     throw new CliError(own.length === 0 ? 'BATON_CLI_UNKNOWN_TEST' : 'BATON_CLI_BAD_INPUT', own.length === 0
       ? `run ${run} has no result of ${testId}`

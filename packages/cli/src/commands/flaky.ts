@@ -28,12 +28,13 @@ function ranked(flaky: readonly FlakyTest[]): FlakyTest[] {
 
 /**
  * `baton flaky`: the tests whose history shows both outcomes under one selection (the
- * same tests selected), ranked by how often they failed, with when they last did. Tests
- * that passed only when retried will join them once runs retry.
+ * same tests selected), a test's failed attempts that `run --retries` tried again among
+ * them, so that one that passed only when tried again is flaky from that one run; ranked
+ * by how often they failed, with when they last did and how often they passed on retry.
  */
 export const flakyCommand: CommandFactory = (ctx) => defineCommand({
   command: 'flaky',
-  describe: 'List the tests that both passed and failed in runs of the same selection, most often failing first',
+  describe: 'List the tests that both passed and failed in runs of the same selection (a pass on retry included), most often failing first',
   builder: (y) => y
     .option('runs', { type: 'number', default: FLAKY_RUNS, describe: 'How many of the latest runs to look at' })
     .option('profile', profileOption)
@@ -49,6 +50,7 @@ export const flakyCommand: CommandFactory = (ctx) => defineCommand({
         failures: f.failures,
         results: f.results,
         flips: f.flips,
+        passedOnRetry: f.passedOnRetry,
         lastFailedRun: f.lastFailedRun,
         lastFailed: isoJson(lastFailed(f)),
       }))])) });
@@ -56,9 +58,9 @@ export const flakyCommand: CommandFactory = (ctx) => defineCommand({
     }
     const [profile, flaky] = byProfile[0]!;
     if (flaky.length > 0) {
-      ctx.io.stdout.write(renderTable(['Test id', 'Failed', 'Of', 'Rate', 'Flips', 'Last failed'],
-        flaky.map((f) => [f.testId, grouped(f.failures), grouped(f.results), `${Math.round((100 * f.failures) / f.results)}%`, grouped(f.flips), `${formatTime(lastFailed(f))} (run ${f.lastFailedRun})`]),
-        ['left', 'right', 'right', 'right', 'right']));
+      ctx.io.stdout.write(renderTable(['Test id', 'Failed', 'Of', 'Rate', 'Flips', 'Passed on retry', 'Last failed'],
+        flaky.map((f) => [f.testId, grouped(f.failures), grouped(f.results), `${Math.round((100 * f.failures) / f.results)}%`, grouped(f.flips), grouped(f.passedOnRetry), `${formatTime(lastFailed(f))} (run ${f.lastFailedRun})`]),
+        ['left', 'right', 'right', 'right', 'right', 'right']));
     }
     ctx.io.stdout.write(`${flaky.length === 0 ? 'No flaky tests' : plural(flaky.length, 'flaky test')} in the latest ${plural(argv.runs, 'run')} of ${profile}\n`);
   }),

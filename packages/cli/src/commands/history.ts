@@ -3,9 +3,9 @@ import { FAILING_STATUSES, isFailing, secondsBetween } from '@baton/subunit';
 import { defineCommand, type CliContext, type CommandFactory, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { formatSeconds, formatTime, grouped, plural } from '../output/format.js';
-import { historyJson, fullResultJson, runJson, writeJson } from '../output/json.js';
+import { historyJson, runJson, runReportJson, writeJson } from '../output/json.js';
 import { outputOptions, shownFor, type OutputArgs } from '../output/options.js';
-import { failingOf, formatRunReport } from '../output/run.js';
+import { formatRunReport, reportOf } from '../output/run.js';
 import { renderTable } from '../output/table.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { lastStatus } from '../run-state.js';
@@ -105,8 +105,9 @@ function showRun(ctx: CliContext, argv: HistoryArgs, id: number | undefined): Pr
   return withRepository(ctx, argv, (repo) => {
     const run = id === undefined ? latest(repo, argv.profile) : repo.run(id);
     if (run === undefined) throw new StoreError('BATON_STORE_NO_SUCH_RUN', `the repository holds no run ${id}; \`baton history list\` lists them`);
-    if (argv.json) writeJson(ctx.io.stdout, { run: runJson(run), failing: failingOf(repo, run).map(fullResultJson) });
-    else ctx.io.stdout.write(formatRunReport(repo, run, runState(run), shownFor(argv, ctx.io.env, ctx.io.stdout)));
+    const report = reportOf(repo, run);
+    if (argv.json) writeJson(ctx.io.stdout, runReportJson(run, report));
+    else ctx.io.stdout.write(formatRunReport(repo, run, report, runState(run), shownFor(argv, ctx.io.env, ctx.io.stdout)));
     ctx.exit(lastStatus(run));
   });
 }

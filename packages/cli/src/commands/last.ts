@@ -4,9 +4,9 @@ import { layoutRun, traceJson } from '@baton/dashboard';
 import { runState, StoreError } from '@baton/store';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { fileError } from '../files.js';
-import { fullResultJson, runJson, writeJson } from '../output/json.js';
+import { runReportJson, writeJson } from '../output/json.js';
 import { outputOptions, shownFor, type OutputArgs } from '../output/options.js';
-import { failingOf, formatRunReport } from '../output/run.js';
+import { formatRunReport, reportOf } from '../output/run.js';
 import { writeSubunit } from '../output/subunit.js';
 import { chooseProfiles, profileOption } from '../profiles.js';
 import { withRepository } from '../repository.js';
@@ -45,7 +45,7 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
           out[profile] = null;
           continue;
         }
-        out[profile] = { run: runJson(run), failing: failingOf(repo, run).map(fullResultJson) };
+        out[profile] = runReportJson(run, reportOf(repo, run));
         ctx.exit(lastStatus(run));
       }
       writeJson(ctx.io.stdout, { profiles: out });
@@ -67,7 +67,7 @@ export const lastCommand: CommandFactory = (ctx) => defineCommand({
     }
     if (argv.subunit) writeSubunit(ctx.io.stdout, repo.results(run.id));
     else {
-      ctx.io.stdout.write(formatRunReport(repo, run, state, shownFor(argv, ctx.io.env, ctx.io.stdout)));
+      ctx.io.stdout.write(formatRunReport(repo, run, reportOf(repo, run), state, shownFor(argv, ctx.io.env, ctx.io.stdout)));
     }
     ctx.exit(lastStatus(run, state));
   }),

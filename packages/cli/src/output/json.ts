@@ -1,5 +1,6 @@
-import { resultJson, type ResultJson } from '@baton/dashboard';
-import type { StoredResult } from '@baton/store';
+import { resultJson, runJson, type ResultJson } from '@baton/dashboard';
+import type { StoredResult, StoredRun } from '@baton/store';
+import type { RunReport } from './run.js';
 import { isText, type Attachment } from '@baton/subunit';
 
 // Runs, results and histories take the dashboard API's JSON forms, so that a script reads
@@ -20,7 +21,19 @@ export function attachmentJson(a: Attachment): Record<string, unknown> {
     : { name: a.name, mimeType: a.mimeType ?? null, base64: Buffer.from(a.content).toString('base64') };
 }
 
-/** A result as the API shows it, binary attachments in full (base64) rather than by size. */
-export function fullResultJson(r: StoredResult): ResultJson {
-  return resultJson(r, attachmentJson);
+/** A result as the API shows it, binary attachments in full (base64) rather than by size, and which attempt it was when not the first. */
+export function fullResultJson(r: StoredResult): ResultJson & { attempt?: number } {
+  return { ...resultJson(r, attachmentJson), ...(r.attempt !== undefined && { attempt: r.attempt }) };
+}
+
+/**
+ * A run as `last --json` and `history show --json` give it: the run, its failing results,
+ * and its tests that were tried again (`--retries`), each result with its failed attempts.
+ */
+export function runReportJson(run: StoredRun, report: RunReport): object {
+  return {
+    run: runJson(run),
+    failing: report.failing.map(fullResultJson),
+    retried: report.retried.map(({ result, failedAttempts }) => ({ ...fullResultJson(result), failedAttempts: failedAttempts.map(fullResultJson) })),
+  };
 }

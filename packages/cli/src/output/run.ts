@@ -59,9 +59,10 @@ export function hasFailures(counts: Readonly<Partial<Record<ResultStatus, number
   return Object.entries(counts).some(([status, n]) => n !== undefined && n > 0 && isFailing(status as ResultStatus));
 }
 
-/** A run's failing results, in the order recorded (none read when its counts show no failure). */
-export function failingOf(repo: RunRepository, run: StoredRun): StoredResult[] {
-  return hasFailures(run.counts) ? repo.results(run.id).filter((r) => isFailing(r.status)) : [];
+/** An attempt at a test as the lines about retries name it. */
+interface AttemptView {
+  readonly status: ResultStatus;
+  readonly worker: string | undefined;
 }
 
 /** A passing result whose attachments are shown (`--all-attachments`): its heading, then them. */
@@ -70,12 +71,57 @@ export function formatPassing(heading: string, attachments: readonly Attachment[
 }
 
 /**
- * A run as `last` and `history show` print it: its results as `shown` asks (a line or a
- * character each, passing tests' attachments), its failures with their details, then its line.
+ * Where each attempt at a test ran and how it ended, from the first, the failed ones that
+ * were tried again (`--retries`) then its result: `1 FAIL on local/0, 2 SUCCESS on local/1`.
  */
-export function formatRunReport(repo: RunRepository, run: StoredRun, state: RunState, shown: Shown): string {
+export function formatAttempts(failedAttempts: readonly AttemptView[], result: AttemptView, paint: Paint): string {
+  return [...failedAttempts, result].map((a, i) => `${i + 1} ${statusLabel(a.status, paint)} on ${a.worker ?? 'an unnamed worker'}`).join(', ');
+}
+
+/** A test of a run that was tried again: its result, and the failed attempts before it. */
+export interface Retried {
+  readonly result: StoredResult;
+  readonly failedAttempts: readonly StoredResult[];
+}
+
+/** What `last` and `history show` report of a run. */
+export interface RunReport {
+  /** Its failing results, in the order recorded. */
+  readonly failing: readonly StoredResult[];
+  /** Its tests that were tried again (`--retries`), in the order their results were recorded. */
+  readonly retried: readonly Retried[];
+}
+
+/**
+ * A run's failing results (none read when its counts show no failure) and its tests that
+ * were tried again (none read when it kept no attempts). A test whose run was cut short
+ * before its retry ran has no result, and is not among them.
+ */
+export function reportOf(repo: RunRepository, run: StoredRun): RunReport {
+  const attempts = repo.attempts(run.id);
+  const failed = hasFailures(run.counts);
+  if (attempts.length === 0 && !failed) return { failing: [], retried: [] };
+  const results = repo.results(run.id);
+  const byTest = new Map<string, StoredResult[]>();
+  for (const a of attempts) byTest.set(a.testId, [...(byTest.get(a.testId) ?? []), a]);
+  return {
+    failing: failed ? results.filter((r) => isFailing(r.status)) : [],
+    retried: results.flatMap((result) => {
+      const failedAttempts = byTest.get(result.testId);
+      return failedAttempts === undefined ? [] : [{ result, failedAttempts }];
+    }),
+  };
+}
+
+/**
+ * A run as `last` and `history show` print it: its results as `shown` asks (a line or a
+ * character each, passing tests' attachments), its failures with their details (and where
+ * each attempt ran, for one tried again), the tests that passed only when tried again
+ * with the details of their failed attempts, then its line.
+ */
+export function formatRunReport(repo: RunRepository, run: StoredRun, report: RunReport, state: RunState, shown: Shown): string {
   const everyResult = shown.results !== 'failures' || shown.passing !== 'none';
-  const results = everyResult ? repo.results(run.id) : failingOf(repo, run);
+  const results = everyResult ? repo.results(run.id) : report.failing;
   let out = '';
   if (shown.results === 'lines') {
     for (const r of results) out += `${traceLine(traced(r), shown.paint)}\n${passes(r.status) ? capturedAttachments(passingShown(r.attachments, shown.passing)) : ''}`;
@@ -86,7 +132,21 @@ export function formatRunReport(repo: RunRepository, run: StoredRun, state: RunS
       if (attachments.length > 0) out += formatPassing(`${statusLabel(r.status, shown.paint)}: ${r.testId}`, attachments);
     }
   }
-  return out + results.filter((r) => isFailing(r.status)).map((r) => formatFailure(r.testId, r, shown.paint)).join('') + formatRunLine(run, state, shown.paint);
+  const retried = new Map(report.retried.map((r) => [r.result.testId, r.failedAttempts]));
+  for (const r of report.failing) {
+    out += formatFailure(r.testId, r, shown.paint);
+    const failedAttempts = retried.get(r.testId);
+    if (failedAttempts !== undefined) out += `  attempts: ${formatAttempts(failedAttempts, r, shown.paint)}\n`;
+  }
+  const flaky = report.retried.filter((r) => !isFailing(r.result.status));
+  for (const { result, failedAttempts } of flaky) {
+    out += `FLAKY: ${result.testId} (passed only when tried again)\n  attempts: ${formatAttempts(failedAttempts, result, shown.paint)}\n`;
+    for (const a of failedAttempts) {
+      out += `  attempt ${a.attempt ?? 1}, ${statusLabel(a.status, shown.paint)} on ${a.worker ?? 'an unnamed worker'}:\n${failureBody(a.status, a.attachments).replace(/^(?=.)/gm, '  ')}`;
+    }
+  }
+  const note = flaky.length === 0 ? '' : `${plural(flaky.length, 'test')} passed only when tried again (flaky)\n`;
+  return out + formatRunLine(run, state, shown.paint) + note;
 }
 
 /** A recorded result as a per-test line shows it. */

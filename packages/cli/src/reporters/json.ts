@@ -33,7 +33,8 @@ export class IsoTimes {
 /**
  * `--json FILE`: the run as one JSON document written when it ends: the summary, then
  * every result in the order it finished, with worker, position in that worker's
- * sequence, times, tags and text attachments (binary ones as base64). Each result is one
+ * sequence, times, tags and text attachments (binary ones as base64); a test tried again
+ * (`--retries`) with its `attempt` and its `failedAttempts`, each in the same form. Each result is one
  * line: a run of 100,000 tests stays greppable, and indenting every field of every result
  * would double the file and the time to write it.
  */
@@ -45,7 +46,12 @@ export class JsonReporter extends FileReporter<string> {
   }
 
   protected entry(r: RunResult): string {
-    return JSON.stringify({
+    return JSON.stringify(this.resultJson(r));
+  }
+
+  /** A result, or a failed attempt at a test that was tried again, as the report holds it. */
+  private resultJson(r: RunResult): object {
+    return {
       id: r.id,
       status: r.status,
       worker: r.worker,
@@ -60,7 +66,9 @@ export class JsonReporter extends FileReporter<string> {
         mimeType: a.mimeType ?? null,
         ...(isText(a) ? { text: utf8.decode(a.content) } : { base64: Buffer.from(a.content).toString('base64') }),
       })),
-    });
+      ...(r.attempt !== undefined && { attempt: r.attempt }),
+      ...(r.failedAttempts !== undefined && { failedAttempts: r.failedAttempts.map((a) => this.resultJson(a)) }),
+    };
   }
 
   protected render(lines: readonly string[], summary: RunSummary): string {
@@ -80,6 +88,8 @@ export class JsonReporter extends FileReporter<string> {
       processes: summary.processes,
       counts: summary.counts,
       notRun: summary.notRun,
+      flaky: summary.flaky.map((r) => r.id),
+      retriedAttempts: summary.retriedAttempts,
       slowest: summary.slowest,
     };
     // The summary's closing "\n}" makes way for the results, the document's last field.

@@ -7,7 +7,11 @@ const utf8 = new TextDecoder();
 /**
  * `--junit FILE`: a JUnit XML report written when the run ends, one testcase per test
  * (classname and name split at the last dot, as subunit2junitxml does), failures with
- * their tracebacks, skips with their reasons, captured output in system-out.
+ * their tracebacks, skips with their reasons, captured output in system-out. A test tried
+ * again (`--retries`) is reported as Maven Surefire reports its reruns: one that passed
+ * in the end has a `flakyFailure` per failed attempt and no `failure` (a pass to readers
+ * that know neither); one that failed every time has its first attempt as its `failure`
+ * and a `rerunFailure` for each later one. Each holds a `stackTrace` and `system-out`.
  */
 export class JUnitReporter extends FileReporter {
   constructor(file: string, target?: ReportTarget) {
@@ -35,17 +39,16 @@ export function junitXml(results: readonly RunResult[], seconds: number, notRun:
     const { classname, name } = split(r.id);
     const open = `  <testcase classname="${attr(classname)}" name="${attr(name)}" time="${(r.duration ?? 0).toFixed(3)}"`;
     const body: string[] = [];
-    const text = (names: RegExp) =>
-      r.attachments.filter((a) => names.test(a.name) && isText(a)).map((a) => utf8.decode(a.content)).join('\n');
-    if (r.status === 'fail' || r.status === 'inprogress') {
-      const details = text(/^(traceback|baton-.*|reason)$/) || `${r.id} ${r.status === 'inprogress' ? 'never finished' : 'failed'}`;
-      body.push(`    <failure message="${attr(firstLine(details))}">${cdata(details)}</failure>`);
-    } else if (r.status === 'uxsuccess') {
-      body.push('    <failure message="unexpected success">the test was expected to fail, and passed</failure>');
-    } else if (r.status === 'skip') {
-      body.push(`    <skipped message="${attr(text(/^reason$/))}"/>`);
+    const attempts = [...(r.failedAttempts ?? []), r];
+    if (isFailing(r.status)) {
+      const [first, ...reruns] = attempts;
+      body.push(failureElement(first!));
+      for (const a of reruns) body.push(...rerunElement('rerunFailure', a));
+    } else {
+      for (const a of r.failedAttempts ?? []) body.push(...rerunElement('flakyFailure', a));
+      if (r.status === 'skip') body.push(`    <skipped message="${attr(textOf(r, /^reason$/))}"/>`);
     }
-    const out = text(/^(stdout|stderr)$/);
+    const out = textOf(r, OUTPUT);
     if (out) body.push(`    <system-out>${cdata(out)}</system-out>`);
     lines.push(body.length === 0 ? `${open}/>` : `${open}>`, ...body, ...(body.length === 0 ? [] : ['  </testcase>']));
   }
@@ -55,6 +58,40 @@ export function junitXml(results: readonly RunResult[], seconds: number, notRun:
   }
   lines.push('</testsuite>', '');
   return lines.join('\n');
+}
+
+/** The attachments that say why a test failed, and those that hold what it printed. */
+const DETAILS = /^(traceback|baton-.*|reason)$/;
+const OUTPUT = /^(stdout|stderr)$/;
+
+/** The text of a result's attachments whose names match. */
+function textOf(r: RunResult, names: RegExp): string {
+  return r.attachments.filter((a) => names.test(a.name) && isText(a)).map((a) => utf8.decode(a.content)).join('\n');
+}
+
+/** Why a failing result failed: its tracebacks and baton's reasons, or what its status means. */
+function detailsOf(r: RunResult): string {
+  if (r.status === 'uxsuccess') return 'the test was expected to fail, and passed';
+  return textOf(r, DETAILS) || `${r.id} ${r.status === 'inprogress' ? 'never finished' : 'failed'}`;
+}
+
+function messageOf(r: RunResult): string {
+  return r.status === 'uxsuccess' ? 'unexpected success' : firstLine(detailsOf(r));
+}
+
+function failureElement(r: RunResult): string {
+  return `    <failure message="${attr(messageOf(r))}">${cdata(detailsOf(r))}</failure>`;
+}
+
+/** A failed attempt other than the one a `failure` holds, as Surefire writes a rerun. */
+function rerunElement(tag: 'rerunFailure' | 'flakyFailure', r: RunResult): string[] {
+  const out = textOf(r, OUTPUT);
+  return [
+    `    <${tag} message="${attr(messageOf(r))}">`,
+    `      <stackTrace>${cdata(detailsOf(r))}</stackTrace>`,
+    ...(out ? [`      <system-out>${cdata(out)}</system-out>`] : []),
+    `    </${tag}>`,
+  ];
 }
 
 function split(id: string): { classname: string; name: string } {

@@ -6,6 +6,7 @@ import {
   type RunStats,
   type RunSummary,
   type TestFinished,
+  type TestRetried,
   type TestStarted,
   type TestsDispatched,
   type TestsReclaimed,
@@ -21,7 +22,7 @@ import { plain, type Paint } from '../output/color.js';
 import { compareNatural, formatCounts, formatSeconds, plural } from '../output/format.js';
 import type { Shown } from '../output/options.js';
 import type { LiveDisplay } from '../output/run-log.js';
-import { failureBody, formatPassing, statusLabel } from '../output/run.js';
+import { failureBody, formatAttempts, formatPassing, statusLabel } from '../output/run.js';
 import { capturedAttachments, passes, passingShown, traceChar, traceLine } from '../output/trace.js';
 
 /** How often the live display is redrawn: elapsed times and the ETA move even while no test ends. */
@@ -149,15 +150,27 @@ export class ProgressReporter implements Reporter, LiveDisplay {
 
   onTestFinished(event: TestFinished): void {
     this.setStats(event.stats, event.at);
-    const slot = this.slots.get(event.result.worker);
-    if (slot !== undefined) {
-      slot.held.delete(event.result.id);
-      if (slot.test === event.result.id) {
-        slot.test = undefined;
-        slot.since = event.at;
-      }
-    }
+    this.slotDone(event.result, event.at);
     this.showResult(event.result);
+  }
+
+  onTestRetried(event: TestRetried): void {
+    this.setStats(event.stats, event.at);
+    this.slotDone(event.result, event.at);
+    const r = event.result;
+    const next = (r.attempt ?? 1) + 1;
+    this.line(`${statusLabel(r.status, this.shown.paint)} ${r.id} (${r.worker}${durationText(r)}, attempt ${r.attempt}): trying it again on a fresh process, attempt ${next} of at most ${next + event.retriesLeft}`);
+  }
+
+  /** A slot's test has a result, or a failed attempt: the slot moves on. */
+  private slotDone(r: RunResult, at: number): void {
+    const slot = this.slots.get(r.worker);
+    if (slot === undefined) return;
+    slot.held.delete(r.id);
+    if (slot.test === r.id) {
+      slot.test = undefined;
+      slot.since = at;
+    }
   }
 
   onRunFinished(event: RunFinished): void {
@@ -185,9 +198,14 @@ export class ProgressReporter implements Reporter, LiveDisplay {
   private showResult(r: RunResult): void {
     const { results, paint } = this.shown;
     const shown = passes(r.status) ? passingShown(r.attachments, this.shown.passing) : [];
-    const heading = () => `${statusLabel(r.status, paint)} ${r.id} (${r.worker}${durationText(r)})`;
+    const heading = () => `${statusLabel(r.status, paint)} ${r.id} (${r.worker}${durationText(r)}${r.attempt === undefined ? '' : `, attempt ${r.attempt}`})`;
+    // A pass on retry is told whatever the mode: it is what --retries is there to show.
+    const flaky = () => {
+      if (!isFailing(r.status) && r.failedAttempts !== undefined) this.line(`FLAKY ${r.id} passed only when tried again (attempts: ${formatAttempts(r.failedAttempts, r, paint)})`);
+    };
     if (results === 'lines') {
       this.above(() => void this.out.write(`${traceLine(r, paint)}\n${capturedAttachments(shown)}`));
+      flaky();
       return;
     }
     if (results === 'chars') {
@@ -196,6 +214,7 @@ export class ProgressReporter implements Reporter, LiveDisplay {
     } else if (isFailing(r.status)) {
       this.line(heading());
     }
+    flaky();
     if (shown.length > 0) this.above(() => void this.out.write(formatPassing(heading(), shown)));
   }
 
@@ -272,6 +291,12 @@ function summaryLines(s: RunSummary, paint: Paint, slowest: boolean): string[] {
   for (const f of s.failures) {
     out.push('', `${'='.repeat(70)}`, `${statusLabel(f.status, paint)}: ${f.id}  [${f.worker}${durationText(f)}]`, '-'.repeat(70));
     out.push(failureBody(f.status, f.attachments).replace(/\n$/, ''));
+    if (f.failedAttempts !== undefined) out.push(`  attempts: ${formatAttempts(f.failedAttempts, f, paint)}`);
+  }
+  if (s.flaky.length > 0) {
+    const verdict = s.exitCode === 0 ? 'they count as passes' : '--flaky-fails: they fail the run';
+    out.push('', `${plural(s.flaky.length, 'test')} passed only when tried again (flaky; ${verdict}):`);
+    for (const f of s.flaky) out.push(`  ${f.id}  attempts: ${formatAttempts(f.failedAttempts ?? [], f, paint)}`);
   }
   const cutShort = new Set(s.cutShort);
   const list = (ids: readonly string[], heading: string) => {
@@ -287,11 +312,12 @@ function summaryLines(s: RunSummary, paint: Paint, slowest: boolean): string[] {
     const width = Math.max(...s.slowest.map((t) => formatSeconds(t.duration).length));
     for (const t of s.slowest) out.push(`  ${formatSeconds(t.duration).padStart(width)} s  ${t.id}`);
   }
-  out.push('', `Ran ${plural(s.stats.done, 'test')} in ${formatSeconds(s.wallMs / 1000)} s on ${plural(s.workers, 'worker slot')}: ${formatCounts(s.counts, paint)}${s.notRun.length ? `, ${s.notRun.length} not run` : ''}`);
+  const retried = s.retriedAttempts === 0 ? '' : `; ${plural(s.retriedAttempts, 'failed attempt')} tried again, ${s.flaky.length} then passed`;
+  out.push('', `Ran ${plural(s.stats.done, 'test')} in ${formatSeconds(s.wallMs / 1000)} s on ${plural(s.workers, 'worker slot')}: ${formatCounts(s.counts, paint)}${s.notRun.length ? `, ${s.notRun.length} not run` : ''}${retried}`);
   const { fresh, restarts } = s.processes;
   if (fresh + restarts > 0)
     out.push(
-      `${fresh + restarts} more test server ${fresh + restarts === 1 ? 'process' : 'processes'}: ${fresh} to go back in discovery order after rebalancing, ${restarts} after a crash or timeout`,
+      `${fresh + restarts} more test server ${fresh + restarts === 1 ? 'process' : 'processes'}: ${fresh} fresh (to go back in discovery order after rebalancing, or for a retry), ${restarts} after a crash or timeout`,
     );
   out.push(...boundLines(s));
   if (s.infrastructureProblem !== undefined) out.push(`baton: infrastructure problem: ${s.infrastructureProblem}`);

@@ -51,6 +51,8 @@ function events(): RunEvent[] {
         notRun: ['pkg.mod.TestC.test_never'],
         cutShort: [],
         failures: [results[1]!],
+        flaky: [],
+        retriedAttempts: 0,
         slowest: results.map((r) => ({ id: r.id, duration: r.duration!, status: r.status })),
         wallMs: 4200,
         lowerBoundMs: 2100,
@@ -124,7 +126,7 @@ test('plain progress (a CI log): joins, each failure as it happens, a progress l
   assert.match(out, /Slowest 3 tests:\n {2}0\.250 s {2}pkg\.mod\.TestA\.test_ok/);
   assert.match(
     out,
-    /Ran 3 tests in 4\.20 s on 2 worker slots: 1 passed, 1 failed, 1 skipped, 1 not run\n1 more test server process: 1 to go back in discovery order after rebalancing, 0 after a crash or timeout\nLower bound 2\.10 s \(the tests' own durations on 2 slots\): 50% efficient\n/,
+    /Ran 3 tests in 4\.20 s on 2 worker slots: 1 passed, 1 failed, 1 skipped, 1 not run\n1 more test server process: 1 fresh \(to go back in discovery order after rebalancing, or for a retry\), 0 after a crash or timeout\nLower bound 2\.10 s \(the tests' own durations on 2 slots\): 50% efficient\n/,
   );
   assert.match(out, /FAILED \(run 7, exit status 3\)\n$/);
   assert.doesNotMatch(out, /\x1b\[/, 'no escape codes in a log');
@@ -192,20 +194,23 @@ test('terminal progress: a live block that ticks between events, keeps a slot be
   assert.equal(out.length, written, 'no redraw after the end');
 });
 
+/** What Python's own XML parser reads in a JUnit file: `lines` see its `root` and print JSON. */
+function parsedByPython(file: string, lines: string[]): any {
+  const code = ['import sys, json, xml.etree.ElementTree as ET', 'root = ET.parse(sys.argv[1]).getroot()', ...lines].join('\n');
+  const r = spawnSync('python3', ['-c', code, file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
 test('JUnit: a document python can parse, with failures, skips, output and tests that never ran', async () => {
   const dir = tempDir('baton-junit-');
   const file = join(dir, 'junit.xml');
   await play(new JUnitReporter(file));
   const xml = readFileSync(file, 'utf8');
-  const code = [
-    'import sys, json, xml.etree.ElementTree as ET',
-    'root = ET.parse(sys.argv[1]).getroot()',
+  const doc = parsedByPython(file, [
     'cases = [(c.get("classname"), c.get("name"), [ch.tag for ch in c]) for c in root.iter("testcase")]',
     'print(json.dumps({"attrs": root.attrib, "cases": cases, "out": [e.text for e in root.iter("system-out")], "fail": [e.text for e in root.iter("failure")]}))',
-  ].join('\n');
-  const r = spawnSync('python3', ['-c', code, file], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const doc = JSON.parse(r.stdout);
+  ]);
   assert.deepEqual(doc.attrs, { name: 'baton', tests: '4', failures: '1', errors: '1', skipped: '1', time: '4.200' });
   assert.deepEqual(doc.cases, [
     ['pkg.mod.TestA', 'test_ok', ['system-out']],
@@ -379,4 +384,85 @@ test('colour: the status word of each failure as it happens, failure headings, c
   await play(new ProgressReporter({ out: { write: (s: string) => (out += s) }, shown: { results: 'lines', passing: 'none', paint: ansi } }), withSummary({ exitCode: 0, failures: [] }));
   assert.match(out, /\n\{0\} pkg\.mod\.TestA\.test_ok \[0\.250000s\] \.\.\. \x1b\[32;1mok\x1b\[0m\n/);
   assert.match(out, /\n\x1b\[32;1mPASSED\x1b\[0m \(run 7\)\n$/);
+});
+
+/** A run with --retries 2 on two slots: one test fails once and then passes, one fails every time. */
+function retriedRun(): RunEvent[] {
+  const tb = (n: number) => [{ name: 'traceback', mimeType: 'text/x-traceback;charset=utf8', content: text(`Traceback\nAssertionError: try ${n}\n`) }];
+  const attempt = (r: RunResult, n: number): RunResult => ({ ...r, attempt: n });
+  const flakyFirst = attempt(result('pkg.mod.T.test_flaky', 'fail', 'h/0', 0, tb(1)), 1);
+  const flaky: RunResult = { ...attempt(result('pkg.mod.T.test_flaky', 'success', 'h/1', 1), 2), failedAttempts: [flakyFirst] };
+  const broken1 = attempt(result('pkg.mod.T.test_broken', 'fail', 'h/1', 0, tb(1)), 1);
+  const broken2 = attempt(result('pkg.mod.T.test_broken', 'fail', 'h/0', 1, [...tb(2), { name: 'stdout', mimeType: 'text/plain', content: text('printed on try 2\n') }]), 2);
+  const broken: RunResult = { ...attempt(result('pkg.mod.T.test_broken', 'fail', 'h/1', 2, tb(3)), 3), failedAttempts: [broken1, broken2] };
+  const s = (done: number, failed: number) => ({ ...stats(done, failed), total: 2 });
+  return [
+    { type: 'runStarted', at: T0, run: 9, profile: 'default', total: 2, estimatedWork: undefined, unknown: 2, segments: 1 },
+    { type: 'workerJoined', at: T0, worker: 'h', slots: 2, version: 2 },
+    { type: 'testRetried', at: T0 + 1, result: flakyFirst, retriesLeft: 1, stats: s(0, 0) },
+    { type: 'testRetried', at: T0 + 2, result: broken1, retriesLeft: 1, stats: s(0, 0) },
+    { type: 'testFinished', at: T0 + 3, result: flaky, stats: s(1, 0) },
+    { type: 'testRetried', at: T0 + 4, result: broken2, retriesLeft: 0, stats: s(1, 0) },
+    { type: 'testFinished', at: T0 + 5, result: broken, stats: s(2, 1) },
+    {
+      type: 'runFinished',
+      at: T0 + 6,
+      summary: {
+        run: 9, profile: 'default', stats: s(2, 1), counts: { success: 1, fail: 1 }, notRun: [], cutShort: [], failures: [broken], flaky: [flaky], retriedAttempts: 3,
+        slowest: [], wallMs: 3000, lowerBoundMs: undefined, unknown: 2, baseline: undefined, workers: 2, processes: { fresh: 3, restarts: 0 }, exitCode: 1, infrastructureProblem: undefined,
+      },
+    },
+  ];
+}
+
+test('--retries in the progress: each failed attempt as it is tried again, a pass on retry as flaky, and where every attempt ran', async () => {
+  let out = '';
+  await play(new ProgressReporter({ out: { write: (s: string) => (out += s), isTTY: false } }), retriedRun());
+  assert.match(out, /\nFAIL pkg\.mod\.T\.test_flaky \(h\/0, 0\.250 s, attempt 1\): trying it again on a fresh process, attempt 2 of at most 3\n/);
+  assert.match(out, /\nFAIL pkg\.mod\.T\.test_broken \(h\/0, 0\.250 s, attempt 2\): trying it again on a fresh process, attempt 3 of at most 3\n/);
+  assert.match(out, /\nFLAKY pkg\.mod\.T\.test_flaky passed only when tried again \(attempts: 1 FAIL on h\/0, 2 SUCCESS on h\/1\)\n/);
+  assert.match(out, /\nFAIL pkg\.mod\.T\.test_broken \(h\/1, 0\.250 s, attempt 3\)\n/);
+  assert.match(out, /AssertionError: try 3\n {2}attempts: 1 FAIL on h\/1, 2 FAIL on h\/0, 3 FAIL on h\/1\n/);
+  assert.match(out, /\n1 test passed only when tried again \(flaky; --flaky-fails: they fail the run\):\n {2}pkg\.mod\.T\.test_flaky {2}attempts: 1 FAIL on h\/0, 2 SUCCESS on h\/1\n/);
+  assert.match(out, /Ran 2 tests in 3\.00 s on 2 worker slots: 1 passed, 1 failed; 3 failed attempts tried again, 1 then passed\n/);
+  out = '';
+  await play(new ProgressReporter({ out: { write: (s: string) => (out += s) } }), retriedRun().map((e) => (e.type === 'runFinished' ? { ...e, summary: { ...e.summary, failures: [], exitCode: 0 } } : e)));
+  assert.match(out, /passed only when tried again \(flaky; they count as passes\)/);
+});
+
+test('--retries in JUnit, as Maven Surefire writes reruns: flakyFailure for a pass on retry, failure then rerunFailure for a test that always failed', async () => {
+  const file = join(tempDir('baton-junit-'), 'junit.xml');
+  await play(new JUnitReporter(file), retriedRun());
+  const doc = parsedByPython(file, [
+    'cases = {c.get("name"): [[ch.tag, ch.get("message"), [(g.tag, g.text) for g in ch]] for ch in c] for c in root.iter("testcase")}',
+    'print(json.dumps({"attrs": root.attrib, "cases": cases}))',
+  ]);
+  assert.equal(doc.attrs.failures, '1', 'a pass on retry is no failure');
+  assert.deepEqual(doc.cases.test_flaky, [['flakyFailure', 'AssertionError: try 1', [['stackTrace', 'Traceback\nAssertionError: try 1\n']]]]);
+  assert.deepEqual(doc.cases.test_broken, [
+    ['failure', 'AssertionError: try 1', []],
+    ['rerunFailure', 'AssertionError: try 2', [['stackTrace', 'Traceback\nAssertionError: try 2\n'], ['system-out', 'printed on try 2\n']]],
+    ['rerunFailure', 'AssertionError: try 3', [['stackTrace', 'Traceback\nAssertionError: try 3\n']]],
+  ]);
+});
+
+test('--retries in JSON and subunit: one result per test, with its attempt and failed attempts in JSON, the final ones only in subunit', async () => {
+  const file = join(tempDir('baton-json-'), 'run.json');
+  await play(new JsonReporter(file), retriedRun());
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
+  assert.deepEqual([doc.flaky, doc.retriedAttempts], [['pkg.mod.T.test_flaky'], 3]);
+  type Entry = { id: string; status: string; worker: string; attempt?: number; failedAttempts?: Entry[] };
+  const brief = (r: Entry): unknown[] => [r.id, r.status, r.worker, r.attempt, r.failedAttempts?.map(brief)];
+  assert.deepEqual(doc.results.map(brief), [
+    ['pkg.mod.T.test_flaky', 'success', 'h/1', 2, [['pkg.mod.T.test_flaky', 'fail', 'h/0', 1, undefined]]],
+    ['pkg.mod.T.test_broken', 'fail', 'h/1', 3, [['pkg.mod.T.test_broken', 'fail', 'h/1', 1, undefined], ['pkg.mod.T.test_broken', 'fail', 'h/0', 2, undefined]]],
+  ]);
+  assert.equal(doc.results[1].failedAttempts[1].attachments[0].text, 'Traceback\nAssertionError: try 2\n');
+
+  const chunks: Uint8Array[] = [];
+  await play(new SubunitReporter({ write: (c: Uint8Array) => chunks.push(c) }), retriedRun());
+  assert.deepEqual(aggregate(decodeAll(Buffer.concat(chunks)).packets).results.map((r) => [r.id, r.status]), [
+    ['pkg.mod.T.test_flaky', 'success'],
+    ['pkg.mod.T.test_broken', 'fail'],
+  ]);
 });

@@ -53,6 +53,9 @@ export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean
     throw new CliError('BATON_CLI_USAGE', '--tls-cert and --tls-key serve wss:// to workers that connect: they go with --listen HOST:PORT');
   }
   if (args.serve !== undefined) checkServe(args.serve, token);
+  if (args.flakyFails && !(args.retries !== undefined && args.retries > 0)) {
+    throw new CliError('BATON_CLI_USAGE', '--flaky-fails fails the run for a test that passed only when tried again: it goes with --retries N (N of 1 or more)');
+  }
   const workers = args.worker.map((url) => dialUrl('--worker', url));
   const jobs = args.jobs ?? (localByDefault ? Math.min(availableParallelism(), MAX_SLOTS) : 0);
   if (jobs === 0 && args.listen === undefined && workers.length === 0) {

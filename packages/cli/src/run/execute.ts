@@ -187,6 +187,8 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     profile: setup.profile,
     reporters,
     timeout: timeoutPolicy(args, config),
+    retries: args.retries ?? 0,
+    flakyFails: args.flakyFails,
     testListDigest: setup.allDigest,
     discovery: setup.discovery,
     selectionDigest: setup.selectionDigest,

@@ -21,6 +21,10 @@ export interface RunArgs extends GlobalArgs, RunOutputArgs {
   readonly junit: string | undefined;
   readonly json: string | undefined;
   readonly timeout: number | undefined;
+  /** `--retries N`: a failed test is tried again up to N times, each on a fresh process on another slot. */
+  readonly retries: number | undefined;
+  /** `--flaky-fails`: a test that passed only when tried again fails the run. */
+  readonly flakyFails: boolean;
   readonly listen: string | undefined;
   readonly tokenFile: string | undefined;
   readonly tlsCert: string | undefined;
@@ -52,6 +56,8 @@ export function runOptions(y: Argv<GlobalArgs>): Argv<object> {
     .option('junit', textOption('--junit', 'Write a JUnit XML report to this file (- for stdout)'))
     .option('json', textOption('--json', 'Write a JSON report to this file (- for stdout)'))
     .option('timeout', secondsOption('--timeout', 'Seconds a test may run before its worker kills it (default: the configuration\'s)'))
+    .option('retries', wholeOption('--retries', 'a whole number of retries, 0 or more', { min: 0 }, 'Try a test that fails (a timeout or a crash too) again, up to this many times, as the run goes on: each time on a fresh test server process, on another slot when there is one. One that then passes is flaky: a pass, unless --flaky-fails'))
+    .option('flaky-fails', { type: 'boolean', default: false, describe: 'With --retries: a test that passed only when tried again fails the run (exit status 1)' })
     .option('listen', textOption('--listen', 'Accept workers that connect to HOST:PORT (baton worker --connect)'))
     .option('token-file', textOption('--token-file', 'File holding the shared secret workers must present (required beyond loopback)'))
     .option('tls-cert', textOption('--tls-cert', 'Certificate (PEM) to listen with wss://'))

@@ -8,8 +8,8 @@ export interface FakeWorkerOptions {
   readonly name: string;
   readonly slots?: number;
   readonly digest?: string;
-  /** Outcome per test id. @default success */
-  readonly outcomes?: ReadonlyMap<string, TestStatus>;
+  /** Outcome per test id, or a function asked at each of its results (a flaky test). @default success */
+  readonly outcomes?: ReadonlyMap<string, TestStatus | (() => TestStatus)>;
   /** Seconds each test takes (stamped into its timestamps). @default 0.01 */
   readonly duration?: (id: string) => number;
   /** A broken worker: it answers every Run with Done at once and runs nothing. @default false */
@@ -28,6 +28,8 @@ export class FakeWorker {
   readonly queues: Queued[][];
   /** Every test this worker ran (reported a result for), in order. */
   readonly ran: string[] = [];
+  /** Every Run received, in order: its tests, its slot and whether it asked for a fresh process. */
+  readonly runs: { readonly tests: readonly string[]; readonly slot: number; readonly fresh: boolean }[] = [];
   private readonly channel: Channel;
   private readonly options: FakeWorkerOptions;
   private readonly running: (Queued | undefined)[];
@@ -112,7 +114,8 @@ export class FakeWorker {
 
   private async finish(slot: number, test: Queued): Promise<void> {
     this.running[slot] = undefined;
-    const status = this.options.outcomes?.get(test.id) ?? 'success';
+    const outcome = this.options.outcomes?.get(test.id) ?? 'success';
+    const status = typeof outcome === 'function' ? outcome() : outcome;
     const seconds = this.options.duration?.(test.id) ?? 0.01;
     this.ran.push(test.id);
     await this.send({ testId: test.id, status, timestamp: this.stamp(seconds), tags: [`worker-${slot}`], routeCode: String(slot) });
@@ -149,6 +152,7 @@ export class FakeWorker {
       case 'Run': {
         const tests = this.options.dropsRuns ? [] : message.tests ?? [];
         const slot = message.slot ?? 0;
+        this.runs.push({ tests, slot, fresh: message.fresh === true });
         if (tests.length === 0) {
           void this.channel.send({ msg: 'Done', nonce: message.nonce });
           return;

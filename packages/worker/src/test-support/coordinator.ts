@@ -66,7 +66,7 @@ export class FakeCoordinator {
     });
   }
 
-  run(tests: readonly string[], extra: Partial<Pick<RunMessage, 'slot' | 'timeout'>> = {}): Promise<DoneMessage> {
+  run(tests: readonly string[], extra: Partial<Pick<RunMessage, 'slot' | 'timeout' | 'fresh'>> = {}): Promise<DoneMessage> {
     return this.channel.request({ msg: 'Run', tests, ...extra });
   }
 
