@@ -46,13 +46,13 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
     const listing = local?.listing ?? (await listTests(config, log));
     const all = listing.tests;
     if (all.length === 0) throw new CliError('BATON_CLI_NO_TESTS', `${config.file}: the project lists no tests`);
-    const selected = selectTests(all, { filters: args.filters, loadList: start.loadList, failing: args.failing, profile }, repository);
+    const selected = selectTests(all, start.selection, profile, repository);
     if (selected.length === 0) {
       if (args.failing) {
         ctx.io.stdout.write(`baton: no failing tests in profile ${profile}: nothing to run\n`);
         return;
       }
-      throw new CliError('BATON_CLI_NO_TESTS', `no test matches ${args.filters.map((f) => JSON.stringify(f)).join(' or ') || 'the selection'} (the project has ${all.length})`);
+      throw new CliError('BATON_CLI_NO_TESTS', `no test matches ${start.selection.described} (the project has ${all.length})`);
     }
     const { segments, planDigest } = plan(start, args, config, selected, all, {
       classFixtureTests: new Set(listing.classFixtureTests),

@@ -2,19 +2,47 @@ import type { Argv } from 'yargs';
 import type { UnnamedPolicy } from '@baton/scheduler';
 import { MAX_SLOTS } from '@baton/worker';
 import type { GlobalArgs } from '../context.js';
+import type { SelectionArgs } from './select.js';
 import { lastOf, secondsOption, textOption, wholeOption } from '../values.js';
 
 /** Seconds a run waits for workers to connect or dial unless `--wait` says otherwise. */
 export const DEFAULT_WAIT_SECONDS = 300;
 
+/** stestr's options over the configuration file (see ConfigOverrides); grouping ones where tests are grouped. */
+export interface ConfigArgs {
+  readonly testPath: string | undefined;
+  readonly topDir: string | undefined;
+  readonly groupRegex?: string | undefined;
+  readonly parallelClass?: boolean | undefined;
+}
+
+/** Declares `--test-path` and `--top-dir`, and with `grouping` `--group-regex` and `--parallel-class`. */
+export function configOptions<T>(y: Argv<T>, grouping: boolean): Argv<T> {
+  const suite = y
+    .option('test-path', { alias: 't', ...textOption('--test-path', 'Directory the Python unittest suite is discovered in, over the configuration\'s test_path (relative to here)') })
+    .option('top-dir', textOption('--top-dir', 'Top-level directory of the Python suite\'s imports, over the configuration\'s top_dir'));
+  if (!grouping) return suite;
+  return suite
+    .option('group-regex', { alias: 'g', ...textOption('--group-regex', 'Tests whose match of this regular expression is the same run in one process, one after another; over the configuration\'s group_regex') })
+    .option('parallel-class', { alias: 'p', type: 'boolean', describe: 'One group per test class (parallel_class=True); wins over any group regex' });
+}
+
+/** Declares the options that select tests (SelectionArgs), `filters` positional. */
+export function selectionOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .positional('filters', { type: 'string', array: true, default: [], describe: 'Regular expressions: the tests whose id matches any of them (all when none is given)' })
+    .option('load-list', textOption('--load-list', 'Only the test ids in this file (one per line)'))
+    .option('failing', { type: 'boolean', default: false, describe: 'Only the tests failing in the profile' })
+    .option('include-list', { alias: 'i', ...textOption('--include-list', 'A file of regular expressions, one a line (# comments): with the filters, the tests any of them matches') })
+    .option('exclude-list', { alias: 'e', ...textOption('--exclude-list', 'A file of regular expressions, one a line (# comments): leave out the tests any of them matches') })
+    .option('exclude-regex', { alias: 'E', ...textOption('--exclude-regex', 'Leave out the tests this regular expression matches') });
+}
+
 /** The arguments `baton run` and `baton coordinator` share. */
-export interface RunArgs extends GlobalArgs {
-  readonly filters: string[];
+export interface RunArgs extends GlobalArgs, SelectionArgs, ConfigArgs {
   readonly jobs: number | undefined;
   readonly plan: string | undefined;
   readonly planUnnamed: UnnamedPolicy;
-  readonly loadList: string | undefined;
-  readonly failing: boolean;
   readonly profile: string | undefined;
   readonly subunit: boolean;
   readonly junit: string | undefined;
@@ -38,13 +66,10 @@ export interface RunArgs extends GlobalArgs {
  * (src/values.ts): a bad number or an empty file name never reaches the run.
  */
 export function runOptions(y: Argv<GlobalArgs>): Argv<object> {
-  return y
-    .positional('filters', { type: 'string', array: true, default: [], describe: 'Regular expressions: run the tests whose id matches any of them' })
+  return configOptions(selectionOptions(y), true)
     .option('jobs', { alias: 'j', ...wholeOption('-j', `a whole number of local workers from 0 to ${MAX_SLOTS}`, { min: 0, max: MAX_SLOTS }, 'Local worker processes, each with its own test server (default for run: the number of cores)') })
     .option('plan', textOption('--plan', 'A segment plan (JSON): segments run in order and never overlap'))
     .option('plan-unnamed', { choices: ['refuse', 'append'] as const, default: 'refuse' as const, describe: 'Selected tests the plan does not name: refuse the run, or run them in a last segment' })
-    .option('load-list', textOption('--load-list', 'Run only the test ids in this file (one per line)'))
-    .option('failing', { type: 'boolean', default: false, describe: 'Run only the tests failing in the profile' })
     .option('profile', textOption('--profile', 'Profile the results belong to (e.g. py311)'))
     .option('subunit', { type: 'boolean', default: false, describe: 'Write a subunit v2 stream to stdout (progress goes to stderr)' })
     .option('junit', textOption('--junit', 'Write a JUnit XML report to this file (- for stdout)'))
