@@ -55,6 +55,8 @@ export interface CoordinatorOptions {
   readonly discovery?: readonly string[];
   /** Digests the run is stored with. */
   readonly selectionDigest?: string;
+  /** Record into this earlier run rather than a new one (`baton run --combine`; see the store's `RunStart.into`). */
+  readonly into?: number;
   readonly planDigest?: string;
   /** Where protocol-level complaints and failed reporters go. @default console.warn */
   readonly log?: (line: string) => void;
@@ -181,6 +183,7 @@ export class Coordinator {
       ...(o.planDigest === undefined ? {} : { planDigest: o.planDigest }),
       known: this.known,
       ...(o.writer === undefined ? {} : { writer: o.writer }),
+      ...(o.into === undefined ? {} : { into: o.into }),
     });
     this.writer.open(this.runId);
     this.emit({

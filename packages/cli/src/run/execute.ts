@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Coordinator, HISTORY_TIMEOUT_FLOOR_SECONDS, type Reporter, type RunSummary, type TimeoutPolicy } from '@baton/coordinator';
 import { connectWebSocket, ProtocolError, testListDigest, type Transport } from '@baton/protocol';
 import { resolvePlan, type Segment, type SharedFixtures } from '@baton/scheduler';
-import { DATABASE_FILE, DEFAULT_PROFILE, findRepositoryRoot, initRepository, REPOSITORY_DIR, thisProcess, type SqliteRepository } from '@baton/store';
+import { DATABASE_FILE, DEFAULT_PROFILE, findRepositoryRoot, initRepository, refuseInProgress, REPOSITORY_DIR, thisProcess, type SqliteRepository } from '@baton/store';
 import type { WorkerServer } from '@baton/worker';
 import type { ProjectConfig } from '../config.js';
 import type { CliContext } from '../context.js';
@@ -54,6 +54,7 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
       }
       throw new CliError('BATON_CLI_NO_TESTS', `no test matches ${start.selection.described} (the project has ${all.length})`);
     }
+    const into = args.combine === true ? combineTarget(repository, profile) : undefined;
     const { segments, planDigest } = plan(start, args, config, selected, all, {
       classFixtureTests: new Set(listing.classFixtureTests),
       moduleFixtureTests: new Set(listing.moduleFixtureTests),
@@ -72,6 +73,13 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
       }
     }
     const allDigest = local?.hello.digest ?? testListDigest(all);
+    // The selection is a subset of the list: all of it has the list's digest.
+    let selectionDigest = selected.length === all.length ? allDigest : testListDigest(selected);
+    if (into !== undefined) {
+      // What the run holds once combined: its tests and these.
+      selectionDigest = testListDigest([...repository.results(into).map((r) => r.testId), ...selected]);
+      log(`combining with run ${into}: each test run now replaces its result there`);
+    }
     const summary = await coordinate(ctx, args, {
       runLog: start.runLog,
       config,
@@ -81,8 +89,8 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
       segments,
       planDigest,
       allDigest,
-      // The selection is a subset of the list: all of it has the list's digest.
-      selectionDigest: selected.length === all.length ? allDigest : testListDigest(selected),
+      selectionDigest,
+      into,
       jobs,
       local,
       dialled,
@@ -97,6 +105,17 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
     repository?.close();
     await stopping;
   }
+}
+
+/**
+ * The run `--combine` records into: the profile's latest, as stestr combines with its
+ * latest. Refused (exit status 2) where there is none, or while a live process records it.
+ */
+function combineTarget(repository: SqliteRepository | undefined, profile: string): number {
+  const latest = repository?.latestRun(profile);
+  if (latest === undefined) throw new CliError('BATON_CLI_USAGE', `--combine: profile ${profile} has no run to combine with yet; run once without --combine`);
+  refuseInProgress(latest, 'combine with it once it is over');
+  return latest.id;
 }
 
 /** A `--worker` being dialled. */
@@ -148,6 +167,8 @@ interface RunSetup {
   readonly planDigest: string | undefined;
   readonly allDigest: string;
   readonly selectionDigest: string;
+  /** `--combine`: the run to record into. */
+  readonly into: number | undefined;
   readonly jobs: number;
   /** The `-j N` worker in this process, if any. */
   readonly local: WorkerServer | undefined;
@@ -189,6 +210,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     testListDigest: setup.allDigest,
     discovery: setup.discovery,
     selectionDigest: setup.selectionDigest,
+    ...(setup.into === undefined ? {} : { into: setup.into }),
     ...(setup.planDigest === undefined ? {} : { planDigest: setup.planDigest }),
     writer: thisProcess(),
     minWorkers: args.minWorkers ?? 1,

@@ -57,6 +57,8 @@ export interface RunArgs extends GlobalArgs, SelectionArgs, ConfigArgs {
   readonly wait: number | undefined;
   /** `--serve [HOST:PORT]`: '' when given without an address. */
   readonly serve: string | undefined;
+  /** `--combine`: record into the profile's latest run, replacing the results of the tests run again. */
+  readonly combine?: boolean | undefined;
   /** `run --isolated`: every test of the local worker in a fresh process of its own. */
   readonly isolated?: boolean | undefined;
 }
@@ -69,6 +71,7 @@ export function runOptions(y: Argv<GlobalArgs>): Argv<object> {
   return configOptions(selectionOptions(y), true)
     .option('jobs', { alias: 'j', ...wholeOption('-j', `a whole number of local workers from 0 to ${MAX_SLOTS}`, { min: 0, max: MAX_SLOTS }, 'Local worker processes, each with its own test server (default for run: the number of cores)') })
     .option('plan', textOption('--plan', 'A segment plan (JSON): segments run in order and never overlap'))
+    .option('combine', { type: 'boolean', describe: 'Record into the latest run of the profile (as stestr run --combine): it keeps its id, each test run now replaces its result there' })
     .option('plan-unnamed', { choices: ['refuse', 'append'] as const, default: 'refuse' as const, describe: 'Selected tests the plan does not name: refuse the run, or run them in a last segment' })
     .option('profile', textOption('--profile', 'Profile the results belong to (e.g. py311)'))
     .option('subunit', { type: 'boolean', default: false, describe: 'Write a subunit v2 stream to stdout (progress goes to stderr)' })

@@ -21,7 +21,9 @@ export function repeatOptions(y: Argv<object>): Argv<object> {
     .option('isolated', { type: 'boolean', describe: 'Run every test in a fresh test server process of its own (forked), as nothing ran before it' })
     .option('until-failure', { type: 'boolean', describe: 'Run the selection again and again, each time scheduled afresh on fresh test servers, until a test fails' })
     .option('repeat', { type: 'number', describe: 'Run the selection this many times, each scheduled afresh, and count each test\'s failures' })
-    .conflicts('until-failure', 'repeat');
+    .conflicts('until-failure', 'repeat')
+    // Each iteration is a run of its own, counted apart.
+    .conflicts('combine', ['until-failure', 'repeat']);
 }
 
 /** Whether the command line asks for more than one run. */
