@@ -55,6 +55,8 @@ export interface CoordinatorOptions {
   readonly discovery?: readonly string[];
   /** Digests the run is stored with. */
   readonly selectionDigest?: string;
+  /** Plans the lanes in an order shuffled with this seed (`baton run --random`; see the scheduler's `seed`). */
+  readonly seed?: number;
   /** Record into this earlier run rather than a new one (`baton run --combine`; see the store's `RunStart.into`). */
   readonly into?: number;
   readonly planDigest?: string;
@@ -169,6 +171,7 @@ export class Coordinator {
       estimates: this.estimates,
       ...(expectedWorkers === undefined ? {} : { expectedWorkers }),
       ...(o.discovery === undefined ? {} : { discovery: o.discovery }),
+      ...(o.seed === undefined ? {} : { seed: o.seed }),
     });
   }
 

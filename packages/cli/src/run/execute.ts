@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Coordinator, HISTORY_TIMEOUT_FLOOR_SECONDS, type Reporter, type RunSummary, type TimeoutPolicy } from '@baton/coordinator';
@@ -18,7 +18,7 @@ import { SubunitReporter } from '../reporters/subunit.js';
 import { listTests } from './adapter.js';
 import type { StartingRun } from './begin.js';
 import { listenForPeers, type Listener } from './listen.js';
-import { DEFAULT_WAIT_SECONDS, type RunArgs } from './options.js';
+import { DEFAULT_WAIT_SECONDS, MAX_SEED, type RunArgs } from './options.js';
 import { selectTests } from './select.js';
 import { serveRun } from './serve.js';
 
@@ -80,6 +80,8 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
       selectionDigest = testListDigest([...repository.results(into).map((r) => r.testId), ...selected]);
       log(`combining with run ${into}: each test run now replaces its result there`);
     }
+    const seed = args.randomSeed ?? (args.random === true ? randomInt(MAX_SEED + 1) : undefined);
+    if (seed !== undefined) log(`--random: which tests share a process is shuffled with seed ${seed} (--random-seed ${seed} plans the same again)`);
     const summary = await coordinate(ctx, args, {
       runLog: start.runLog,
       config,
@@ -91,6 +93,7 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
       allDigest,
       selectionDigest,
       into,
+      seed,
       jobs,
       local,
       dialled,
@@ -169,6 +172,8 @@ interface RunSetup {
   readonly selectionDigest: string;
   /** `--combine`: the run to record into. */
   readonly into: number | undefined;
+  /** `--random`: the seed lanes are shuffled with. */
+  readonly seed: number | undefined;
   readonly jobs: number;
   /** The `-j N` worker in this process, if any. */
   readonly local: WorkerServer | undefined;
@@ -211,6 +216,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     discovery: setup.discovery,
     selectionDigest: setup.selectionDigest,
     ...(setup.into === undefined ? {} : { into: setup.into }),
+    ...(setup.seed === undefined ? {} : { seed: setup.seed }),
     ...(setup.planDigest === undefined ? {} : { planDigest: setup.planDigest }),
     writer: thisProcess(),
     minWorkers: args.minWorkers ?? 1,

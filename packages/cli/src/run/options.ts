@@ -5,6 +5,9 @@ import type { GlobalArgs } from '../context.js';
 import type { SelectionArgs } from './select.js';
 import { lastOf, secondsOption, textOption, wholeOption } from '../values.js';
 
+/** The largest `--random-seed`: the scheduler's generator keeps 32 bits. */
+export const MAX_SEED: number = 2 ** 32 - 1;
+
 /** Seconds a run waits for workers to connect or dial unless `--wait` says otherwise. */
 export const DEFAULT_WAIT_SECONDS = 300;
 
@@ -57,6 +60,10 @@ export interface RunArgs extends GlobalArgs, SelectionArgs, ConfigArgs {
   readonly wait: number | undefined;
   /** `--serve [HOST:PORT]`: '' when given without an address. */
   readonly serve: string | undefined;
+  /** `--random`: lanes planned in a shuffled order (a seed drawn for the run). */
+  readonly random?: boolean | undefined;
+  /** `--random-seed N`: `--random` with this seed. */
+  readonly randomSeed?: number | undefined;
   /** `--combine`: record into the profile's latest run, replacing the results of the tests run again. */
   readonly combine?: boolean | undefined;
   /** `run --isolated`: every test of the local worker in a fresh process of its own. */
@@ -71,6 +78,11 @@ export function runOptions(y: Argv<GlobalArgs>): Argv<object> {
   return configOptions(selectionOptions(y), true)
     .option('jobs', { alias: 'j', ...wholeOption('-j', `a whole number of local workers from 0 to ${MAX_SLOTS}`, { min: 0, max: MAX_SLOTS }, 'Local worker processes, each with its own test server (default for run: the number of cores)') })
     .option('plan', textOption('--plan', 'A segment plan (JSON): segments run in order and never overlap'))
+    .option('random', {
+      type: 'boolean',
+      describe: 'Shuffle which tests share a test server process (each still runs its tests in discovery order): lanes are planned from the tests in a random order instead of longest first; prints the seed',
+    })
+    .option('random-seed', wholeOption('--random-seed', `a whole number from 0 to ${MAX_SEED}`, { min: 0, max: MAX_SEED }, '--random with this seed: the same tests, slots and history plan the same lanes again'))
     .option('combine', { type: 'boolean', describe: 'Record into the latest run of the profile (as stestr run --combine): it keeps its id, each test run now replaces its result there' })
     .option('plan-unnamed', { choices: ['refuse', 'append'] as const, default: 'refuse' as const, describe: 'Selected tests the plan does not name: refuse the run, or run them in a last segment' })
     .option('profile', textOption('--profile', 'Profile the results belong to (e.g. py311)'))
