@@ -1,7 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Coordinator, HISTORY_TIMEOUT_FLOOR_SECONDS, type Reporter, type RunSummary, type TimeoutPolicy } from '@baton/coordinator';
+import { Coordinator, type Reporter, type RunSummary } from '@baton/coordinator';
 import { connectWebSocket, ProtocolError, testListDigest, type Transport } from '@baton/protocol';
 import { resolvePlan, type Segment, type SharedFixtures } from '@baton/scheduler';
 import { DATABASE_FILE, DEFAULT_PROFILE, findRepositoryRoot, initRepository, refuseInProgress, REPOSITORY_DIR, thisProcess, type SqliteRepository } from '@baton/store';
@@ -21,6 +21,7 @@ import { listenForPeers, type Listener } from './listen.js';
 import { DEFAULT_WAIT_SECONDS, MAX_SEED, type RunArgs } from './options.js';
 import { selectTests } from './select.js';
 import { serveRun } from './serve.js';
+import { timeoutPolicy } from './timeouts.js';
 
 /**
  * A whole run: read the configuration, list and select tests, resolve the plan, reach the
@@ -211,7 +212,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     repository: setup.repository,
     profile: setup.profile,
     reporters,
-    timeout: timeoutPolicy(args, config),
+    timeout: timeoutPolicy(args.timeout, config),
     testListDigest: setup.allDigest,
     discovery: setup.discovery,
     selectionDigest: setup.selectionDigest,
@@ -291,12 +292,4 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     await listener?.close();
     await serving?.close();
   }
-}
-
-function timeoutPolicy(args: RunArgs, config: ProjectConfig): TimeoutPolicy {
-  if (args.timeout !== undefined) return { kind: 'fixed', seconds: args.timeout };
-  const t = config.timeout;
-  if (t === undefined) return { kind: 'none' };
-  if ('seconds' in t) return { kind: 'fixed', seconds: t.seconds };
-  return { kind: 'history', multiple: t.multiple, minimum: t.minimum ?? HISTORY_TIMEOUT_FLOOR_SECONDS };
 }
