@@ -10,7 +10,7 @@ import { FakeClock } from '@baton/protocol/test-kit';
 import { pythonAdapter } from '@baton/worker';
 import type { CliError } from '../errors.js';
 import { tempDir } from '../test-support/run-baton.js';
-import { CandidateRunner } from './executions.js';
+import { CandidateRunner, type Execution } from './executions.js';
 
 const PYTHON = execFileSync(process.env['BATON_TEST_PYTHON'] ?? 'python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
 const FIRST = 'tests.test_h.T.test_a_passes';
@@ -50,39 +50,35 @@ class WatchedClock extends FakeClock {
 }
 
 describe('a candidate on a fresh process, with timeouts', () => {
-  const runner = (target: string, clock: FakeClock) => {
+  /**
+   * Runs `tests` then `target` with a timeout of 30 s for the test that hangs (60 s for the
+   * others) and lets its watchdog fire; `then` gets the execution and the runner.
+   */
+  async function pastTimeout(target: string, tests: readonly string[], then: (execution: Promise<Execution | undefined>, runner: CandidateRunner) => Promise<void>): Promise<void> {
+    const clock = new WatchedClock();
     const factory = pythonAdapter({ testPath: 'tests', cwd: suite(), python: PYTHON });
     const timeouts = new Map([[FIRST, 60], [HANGS, 30], [LAST, 60]]);
-    return { factory, run: new CandidateRunner(factory, target, () => undefined, { timeoutOf: (id) => timeouts.get(id), clock }) };
-  };
-
-  it('the bisected test running past its timeout is killed, and counts as a failure', async () => {
-    const clock = new WatchedClock();
-    const { factory, run } = runner(HANGS, clock);
+    const runner = new CandidateRunner(factory, target, () => undefined, { timeoutOf: (id) => timeouts.get(id), clock });
     try {
       const armed = clock.armed(30_000);
-      const execution = run.run([FIRST], 0);
+      const execution = runner.run(tests, 0);
       await armed;
       clock.advance(30_000);
-      assert.deepEqual(await execution, { failed: true, result: undefined });
+      await then(execution, runner);
     } finally {
       await factory.dispose?.();
     }
-  });
+  }
 
-  it('a test before it running past its timeout stops the bisection, naming it', async () => {
-    const clock = new WatchedClock();
-    const { factory, run } = runner(LAST, clock);
-    try {
-      const armed = clock.armed(30_000);
-      const execution = run.run([HANGS], 0);
-      await armed;
-      clock.advance(30_000);
+  it('the bisected test running past its timeout is killed, and counts as a failure', () =>
+    pastTimeout(HANGS, [FIRST], async (execution) => {
+      assert.deepEqual(await execution, { failed: true, result: undefined });
+    }));
+
+  it('a test before it running past its timeout stops the bisection, naming it', () =>
+    pastTimeout(LAST, [HANGS], async (execution, runner) => {
       await assert.rejects(execution, (e: CliError) => e.code === 'BATON_CLI_BISECT_NO_RESULT'
         && e.message === `${LAST} did not run after 1 of the tests before it (its test server died first: ${HANGS} ran past its timeout of 30 s, and its process was killed); bisect needs those tests to let it run`);
-      assert.equal((await run.run([], 0))?.failed, false, 'the next candidate runs on a fresh process');
-    } finally {
-      await factory.dispose?.();
-    }
-  });
+      assert.equal((await runner.run([], 0))?.failed, false, 'the next candidate runs on a fresh process');
+    }));
 });
