@@ -49,7 +49,14 @@ const UNNAMED: Kind = { good: ['refuse', 'append'], edge: ['x', ''] };
 const JUNK = ['--', '-', '--=x', '-jx', '--no-json', '--json=-', '---x', 'ünï', 'x'.repeat(3000), '--version', '-h', '--repo', '--repo=', '--worker', '-n', '--x.y', '--__proto__', '--constructor', 'constructor'];
 
 type Values = Kind | 'flag';
+const DIRS: Kind = { good: ['tests', '.'], edge: ['nope', 'adir', '', 'ids.txt', '/nonexistent'] };
+/** Selection and configuration on the command line, and how a run is recorded and planned. */
+const SELECTION_OPTIONS: Record<string, Values> = {
+  '--include-list': INPUTS, '--exclude-list': INPUTS, '-E': FILTERS, '--exclude-regex': FILTERS, '--test-path': DIRS, '--top-dir': DIRS,
+  '--group-regex': FILTERS, '--parallel-class': 'flag', '--combine': 'flag', '--random': 'flag', '--random-seed': COUNTS,
+};
 const RUN_OPTIONS: Record<string, Values> = {
+  ...SELECTION_OPTIONS,
   '-j': COUNTS, '--jobs': COUNTS, '--plan': INPUTS, '--plan-unnamed': UNNAMED, '--load-list': INPUTS, '--failing': 'flag',
   '--profile': PROFILES, '--subunit': 'flag', '--junit': OUTPUTS, '--json': OUTPUTS, '--timeout': SECONDS, '--listen': LISTENS,
   '--token-file': INPUTS, '--tls-cert': INPUTS, '--tls-key': INPUTS, '--worker': URLS, '--min-workers': COUNTS, '--wait': SECONDS,

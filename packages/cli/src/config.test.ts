@@ -131,3 +131,32 @@ test('the INI reader takes long lines in time linear in their length', () => {
   assert.throws(() => parseIni(`[DEFAULT]\n${line}\ntest_path=x\n`, 'f'), /^CliError: f: line 2 is not a setting/);
   assert.equal(parseIni(`[DEFAULT]\nk=${line}\ntest_path=x\n`, 'f').get('test_path'), 'x');
 });
+
+test('the command line overrides the configuration as stestr\'s options do: --parallel-class over --group-regex over the file', () => {
+  const dir = project({ '.stestr.conf': '[DEFAULT]\ntest_path=./t\nparallel_class=true\n' }, ['t', 'other/tests', 'sub']);
+  const config = loadProjectConfig(join(dir, 'sub'), { testPath: '../other/tests', topDir: '../other', groupRegex: '^(\\w+)\\.' });
+  // Typed relative to the working directory, kept relative to the project's root, where tests run.
+  assert.deepEqual(config.adapter.kind === 'python' && [config.adapter.testPath, config.adapter.topDir], ['other/tests', 'other']);
+  assert.equal(config.groupRegex, '^(\\w+)\\.', '--group-regex wins over parallel_class=True in the file');
+  assert.equal(loadProjectConfig(dir, { groupRegex: 'x', parallelClass: true }).groupRegex, CLASS_GROUP_REGEX);
+  assert.equal(loadProjectConfig(dir, { parallelClass: false }).groupRegex, CLASS_GROUP_REGEX, 'no --parallel-class leaves the file\'s');
+});
+
+test('--test-path alone describes a Python suite where there is no configuration file, as for stestr', () => {
+  const dir = project({}, ['tests']);
+  assert.throws(() => loadProjectConfig(dir), (e: CliError) => e.code === 'BATON_CLI_NO_CONFIG' && e.message.endsWith('or give --test-path DIR for a Python unittest suite'));
+  assert.throws(() => loadProjectConfig(dir, { topDir: '.' }), (e: CliError) => e.code === 'BATON_CLI_NO_CONFIG');
+  const config = loadProjectConfig(dir, { testPath: 'tests' });
+  assert.equal(config.root, dir);
+  assert.deepEqual(config.adapter, { kind: 'python', testPath: 'tests', topDir: '.', python: process.env['BATON_PYTHON'] ?? 'python3', fork: true });
+  assert.equal(config.groupRegex, undefined);
+});
+
+test('a command-line directory that is not there, a bad --group-regex, or Python paths for a suite that is not Python are refused', () => {
+  const dir = project({ '.stestr.conf': '[DEFAULT]\ntest_path=t\n', f: '' });
+  assert.throws(() => loadProjectConfig(dir, { testPath: 'nothere' }), (e: CliError) => e.code === 'BATON_CLI_USAGE' && e.message === `--test-path nothere: ${join(dir, 'nothere')} does not exist`);
+  assert.throws(() => loadProjectConfig(dir, { topDir: 'f' }), (e: CliError) => e.code === 'BATON_CLI_USAGE' && e.message === `--top-dir f: ${join(dir, 'f')} is not a directory`);
+  assert.throws(() => loadProjectConfig(dir, { groupRegex: '(' }), (e: CliError) => e.code === 'BATON_CLI_USAGE' && e.message.startsWith('--group-regex "(" is not a valid regular expression: '));
+  const testr = project({ '.testr.conf': '[DEFAULT]\ntest_command=run\n' });
+  assert.throws(() => loadProjectConfig(testr, { testPath: 't', topDir: 't' }), (e: CliError) => e.code === 'BATON_CLI_USAGE' && e.message === `--test-path and --top-dir describe a Python unittest suite, and ${join(testr, '.testr.conf')} runs its tests with a testr command`);
+});

@@ -2,7 +2,7 @@
 // configuration at all, an existing `.stestr.conf` or `.testr.conf`, so that a project
 // that used stestr or testrepository runs under baton unchanged.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { CLASS_GROUP_REGEX, memberPath, parseJson } from '@baton/scheduler';
 import { CliError } from './errors.js';
 
@@ -53,19 +53,98 @@ export interface ProjectConfig {
   readonly profile: string | undefined;
 }
 
-/** Finds the configuration from `cwd` upwards and reads it; exit status 2 when there is none or it is bad. */
-export function loadProjectConfig(cwd: string): ProjectConfig {
+/**
+ * What the command line says over the configuration file, as stestr's options of the same
+ * names do: `--test-path` and `--top-dir` (a Python suite's; paths relative to the working
+ * directory), `--group-regex`, and `--parallel-class`, which wins over any group regex.
+ */
+export interface ConfigOverrides {
+  readonly testPath?: string | undefined;
+  readonly topDir?: string | undefined;
+  readonly groupRegex?: string | undefined;
+  readonly parallelClass?: boolean | undefined;
+}
+
+/**
+ * Finds the configuration from `cwd` upwards and reads it, with the command line's
+ * `overrides` over it; exit status 2 when there is none or it is bad. With no
+ * configuration file, `--test-path` alone describes a Python suite rooted in `cwd`, as it
+ * does for stestr.
+ */
+export function loadProjectConfig(cwd: string, overrides: ConfigOverrides = {}): ProjectConfig {
+  const file = findConfig(cwd);
+  if (file === undefined && overrides.testPath === undefined) {
+    throw new CliError(
+      'BATON_CLI_NO_CONFIG',
+      `no baton.json, .stestr.conf or .testr.conf in ${resolve(cwd)} or above: write a baton.json (see the README) saying how to run the tests, or give --test-path DIR for a Python unittest suite`,
+    );
+  }
+  const config = file === undefined ? commandLineConfig(cwd) : readConfig(file);
+  return checkDirectories(overridden(config, overrides, cwd));
+}
+
+function findConfig(cwd: string): string | undefined {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     for (const name of CONFIG_FILES) {
       const file = join(dir, name);
-      if (existsSync(file)) return checkDirectories(readConfig(file));
+      if (existsSync(file)) return file;
     }
-    if (dirname(dir) === dir) break;
+    if (dirname(dir) === dir) return undefined;
   }
-  throw new CliError(
-    'BATON_CLI_NO_CONFIG',
-    `no baton.json, .stestr.conf or .testr.conf in ${resolve(cwd)} or above: write a baton.json (see the README) saying how to run the tests`,
-  );
+}
+
+/** Where a configuration given wholly on the command line says it came from. */
+const COMMAND_LINE = 'the command line';
+
+/** A Python suite rooted in `cwd`, its test path to come from `--test-path`. */
+function commandLineConfig(cwd: string): ProjectConfig {
+  return {
+    root: resolve(cwd),
+    file: COMMAND_LINE,
+    adapter: { kind: 'python', testPath: '', topDir: '.', python: defaultPython(), fork: true },
+    groupRegex: undefined,
+    timeout: undefined,
+    profile: undefined,
+  };
+}
+
+function overridden(config: ProjectConfig, o: ConfigOverrides, cwd: string): ProjectConfig {
+  let adapter = config.adapter;
+  if (o.testPath !== undefined || o.topDir !== undefined) {
+    if (adapter.kind !== 'python') {
+      const flags = [o.testPath === undefined ? [] : ['--test-path'], o.topDir === undefined ? [] : ['--top-dir']].flat().join(' and ');
+      throw new CliError('BATON_CLI_USAGE', `${flags} describe a Python unittest suite, and ${config.file} runs its tests with ${adapter.kind === 'testr' ? 'a testr command' : 'a test server of its own'}`);
+    }
+    // Typed relative to the working directory; tests run from the configuration's.
+    const fromRoot = (flag: string, path: string) => {
+      const problem = directoryProblem(resolve(cwd, path));
+      if (problem !== undefined) throw new CliError('BATON_CLI_USAGE', `${flag} ${path}: ${problem}`);
+      return relative(config.root, resolve(cwd, path)) || '.';
+    };
+    adapter = {
+      ...adapter,
+      ...(o.testPath === undefined ? {} : { testPath: fromRoot('--test-path', o.testPath) }),
+      ...(o.topDir === undefined ? {} : { topDir: fromRoot('--top-dir', o.topDir) }),
+    };
+  }
+  const groupRegex = o.parallelClass === true
+    ? CLASS_GROUP_REGEX
+    : o.groupRegex === undefined ? config.groupRegex : regexOption('--group-regex', o.groupRegex);
+  return { ...config, adapter, groupRegex };
+}
+
+function regexOption(flag: string, value: string): string {
+  return validRegex(value, (why) => new CliError('BATON_CLI_USAGE', `${flag} ${JSON.stringify(value)} ${why}`));
+}
+
+/** `value` when it compiles; else what `refuse` makes of "is not a valid regular expression: …". */
+function validRegex(value: string, refuse: (why: string) => CliError): string {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    throw refuse(`is not a valid regular expression: ${(error as Error).message}`);
+  }
+  return value;
 }
 
 /**
@@ -79,16 +158,19 @@ function checkDirectories(config: ProjectConfig): ProjectConfig {
   const json = config.file.endsWith('.json');
   const dirs: [string, string][] = [[json ? '$.python.testPath' : 'test_path', a.testPath], [json ? '$.python.topDir' : 'top_dir', a.topDir]];
   for (const [key, dir] of dirs) {
-    const path = resolve(config.root, dir);
-    let isDir = false;
-    try {
-      isDir = statSync(path).isDirectory();
-    } catch {
-      throw bad(config.file, key, `names ${dir}, and ${path} does not exist`);
-    }
-    if (!isDir) throw bad(config.file, key, `names ${dir}, and ${path} is not a directory`);
+    const problem = directoryProblem(resolve(config.root, dir));
+    if (problem !== undefined) throw bad(config.file, key, `names ${dir}, and ${problem}`);
   }
   return config;
+}
+
+/** Why `path` is not a directory one can discover tests in; undefined when it is one. */
+function directoryProblem(path: string): string | undefined {
+  try {
+    return statSync(path).isDirectory() ? undefined : `${path} is not a directory`;
+  } catch {
+    return `${path} does not exist`;
+  }
 }
 
 /** Reads one configuration file. */
@@ -267,12 +349,7 @@ function timeout(value: unknown, file: string): TimeoutSpec {
 
 function regex(file: string, where: string, value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
-  try {
-    new RegExp(value);
-  } catch (error) {
-    throw bad(file, where, `is not a valid regular expression: ${(error as Error).message}`);
-  }
-  return value;
+  return validRegex(value, (why) => bad(file, where, why));
 }
 
 function record(value: unknown, file: string, path: string): Record<string, unknown> {

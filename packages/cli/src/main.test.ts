@@ -68,7 +68,7 @@ describe('usage mistakes', () => {
   it('are said the way baton says things: options with their dashes, each once, and the help of the command named', async () => {
     const dir = tempDir('baton-usage-');
     const cases: [string[], string][] = [
-      [['run', '--exclude-regex', 'x'], 'unknown option --exclude-regex\nRun `baton run --help` for usage.'],
+      [['run', '--blacklist-file', 'x'], 'unknown option --blacklist-file\nRun `baton run --help` for usage.'],
       [['run', '-x'], 'unknown option -x\nRun `baton run --help` for usage.'],
       [['run', '--plan.x', '3'], 'unknown option --plan.x\nRun `baton run --help` for usage.'],
       [['frob'], 'unknown command "frob": the commands are run, list, coordinator, worker, init, load, last, failing, flaky, slowest, stats, history, bisect, serve, timings, simulate\nRun `baton --help` for usage.'],

@@ -65,6 +65,10 @@ export interface CoordinatorOptions {
   readonly discovery?: readonly string[];
   /** Digests the run is stored with. */
   readonly selectionDigest?: string;
+  /** Plans the lanes in an order shuffled with this seed (`baton run --random`; see the scheduler's `seed`). */
+  readonly seed?: number;
+  /** Record into this earlier run rather than a new one (`baton run --combine`; see the store's `RunStart.into`). */
+  readonly into?: number;
   readonly planDigest?: string;
   /** Where protocol-level complaints and failed reporters go. @default console.warn */
   readonly log?: (line: string) => void;
@@ -177,6 +181,7 @@ export class Coordinator {
       estimates: this.estimates,
       ...(expectedWorkers === undefined ? {} : { expectedWorkers }),
       ...(o.discovery === undefined ? {} : { discovery: o.discovery }),
+      ...(o.seed === undefined ? {} : { seed: o.seed }),
     });
   }
 
@@ -191,6 +196,7 @@ export class Coordinator {
       ...(o.planDigest === undefined ? {} : { planDigest: o.planDigest }),
       known: this.known,
       ...(o.writer === undefined ? {} : { writer: o.writer }),
+      ...(o.into === undefined ? {} : { into: o.into }),
     });
     this.writer.open(this.runId);
     this.emit({

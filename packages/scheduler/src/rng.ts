@@ -26,6 +26,15 @@ export function randomInt(rng: Rng, n: number): number {
   return Math.floor(rng.next() * n);
 }
 
+/** Shuffles `items` in place (Fisher–Yates): every order equally likely. */
+export function shuffle<T>(rng: Rng, items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(rng, i + 1);
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
 /** A standard normal variate (Box–Muller). */
 export function randomNormal(rng: Rng): number {
   const u = 1 - rng.next();

@@ -93,6 +93,40 @@ describe('Scheduler', () => {
     assert.equal(s.freshProcesses, 1);
   });
 
+  it('with a seed, plans lanes from a shuffled order: other tests share a process, the same seed the same ones, each in discovery order', () => {
+    const tests = Array.from({ length: 40 }, (_, i) => `t${String(i).padStart(2, '0')}`);
+    const workers = ['w1', 'w2', 'w3', 'w4'];
+    /** What each worker ran, in order. */
+    const lanes = (seed?: number): string[][] => {
+      const s = new Scheduler([one('all', tests)], { expectedWorkers: 4, roundTrip: 0, ...(seed === undefined ? {} : { seed }) });
+      const w = new Workers(s);
+      for (const id of workers) w.on({ type: 'workerJoined', worker: id }, 0);
+      const ran = new Map(workers.map((id) => [id, [] as string[]]));
+      for (let now = 0, busy = true; busy; now++) {
+        busy = false;
+        for (const id of workers) {
+          const test = w.start(id, now);
+          if (test === undefined) continue;
+          ran.get(id)!.push(test);
+          w.finish(id, now + 1);
+          busy = true;
+        }
+      }
+      return workers.map((id) => ran.get(id)!);
+    };
+    const roundRobin = workers.map((_, i) => tests.filter((_, j) => j % 4 === i));
+    assert.deepEqual(lanes(), roundRobin, 'without history and without a seed, round-robin in discovery order, as stestr partitions');
+    const seeded = lanes(7);
+    assert.notDeepEqual(seeded, roundRobin);
+    assert.deepEqual(lanes(7), seeded, 'the same seed plans the same lanes');
+    assert.notDeepEqual(lanes(8), seeded);
+    for (const lane of seeded) {
+      assert.deepEqual(lane, [...lane].sort(), 'a process runs its tests in discovery order');
+      assert.equal(lane.length, 10, 'equal estimates, equal shares');
+    }
+    assert.deepEqual(seeded.flat().sort(), tests);
+  });
+
   it('follows the discovery order it is given, not the order of the plan', () => {
     const s = new Scheduler([{ name: 'all', units: [['z'], ['x', 'y']] }], { discovery: ['x', 'y', 'z'], estimates: new Map([['x', 1], ['y', 1], ['z', 1]]) });
     assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1' }, 0)), ['x', 'y']);

@@ -4,6 +4,7 @@ import type { Command, DispatchedUnit, SchedulerEvent, SchedulingPolicy } from '
 import { Heap } from './heap.js';
 import type { Segment } from './plan.js';
 import { rankUnits } from './ranks.js';
+import { mulberry32, shuffle, type Rng } from './rng.js';
 import { Lanes, type Lane } from './lanes.js';
 import { Retries } from './retries.js';
 import {
@@ -51,6 +52,14 @@ export interface SchedulerOptions {
    * thief's process costs. @default FRESH_PROCESS_SECONDS
    */
   readonly freshProcess?: number | undefined;
+  /**
+   * Plans lanes from the units in an order shuffled with this seed (`baton run --random`),
+   * each into the lane that would finish it soonest, instead of longest first: which tests
+   * share a process, and so which run before which, changes with the seed, and the same
+   * seed plans the same lanes for the same units, estimates and workers. Each process
+   * still runs its tests in discovery order. @default longest first
+   */
+  readonly seed?: number | undefined;
 }
 
 /** What the scheduler tracks per worker beyond the ledger. */
@@ -126,6 +135,8 @@ export class Scheduler implements SchedulingPolicy {
   private readonly stolen: Uint8Array;
   private readonly expectedWorkers: number;
   private readonly freshProcess: number;
+  /** `seed`'s source: lanes are planned in the order it shuffles units into. */
+  private readonly shuffler: Rng | undefined;
   private readyCount = 0;
   private roundTrip: number;
   /**
@@ -175,6 +186,7 @@ export class Scheduler implements SchedulingPolicy {
     this.estimates = this.units.estimates;
     this.lanes = new Lanes(this.ledger.units, this.rank, this.estimates);
     this.stolen = new Uint8Array(this.ledger.units.length);
+    this.shuffler = options.seed === undefined ? undefined : mulberry32(options.seed);
   }
 
   /** True once every test finished or was lost. */
@@ -469,7 +481,8 @@ export class Scheduler implements SchedulingPolicy {
    * joined), within the segment's concurrency; longest unit first into the lane that
    * would finish it soonest, ties to the lowest lane, so that units with equal
    * estimates (a run without history) go round-robin in discovery order, as stestr
-   * partitions them; then each lane in discovery order.
+   * partitions them (with a `seed`, in a shuffled order instead); then each lane in
+   * discovery order.
    */
   private planLanes(now: number): void {
     if (this.plannedSegment === this.ledger.segment || this.ledger.finished) return;
@@ -490,7 +503,9 @@ export class Scheduler implements SchedulingPolicy {
     for (let i = 0; i < count; i++) heap.push({ lane: i, finish: 0 });
     const est = this.estimates;
     const rank = this.rank;
-    queued.sort((a, b) => (est[b] as number) - (est[a] as number) || (rank[a] as number) - (rank[b] as number));
+    // Shuffled from discovery order, so that the same seed gives the same order.
+    if (this.shuffler !== undefined) shuffle(this.shuffler, queued.sort((a, b) => (rank[a] as number) - (rank[b] as number)));
+    else queued.sort((a, b) => (est[b] as number) - (est[a] as number) || (rank[a] as number) - (rank[b] as number));
     let makespan = 0;
     for (const u of queued) {
       const entry = heap.pop()!;

@@ -45,8 +45,8 @@ export class StoreError extends Error {
 }
 
 /** The error for a run id the repository does not hold. */
-export function noSuchRun(run: number): StoreError {
-  return new StoreError('BATON_STORE_NO_SUCH_RUN', `the repository holds no run ${run}`);
+export function noSuchRun(run: number, profile?: string): StoreError {
+  return new StoreError('BATON_STORE_NO_SUCH_RUN', `the repository holds no run ${run}${profile === undefined ? '' : ` of profile ${profile}`}`);
 }
 
 /** What a repository's SQLite error means for the user, by SQLite's primary result code. */

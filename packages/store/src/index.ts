@@ -27,7 +27,7 @@ export { SqliteRepository, type SqliteOptions } from './sqlite.js';
 export type { FlakyTest, ResultPageQuery, RunPageQuery, Span } from './browse.js';
 export type { BisectEvidence, BisectionStart, BisectProgress, StoredBisection } from './bisections.js';
 export { MemoryRepository } from './memory.js';
-export { runState, thisProcess, writerAlive, type RunState } from './writer.js';
+export { refuseInProgress, runState, thisProcess, writerAlive, type RunState } from './writer.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { REPOSITORY_DIR, DATABASE_FILE, findRepositoryRoot, openRepository, initRepository, type LocateOptions } from './locate.js';
 export { importStream, type ImportOptions, type ImportReport } from './import.js';

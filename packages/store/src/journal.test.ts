@@ -36,14 +36,21 @@ const idsOf = (n: number): { results: string[]; attempts: string[] } => {
  * recorded in one batch), and is then killed with SIGKILL: a coordinator killed inside its
  * writer's window.
  */
-function killedWriter(file: string, ...steps: [step: 'stage' | 'record', count: number][]): void {
+function killedWriter(file: string, ...steps: Step[]): void {
+  killedWriterInto(file, undefined, ...steps);
+}
+
+type Step = [step: 'stage' | 'record', count: number];
+
+/** `killedWriter` recording into an earlier run (`RunStart.into`), as `baton run --combine` does. */
+function killedWriterInto(file: string, into: number | undefined, ...steps: Step[]): void {
   const sqlite = fileURLToPath(new URL('./sqlite.ts', import.meta.url));
   const script = `
     const { SqliteRepository } = await import(${JSON.stringify(sqlite)});
     const at = (seconds) => ({ seconds: 1_700_000_000 + seconds, nanos: 5_000 });
     const result = ${result.toString()};
     const repo = SqliteRepository.open(${JSON.stringify(file)});
-    const run = repo.beginRun({ profile: 'default', start: at(0) });
+    const run = repo.beginRun({ profile: 'default', start: at(0), ...${JSON.stringify(into === undefined ? {} : { into })} });
     let staged = 0, recorded = 0;
     for (const [step, count] of ${JSON.stringify(steps)}) {
       const next = Array.from({ length: count }, (_, i) => result((step === 'stage' ? staged : recorded) + i));
@@ -96,6 +103,20 @@ describe('run journal', () => {
     assert.equal(journal.length, 1 + 20, 'the header and the 20 results staged since the last time all were committed');
     const repo = SqliteRepository.open(file);
     assert.deepEqual({ results: repo.results(1).map((r) => r.testId), attempts: repo.attempts(1).map((r) => r.testId) }, idsOf(65));
+    repo.close();
+  });
+
+  it('recovers the tail of a run recorded into an earlier one, after the results that run held', () => {
+    const file = fresh();
+    const first = SqliteRepository.open(file);
+    const run = first.beginRun({ profile: 'default', start: at(0) });
+    first.recordResults(run, Array.from({ length: 12 }, (_, i) => ({ ...result(i + 100), worker: 'w9' })));
+    first.finishRun(run, { stop: at(1), exitStatus: 0 });
+    first.close();
+    killedWriterInto(file, run, ['stage', 30], ['record', 10]);
+    const repo = SqliteRepository.open(file);
+    assert.equal(repo.run(run)!.complete, false, 'cut short, so nothing it held was replaced');
+    assert.deepEqual(repo.results(run).map((r) => r.testId), [...Array.from({ length: 12 }, (_, i) => result(i + 100).testId), ...Array.from({ length: 30 }, (_, i) => result(i).testId)]);
     repo.close();
   });
 

@@ -67,14 +67,16 @@ export class RunJournal {
   private readonly file: string;
   private readonly run: number;
   /** The run's results committed before the journal's first line. */
-  private base = 0;
+  private base: number;
   /** Lines written since the header, and how many of them are committed. */
   private lines = 0;
   private committedLines = 0;
 
-  constructor(file: string, run: number) {
+  /** `base`: the run's results committed before this journal began (a reopened run's). */
+  constructor(file: string, run: number, base = 0) {
     this.file = file;
     this.run = run;
+    this.base = base;
     this.path = journalPath(file, run);
     this.fd = fsCall(file, () => openSync(this.path, 'a'));
     this.writeHeader();

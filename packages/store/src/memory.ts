@@ -1,5 +1,6 @@
 import { isFailing } from '@baton/subunit';
 import { noSuchRun } from './errors.js';
+import { refuseInProgress } from './writer.js';
 import { checkTimingsFile } from './timings-file.js';
 import { atMicros, durationSeconds, fromMicros, mergeTiming, nextTiming, toMicros } from './timing.js';
 import type {
@@ -25,10 +26,12 @@ import type {
 
 interface MemoryRun {
   summary: Omit<StoredRun, 'counts'>;
-  readonly results: StoredResult[];
+  results: StoredResult[];
   readonly attempts: StoredResult[];
   readonly seqs: Map<string, number>;
   readonly starts: StoredProcessStart[];
+  /** Of a run reopened (`RunStart.into`): how many results it held then. */
+  reopenedAt?: number;
 }
 
 /**
@@ -42,6 +45,7 @@ export class MemoryRepository implements RunRepository {
   private readonly testIds = new Set<string>();
 
   beginRun(run: RunStart): number {
+    if (run.into !== undefined) return this.reopen(run.into, run);
     const id = this.runsById.size + 1;
     this.runsById.set(id, {
       summary: {
@@ -110,13 +114,28 @@ export class MemoryRepository implements RunRepository {
     }
   }
 
+  private reopen(id: number, start: RunStart): number {
+    const r = this.runsById.get(id);
+    if (r === undefined || r.summary.profile !== start.profile) throw noSuchRun(id, start.profile);
+    refuseInProgress(this.run(id)!);
+    r.summary = { ...r.summary, stop: undefined, exitStatus: undefined, complete: false, known: undefined, selectionDigest: start.selectionDigest, planDigest: start.planDigest, writer: start.writer };
+    r.reopenedAt = r.results.length;
+    return id;
+  }
+
   finishRun(run: number, end: RunEnd): void {
     const r = this.get(run);
+    if (r.reopenedAt !== undefined) {
+      const at = r.reopenedAt;
+      const again = new Set(r.results.slice(at).map((result) => result.testId));
+      r.results = r.results.filter((result, i) => i >= at || !again.has(result.testId));
+      r.reopenedAt = undefined;
+    }
     r.summary = {
       ...r.summary,
       stop: atMicros(end.stop),
       exitStatus: end.exitStatus,
-      partial: end.partial ?? false,
+      partial: r.summary.partial || (end.partial ?? false),
       workers: end.workers ?? r.summary.workers,
       lowerBound: end.lowerBound,
       complete: true,

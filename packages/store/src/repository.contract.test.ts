@@ -2,7 +2,7 @@
 // repository (on a temporary file) and the in-memory twin.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Timestamp } from '@baton/subunit';
@@ -262,6 +262,35 @@ for (const [name, make] of implementations) {
         message: /\$\.profiles\["p"\]\["t\.a"\] \.count is not a non-negative integer/,
       });
       assert.deepEqual(repo.profiles(), []);
+    }));
+
+    it('records into an earlier run (--combine): its id and start stay, each test recorded again replaces its result there', withRepo((repo) => {
+      const first = repo.beginRun({ profile: 'p', start: at(0), selectionDigest: 's1', known: 0, writer: { host: 'gone', pid: 1 } });
+      repo.recordResults(first, [result('t.a', 'success', 0, 1, { worker: 'w0' }), result('t.b', 'fail', 1, 1, { worker: 'w0' }), result('t.c', 'success', 0, 2, { worker: 'w1' })]);
+      repo.finishRun(first, { stop: at(3), exitStatus: 1, workers: 2, partial: true });
+      const other = repo.beginRun({ profile: 'q', start: at(4) });
+      repo.finishRun(other, { stop: at(5) });
+
+      const writer = { host: 'here', pid: 2 };
+      assert.equal(repo.beginRun({ profile: 'p', start: at(10), into: first, selectionDigest: 's2', writer }), first);
+      assert.deepEqual([repo.run(first)?.complete, repo.run(first)?.stop, repo.run(first)?.known, repo.run(first)?.writer], [false, undefined, undefined, writer]);
+      repo.recordResults(first, [result('t.b', 'success', 10, 1, { worker: 'w0' }), result('t.d', 'fail', 10, 1, { worker: 'w0' })]);
+      repo.finishRun(first, { stop: at(12), exitStatus: 1 });
+
+      const run = repo.run(first)!;
+      assert.deepEqual([run.start, run.stop, run.selectionDigest, run.exitStatus, run.workers, run.complete], [at(0), at(12), 's2', 1, 2, true]);
+      assert.equal(run.partial, true, 'what its damaged input lost is still lost');
+      assert.deepEqual(run.counts, { success: 3, fail: 1 });
+      assert.deepEqual(repo.results(first).map((r) => [r.testId, r.status, r.worker, r.seq]), [
+        ['t.a', 'success', 'w0', 0], ['t.c', 'success', 'w1', 0], ['t.b', 'success', 'w0', 2], ['t.d', 'fail', 'w0', 3],
+      ]);
+      assert.deepEqual(repo.failing('p').map((f) => f.testId), ['t.d']);
+      assert.deepEqual(repo.history('t.b').map((h) => [h.run, h.status]), [[first, 'success']], 'the replaced result leaves the test\'s history');
+      assert.equal(repo.latestRun('p')?.id, first);
+
+      assert.throws(() => repo.beginRun({ profile: 'p', start: at(20), into: other }), { code: 'BATON_STORE_NO_SUCH_RUN', message: `the repository holds no run ${other} of profile p` });
+      const live = repo.beginRun({ profile: 'p', start: at(20), writer: { host: hostname(), pid: process.pid } });
+      assert.throws(() => repo.beginRun({ profile: 'p', start: at(21), into: live }), { code: 'BATON_STORE_RUN_IN_PROGRESS' });
     }));
 
     it('refuses results for a run it does not hold', withRepo((repo) => {

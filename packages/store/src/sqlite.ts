@@ -14,7 +14,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { Fold } from './fold.js';
 import { MultiRowStatement } from './multi-row.js';
 import { RunRemoval } from './remove.js';
-import { runState } from './writer.js';
+import { refuseInProgress } from './writer.js';
 import {
   FAILING_CODES_SQL,
   durationSeconds,
@@ -93,6 +93,8 @@ interface OpenRun {
   readonly profile: string;
   /** Next seq per worker ('' for results that name none). */
   readonly seqs: Map<string, number>;
+  /** Of a run reopened (`RunStart.into`): its results when it was, and the rowid of the last. */
+  readonly reopened?: { readonly results: number; readonly through: number };
 }
 
 /**
@@ -173,6 +175,7 @@ export class SqliteRepository implements RunRepository {
   private readonly recordTx: Database.Transaction<(run: number, results: readonly ResultInput[], interned: string[]) => void>;
   private readonly importTx: Database.Transaction<(file: TimingsFile, interned: string[]) => number>;
   private readonly finishTx: Database.Transaction<(run: number, end: RunEnd) => void>;
+  private readonly reopenTx: Database.Transaction<(run: number, start: RunStart) => number>;
   /** Prepared by the first browsing query: a run never asks one. */
   private browse: BrowseStatements | undefined;
   /** Prepared by the first bisection or removal: neither is what a run does. */
@@ -189,6 +192,7 @@ export class SqliteRepository implements RunRepository {
     this.recordTx = db.transaction((run, results, interned) => this.recordBatch(run, results, interned));
     this.importTx = db.transaction((timings, interned) => this.importBatch(timings, interned));
     this.finishTx = db.transaction((run, end) => this.finishBatch(run, end));
+    this.reopenTx = db.transaction((run, start) => this.reopen(run, start));
   }
 
   /**
@@ -254,6 +258,7 @@ export class SqliteRepository implements RunRepository {
 
   beginRun(run: RunStart): number {
     return this.guard(() => {
+      if (run.into !== undefined) return this.reopenTx.immediate(run.into, run);
       const info = this.sql.insertRun.run(
         run.profile, toMicros(run.start), run.source ?? null, run.selectionDigest ?? null,
         run.planDigest ?? null, run.workers ?? null, run.known ?? null,
@@ -274,7 +279,7 @@ export class SqliteRepository implements RunRepository {
     if (this.readOnly) throw readOnly(this.file, 'it was opened read-only');
     let journal = this.journals.get(run);
     if (journal === undefined) {
-      journal = new RunJournal(this.file, run);
+      journal = new RunJournal(this.file, run, this.openRuns.get(run)?.reopened?.results);
       this.journals.set(run, journal);
     }
     try {
@@ -363,6 +368,20 @@ export class SqliteRepository implements RunRepository {
     this.insertResults.run(rows);
   }
 
+  /** `beginRun` into an earlier run (RunStart.into), inside its write transaction. */
+  private reopen(id: number, start: RunStart): number {
+    const row = this.sql.run.get(id) as Row | undefined;
+    if (row === undefined || row['profile'] !== start.profile) throw noSuchRun(id, start.profile);
+    refuseInProgress(this.summary(row));
+    // The results it holds take their place in histories now, so that those replaced at
+    // the end leave them as removed runs' results do.
+    this.fold.now();
+    this.sql.reopenRun.run(start.selectionDigest ?? null, start.planDigest ?? null, start.writer?.host ?? null, start.writer?.pid ?? null, id);
+    const [results, through] = this.sql.resultSpan.get(id) as [number, number];
+    this.openRuns.set(id, { ...this.loadOpenRun(id), reopened: { results, through } });
+    return id;
+  }
+
   finishRun(run: number, end: RunEnd): void {
     return this.guard(() => {
       this.finishTx.immediate(run, end);
@@ -375,6 +394,11 @@ export class SqliteRepository implements RunRepository {
   private finishBatch(run: number, end: RunEnd): void {
     const info = this.sql.finishRun.run(toMicros(end.stop), end.exitStatus ?? null, end.partial ? 1 : 0, end.workers ?? null, end.lowerBound ?? null, run);
     if (info.changes === 0) throw noSuchRun(run);
+    const reopened = this.openRuns.get(run)?.reopened;
+    if (reopened !== undefined) {
+      this.sql.replacedHistories.run({ run, through: reopened.through });
+      this.sql.replacedResults.run({ run, through: reopened.through });
+    }
     const profile = this.sql.runProfile.get(run) as string;
     this.fold.now();
     // Rebuild only when results (of this run or another writer's) changed the profile
@@ -617,10 +641,7 @@ export class SqliteRepository implements RunRepository {
         for (const run of runs) {
           const row = this.sql.run.get(run) as Row | undefined;
           if (row === undefined) throw noSuchRun(run);
-          const state = runState(this.summary(row));
-          if (state === 'running' || state === 'elsewhere') {
-            throw new StoreError('BATON_STORE_RUN_IN_PROGRESS', `run ${run} is being recorded by a live process; remove it once that run is over`);
-          }
+          refuseInProgress(this.summary(row), 'remove it once that run is over');
           profiles.add(row['profile'] as string);
         }
         this.fold.now();
@@ -690,14 +711,18 @@ export class SqliteRepository implements RunRepository {
     let open = this.openRuns.get(run);
     if (open === undefined) {
       // A run begun by another connection (or before a restart): pick its seqs up.
-      const profile = this.sql.runProfile.get(run) as string | undefined;
-      if (profile === undefined) throw noSuchRun(run);
-      const seqs = new Map<string, number>();
-      for (const [worker, next] of this.sql.nextSeqs.all({ run }) as [string, number][]) seqs.set(worker, next);
-      open = { profile, seqs };
+      open = this.loadOpenRun(run);
       this.openRuns.set(run, open);
     }
     return open;
+  }
+
+  private loadOpenRun(run: number): OpenRun {
+    const profile = this.sql.runProfile.get(run) as string | undefined;
+    if (profile === undefined) throw noSuchRun(run);
+    const seqs = new Map<string, number>();
+    for (const [worker, next] of this.sql.nextSeqs.all({ run }) as [string, number][]) seqs.set(worker, next);
+    return { profile, seqs };
   }
 
   /**
@@ -781,9 +806,17 @@ function prepare(db: Database.Database) {
   const pluck = (sql: string) => db.prepare(sql).pluck();
   return {
     insertRun: db.prepare('INSERT INTO runs (profile, start_us, source, selection_digest, plan_digest, workers, known, writer_host, writer_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    finishRun: db.prepare('UPDATE runs SET stop_us = ?, exit_status = ?, partial = ?, workers = coalesce(?, workers), lower_bound = ?, complete = 1 WHERE id = ?'),
+    // A reopened run stays partial if it was: what its damaged input lost is still lost.
+    finishRun: db.prepare('UPDATE runs SET stop_us = ?, exit_status = ?, partial = max(partial, ?), workers = coalesce(?, workers), lower_bound = ?, complete = 1 WHERE id = ?'),
     insertProcessStart: db.prepare('INSERT INTO process_starts (run, worker, cause, asked_us, ready_us, from_us) VALUES (?, ?, ?, ?, ?, ?)'),
     processStarts: raw('SELECT run, worker, cause, asked_us, ready_us, from_us FROM process_starts WHERE run = ? ORDER BY rowid'),
+    reopenRun: db.prepare('UPDATE runs SET stop_us = NULL, exit_status = NULL, complete = 0, known = NULL, selection_digest = ?, plan_digest = ?, writer_host = ?, writer_pid = ? WHERE id = ?'),
+    resultSpan: raw('SELECT count(*), coalesce(max(rowid), 0) FROM results WHERE run = ?'),
+    // A reopened run's results up to rowid @through whose test it recorded again after.
+    replacedHistories: db.prepare(`
+      DELETE FROM test_results WHERE (test, result) IN (
+        SELECT test, rowid FROM results WHERE run = @run AND rowid <= @through AND test IN (SELECT test FROM results WHERE run = @run AND rowid > @through))`),
+    replacedResults: db.prepare('DELETE FROM results WHERE run = @run AND rowid <= @through AND test IN (SELECT test FROM results WHERE run = @run AND rowid > @through)'),
     run: db.prepare('SELECT * FROM runs WHERE id = ?'),
     latestRun: db.prepare('SELECT * FROM runs WHERE profile = ? ORDER BY id DESC LIMIT 1'),
     latestRunWithoutHistory: db.prepare(

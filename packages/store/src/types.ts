@@ -24,6 +24,14 @@ export interface RunStart {
   readonly known?: number;
   /** The process recording the run, so that readers can tell a run in progress from one whose writer died. */
   readonly writer?: RunWriter;
+  /**
+   * Record into this earlier run of the profile instead of opening a new one (`baton run
+   * --combine`, as stestr combines runs): it keeps its id and start and takes the writer
+   * and digests given here (none: it was no one selection), and is incomplete again until
+   * `finishRun`, where each test recorded now replaces the results it had in it before.
+   * Refused for a run a live process records (BATON_STORE_RUN_IN_PROGRESS).
+   */
+  readonly into?: number;
 }
 
 /** The process that records a run: its machine's host name and its process id there. */

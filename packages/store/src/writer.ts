@@ -1,6 +1,7 @@
 // Which process records a run, and whether it still lives: what tells a run in progress
 // from one cut short (runState), and a live run's journal from an orphan's.
 import { hostname } from 'node:os';
+import { StoreError } from './errors.js';
 import type { StoredRun, RunWriter } from './types.js';
 
 /** This process, as the writer of the runs (and journals) it records. */
@@ -34,4 +35,12 @@ export function runState(run: StoredRun): RunState {
   if (run.writer === undefined) return 'stopped';
   const alive = writerAlive(run.writer);
   return alive === undefined ? 'elsewhere' : alive ? 'running' : 'stopped';
+}
+
+/** Refuses a run that a live process records (here, or on another machine, which cannot be asked). */
+export function refuseInProgress(run: StoredRun, then = 'try again once that run is over'): void {
+  const state = runState(run);
+  if (state === 'running' || state === 'elsewhere') {
+    throw new StoreError('BATON_STORE_RUN_IN_PROGRESS', `run ${run.id} is being recorded by a live process; ${then}`);
+  }
 }

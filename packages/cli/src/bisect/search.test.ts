@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mulberry32 } from '@baton/scheduler';
+import { DETERMINISTIC } from './confidence.js';
 import { ALONE, BisectSearch, candidateKey, membersOf, type Candidate } from './search.js';
 
 /** How the simulated test behaves: its chance of failing after the given prefix positions. */
@@ -85,6 +86,15 @@ describe('the bisection search', () => {
     assert.deepEqual(new Set(handed.map((c) => c.key)), new Set(['0-9', ALONE]));
     search.abandon(handed[0]!);
     assert.equal(search.next()?.key, handed[0]!.key);
+  });
+
+  it('deterministic, clears a candidate after one pass: the smallest set, in few executions, for failures that always happen', () => {
+    const { outcome, executions } = bisect(new BisectSearch(300, DETERMINISTIC), pollutedBy(1, 137), 1, 1);
+    assert.deepEqual(outcome, { kind: 'culprits', culprits: [137] });
+    assert.ok(executions < 40, `${executions} executions: about two a halving`);
+    assert.deepEqual(bisect(new BisectSearch(64, DETERMINISTIC), pollutedBy(1, 5, 50), 1, 2).outcome, { kind: 'culprits', culprits: [5, 50] });
+    assert.deepEqual(bisect(new BisectSearch(64, DETERMINISTIC), () => 1, 1, 2).outcome, { kind: 'alone' });
+    assert.deepEqual(bisect(new BisectSearch(64, DETERMINISTIC), () => 0, 1, 2), { outcome: { kind: 'not-reproduced' }, executions: 1 });
   });
 
   it('resumes from its state and evidence where it stopped', () => {

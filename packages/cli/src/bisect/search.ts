@@ -11,7 +11,7 @@
 // and reports each execution with `record`. The state and the evidence are plain data,
 // kept in the repository, so that a bisection resumes where it stopped.
 import type { BisectEvidence } from '@baton/store';
-import { passesNeeded } from './confidence.js';
+import { passesNeeded, type Clearance } from './confidence.js';
 
 /** A subset of the prefix to run before the test: positions, ascending, and their key. */
 export interface Candidate {
@@ -91,7 +91,7 @@ function split(members: readonly number[], n: number): number[][] {
 export class BisectSearch {
   /** How many tests the prefix holds. */
   readonly size: number;
-  private readonly confidence: number;
+  private readonly confidence: Clearance;
   private readonly seen: Map<string, BisectEvidence>;
   private readonly flying = new Map<string, number>();
   private current: SearchState;
@@ -102,7 +102,7 @@ export class BisectSearch {
   private needed: number | undefined;
 
   /** A new search over a prefix of `size` tests, or one resumed from its state and evidence. */
-  constructor(size: number, confidence: number, saved?: { readonly state: SearchState; readonly evidence: ReadonlyMap<string, BisectEvidence> }) {
+  constructor(size: number, confidence: Clearance, saved?: { readonly state: SearchState; readonly evidence: ReadonlyMap<string, BisectEvidence> }) {
     this.size = size;
     this.confidence = confidence;
     this.seen = new Map(saved?.evidence);

@@ -1,28 +1,35 @@
-import { type BisectEvidence, type SqliteRepository, type StoredResult } from '@baton/store';
+import { batchTimeout, type TimeoutPolicy } from '@baton/coordinator';
+import { Estimator } from '@baton/scheduler';
+import { type BisectEvidence, type RunRepository, type SqliteRepository, type StoredResult } from '@baton/store';
 import { isFailing, timestampFromMillis, type TestResult } from '@baton/subunit';
-import { listingOf } from '@baton/worker';
-import { loadProjectConfig } from '../config.js';
+import { listingOf, type AdapterFactory } from '@baton/worker';
+import { loadProjectConfig, type ProjectConfig } from '../config.js';
 import type { CliContext, GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { plural } from '../output/format.js';
 import { withRepository } from '../repository.js';
 import { adapterFor, withResolvedPython } from '../run/adapter.js';
+import type { ConfigArgs } from '../run/options.js';
+import { timeoutPolicy } from '../run/timeouts.js';
+import type { Clearance } from './confidence.js';
 import { drive } from './drive.js';
-import { CandidateRunner } from './executions.js';
+import { CandidateRunner, type Execution } from './executions.js';
 import { prefixOf } from './prefix.js';
-import { ALONE, BisectSearch, candidateKey, membersOf, type SearchOutcome, type SearchState } from './search.js';
+import { ALONE, BisectSearch, candidateKey, membersOf, type Candidate, type SearchOutcome, type SearchState } from './search.js';
 
 /** What `baton bisect` was asked. */
 export interface BisectRequest {
   /** The run the test failed in; its latest failure when undefined. */
   readonly run: number | undefined;
   readonly testId: string;
-  readonly confidence: number;
+  readonly confidence: Clearance;
   /** Seconds to bisect for in this invocation; no limit when undefined. */
   readonly maxSeconds: number | undefined;
   readonly jobs: number;
   /** Forget the evidence of an earlier bisection of the same test and run. */
   readonly restart: boolean;
+  /** `--timeout`: seconds a test of a candidate may run; the configuration's timeout when undefined. */
+  readonly timeout: number | undefined;
 }
 
 /** Why a bisection stopped before it concluded. */
@@ -37,7 +44,7 @@ export interface BisectReport {
   readonly prefix: readonly string[];
   /** Results before it that name no test of the project, left out. */
   readonly unknown: readonly string[];
-  readonly confidence: number;
+  readonly confidence: Clearance;
   /** Undefined until concluded (`stopped` says why not). */
   readonly outcome: SearchOutcome | undefined;
   readonly stopped: StopReason | undefined;
@@ -66,8 +73,8 @@ export interface BisectReport {
  * keeping every execution's evidence in the repository, until it concludes, `maxSeconds`
  * pass or Ctrl-C; then the evidence says what it can.
  */
-export async function bisectTest(ctx: CliContext, argv: GlobalArgs, request: BisectRequest): Promise<BisectReport> {
-  const config = await withResolvedPython(loadProjectConfig(ctx.io.cwd));
+export async function bisectTest(ctx: CliContext, argv: GlobalArgs & ConfigArgs, request: BisectRequest): Promise<BisectReport> {
+  const config = await withResolvedPython(loadProjectConfig(ctx.io.cwd, argv));
   const log = (line: string) => ctx.io.stderr.write(`baton: ${line}\n`);
   const now = () => timestampFromMillis(ctx.io.now());
   return withRepository(ctx, argv, async (repo) => {
@@ -83,12 +90,9 @@ export async function bisectTest(ctx: CliContext, argv: GlobalArgs, request: Bis
       return report(search, { run: runId, target, prefix: stored.prefix, unknown: [], request, stored: { executions: stored.executions, seconds: stored.seconds }, executedNow: 0, concludedEarlier: true, stopped: undefined, failure: undefined, outcome: stored.outcome as SearchOutcome });
     }
 
-    const factory = adapterFor(config);
-    try {
-      const first = await factory({ slot: 0, output: () => {}, log });
-      const listing = await listingOf(first).finally(() => first.close());
-      const discovery = new Map(listing.tests.map((id, i) => [id, i]));
-      if (!discovery.has(request.testId)) throw new CliError('BATON_CLI_UNKNOWN_TEST', `the project no longer has ${request.testId} (${config.file} lists ${plural(listing.tests.length, 'test')})`);
+    return withProject(config, log, async (project) => {
+      const { discovery } = project;
+      if (!discovery.has(request.testId)) throw new CliError('BATON_CLI_UNKNOWN_TEST', `the project no longer has ${request.testId} (${config.file} lists ${plural(discovery.size, 'test')})`);
       const { tests: prefix, unknown } = stored === undefined ? prefixOf(results, target, discovery) : { tests: stored.prefix, unknown: [] };
       const gone = prefix.filter((id) => !discovery.has(id));
       if (gone.length > 0) {
@@ -96,33 +100,96 @@ export async function bisectTest(ctx: CliContext, argv: GlobalArgs, request: Bis
       }
       const search = new BisectSearch(prefix.length, request.confidence, stored && { state: stored.state as SearchState, evidence: stored.evidence });
       const id = stored?.id ?? repo.beginBisection({ run: runId, testId: request.testId, worker: target.worker, prefix, state: search.state, start: now() });
-      const where = `run ${runId}${target.worker === undefined ? '' : `, worker ${target.worker}`}`;
       log(stored === undefined
-        ? `bisecting ${request.testId} (${where}): ${plural(prefix.length, 'test')} ran before it in its process${unknown.length > 0 ? ` (and ${plural(unknown.length, 'result')} the project has no test for, left out)` : ''}`
-        : `resuming the bisection of ${request.testId} (${where}) after ${plural(stored.executions, 'execution')}`);
+        ? `bisecting ${request.testId} (${whereItRan(runId, target.worker)}): ${plural(prefix.length, 'test')} ran before it in its process${unknown.length > 0 ? ` (and ${plural(unknown.length, 'result')} the project has no test for, left out)` : ''}`
+        : `resuming the bisection of ${request.testId} (${whereItRan(runId, target.worker)}) after ${plural(stored.executions, 'execution')}`);
 
-      const seen = await runSearch(repo, id, search, prefix, request, factory, log, now);
+      let last = performance.now();
+      const seen = await searchFor(project, {
+        search,
+        prefix,
+        testId: request.testId,
+        jobs: request.jobs,
+        maxSeconds: request.maxSeconds,
+        timeoutOf: candidateTimeouts(timeoutPolicy(request.timeout, config), repo, [...prefix, request.testId], repo.run(runId)!.profile),
+        kept: (candidate, execution) => {
+          const at = performance.now();
+          repo.recordBisection(id, { candidate: candidate.key, failed: execution.failed, state: search.state, seconds: (at - last) / 1000, at: now() });
+          last = at;
+        },
+      }, log);
       if (search.outcome !== undefined) repo.concludeBisection(id, search.outcome, now());
       const after = repo.bisection(runId, request.testId)!;
       return report(search, { run: runId, target, prefix, unknown, request, stored: after, ...seen, concludedEarlier: false, outcome: search.outcome });
-    } finally {
-      await factory.dispose?.();
-    }
+    });
   }, 'write');
 }
 
-/** Runs the search until it concludes or stops; what this invocation saw. */
-async function runSearch(
-  repo: SqliteRepository,
-  id: number,
-  search: BisectSearch,
-  prefix: readonly string[],
-  request: BisectRequest,
-  factory: ReturnType<typeof adapterFor>,
-  log: (line: string) => void,
-  now: () => ReturnType<typeof timestampFromMillis>,
-): Promise<{ executedNow: number; stopped: StopReason | undefined; failure: TestResult | undefined }> {
-  const runner = new CandidateRunner(factory, request.testId, log);
+/** Where a result ran: its run, and its worker where it names one. */
+export function whereItRan(run: number, worker: string | undefined): string {
+  return `run ${run}${worker === undefined ? '' : `, worker ${worker}`}`;
+}
+
+/** What bisecting needs of the project, opened once for any number of searches. */
+export interface BisectProject {
+  /** The adapter a run of the project uses: a fresh test server process per candidate. */
+  readonly factory: AdapterFactory;
+  /** Each test's position in discovery order. */
+  readonly discovery: ReadonlyMap<string, number>;
+}
+
+/** Starts the project's adapter and lists its tests for `fn`, and disposes of the adapter after. */
+export async function withProject<T>(config: ProjectConfig, log: (line: string) => void, fn: (project: BisectProject) => Promise<T>): Promise<T> {
+  const factory = adapterFor(config);
+  try {
+    const first = await factory({ slot: 0, output: () => {}, log });
+    const listing = await listingOf(first).finally(() => first.close());
+    return await fn({ factory, discovery: new Map(listing.tests.map((id, i) => [id, i])) });
+  } finally {
+    await factory.dispose?.();
+  }
+}
+
+/**
+ * Each test's timeout in a candidate's process, as a run of the profile would give it:
+ * history-based timeouts from the estimates the profile holds.
+ */
+export function candidateTimeouts(policy: TimeoutPolicy, repo: RunRepository, ids: readonly string[], profile: string): (testId: string) => number | undefined {
+  if (policy.kind !== 'history') {
+    const seconds = batchTimeout(policy, []);
+    return () => seconds;
+  }
+  const estimator = new Estimator(repo.estimates(ids, profile).known);
+  return (id) => batchTimeout(policy, [estimator.estimate(id)]);
+}
+
+/** One search to run to its end (or until stopped). */
+export interface SearchRequest {
+  readonly search: BisectSearch;
+  /** What the search's positions stand for. */
+  readonly prefix: readonly string[];
+  readonly testId: string;
+  /** Executions at once, each on a fresh process. */
+  readonly jobs: number;
+  /** Seconds to search for; no limit when undefined. */
+  readonly maxSeconds: number | undefined;
+  readonly timeoutOf: (testId: string) => number | undefined;
+  /** Keeps each execution the search took in (`baton bisect` stores them, to resume). */
+  readonly kept?: (candidate: Candidate, execution: Execution) => void;
+}
+
+/** What a search saw in this invocation. */
+export interface SearchSeen {
+  readonly executedNow: number;
+  readonly stopped: StopReason | undefined;
+  /** A failure of the test with the suspects before it (or alone), with its traceback. */
+  readonly failure: TestResult | undefined;
+}
+
+/** Runs the search until it concludes or stops (`maxSeconds`, Ctrl-C). */
+export async function searchFor(project: BisectProject, request: SearchRequest, log: (line: string) => void): Promise<SearchSeen> {
+  const { search, prefix } = request;
+  const runner = new CandidateRunner(project.factory, request.testId, log, { timeoutOf: request.timeoutOf });
   let stopped: StopReason | undefined;
   const stop = (reason: StopReason) => {
     stopped ??= reason;
@@ -134,7 +201,6 @@ async function runSearch(
   process.once('SIGTERM', interrupt);
   let executedNow = 0;
   let failure: TestResult | undefined;
-  let last = performance.now();
   let suspects = membersOf(search.state.suspects).length;
   try {
     await drive({
@@ -142,9 +208,7 @@ async function runSearch(
       jobs: request.jobs,
       execute: (candidate, slot) => runner.run(candidate.members.map((i) => prefix[i]!), slot),
       recorded: (candidate, execution) => {
-        const at = performance.now();
-        repo.recordBisection(id, { candidate: candidate.key, failed: execution.failed, state: search.state, seconds: (at - last) / 1000, at: now() });
-        last = at;
+        request.kept?.(candidate, execution);
         executedNow++;
         if (execution.failed && execution.result !== undefined) failure = execution.result;
         const left = membersOf(search.state.suspects).length;

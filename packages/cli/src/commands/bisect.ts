@@ -6,11 +6,14 @@ import { parseDuration } from '../duration.js';
 import { CliError, ExitCode } from '../errors.js';
 import { formatAttachments, formatSeconds, plural } from '../output/format.js';
 import { writeJson } from '../output/json.js';
+import { configOptions, type ConfigArgs } from '../run/options.js';
+import { secondsOption } from '../values.js';
 
 /** The confidence `baton bisect` clears a candidate with unless told otherwise. */
 export const DEFAULT_CONFIDENCE = 0.99;
 
-interface BisectArgs extends GlobalArgs {
+interface BisectArgs extends GlobalArgs, ConfigArgs {
+  readonly timeout: number | undefined;
   /** `[RUN] TEST_ID`. */
   readonly args: string[];
   readonly confidence: number;
@@ -29,11 +32,12 @@ interface BisectArgs extends GlobalArgs {
 export const bisectCommand: CommandFactory = (ctx) => defineCommand({
   command: 'bisect <args..>',
   describe: 'Find which of the tests that ran before a flaky failure make it fail ([RUN] TEST_ID; RUN: its latest failure)',
-  builder: (y) => y
+  builder: (y) => configOptions(y, false)
     .positional('args', { type: 'string', array: true, describe: '[RUN] TEST_ID: the run it failed in (default: its latest failure) and the test' })
     .option('confidence', { type: 'number', default: DEFAULT_CONFIDENCE, describe: 'How sure a run of passes must make it that a set of tests does not make the test fail (0 to 1)' })
     .option('max-time', { type: 'string', describe: 'Stop after this long (90, 90s, 15m, 2h); the same command resumes' })
     .option('jobs', { alias: 'j', type: 'number', describe: 'Candidates run at once, each in a fresh test server process (default: the number of cores)' })
+    .option('timeout', secondsOption('--timeout', 'Seconds a test of a candidate may run before its process is killed (default: the configuration\'s timeout)'))
     .option('restart', { type: 'boolean', default: false, describe: 'Forget what an earlier bisection of this test and run found, and start over' })
     .option('json', { type: 'boolean', default: false, describe: 'The answer and its evidence as JSON' }),
   handler: async (argv: BisectArgs) => {
@@ -42,7 +46,7 @@ export const bisectCommand: CommandFactory = (ctx) => defineCommand({
     const jobs = argv.jobs ?? availableParallelism();
     if (!Number.isInteger(jobs) || jobs < 1) throw new CliError('BATON_CLI_USAGE', `-j takes a whole number of test server processes at once, 1 or more, not ${argv.jobs}`);
     const maxSeconds = argv.maxTime === undefined ? undefined : parseDuration(argv.maxTime, '--max-time');
-    const report = await bisectTest(ctx, argv, { run, testId, confidence: argv.confidence, maxSeconds, jobs, restart: argv.restart });
+    const report = await bisectTest(ctx, argv, { run, testId, confidence: argv.confidence, maxSeconds, jobs, restart: argv.restart, timeout: argv.timeout });
     if (argv.json) writeJson(ctx.io.stdout, bisectJson(report));
     else ctx.io.stdout.write(formatReport(report));
     if (report.outcome === undefined) ctx.exit(ExitCode.TESTS_FAILED);

@@ -3,14 +3,12 @@ import { DEFAULT_PROFILE, MemoryRepository, openRepository, type RunRepository }
 import { loadProjectConfig } from '../config.js';
 import { defineCommand, type CommandFactory, type GlobalArgs } from '../context.js';
 import { writeJson } from '../output/json.js';
-import { readLoadList } from '../files.js';
 import { listTests, withResolvedPython } from '../run/adapter.js';
-import { selectTests } from '../run/select.js';
+import { configOptions, selectionOptions, type ConfigArgs } from '../run/options.js';
+import { readSelection, selectTests, type SelectionArgs } from '../run/select.js';
+import { textOption } from '../values.js';
 
-interface ListArgs extends GlobalArgs {
-  readonly filters: string[];
-  readonly loadList: string | undefined;
-  readonly failing: boolean;
+interface ListArgs extends GlobalArgs, SelectionArgs, ConfigArgs {
   readonly profile: string | undefined;
   readonly json: boolean;
 }
@@ -25,19 +23,18 @@ interface ListArgs extends GlobalArgs {
 export const listCommand: CommandFactory = (ctx) => defineCommand({
   command: 'list [filters..]',
   describe: 'List the tests a run with the same selection would run, in discovery order',
-  builder: (y) => y
-    .positional('filters', { type: 'string', array: true, default: [], describe: 'Regular expressions: the tests whose id matches any of them' })
-    .option('load-list', { type: 'string', describe: 'Only the test ids in this file (one per line)' })
-    .option('failing', { type: 'boolean', default: false, describe: 'Only the tests failing in the profile' })
-    .option('profile', { type: 'string', describe: 'Profile of --failing and of the estimates (e.g. py311)' })
+  builder: (y) => configOptions(selectionOptions(y), true)
+    .option('profile', textOption('--profile', 'Profile of --failing and of the estimates (e.g. py311)'))
     .option('json', { type: 'boolean', default: false, describe: 'Each test with its estimate and its group, as JSON' }),
   handler: async (argv: ListArgs) => {
-    const config = await withResolvedPython(loadProjectConfig(ctx.io.cwd));
+    // Every file the selection names is read, and every expression compiled, before the suite is listed.
+    const selection = readSelection(argv, ctx.io.cwd);
+    const config = await withResolvedPython(loadProjectConfig(ctx.io.cwd, argv));
     const listing = await listTests(config, (line) => ctx.io.stderr.write(`baton: ${line}\n`));
     const profile = argv.profile ?? config.profile ?? DEFAULT_PROFILE;
     const repo = historyOf(ctx.io.cwd, argv);
     try {
-      const selected = selectTests(listing.tests, { filters: argv.filters, loadList: argv.loadList === undefined ? undefined : readLoadList(argv.loadList, ctx.io.cwd), failing: argv.failing, profile }, repo);
+      const selected = selectTests(listing.tests, selection, profile, repo);
       if (!argv.json) {
         ctx.io.stdout.write(selected.map((id) => `${id}\n`).join(''));
         return;

@@ -5,12 +5,13 @@ import { CliError, ExitCode } from '../errors.js';
 import { plural } from '../output/format.js';
 import { adapterFor } from '../run/adapter.js';
 import { dialUrl, httpServer, parseListen, readToken } from '../run/listen.js';
+import { configOptions, type ConfigArgs } from '../run/options.js';
 import { secondsOption, textOption, wholeOption } from '../values.js';
 
 /** How a channel ends when the coordinator vanished rather than refused or dismissed us. */
 const GONE: ReadonlySet<string> = new Set(['BATON_PROTOCOL_PEER_LOST', 'BATON_PROTOCOL_PEER_DIED', 'BATON_PROTOCOL_HEARTBEAT_TIMEOUT']);
 
-interface WorkerArgs extends GlobalArgs {
+interface WorkerArgs extends GlobalArgs, ConfigArgs {
   readonly connect: string | undefined;
   readonly listen: string | undefined;
   readonly tlsCert: string | undefined;
@@ -28,7 +29,8 @@ export const workerCommand: CommandFactory = (ctx) =>
     command: 'worker',
     describe: 'Run tests for a coordinator: --connect ws(s)://HOST:PORT (dial out) or --listen HOST:PORT',
     builder: (y) =>
-      y
+      // The coordinator's --test-path and --top-dir: the same tests, or it refuses the worker.
+      configOptions(y, false)
         .option('connect', textOption('--connect', 'The coordinator to dial (ws:// or wss://HOST:PORT); retried until it is up'))
         .option('listen', textOption('--listen', 'Wait for a coordinator to dial HOST:PORT (baton run --worker URL)'))
         .option('token-file', textOption('--token-file', 'File holding the shared secret'))
@@ -58,7 +60,7 @@ export const workerCommand: CommandFactory = (ctx) =>
       const listen = argv.listen === undefined ? undefined : parseListen(argv.listen);
       const token = readToken(argv.tokenFile, ctx.io.cwd);
       const server = listen === undefined ? undefined : httpServer(argv.tlsCert, argv.tlsKey, ctx.io.cwd);
-      const config = loadProjectConfig(ctx.io.cwd);
+      const config = loadProjectConfig(ctx.io.cwd, argv);
       const worker = await WorkerServer.start({
         adapter: adapterFor(config),
         slots: argv.slots,

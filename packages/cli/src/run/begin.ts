@@ -7,12 +7,13 @@ import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { RunLog } from '../output/run-log.js';
 import { withResolvedPython } from './adapter.js';
-import { checkOutput, readInput, readLoadList, STDOUT } from '../files.js';
+import { checkOutput, readInput, STDOUT } from '../files.js';
 import { plural } from '../output/format.js';
 import { checkListen, dialUrl, httpServer, readToken } from './listen.js';
 import { checkServe } from './serve.js';
 import { startLocalWorker } from './local-workers.js';
 import type { RunArgs } from './options.js';
+import { readSelection, type Selection } from './select.js';
 
 /** A run as far as it gets before the coordinator's modules are loaded. */
 export interface StartingRun {
@@ -26,8 +27,8 @@ export interface StartingRun {
   readonly workers: readonly string[];
   /** `--plan`, read and parsed: a malformed plan is refused before anything starts. */
   readonly plan: { readonly file: string; readonly text: string; readonly parsed: Plan } | undefined;
-  /** The ids in `--load-list`, one per line. */
-  readonly loadList: { readonly file: string; readonly ids: readonly string[] } | undefined;
+  /** The selection, its files read and its regular expressions compiled. */
+  readonly selection: Selection;
   /** Where the human-readable progress goes: stderr when stdout carries a stream or report. */
   readonly human: 'stdout' | 'stderr';
   /** Where the run's log lines go (stderr, `baton: ` first, above the live display once there is one). */
@@ -71,8 +72,8 @@ export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean
   }
   const human = checkReports(args, cwd);
   const plan = args.plan === undefined ? undefined : readPlan(args.plan, cwd);
-  const loadList = args.loadList === undefined ? undefined : readLoadList(args.loadList, cwd);
-  const resolving = withResolvedPython(loadProjectConfig(cwd));
+  const selection = readSelection(args, cwd);
+  const resolving = withResolvedPython(loadProjectConfig(cwd, args));
   const runLog = new RunLog(ctx.io.stderr);
   const log = runLog.line;
   const start = (c: ProjectConfig) => startLocalWorker(jobs, c, log, args.isolated === true);
@@ -82,7 +83,7 @@ export function beginRun(ctx: CliContext, args: RunArgs, localByDefault: boolean
   const config = Promise.resolve(resolving);
   // Settled even if the run fails before awaiting it, so that a failed start is not unhandled.
   local?.catch(() => undefined);
-  return { config, jobs, token, local, workers, plan, loadList, human, runLog, log };
+  return { config, jobs, token, local, workers, plan, selection, human, runLog, log };
 }
 
 /**

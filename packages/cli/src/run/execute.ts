@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Coordinator, HISTORY_TIMEOUT_FLOOR_SECONDS, type Reporter, type RunSummary, type TimeoutPolicy } from '@baton/coordinator';
+import { Coordinator, type Reporter, type RunSummary } from '@baton/coordinator';
 import { connectWebSocket, ProtocolError, testListDigest, type Transport } from '@baton/protocol';
 import { resolvePlan, type Segment, type SharedFixtures } from '@baton/scheduler';
-import { DATABASE_FILE, DEFAULT_PROFILE, findRepositoryRoot, initRepository, REPOSITORY_DIR, thisProcess, type SqliteRepository } from '@baton/store';
+import { DATABASE_FILE, DEFAULT_PROFILE, findRepositoryRoot, initRepository, refuseInProgress, REPOSITORY_DIR, thisProcess, type SqliteRepository } from '@baton/store';
 import type { WorkerServer } from '@baton/worker';
 import type { ProjectConfig } from '../config.js';
 import type { CliContext } from '../context.js';
@@ -19,9 +19,10 @@ import { SubunitReporter } from '../reporters/subunit.js';
 import { listTests } from './adapter.js';
 import type { StartingRun } from './begin.js';
 import { listenForPeers, type Listener } from './listen.js';
-import { DEFAULT_WAIT_SECONDS, type RunArgs } from './options.js';
+import { DEFAULT_WAIT_SECONDS, MAX_SEED, type RunArgs } from './options.js';
 import { selectTests } from './select.js';
 import { serveRun } from './serve.js';
+import { timeoutPolicy } from './timeouts.js';
 
 /**
  * A whole run: read the configuration, list and select tests, resolve the plan, reach the
@@ -47,14 +48,15 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
     const listing = local?.listing ?? (await listTests(config, log));
     const all = listing.tests;
     if (all.length === 0) throw new CliError('BATON_CLI_NO_TESTS', `${config.file}: the project lists no tests`);
-    const selected = selectTests(all, { filters: args.filters, loadList: start.loadList, failing: args.failing, profile }, repository);
+    const selected = selectTests(all, start.selection, profile, repository);
     if (selected.length === 0) {
       if (args.failing) {
         ctx.io.stdout.write(`baton: no failing tests in profile ${profile}: nothing to run\n`);
         return;
       }
-      throw new CliError('BATON_CLI_NO_TESTS', `no test matches ${args.filters.map((f) => JSON.stringify(f)).join(' or ') || 'the selection'} (the project has ${all.length})`);
+      throw new CliError('BATON_CLI_NO_TESTS', `no test matches ${start.selection.described} (the project has ${all.length})`);
     }
+    const into = args.combine === true ? combineTarget(repository, profile) : undefined;
     const { segments, planDigest } = plan(start, args, config, selected, all, {
       classFixtureTests: new Set(listing.classFixtureTests),
       moduleFixtureTests: new Set(listing.moduleFixtureTests),
@@ -73,6 +75,15 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
       }
     }
     const allDigest = local?.hello.digest ?? testListDigest(all);
+    // The selection is a subset of the list: all of it has the list's digest.
+    let selectionDigest = selected.length === all.length ? allDigest : testListDigest(selected);
+    if (into !== undefined) {
+      // What the run holds once combined: its tests and these.
+      selectionDigest = testListDigest([...repository.results(into).map((r) => r.testId), ...selected]);
+      log(`combining with run ${into}: each test run now replaces its result there`);
+    }
+    const seed = args.randomSeed ?? (args.random === true ? randomInt(MAX_SEED + 1) : undefined);
+    if (seed !== undefined) log(`--random: which tests share a process is shuffled with seed ${seed} (--random-seed ${seed} plans the same again)`);
     const summary = await coordinate(ctx, args, {
       runLog: start.runLog,
       config,
@@ -82,8 +93,9 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
       segments,
       planDigest,
       allDigest,
-      // The selection is a subset of the list: all of it has the list's digest.
-      selectionDigest: selected.length === all.length ? allDigest : testListDigest(selected),
+      selectionDigest,
+      into,
+      seed,
       jobs,
       local,
       dialled,
@@ -98,6 +110,17 @@ export async function executeRun(ctx: CliContext, args: RunArgs, start: Starting
     repository?.close();
     await stopping;
   }
+}
+
+/**
+ * The run `--combine` records into: the profile's latest, as stestr combines with its
+ * latest. Refused (exit status 2) where there is none, or while a live process records it.
+ */
+function combineTarget(repository: SqliteRepository | undefined, profile: string): number {
+  const latest = repository?.latestRun(profile);
+  if (latest === undefined) throw new CliError('BATON_CLI_USAGE', `--combine: profile ${profile} has no run to combine with yet; run once without --combine`);
+  refuseInProgress(latest, 'combine with it once it is over');
+  return latest.id;
 }
 
 /** A `--worker` being dialled. */
@@ -149,6 +172,10 @@ interface RunSetup {
   readonly planDigest: string | undefined;
   readonly allDigest: string;
   readonly selectionDigest: string;
+  /** `--combine`: the run to record into. */
+  readonly into: number | undefined;
+  /** `--random`: the seed lanes are shuffled with. */
+  readonly seed: number | undefined;
   readonly jobs: number;
   /** The `-j N` worker in this process, if any. */
   readonly local: WorkerServer | undefined;
@@ -186,12 +213,14 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     repository: setup.repository,
     profile: setup.profile,
     reporters,
-    timeout: timeoutPolicy(args, config),
+    timeout: timeoutPolicy(args.timeout, config),
     retries: args.retries ?? 0,
     flakyFails: args.flakyFails,
     testListDigest: setup.allDigest,
     discovery: setup.discovery,
     selectionDigest: setup.selectionDigest,
+    ...(setup.into === undefined ? {} : { into: setup.into }),
+    ...(setup.seed === undefined ? {} : { seed: setup.seed }),
     ...(setup.planDigest === undefined ? {} : { planDigest: setup.planDigest }),
     writer: thisProcess(),
     minWorkers: args.minWorkers ?? 1,
@@ -266,12 +295,4 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     await listener?.close();
     await serving?.close();
   }
-}
-
-function timeoutPolicy(args: RunArgs, config: ProjectConfig): TimeoutPolicy {
-  if (args.timeout !== undefined) return { kind: 'fixed', seconds: args.timeout };
-  const t = config.timeout;
-  if (t === undefined) return { kind: 'none' };
-  if ('seconds' in t) return { kind: 'fixed', seconds: t.seconds };
-  return { kind: 'history', multiple: t.multiple, minimum: t.minimum ?? HISTORY_TIMEOUT_FLOOR_SECONDS };
 }

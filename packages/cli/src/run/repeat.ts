@@ -7,7 +7,7 @@ import { grouped, plural } from '../output/format.js';
 import { renderTable } from '../output/table.js';
 import { withRepository } from '../repository.js';
 import { beginRun } from './begin.js';
-import type { RunArgs } from './options.js';
+import { MAX_SEED, type RunArgs } from './options.js';
 
 /** `baton run`'s options for running the selection again and again. */
 export interface RepeatArgs extends RunArgs {
@@ -21,7 +21,9 @@ export function repeatOptions(y: Argv<object>): Argv<object> {
     .option('isolated', { type: 'boolean', describe: 'Run every test in a fresh test server process of its own (forked), as nothing ran before it' })
     .option('until-failure', { type: 'boolean', describe: 'Run the selection again and again, each time scheduled afresh on fresh test servers, until a test fails' })
     .option('repeat', { type: 'number', describe: 'Run the selection this many times, each scheduled afresh, and count each test\'s failures' })
-    .conflicts('until-failure', 'repeat');
+    .conflicts('until-failure', 'repeat')
+    // Each iteration is a run of its own, counted apart.
+    .conflicts('combine', ['until-failure', 'repeat']);
 }
 
 /** Whether the command line asks for more than one run. */
@@ -59,9 +61,12 @@ export async function repeatRuns(ctx: CliContext, args: RepeatArgs & GlobalArgs)
       // The run's status, raised as its own context's is; the loop's is the worst of them.
       const seen = { status: ExitCode.OK as ExitStatus };
       const run: CliContext = { ...ctx, exit: (s) => (seen.status = Math.max(seen.status, s) as ExitStatus) };
-      const start = beginRun(run, args, true);
+      // --random-seed N: the first iteration takes N, each next one the seed after it, so
+      // that iteration k is `--random-seed N+k-1` alone.
+      const these = args.randomSeed === undefined ? args : { ...args, randomSeed: (args.randomSeed + iteration - 1) % (MAX_SEED + 1) };
+      const start = beginRun(run, these, true);
       const { executeRun } = await import('./execute.js');
-      await executeRun(run, args, start);
+      await executeRun(run, these, start);
       profile = args.profile ?? (await start.config).profile ?? DEFAULT_PROFILE;
       const latest = await withRepository(ctx, args, (repo) => repo.latestRun(profile)?.id);
       if (latest !== undefined) runs.push(latest);
