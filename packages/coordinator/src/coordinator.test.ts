@@ -351,6 +351,26 @@ test('the summary holds the lower bound from measured durations, and a run with 
   assert.equal(warm.wallMs, 600);
 });
 
+test('slots of one machine are equally fast: a long test goes out at once, where slots of unknown machines first show their speed', async () => {
+  const tests = Array.from({ length: 8 }, (_, i) => `pkg.mod${i % 2}.T.test_${i}`);
+  const long = tests[0]!;
+  const repository = new MemoryRepository();
+  const duration = (id: string) => (id === long ? 4 : 0.1);
+  const firstRuns = async (options: Partial<CoordinatorOptions>) => {
+    const { coordinator, summary } = setup({ repository, ...options }, tests);
+    const worker = new FakeWorker({ name: 'w', slots: 2, duration });
+    await coordinator.accept(worker.transport);
+    await spinUntil(() => worker.queued > 0, 'dispatch');
+    const sent = worker.runs.flatMap((r) => r.tests);
+    await drainUntilOver([worker], summary);
+    return sent;
+  };
+  await firstRuns({ oneMachine: true });
+  // With history now: 4 s of the run's 4.7 s is one test.
+  assert.ok((await firstRuns({ oneMachine: true })).includes(long), 'on one machine the long test starts at once');
+  assert.ok(!(await firstRuns({})).includes(long), 'speeds unknown: it waits for the slots\' first results');
+});
+
 test('a slot that continues on a fresh test server is told to reporters and recorded with the run, naming the slot', async () => {
   const tests = Array.from({ length: 6 }, (_, i) => `pkg.T.test_${i}`);
   const { repository, events, coordinator, run, summary } = setup({}, tests);

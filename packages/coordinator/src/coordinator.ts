@@ -59,6 +59,11 @@ export interface CoordinatorOptions {
   /** Worker slots expected in all (`-j N`), so the first to join get a fair share only. */
   readonly expectedSlots?: number;
   /**
+   * Every slot runs on this machine (`baton run -j N` alone): the scheduler is told they
+   * are equally fast, so it does not hold long tests back to measure who is fastest.
+   */
+  readonly oneMachine?: boolean;
+  /**
    * Every test id in discovery order (the workers' list): each test process runs its
    * tests in this order. @default the order of `segments`
    */
@@ -347,7 +352,7 @@ export class Coordinator {
 
   private join(host: Host): void {
     host.state = HostState.Working;
-    for (const slot of host.slots) this.handle({ type: 'workerJoined', worker: slot });
+    for (const slot of host.slots) this.handle({ type: 'workerJoined', worker: slot, ...(this.options.oneMachine === true ? { speed: 1 } : {}) });
   }
 
   private hostGone(host: Host, lostReason: string | undefined): void {

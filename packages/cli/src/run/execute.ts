@@ -226,6 +226,7 @@ async function coordinate(ctx: CliContext, args: RunArgs, setup: RunSetup): Prom
     minWorkers: args.minWorkers ?? 1,
     ...(listening || setup.dialled.length > 0 || args.wait !== undefined ? { waitMs: (args.wait ?? DEFAULT_WAIT_SECONDS) * 1000 } : {}),
     ...(jobs > 0 && !listening ? { expectedSlots: jobs } : {}),
+    oneMachine: !listening && setup.dialled.length === 0,
     // Remote workers prove the secret twice: as the bearer token of their connection and
     // in their Hello, which carries ours too, so a listening worker knows it is us.
     ...(setup.token === undefined ? {} : { channel: { expectToken: setup.token } }),
