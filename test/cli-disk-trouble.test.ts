@@ -90,8 +90,8 @@ describe('a full disk', () => {
     }
     const dir = makeProject(modules, 'baton-full-');
     mkdirSync(join(dir, '.baton'));
-    // 400 KiB: room for a few hundred of the 2,000 results.
-    const unmount = mountFullDisk(join(dir, '.baton'), 400);
+    // 640 KiB: room for the first batch of results (WRITE_BATCH, 500) of the 2,000, not the second.
+    const unmount = mountFullDisk(join(dir, '.baton'), 640);
     if (unmount === undefined) return t.skip('cannot mount a tmpfs here (needs root)');
     t.after(unmount);
     assert.equal(baton(dir, ['init']).status, 0);

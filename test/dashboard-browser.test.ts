@@ -199,7 +199,7 @@ describe('the dashboard in chromium', () => {
       }
       assert.ok(starts.length >= 1, 'the steal sent a slot to a fresh test server');
       assert.deepEqual(new Set(starts.map((p) => p.cause)), new Set(['fresh']));
-      assert.match(end.stdout + end.stderr, new RegExp(`${starts.length} more test server process(es)?: ${starts.length} to go back in discovery order`));
+      assert.match(end.stdout + end.stderr, new RegExp(`${starts.length} more test server process(es)?: ${starts.length} fresh \\(to go back in discovery order`));
       assert.equal(watchedMarkers, String(starts.length), 'the live page marked each one');
 
       const serving = await serve(dir);

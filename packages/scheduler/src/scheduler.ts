@@ -529,13 +529,18 @@ export class Scheduler implements SchedulingPolicy {
 
   /**
    * The unit a planned lane starts with, if not its first in discovery order: its
-   * longest (LPT placed it first), when the work before that unit in discovery order is
+   * longest (the first in discovery order of equals), when the work before that unit in discovery order is
    * worth a fresh process for what comes before it. Started first, a long test whose
    * history is stale shows it at once, while the rest of the lane can still move
    * elsewhere.
    */
   private leadOf(units: readonly number[]): number | undefined {
-    const longest = units[0];
+    let longest: number | undefined;
+    for (const u of units) {
+      const e = this.estimates[u] as number;
+      const best = longest === undefined ? -1 : (this.estimates[longest] as number);
+      if (e > best || (e === best && (this.rank[u] as number) < (this.rank[longest as number] as number))) longest = u;
+    }
     if (longest === undefined) return undefined;
     const rank = this.rank[longest] as number;
     let before = 0;
@@ -545,8 +550,8 @@ export class Scheduler implements SchedulingPolicy {
 
   /**
    * Takes out of the planned lanes of workers whose speed is unknown the units that would
-   * make the run longer on a worker a quarter as fast as the typical one (each lane's longest
-   * is its first), to be placed once results show who is fast. Lanes of workers still to
+   * make the run longer on a worker a quarter as fast as the typical one (a lane's longest),
+   * to be placed once results show who is fast. Lanes of workers still to
    * come keep theirs. Returns whether any was held back.
    */
   private holdBackCritical(members: number[][], owners: readonly WorkerRecord[], makespan: number, now: number): boolean {
@@ -556,9 +561,10 @@ export class Scheduler implements SchedulingPolicy {
     const held: number[] = [];
     members.forEach((units, i) => {
       const owner = owners[i];
-      const longest = units[0];
-      if (owner === undefined || longest === undefined || this.speeds.isKnown(this.load(owner).speed)) return;
-      if ((this.estimates[longest] as number) * typical >= critical) held.push(units.shift() as number);
+      if (owner === undefined || units.length === 0 || this.speeds.isKnown(this.load(owner).speed)) return;
+      let at = 0;
+      for (let j = 1; j < units.length; j++) if ((this.estimates[units[j] as number] as number) > (this.estimates[units[at] as number] as number)) at = j;
+      if ((this.estimates[units[at] as number] as number) * typical >= critical) held.push(units.splice(at, 1)[0] as number);
     });
     if (held.length === 0) return false;
     held.sort((a, b) => (this.estimates[b] as number) - (this.estimates[a] as number));

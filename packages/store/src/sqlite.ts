@@ -93,7 +93,7 @@ interface OpenRun {
   readonly profile: string;
   /** Next seq per worker ('' for results that name none). */
   readonly seqs: Map<string, number>;
-  /** Of a run reopened (`RunStart.into`): its results when it was, and the rowid of the last. */
+  /** Of a run reopened (`RunStart.into`): its results and attempts when it was, and the rowid of its last result. */
   readonly reopened?: { readonly results: number; readonly through: number };
 }
 
@@ -377,7 +377,7 @@ export class SqliteRepository implements RunRepository {
     // the end leave them as removed runs' results do.
     this.fold.now();
     this.sql.reopenRun.run(start.selectionDigest ?? null, start.planDigest ?? null, start.writer?.host ?? null, start.writer?.pid ?? null, id);
-    const [results, through] = this.sql.resultSpan.get(id) as [number, number];
+    const [results, through] = this.sql.resultSpan.get({ run: id }) as [number, number];
     this.openRuns.set(id, { ...this.loadOpenRun(id), reopened: { results, through } });
     return id;
   }
@@ -811,7 +811,8 @@ function prepare(db: Database.Database) {
     insertProcessStart: db.prepare('INSERT INTO process_starts (run, worker, cause, asked_us, ready_us, from_us) VALUES (?, ?, ?, ?, ?, ?)'),
     processStarts: raw('SELECT run, worker, cause, asked_us, ready_us, from_us FROM process_starts WHERE run = ? ORDER BY rowid'),
     reopenRun: db.prepare('UPDATE runs SET stop_us = NULL, exit_status = NULL, complete = 0, known = NULL, selection_digest = ?, plan_digest = ?, writer_host = ?, writer_pid = ? WHERE id = ?'),
-    resultSpan: raw('SELECT count(*), coalesce(max(rowid), 0) FROM results WHERE run = ?'),
+    // What a reopened run held (its journal's lines count attempts too), and its last result's rowid.
+    resultSpan: raw('SELECT (SELECT count(*) FROM results WHERE run = @run) + (SELECT count(*) FROM attempts WHERE run = @run), (SELECT coalesce(max(rowid), 0) FROM results WHERE run = @run)'),
     // A reopened run's results up to rowid @through whose test it recorded again after.
     replacedHistories: db.prepare(`
       DELETE FROM test_results WHERE (test, result) IN (
