@@ -141,6 +141,9 @@ describe('baton run --retries', () => {
     const flaky = JSON.parse((await baton(dir, ['flaky', '--json'], env)).stdout) as { profiles: { default: { testId: string; passedOnRetry: number; failures: number; results: number }[] } };
     const listed = flaky.profiles.default.find((f) => f.testId === COIN);
     assert.deepEqual([listed?.passedOnRetry, listed?.failures, listed?.results], [1, 2, 3], 'baton flaky lists it from this one run');
+    const history = await baton(dir, ['history', COIN], env);
+    assert.match(history.stdout, /\bsuccess after 2 failed attempts\b/);
+    assert.match(history.stdout, /: 1 result, 0 failing, 1 passed only when tried again;/);
 
     // The same, from a fresh start of the coins, with --flaky-fails: exit 1, and `last` says so too.
     mkdirSync(join(dir, 'state2'));

@@ -89,6 +89,6 @@ export function resultJson(r: StoredResult, attachment: (a: Attachment) => objec
 }
 
 /** One line of a test's history. */
-export function historyJson(e: HistoryEntry): { run: number; status: HistoryEntry['status']; start: string | null; duration: number | null; worker: string | null } {
-  return { run: e.run, status: e.status, start: isoJson(e.start), duration: e.duration ?? null, worker: e.worker ?? null };
+export function historyJson(e: HistoryEntry): { run: number; status: HistoryEntry['status']; start: string | null; duration: number | null; worker: string | null; failedAttempts: number } {
+  return { run: e.run, status: e.status, start: isoJson(e.start), duration: e.duration ?? null, worker: e.worker ?? null, failedAttempts: e.failedAttempts };
 }

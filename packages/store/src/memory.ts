@@ -222,6 +222,7 @@ export class MemoryRepository implements RunRepository {
           duration: durationSeconds(result.start && toMicros(result.start), result.stop && toMicros(result.stop)),
           start: result.start,
           worker: result.worker,
+          failedAttempts: r.attempts.filter((a) => a.testId === testId).length,
         });
       }
     }

@@ -143,6 +143,8 @@ for (const [name, make] of implementations) {
       assert.equal(repo.estimates(['t.flaky'], 'default').known.get('t.flaky'), 1, 'timings follow results');
       assert.equal(repo.stats().results, 3);
       assert.deepEqual(repo.attempts(run + 1), []);
+      // A test's history says how many attempts failed before each of its results.
+      assert.deepEqual(['t.flaky', 't.broken', 't.a'].map((id) => repo.history(id).map((h) => [h.status, h.failedAttempts])), [[['success', 1]], [['fail', 2]], [['success', 0]]]);
     }));
 
     it('keeps timestamps to the microsecond', withRepo((repo) => {
@@ -192,8 +194,8 @@ for (const [name, make] of implementations) {
       const b = repo.beginRun({ profile: 'py312', start: at(10) });
       repo.recordResults(b, [result('t.a', 'fail', 10, 2)]);
       assert.deepEqual(repo.history('t.a'), [
-        { run: a, profile: 'py311', status: 'success', duration: 1.5, start: at(0), worker: '0' },
-        { run: b, profile: 'py312', status: 'fail', duration: 2, start: at(10), worker: undefined },
+        { run: a, profile: 'py311', status: 'success', duration: 1.5, start: at(0), worker: '0', failedAttempts: 0 },
+        { run: b, profile: 'py312', status: 'fail', duration: 2, start: at(10), worker: undefined, failedAttempts: 0 },
       ]);
       assert.deepEqual(repo.history('t.a', 'py312').map((h) => h.run), [b]);
       assert.deepEqual(repo.history('t.none'), []);

@@ -490,14 +490,15 @@ export class SqliteRepository implements RunRepository {
       this.fold.beforeReading();
       const rows = (profile === undefined
         ? this.sql.history.all(testId)
-        : this.sql.historyOfProfile.all(testId, profile)) as [number, string, number, number | null, number | null, string | null][];
-      return rows.map(([run, runProfile, status, start, stop, worker]) => ({
+        : this.sql.historyOfProfile.all(testId, profile)) as [number, string, number, number | null, number | null, string | null, number][];
+      return rows.map(([run, runProfile, status, start, stop, worker, failedAttempts]) => ({
         run,
         profile: runProfile,
         status: statusFromCode(status),
         duration: durationSeconds(start ?? undefined, stop ?? undefined),
         start: start === null ? undefined : fromMicros(start),
         worker: worker ?? undefined,
+        failedAttempts,
       }));
     });
   }
@@ -860,11 +861,11 @@ function prepare(db: Database.Database) {
       SELECT t.name, tm.test, tm.last_run FROM timings tm JOIN tests t ON t.id = tm.test
       WHERE tm.profile = ? AND tm.last_status IN ${FAILING_CODES_SQL} ORDER BY t.name`),
     history: raw(`
-      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker FROM test_results tr
+      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker, (SELECT count(*) FROM attempts a WHERE a.run = r.run AND a.test = r.test) FROM test_results tr
       JOIN results r ON r.rowid = tr.result JOIN runs ru ON ru.id = r.run
       WHERE tr.test = (SELECT id FROM tests WHERE name = ?) ORDER BY r.run, r.rowid`),
     historyOfProfile: raw(`
-      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker FROM test_results tr
+      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker, (SELECT count(*) FROM attempts a WHERE a.run = r.run AND a.test = r.test) FROM test_results tr
       JOIN results r ON r.rowid = tr.result JOIN runs ru ON ru.id = r.run
       WHERE tr.test = (SELECT id FROM tests WHERE name = ?) AND ru.profile = ? ORDER BY r.run, r.rowid`),
     slowest: raw(`

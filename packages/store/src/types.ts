@@ -160,6 +160,8 @@ export interface HistoryEntry {
   readonly duration: number | undefined;
   readonly start: Timestamp | undefined;
   readonly worker: string | undefined;
+  /** Failed attempts in that run before this result, each tried again (`baton run --retries`). */
+  readonly failedAttempts: number;
 }
 
 /** What the repository knows about the speed and health of one test in one profile. */

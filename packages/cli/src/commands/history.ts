@@ -1,4 +1,4 @@
-import { runState, StoreError, type SqliteRepository, type StoredRun } from '@baton/store';
+import { runState, StoreError, type HistoryEntry, type SqliteRepository, type StoredRun } from '@baton/store';
 import { FAILING_STATUSES, isFailing, secondsBetween } from '@baton/subunit';
 import { defineCommand, type CliContext, type CommandFactory, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
@@ -146,9 +146,13 @@ function testHistory(ctx: CliContext, argv: HistoryArgs, testId: string): Promis
     }
     const { profile, entries, estimate } = byProfile[0]!;
     const failures = entries.filter((e) => isFailing(e.status)).length;
+    const onRetry = entries.filter((e) => e.failedAttempts > 0 && !isFailing(e.status)).length;
+    // A result after failed attempts (--retries) says so: a pass there is a flaky one.
+    const status = (e: HistoryEntry) => (e.failedAttempts === 0 ? e.status : `${e.status} after ${plural(e.failedAttempts, 'failed attempt')}`);
     ctx.io.stdout.write(renderTable(['Run', 'Started', 'Status', 'Duration (s)', 'Worker'],
-      entries.map((e) => [String(e.run), formatTime(e.start), e.status, formatSeconds(e.duration), e.worker ?? '-']),
+      entries.map((e) => [String(e.run), formatTime(e.start), status(e), formatSeconds(e.duration), e.worker ?? '-']),
       ['right', 'left', 'left', 'right']));
-    ctx.io.stdout.write(`${testId} (${profile}): ${plural(entries.length, 'result')}, ${failures} failing; estimate ${formatSeconds(estimate)}s\n`);
+    const retried = onRetry === 0 ? '' : `, ${onRetry} passed only when tried again`;
+    ctx.io.stdout.write(`${testId} (${profile}): ${plural(entries.length, 'result')}, ${failures} failing${retried}; estimate ${formatSeconds(estimate)}s\n`);
   });
 }
