@@ -80,51 +80,25 @@ describe('Scheduler', () => {
   });
 
   it('starts a lane at its longest unit when much comes before it, and wraps round on a fresh process for that', () => {
-    const ids = Array.from({ length: 10 }, (_, i) => (i === 5 ? 'big' : `t${i}`));
-    const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, id === 'big' ? 10 : 1])), roundTrip: 100 });
+    const ids = ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7', 't8', 'big'];
+    const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, id === 'big' ? 6 : 1])), roundTrip: 100, expectedWorkers: 2 });
     const d = new Workers(s);
     d.on({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0);
-    // A test far longer than its history (stale) shows it at once, not after five others.
-    assert.deepEqual(d.queues.get('w1'), ['big', 't6', 't7', 't8', 't9']);
-    assert.equal(s.freshProcesses, 0);
-    d.drain(['w1'], 0);
+    d.on({ type: 'workerJoined', worker: 'w2', speed: 1 }, 0);
+    // Lanes: big, t6, t8 | t0…t5, t7. A test far longer than its history (stale) shows
+    // it at once, not after the two before it.
+    assert.deepEqual(d.queues.get('w1'), ['big']);
+    assert.deepEqual(d.queues.get('w2'), ['t0', 't1', 't2', 't3', 't4', 't5', 't7']);
+    d.drain(['w1', 'w2'], 0);
     assert.ok(d.finished);
-    // t0…t4 came in a Run of their own, behind the process: one fresh process.
+    // t6 and t8 came in a Run of their own, behind w1's process: one fresh process.
     assert.equal(s.freshProcesses, 1);
   });
 
-  it('with a seed, plans lanes from a shuffled order: other tests share a process, the same seed the same ones, each in discovery order', () => {
-    const tests = Array.from({ length: 40 }, (_, i) => `t${String(i).padStart(2, '0')}`);
-    const workers = ['w1', 'w2', 'w3', 'w4'];
-    /** What each worker ran, in order. */
-    const lanes = (seed?: number): string[][] => {
-      const s = new Scheduler([one('all', tests)], { expectedWorkers: 4, roundTrip: 0, ...(seed === undefined ? {} : { seed }) });
-      const w = new Workers(s);
-      for (const id of workers) w.on({ type: 'workerJoined', worker: id }, 0);
-      const ran = new Map(workers.map((id) => [id, [] as string[]]));
-      for (let now = 0, busy = true; busy; now++) {
-        busy = false;
-        for (const id of workers) {
-          const test = w.start(id, now);
-          if (test === undefined) continue;
-          ran.get(id)!.push(test);
-          w.finish(id, now + 1);
-          busy = true;
-        }
-      }
-      return workers.map((id) => ran.get(id)!);
-    };
-    const roundRobin = workers.map((_, i) => tests.filter((_, j) => j % 4 === i));
-    assert.deepEqual(lanes(), roundRobin, 'without history and without a seed, round-robin in discovery order, as stestr partitions');
-    const seeded = lanes(7);
-    assert.notDeepEqual(seeded, roundRobin);
-    assert.deepEqual(lanes(7), seeded, 'the same seed plans the same lanes');
-    assert.notDeepEqual(lanes(8), seeded);
-    for (const lane of seeded) {
-      assert.deepEqual(lane, [...lane].sort(), 'a process runs its tests in discovery order');
-      assert.equal(lane.length, 10, 'equal estimates, equal shares');
-    }
-    assert.deepEqual(seeded.flat().sort(), tests);
+  it('never leads a lone lane: one slot runs one process, in discovery order', () => {
+    const ids = ['t0', 't1', 't2', 'big'];
+    const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, id === 'big' ? 6 : 1])), roundTrip: 100 });
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0)), ids);
   });
 
   it('follows the discovery order it is given, not the order of the plan', () => {
@@ -199,22 +173,17 @@ describe('Scheduler', () => {
     assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w2' }, 3)), ['b', 'c']);
   });
 
-  it('gives a late worker the units that balance best from a lane, without a reclaim', () => {
+  it('gives a late worker the units that balance best, the long one in the middle of a lane included, without a reclaim', () => {
     const ids = Array.from({ length: 21 }, (_, i) => (i === 15 ? 'big' : `t${String(i).padStart(2, '0')}`));
     const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, id === 'big' ? 10 : 1])), roundTrip: 0.01 });
-    // Alone, w1 plans one lane, led by its longest unit: big and what follows it first.
-    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0)), ['big', 't16', 't17', 't18', 't19', 't20']);
-    const d = new Workers(s);
-    d.feed(s.handle({ type: 'workerJoined', worker: 'w2', speed: 1 }, 0));
-    assert.equal(d.reclaims.length, 0, 'what is still in the lane moves without a message to its worker');
-    // w2 takes what comes before big, which balances the two at 15 s each.
-    let now = 0;
-    const ran: string[] = [];
-    for (let t = d.start('w2', now); t !== undefined; t = d.start('w2', now)) {
-      ran.push(t);
-      d.finish('w2', (now += 1));
-    }
-    assert.deepEqual(ran, ids.slice(0, 15));
+    assert.deepEqual(dispatched(s.handle({ type: 'workerJoined', worker: 'w1', speed: 1 }, 0)), ids.slice(0, 15));
+    const out = s.handle({ type: 'workerJoined', worker: 'w2', speed: 1 }, 0);
+    assert.ok(!out.some((c) => c.type === 'reclaim'), 'what is still in the lane moves without a message to its worker');
+    assert.deepEqual(dispatched(out, 'w2'), ['big']);
+    // The rest of what it took follows, in discovery order, once it runs.
+    s.handle({ type: 'testStarted', worker: 'w2', test: 'big' }, 0.1);
+    const more = dispatched(s.handle({ type: 'testFinished', worker: 'w2', test: 'big', duration: 10 }, 10.1), 'w2');
+    assert.deepEqual(more, ['t16', 't17', 't18']);
   });
 
   it('reclaims sent units from the busiest worker once its lane is empty; the worker that asked gets them', () => {

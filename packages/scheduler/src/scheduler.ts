@@ -521,7 +521,9 @@ export class Scheduler implements SchedulingPolicy {
     const measuring = Number.isFinite(limit) ? false : this.holdBackCritical(members, owners, makespan, now);
     members.forEach((units, i) => {
       const owner = owners[i];
-      const lane = this.lanes.create(owner, units, measuring ? undefined : this.leadOf(units));
+      // One lane alone is never led: nobody could take what follows a long test, so leading
+      // would only split its process in two (stestr --serial, and -j 1, run one process).
+      const lane = this.lanes.create(owner, units, measuring || count === 1 ? undefined : this.leadOf(units));
       if (owner) this.load(owner).lane = lane;
       else this.orphans.add(lane);
     });
