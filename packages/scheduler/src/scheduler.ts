@@ -537,17 +537,25 @@ export class Scheduler implements SchedulingPolicy {
    * elsewhere.
    */
   private leadOf(units: readonly number[]): number | undefined {
-    let longest: number | undefined;
-    for (const u of units) {
-      const e = this.estimates[u] as number;
-      const best = longest === undefined ? -1 : (this.estimates[longest] as number);
-      if (e > best || (e === best && (this.rank[u] as number) < (this.rank[longest as number] as number))) longest = u;
-    }
-    if (longest === undefined) return undefined;
+    const at = this.longestAt(units);
+    if (at < 0) return undefined;
+    const longest = units[at] as number;
     const rank = this.rank[longest] as number;
     let before = 0;
     for (const u of units) if ((this.rank[u] as number) < rank) before += this.estimates[u] as number;
     return before >= LEAD_MIN_FRESH_PROCESSES * this.freshProcess ? longest : undefined;
+  }
+
+  /** Where in `units` the longest is (the first in discovery order of equals); -1 if none. */
+  private longestAt(units: readonly number[]): number {
+    let at = -1;
+    for (let i = 0; i < units.length; i++) {
+      const u = units[i] as number;
+      const best = at < 0 ? -1 : (this.estimates[units[at] as number] as number);
+      const e = this.estimates[u] as number;
+      if (e > best || (e === best && (this.rank[u] as number) < (this.rank[units[at] as number] as number))) at = i;
+    }
+    return at;
   }
 
   /**
@@ -563,10 +571,9 @@ export class Scheduler implements SchedulingPolicy {
     const held: number[] = [];
     members.forEach((units, i) => {
       const owner = owners[i];
-      if (owner === undefined || units.length === 0 || this.speeds.isKnown(this.load(owner).speed)) return;
-      let at = 0;
-      for (let j = 1; j < units.length; j++) if ((this.estimates[units[j] as number] as number) > (this.estimates[units[at] as number] as number)) at = j;
-      if ((this.estimates[units[at] as number] as number) * typical >= critical) held.push(units.splice(at, 1)[0] as number);
+      if (owner === undefined || this.speeds.isKnown(this.load(owner).speed)) return;
+      const at = this.longestAt(units);
+      if (at >= 0 && (this.estimates[units[at] as number] as number) * typical >= critical) held.push(units.splice(at, 1)[0] as number);
     });
     if (held.length === 0) return false;
     held.sort((a, b) => (this.estimates[b] as number) - (this.estimates[a] as number));

@@ -84,7 +84,7 @@ export class WorkerSpeeds {
   private compute(s: WorkerSpeed): number {
     const fallback = Number.isNaN(s.prior) ? this.typicalSlowness() : s.prior;
     if (s.count === 0) return fallback;
-    const own = Math.exp(median(s.sorted, s.count));
+    const own = this.measured(s);
     if (s.count >= SPEED_MIN_SAMPLES) return own;
     const w = s.count / SPEED_MIN_SAMPLES;
     return Math.exp(w * Math.log(own) + (1 - w) * Math.log(fallback));
