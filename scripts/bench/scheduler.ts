@@ -1,6 +1,6 @@
 // The scheduler benchmark: `npm run bench -- scheduler [--parts makespan,decisions,run,setup]
-//   [--scenarios a,b] [--workers 2,8] [--repeat 5] [--reference REV]`.
-//   makespan:  every scenario generated from a fixed seed (10,000 tests), run in the simulator for
+//   [--scenarios a,b] [--workers 2,8] [--seed N] [--repeat 5] [--reference REV]`.
+//   makespan:  every scenario generated from a fixed seed (10,000 tests; --seed picks another), run in the simulator for
 //              baton and the re-implemented baselines, reported as makespan / lower bound;
 //   decisions: the decision cost of baton's scheduler with 100,000 tests and 1,000 workers;
 //   run:       the CPU the scheduler costs per test in a run shaped like `baton run -j 2` of
@@ -69,9 +69,9 @@ function timed(inner: SchedulingPolicy): SchedulingPolicy & { micros: number; ev
   return t;
 }
 
-function makespans(scenarios: readonly ScenarioName[], workerCounts: readonly number[]): void {
+function makespans(scenarios: readonly ScenarioName[], workerCounts: readonly number[], seed: number): void {
   console.log(
-    `scheduler benchmark: 10,000 tests per scenario, seed ${SEED}, latency 2 ms one way; cells are makespan / lower bound; ` +
+    `scheduler benchmark: 10,000 tests per scenario, seed ${seed}, latency 2 ms one way; cells are makespan / lower bound; ` +
       `every worker runs each dispatch in discovery order and pays ${FRESH_PROCESS_SECONDS * 1000} ms for a fresh test process when sent work behind its process (baton fresh: how often)`,
   );
   console.log(BASELINES_NOTE);
@@ -81,7 +81,7 @@ function makespans(scenarios: readonly ScenarioName[], workerCounts: readonly nu
   const misses: string[] = [];
   for (const scenario of scenarios)
     for (const workers of workerCounts) {
-      const workload = generateScenario(scenario, { workers, seed: SEED });
+      const workload = generateScenario(scenario, { workers, seed });
       const { context, bound } = prepare(workload);
       const results = POLICIES.map((p) => simulate(workload, createPolicy(p, context)));
       const ratios = results.map((r) => r.makespan / bound);
@@ -295,8 +295,10 @@ export default async function (args: string[]): Promise<void> {
   const workerCounts = (option(args, '--workers') ?? WORKER_COUNTS.map(String)).map(Number);
   const repeat = Number(option(args, '--repeat')?.[0] ?? 5);
   const rev = option(args, '--reference')?.[0] ?? REFERENCE;
+  const seed = Number(option(args, '--seed')?.[0] ?? SEED);
+  if (!Number.isSafeInteger(seed)) throw new Error(`--seed takes an integer, got ${option(args, '--seed')?.[0]}`);
   const started = performance.now();
-  if (parts.has('makespan')) makespans(scenarios, workerCounts);
+  if (parts.has('makespan')) makespans(scenarios, workerCounts, seed);
   if (parts.has('decisions')) {
     console.log('');
     decisionCost();

@@ -87,10 +87,11 @@ export class Lanes {
 
   /**
    * Takes units from the head of the lane, in discovery order, until their estimates
-   * reach `target` (at least one unit); returns them, no longer in any lane. A batch
-   * stops where a led lane wraps round, so that no Run mixes the two processes' work.
+   * reach `target` (at least one unit), and before a unit that would take them past `cap`;
+   * returns them, no longer in any lane. A batch stops where a led lane wraps round, so
+   * that no Run mixes the two processes' work.
    */
-  take(lane: Lane, target: number): number[] {
+  take(lane: Lane, target: number, cap: number = Infinity): number[] {
     const out: number[] = [];
     let taken = 0;
     while (lane.head < lane.units.length && (taken < target || out.length === 0)) {
@@ -99,6 +100,7 @@ export class Lanes {
         lane.head++;
         continue;
       }
+      if (out.length > 0 && taken + (this.estimates[u] as number) > cap) break;
       if ((this.rank[u] as number) < lane.lead) {
         if (out.length > 0) break;
         // Wrapped round: the rest is in plain discovery order.

@@ -40,10 +40,10 @@ class Workers {
     this.on({ type: 'testStarted', worker: w, test }, now);
     return test;
   }
-  finish(w: string, now: number): void {
+  finish(w: string, now: number, duration = 1): void {
     const test = this.running.get(w) as string;
     this.running.delete(w);
-    this.on({ type: 'testFinished', worker: w, test, duration: 1 }, now);
+    this.on({ type: 'testFinished', worker: w, test, duration }, now);
   }
   /** What the worker would release test by test; it forgets those tests. */
   release(reclaim: Reclaim): string[] {
@@ -310,6 +310,24 @@ describe('Scheduler', () => {
     assert.ok(!dispatched(s.handle({ type: 'testFinished', worker: 'fast', test: 'm5', duration: 1 }, 1)).includes('L'));
     // slow takes twice its history: L goes to fast.
     assert.deepEqual(dispatched(s.handle({ type: 'testFinished', worker: 'slow', test: 'm1', duration: 2 }, 2), 'fast'), ['L']);
+  });
+
+  it('keeps holding a long test whose lane held nothing else: its idle worker does not end the wait for speeds', () => {
+    // L alone fills one lane; held back, it leaves that worker with nothing, and B and C
+    // are not worth taking from the others.
+    const estimates = new Map([['L', 100], ['B', 1], ['C', 1]]);
+    const s = new Scheduler([one('all', ['B', 'C', 'L'])], { estimates, roundTrip: 0.01, expectedWorkers: 3 });
+    const d = new Workers(s);
+    for (const w of ['w1', 'w2', 'w3']) d.on({ type: 'workerJoined', worker: w }, 0);
+    const holder = (test: string): string | undefined => [...d.queues].find(([, tests]) => tests.includes(test))?.[0];
+    assert.equal(holder('L'), undefined, 'L waits while every speed is unknown');
+    const [b, c] = [holder('B') as string, holder('C') as string];
+    d.start(b, 0);
+    d.start(c, 0);
+    // C's worker proves twice as fast as history says, B's as fast: L goes to C's.
+    d.finish(c, 0.5, 0.5);
+    d.finish(b, 1, 1);
+    assert.equal(holder('L'), c);
   });
 
   it('takes back what a worker holds once its running test has overrun its estimate', () => {

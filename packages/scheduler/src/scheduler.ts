@@ -584,7 +584,7 @@ export class Scheduler implements SchedulingPolicy {
   /**
    * Places the units held back, each where it would finish first among workers whose
    * speed is measured, once enough workers are measured (PROBE_QUORUM), the deadline
-   * passed, or a worker ran dry.
+   * passed, or nothing is left to run that would measure them.
    */
   private releaseProbe(now: number, out: Command[], force = false): void {
     const probe = this.probe;
@@ -725,8 +725,10 @@ export class Scheduler implements SchedulingPolicy {
     if (lane === undefined || lane.count === 0 || lane.owner !== worker) lane = this.adopt(load);
     if (lane === undefined) {
       const stole = load.pendingCount === 0 && steal && load.stealFailed !== this.epoch ? this.steal(load, now, out) : steal;
-      // A worker with nothing to do, not even to take, ends the wait for speeds.
-      if (this.probe !== undefined && load.pendingCount === 0 && !worker.running) this.releaseProbe(now, out, true);
+      // Held-back units wait for speeds while anything runs or is left to run, which will
+      // show them: an idle worker waits until the deadline at most, where a long test on a
+      // slow worker would cost the run more. Once nothing will run, they go.
+      if (this.probe !== undefined && load.pendingCount === 0 && this.ledger.holders === 0 && !this.lanes.all.some((l) => l.count > 0)) this.releaseProbe(now, out, true);
       return stole;
     }
     const running = this.runningLeft(worker, now);
@@ -750,7 +752,10 @@ export class Scheduler implements SchedulingPolicy {
       }
       return steal;
     }
-    this.dispatch(load, this.lanes.take(lane, target), now, out);
+    // Until a worker's speed is known, a long unit does not ride along at the end of a
+    // batch of short ones: committed to a worker that proves slow, it would end the run late.
+    const cap = this.speeds.isKnown(load.speed) || this.units.unknown[head as number] === 1 ? Infinity : 2 * target;
+    this.dispatch(load, this.lanes.take(lane, target, cap), now, out);
     return steal;
   }
 

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Lanes } from './lanes.js';
+import type { UnitRecord } from './state.js';
+
+/** Lanes over units 0…n-1, ranked in index order, with these estimates. */
+const lanesOf = (estimates: number[]): Lanes =>
+  new Lanes(new Array<UnitRecord>(estimates.length), Int32Array.from(estimates, (_, i) => i), Float64Array.from(estimates));
+
+describe('Lanes.take', () => {
+  it('takes from the head in discovery order until the target is reached, the unit that reaches it included', () => {
+    const lanes = lanesOf([0.1, 0.1, 0.1, 3, 0.1]);
+    const lane = lanes.create(undefined, [4, 3, 2, 1, 0]);
+    assert.deepEqual(lanes.take(lane, 0.25), [0, 1, 2]);
+    assert.deepEqual(lanes.take(lane, 0.25), [3]);
+    assert.equal(lane.count, 1);
+  });
+
+  it('stops before a unit that would take the batch past its cap, and still takes one unit at least', () => {
+    const lanes = lanesOf([0.1, 0.1, 3, 0.1]);
+    const lane = lanes.create(undefined, [0, 1, 2, 3]);
+    assert.deepEqual(lanes.take(lane, 1, 2), [0, 1]);
+    assert.deepEqual(lanes.take(lane, 0.1, 0.2), [2]);
+    assert.deepEqual(lanes.take(lane, 1, 2), [3]);
+  });
+});
