@@ -23,4 +23,14 @@ describe('Lanes.take', () => {
     assert.deepEqual(lanes.take(lane, 0.1, 0.2), [2]);
     assert.deepEqual(lanes.take(lane, 1, 2), [3]);
   });
+
+  it('runs a lane led later by one of its units from that unit to the end, then wraps round in a batch of its own', () => {
+    const lanes = lanesOf([1, 1, 1, 1, 1]);
+    const lane = lanes.create(undefined, [0, 1, 2, 3, 4]);
+    assert.deepEqual(lanes.take(lane, 1), [0]);
+    lanes.lead(lane, 3);
+    assert.deepEqual(lanes.take(lane, 10), [3, 4]);
+    assert.deepEqual(lanes.take(lane, 10), [1, 2]);
+    assert.equal(lane.lead, -1);
+  });
 });

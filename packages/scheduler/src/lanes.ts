@@ -60,6 +60,12 @@ export class Lanes {
     return lane;
   }
 
+  /** Leads a lane by one of its queued units from now on (see Lane). */
+  lead(lane: Lane, unit: number): void {
+    lane.lead = this.rank[unit] as number;
+    this.order(lane, this.live(lane));
+  }
+
   /** The lane holding a queued unit. */
   of(unit: number): Lane | undefined {
     return this.laneOf[unit];
@@ -74,14 +80,17 @@ export class Lanes {
       lane.work += this.estimates[u] as number;
       lane.count++;
     }
-    const rest = this.live(lane);
-    const merged = rest.concat(units);
+    this.order(lane, this.live(lane).concat(units));
+  }
+
+  /** Makes `units` the lane's queue, in discovery order from its lead. */
+  private order(lane: Lane, units: number[]): void {
     const key = (u: number): number => {
       const r = this.rank[u] as number;
       return r >= lane.lead ? r : r + WRAP;
     };
-    merged.sort((a, b) => key(a) - key(b));
-    lane.units = merged;
+    units.sort((a, b) => key(a) - key(b));
+    lane.units = units;
     lane.head = 0;
   }
 

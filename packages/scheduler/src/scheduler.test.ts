@@ -330,6 +330,35 @@ describe('Scheduler', () => {
     assert.equal(holder('L'), c);
   });
 
+  it('leads each lane by its longest unit once the wait for speeds is over, as a lane planned with known speeds is', () => {
+    const ids = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'b', 'c', 'L1', 'L2'];
+    const estimates = new Map(ids.map((id) => [id, id.startsWith('L') ? 100 : id === 'b' || id === 'c' ? 30 : 1]));
+    const s = new Scheduler([one('all', ids)], { estimates, roundTrip: 0.01, expectedWorkers: 2 });
+    const d = new Workers(s);
+    d.on({ type: 'workerJoined', worker: 'w1' }, 0);
+    d.on({ type: 'workerJoined', worker: 'w2' }, 0);
+    // While speeds are unknown, lanes start where discovery order does, to measure soon.
+    assert.deepEqual([d.queues.get('w1'), d.queues.get('w2')], [['a1'], ['a2']]);
+    d.start('w1', 0);
+    d.start('w2', 0);
+    d.finish('w1', 1);
+    d.finish('w2', 1);
+    // Measured: after what they hold, each lane runs its longest (b, c) first, then wraps
+    // round to the short tests before it (a5, a6).
+    const order: string[] = [];
+    for (let now = 1, busy = true; busy; ) {
+      busy = false;
+      for (const w of ['w1', 'w2']) {
+        const test = d.start(w, now);
+        if (test === undefined) continue;
+        order.push(test);
+        d.finish(w, (now += 1));
+        busy = true;
+      }
+    }
+    assert.ok(order.indexOf('b') < order.indexOf('a5') && order.indexOf('c') < order.indexOf('a6'), order.join(' '));
+  });
+
   it('takes back what a worker holds once its running test has overrun its estimate', () => {
     const ids = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5'];
     const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, 1])), roundTrip: 0.01, expectedWorkers: 2 });

@@ -584,7 +584,7 @@ export class Scheduler implements SchedulingPolicy {
   /**
    * Places the units held back, each where it would finish first among workers whose
    * speed is measured, once enough workers are measured (PROBE_QUORUM), the deadline
-   * passed, or nothing is left to run that would measure them.
+   * passed, or nothing is left to run that would measure them; then leads the lanes.
    */
   private releaseProbe(now: number, out: Command[], force = false): void {
     const probe = this.probe;
@@ -623,6 +623,14 @@ export class Scheduler implements SchedulingPolicy {
       }
       best.busy = bestFinish;
       this.dispatch(best.load, [u], now, out);
+    }
+    // Lanes started where discovery order does, to measure soon; measured, each is led by
+    // its longest unit as if it had been planned with speeds known: a long test started
+    // last ends the run late wherever its estimate was low.
+    for (const lane of this.lanes.all) {
+      if (lane.lead >= 0 || lane.count < 2) continue;
+      const lead = this.leadOf(this.lanes.live(lane));
+      if (lead !== undefined) this.lanes.lead(lane, lead);
     }
   }
 
