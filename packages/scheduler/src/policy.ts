@@ -48,6 +48,13 @@ export const PROBE_CRITICAL_FRACTION = 0.25;
 export const PROBE_QUORUM = 0.125;
 /** … or once they have waited this fraction of the longest one's estimate. */
 export const PROBE_WAIT_FRACTION = 0.02;
+/**
+ * Lanes planned before speeds were known are levelled when the held-back units are placed,
+ * once this fraction of the workers has a result of its own, and each time the rest halves.
+ */
+export const LEVEL_MEASURED = 0.5;
+/** A lane gives work to others when its worker would end it this much after the level. */
+export const LEVEL_MARGIN = 0.1;
 /** How often one unit may be taken back to move elsewhere. */
 export const MAX_UNIT_STEALS = 4;
 /** The round trip assumed until one is measured. */

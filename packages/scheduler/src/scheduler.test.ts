@@ -359,6 +359,31 @@ describe('Scheduler', () => {
     assert.ok(order.indexOf('b') < order.indexOf('a5') && order.indexOf('c') < order.indexOf('a6'), order.join(' '));
   });
 
+  it('levels lanes planned at equal speeds once results show a worker is slow, without a fresh process or a reclaim', () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `u${String(i).padStart(2, '0')}`);
+    const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, 1])), roundTrip: 0.01, expectedWorkers: 2 });
+    const d = new Workers(s);
+    d.on({ type: 'workerJoined', worker: 'slow' }, 0);
+    d.on({ type: 'workerJoined', worker: 'fast' }, 0);
+    // Each worker runs what it holds, the slow one three times as long as history says.
+    const seconds: Record<string, number> = { slow: 3, fast: 1 };
+    const free: Record<string, number> = { slow: 0, fast: 0 };
+    const ran: Record<string, number> = { slow: 0, fast: 0 };
+    for (;;) {
+      const w = ['slow', 'fast'].filter((x) => (d.queues.get(x) ?? []).length > 0).sort((a, b) => (free[a] as number) - (free[b] as number))[0];
+      if (w === undefined) break;
+      d.start(w, free[w] as number);
+      free[w] = (free[w] as number) + (seconds[w] as number);
+      d.finish(w, free[w] as number, seconds[w]);
+      ran[w] = (ran[w] as number) + 1;
+    }
+    assert.ok(d.finished);
+    // 20 tests over speeds 1/3 and 1 end together at 15 s: the slow worker runs 5.
+    assert.deepEqual([ran, Math.max(free.slow as number, free.fast as number)], [{ slow: 5, fast: 15 }, 15]);
+    assert.equal(d.reclaims.length, 0);
+    assert.equal(s.freshProcesses, 0);
+  });
+
   it('takes back what a worker holds once its running test has overrun its estimate', () => {
     const ids = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5'];
     const s = new Scheduler([one('all', ids)], { estimates: new Map(ids.map((id) => [id, 1])), roundTrip: 0.01, expectedWorkers: 2 });

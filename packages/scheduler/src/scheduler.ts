@@ -18,6 +18,8 @@ import {
   PROBE_CRITICAL_FRACTION,
   PROBE_QUORUM,
   PROBE_WAIT_FRACTION,
+  LEVEL_MARGIN,
+  LEVEL_MEASURED,
   ROUND_TRIP_SMOOTHING,
   STEAL_ROUND_TRIPS,
   stealChoice,
@@ -162,6 +164,8 @@ export class Scheduler implements SchedulingPolicy {
   private probe: { readonly units: number[]; readonly deadline: number } | undefined;
   /** Workers whose speed rests on a prior or on a result of their own. */
   private measured = 0;
+  /** How many ready workers had no result of their own when lanes were last levelled (-1: never). */
+  private unmeasuredAtLevel = -1;
   /**
    * The event being handled is a join: lanes are not planned until every expected
    * worker has joined (or any other event comes), so that each lane is planned for the
@@ -410,10 +414,14 @@ export class Scheduler implements SchedulingPolicy {
     const load = this.load(worker);
     // Only history says how long a test takes on a typical worker; a
     // neighbour estimate would blame the worker for its tests' class.
+    let level = false;
     if (this.estimator.hasHistoryAt(t)) {
       const first = !this.speeds.isKnown(load.speed) && load.speed.count === 0;
       this.speeds.observe(load.speed, duration, this.estimator.estimateAt(t));
-      if (first && load.speed.count === 1) this.measured++;
+      if (first && load.speed.count === 1) {
+        this.measured++;
+        level = this.levelDue();
+      }
     }
     this.estimator.observeAt(t, duration / this.speeds.slowness(load.speed));
     const unit = this.ledger.unitAt(t);
@@ -433,6 +441,7 @@ export class Scheduler implements SchedulingPolicy {
       this.fill(worker, now, out);
       if (unit.state === UnitState.Queued) this.feedHungry(now, out);
     }
+    if (level) this.level(now, out);
   }
 
   private onReleased(id: string, tests: readonly string[], now: number, out: Command[]): void {
@@ -584,7 +593,7 @@ export class Scheduler implements SchedulingPolicy {
   /**
    * Places the units held back, each where it would finish first among workers whose
    * speed is measured, once enough workers are measured (PROBE_QUORUM), the deadline
-   * passed, or nothing is left to run that would measure them; then leads the lanes.
+   * passed, or nothing is left to run that would measure them; then levels and leads the lanes.
    */
   private releaseProbe(now: number, out: Command[], force = false): void {
     const probe = this.probe;
@@ -624,6 +633,7 @@ export class Scheduler implements SchedulingPolicy {
       best.busy = bestFinish;
       this.dispatch(best.load, [u], now, out);
     }
+    this.level(now, out);
     // Lanes started where discovery order does, to measure soon; measured, each is led by
     // its longest unit as if it had been planned with speeds known: a long test started
     // last ends the run late wherever its estimate was low.
@@ -632,6 +642,82 @@ export class Scheduler implements SchedulingPolicy {
       const lead = this.leadOf(this.lanes.live(lane));
       if (lead !== undefined) this.lanes.lead(lane, lead);
     }
+  }
+
+  /**
+   * Whether lanes are to be levelled again now that one more worker has a result of its
+   * own: once half the ready workers have one, and each time those without one halve.
+   */
+  private levelDue(): boolean {
+    if (this.probe !== undefined || this.plannedSegment !== this.ledger.segment || this.measured < LEVEL_MEASURED * this.readyCount) return false;
+    const unmeasured = Math.max(0, this.readyCount - this.measured);
+    if (this.unmeasuredAtLevel >= 0 && 2 * unmeasured > this.unmeasuredAtLevel) return false;
+    this.unmeasuredAtLevel = Math.max(1, unmeasured);
+    return true;
+  }
+
+  /**
+   * Levels lanes planned before their workers' speeds were known. A lane whose measured
+   * worker would end it well after the level (the time at which all measured workers
+   * would end together) gives its longest units, which a slow worker would finish last,
+   * each to the lane that would then end soonest without passing the level (a fresh
+   * process counted where the unit lies behind that worker's process). Moved units lie
+   * mostly ahead of their new worker's process, so this costs few fresh processes, where
+   * steals at the end of the run would cost one each.
+   */
+  private level(now: number, out: Command[]): void {
+    type Row = { readonly load: Load; readonly lane: Lane; readonly slowness: number; finish: number };
+    const rows: Row[] = [];
+    // The level: Σ (level − finish) / slowness = 0 over the measured workers.
+    let weighted = 0;
+    let speed = 0;
+    for (const load of this.loads.values()) {
+      const lane = load.lane;
+      if (load.worker.session !== WorkerSession.Ready || lane === undefined || lane.owner !== load.worker || load.speed.count === 0) continue;
+      const slowness = this.speeds.measured(load.speed);
+      const finish = this.runningLeft(load.worker, now) + (load.pendingWork + lane.work) * slowness;
+      rows.push({ load, lane, slowness, finish });
+      weighted += finish / slowness;
+      speed += 1 / slowness;
+    }
+    if (rows.length < 2) return;
+    const level = weighted / speed;
+    const limit = level * (1 + LEVEL_MARGIN);
+    const byEstimate = (a: number, b: number): number => (this.estimates[b] as number) - (this.estimates[a] as number);
+    const moves: { readonly unit: number; readonly from: Row }[] = [];
+    for (const r of rows) {
+      if (r.finish <= limit) continue;
+      let finish = r.finish;
+      for (const u of this.lanes.live(r.lane).sort(byEstimate)) {
+        moves.push({ unit: u, from: r });
+        finish -= (this.estimates[u] as number) * r.slowness;
+        if (finish <= level) break;
+      }
+    }
+    const takers = rows.filter((r) => r.finish < level);
+    const into = new Map<Lane, number[]>();
+    for (const { unit, from } of moves.sort((a, b) => byEstimate(a.unit, b.unit))) {
+      const e = this.estimates[unit] as number;
+      let best: Row | undefined;
+      let bestFinish = Math.min(limit, from.finish);
+      for (const to of takers) {
+        const finish = to.finish + ((this.rank[unit] as number) <= to.load.position ? this.freshProcess : 0) + e * to.slowness;
+        if (finish < bestFinish) {
+          bestFinish = finish;
+          best = to;
+        }
+      }
+      if (best === undefined) continue;
+      best.finish = bestFinish;
+      from.finish -= e * from.slowness;
+      const units = into.get(best.lane);
+      if (units) units.push(unit);
+      else into.set(best.lane, [unit]);
+    }
+    if (into.size === 0) return;
+    this.epoch++;
+    for (const [lane, units] of into) this.lanes.add(lane, units);
+    for (const lane of into.keys()) if (lane.owner) this.fill(lane.owner, now, out);
   }
 
   /** The worker's lane, made if it has none or runs another worker's. */
