@@ -33,4 +33,17 @@ describe('Lanes.take', () => {
     assert.deepEqual(lanes.take(lane, 10), [1, 2]);
     assert.equal(lane.lead, -1);
   });
+
+  it('keeps the work queued in all lanes as units are added, taken, moved and re-estimated', () => {
+    const lanes = lanesOf([1, 2, 3, 4]);
+    const a = lanes.create(undefined, [0, 1]);
+    const b = lanes.create(undefined, [2, 3]);
+    assert.equal(lanes.total, 10);
+    lanes.take(a, 1);
+    lanes.add(a, [3]);
+    lanes.setEstimate(2, 5);
+    assert.deepEqual([lanes.total, a.work, b.work], [11, 6, 5]);
+    lanes.clear();
+    assert.equal(lanes.total, 0);
+  });
 });

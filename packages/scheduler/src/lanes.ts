@@ -35,6 +35,8 @@ export interface Lane {
  */
 export class Lanes {
   readonly all: Lane[] = [];
+  /** Estimated speed-1 work of every lane's queued units. */
+  total = 0;
   /** By unit index: the lane holding it while it is queued, or undefined. */
   private readonly laneOf: (Lane | undefined)[];
   private readonly rank: Int32Array;
@@ -50,6 +52,7 @@ export class Lanes {
   clear(): void {
     for (const lane of this.all) for (let i = lane.head; i < lane.units.length; i++) this.laneOf[lane.units[i] as number] = undefined;
     this.all.length = 0;
+    this.total = 0;
   }
 
   /** A new lane holding `units` (queued unit indices, any order), led by the unit `lead` if given. */
@@ -78,6 +81,7 @@ export class Lanes {
       this.detach(u);
       this.laneOf[u] = lane;
       lane.work += this.estimates[u] as number;
+      this.total += this.estimates[u] as number;
       lane.count++;
     }
     this.order(lane, this.live(lane).concat(units));
@@ -129,6 +133,7 @@ export class Lanes {
     if (lane === undefined) return;
     this.laneOf[unit] = undefined;
     lane.work -= this.estimates[unit] as number;
+    this.total -= this.estimates[unit] as number;
     lane.count--;
     if (lane.count === 0) {
       lane.work = 0;
@@ -156,7 +161,10 @@ export class Lanes {
   /** Sets a queued unit's estimate, keeping its lane's work in step. */
   setEstimate(unit: number, estimate: number): void {
     const lane = this.laneOf[unit];
-    if (lane !== undefined) lane.work += estimate - (this.estimates[unit] as number);
+    if (lane !== undefined) {
+      lane.work += estimate - (this.estimates[unit] as number);
+      this.total += estimate - (this.estimates[unit] as number);
+    }
     this.estimates[unit] = estimate;
   }
 }

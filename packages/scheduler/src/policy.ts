@@ -16,6 +16,11 @@ export const GUIDED_FACTOR = 2;
  * neighbour estimates learnt from the first results reorder the rest.
  */
 export const GUIDED_FACTOR_UNKNOWN = 8;
+/**
+ * A lane with history is sent guided batches of at most this many times the average
+ * ready worker's share of all queued work, however much more it holds.
+ */
+export const LANE_SHARE_CAP = 2;
 /** Keep this many round trips of queued work on a worker, so it never waits for the next message. */
 export const PREFETCH_ROUND_TRIPS = 1.5;
 /** A worker whose queue fell below one prefetch horizon is filled up to this many. */

@@ -11,6 +11,7 @@ import {
   batchTarget,
   DEFAULT_ROUND_TRIP_SECONDS,
   FRESH_PROCESS_SECONDS,
+  LANE_SHARE_CAP,
   LEAD_MIN_FRESH_PROCESSES,
   MAX_UNIT_STEALS,
   OVERRUN_WAKE_FACTOR,
@@ -833,7 +834,11 @@ export class Scheduler implements SchedulingPolicy {
     // While units wait for speeds, workers hold no more than their prefetch (one unit at
     // least): a held-back unit placed on a worker then starts as soon as its running test ends.
     const probing = this.probe !== undefined;
-    const guided = batchTarget(probing ? 0 : lane.work, 1, horizon, load.pendingWork, running / f, unknown);
+    // A lane with more than its share of what is queued (adopted from a worker that left,
+    // or planned for a worker that proved slow) is sent as if it held its share: what stays
+    // in the lane goes to whoever runs dry without a Reclaim.
+    const queued = head !== undefined && this.units.unknown[head] === 1 ? lane.work : Math.min(lane.work, (LANE_SHARE_CAP * this.lanes.total) / Math.max(1, this.readyCount));
+    const guided = batchTarget(probing ? 0 : queued, 1, horizon, load.pendingWork, running / f, unknown);
     const target = probing && load.pendingCount === 0 ? Math.max(guided, Number.MIN_VALUE) : guided;
     if (target <= 0) {
       // Busy with its guided share and a running unit that outlasts the round trip:
