@@ -24,7 +24,7 @@ export { CLASS_GROUP_REGEX, groupKeyOf, groupTests } from './groups.js';
 export type { SharedFixtures, Unit } from './groups.js';
 export { memberPath, parseJson } from './json.js';
 export type { JsonResult, JsonSyntaxProblem } from './json.js';
-export { lowerBound } from './lowerBound.js';
+export { lowerBound, unforeseenBound } from './lowerBound.js';
 export type { BoundSegment, BoundWorker } from './lowerBound.js';
 export { checkPlan, parsePlan, planFromJson, resolvePlan } from './plan.js';
 export type { Plan, PlanSegment, PlanSource, ResolveOptions, Segment, UnnamedPolicy } from './plan.js';

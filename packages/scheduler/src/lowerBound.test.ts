@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lowerBound } from './lowerBound.js';
+import { lowerBound, unforeseenBound } from './lowerBound.js';
 
 const workers = (n: number, w: { speed?: number; join?: number; leave?: number } = {}): { speed?: number; join?: number; leave?: number }[] =>
   Array.from({ length: n }, () => ({ ...w }));
@@ -32,5 +32,15 @@ describe('lowerBound', () => {
   it('chains segments and is infinite when no worker can run one', () => {
     assert.equal(lowerBound([{ units: [1] }, { units: [1] }], [{ leave: 0.5 }]), Infinity);
     assert.equal(lowerBound([], workers(2)), 0);
+  });
+
+  it('without foresight, credits a worker that leaves or dies with nothing after it goes', () => {
+    // As above, but the leaver does nothing after t=1: 1*2 + (t-1) >= 8 => t = 7.
+    assert.equal(unforeseenBound([{ units: [2, 1, 1, 1, 1, 1, 1] }], [{}, { leave: 1 }]), 7);
+    // The bound lets the dying worker lose the longest unit; without foresight it must run.
+    assert.equal(lowerBound([{ units: [5, 1] }], [{ die: 1 }, {}]), 1);
+    assert.equal(unforeseenBound([{ units: [5, 1] }], [{ die: 1 }, {}]), 5);
+    // Nobody leaves: both are the same.
+    assert.equal(unforeseenBound([{ units: [3, 3, 3] }], [{ speed: 1 }, { speed: 0.5 }]), 6);
   });
 });

@@ -39,13 +39,28 @@ export interface BoundSegment {
  * Returns Infinity if some segment cannot finish (no worker ever present).
  */
 export function lowerBound(segments: readonly BoundSegment[], workers: readonly BoundWorker[]): number {
+  return chainedEnd(segments, workers, true);
+}
+
+/**
+ * The same sum as if nobody knew who will leave or die: a worker stops adding work when it
+ * goes, and no test is lost with it. Not a lower bound (a schedule may happen to have a
+ * long test running on a worker when it leaves), but the end a schedule without that
+ * knowledge can be held to: `lowerBound` credits each departure with one of the longest
+ * units, which only foresight can place there.
+ */
+export function unforeseenBound(segments: readonly BoundSegment[], workers: readonly BoundWorker[]): number {
+  return chainedEnd(segments, workers, false);
+}
+
+function chainedEnd(segments: readonly BoundSegment[], workers: readonly BoundWorker[], foresight: boolean): number {
   const ws = workers
-    .map((w) => ({ speed: w.speed ?? 1, join: w.join ?? 0, leave: Math.min(w.leave ?? Infinity, w.die ?? Infinity), dies: w.die !== undefined }))
+    .map((w) => ({ speed: w.speed ?? 1, join: w.join ?? 0, leave: Math.min(w.leave ?? Infinity, w.die ?? Infinity), dies: foresight && w.die !== undefined }))
     .filter((w) => w.speed > 0 && w.leave > w.join);
   let t = 0;
   for (const segment of segments) {
     if (segment.units.length === 0) continue;
-    t = segmentEnd(t, segment, ws);
+    t = segmentEnd(t, segment, ws, foresight);
     if (!Number.isFinite(t)) return Infinity;
   }
   return t;
@@ -58,7 +73,7 @@ interface Window {
   readonly dies: boolean;
 }
 
-function segmentEnd(start: number, segment: BoundSegment, workers: readonly Window[]): number {
+function segmentEnd(start: number, segment: BoundSegment, workers: readonly Window[], foresight: boolean): number {
   const sorted = [...segment.units].sort((a, b) => b - a);
   const deaths = workers.filter((w) => w.dies && w.leave > start).length;
   const longest = sorted[deaths] ?? 0;
@@ -74,7 +89,7 @@ function segmentEnd(start: number, segment: BoundSegment, workers: readonly Wind
   // Work of the k largest units: what k departed workers may still finish.
   const extra: number[] = [0];
   for (const d of sorted) extra.push((extra[extra.length - 1] as number) + d);
-  const extraFor = (k: number): number => extra[Math.min(k, sorted.length)] as number;
+  const extraFor = (k: number): number => (foresight ? (extra[Math.min(k, sorted.length)] as number) : 0);
 
   const points = [...new Set(workers.flatMap((w) => [w.join, w.leave]).filter((p) => p > start && Number.isFinite(p)))].sort((a, b) => a - b);
   points.push(Infinity);

@@ -1,4 +1,4 @@
-import { lowerBound } from '../lowerBound.js';
+import { lowerBound, unforeseenBound } from '../lowerBound.js';
 import { resolvePlan, type Segment } from '../plan.js';
 import type { PolicyContext } from './context.js';
 import { BASELINES_NOTE, createPolicy, POLICIES, type PolicyName } from './policies.js';
@@ -36,8 +36,8 @@ export interface SimulationReport {
   readonly results: readonly PolicyResult[];
 }
 
-/** The segments and bound inputs of a workload. */
-export function prepare(workload: Workload): { segments: Segment[]; context: PolicyContext; bound: number } {
+/** The segments and policy context of a workload, its lower bound, and its bound without foresight of departures (`unforeseenBound`). */
+export function prepare(workload: Workload): { segments: Segment[]; context: PolicyContext; bound: number; unforeseen: number } {
   const segments = resolvePlan(
     workload.plan,
     workload.tests.map((t) => t.id),
@@ -49,10 +49,9 @@ export function prepare(workload: Workload): { segments: Segment[]; context: Pol
     duration.set(t.id, t.duration);
     if (t.estimate !== undefined) history.set(t.id, t.estimate);
   }
-  const bound = lowerBound(
-    segments.map((s) => ({ concurrency: s.concurrency, units: s.units.map((u) => u.reduce((a, t) => a + (duration.get(t) ?? 0), 0)) })),
-    workload.workers.map((w) => ({ speed: w.speed, join: w.join, leave: w.leave, die: w.die })),
-  );
+  const boundSegments = segments.map((s) => ({ concurrency: s.concurrency, units: s.units.map((u) => u.reduce((a, t) => a + (duration.get(t) ?? 0), 0)) }));
+  const boundWorkers = workload.workers.map((w) => ({ speed: w.speed, join: w.join, leave: w.leave, die: w.die }));
+  const bound = lowerBound(boundSegments, boundWorkers);
   const context: PolicyContext = {
     segments,
     history,
@@ -62,7 +61,7 @@ export function prepare(workload: Workload): { segments: Segment[]; context: Pol
     discovery: workload.tests.map((t) => t.id),
     freshProcess: workload.freshProcess,
   };
-  return { segments, context, bound };
+  return { segments, context, bound, unforeseen: unforeseenBound(boundSegments, boundWorkers) };
 }
 
 /** Runs each policy over the workload and compares it with the lower bound. */
