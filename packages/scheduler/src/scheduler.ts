@@ -13,14 +13,14 @@ import {
   FRESH_PROCESS_SECONDS,
   LANE_SHARE_CAP,
   LEAD_MIN_FRESH_PROCESSES,
+  LEVEL_MARGIN,
+  LEVEL_MEASURED,
   MAX_UNIT_STEALS,
   OVERRUN_WAKE_FACTOR,
   PREFETCH_ROUND_TRIPS,
   PROBE_CRITICAL_FRACTION,
   PROBE_QUORUM,
   PROBE_WAIT_FRACTION,
-  LEVEL_MARGIN,
-  LEVEL_MEASURED,
   ROUND_TRIP_SMOOTHING,
   STEAL_ROUND_TRIPS,
   stealChoice,
@@ -661,8 +661,9 @@ export class Scheduler implements SchedulingPolicy {
    * Levels lanes planned before their workers' speeds were known. A lane whose measured
    * worker would end it well after the level (the time at which all measured workers
    * would end together) gives its longest units, which a slow worker would finish last,
-   * each to the lane that would then end soonest without passing the level (a fresh
-   * process counted where the unit lies behind that worker's process). Moved units lie
+   * each to the lane that would then end soonest, before the giver would and at most
+   * LEVEL_MARGIN past the level (a fresh process counted where the unit lies behind that
+   * worker's process). Moved units lie
    * mostly ahead of their new worker's process, so this costs few fresh processes, where
    * steals at the end of the run would cost one each.
    */
