@@ -94,6 +94,13 @@ interface Load {
   position: number;
 }
 
+/** A worker a unit could go to: its slowness, and in how many seconds it would be done with what it has. */
+interface Placement {
+  readonly load: Load;
+  slowness: number;
+  finish: number;
+}
+
 /**
  * baton's online scheduler: feed it events with the caller's clock, carry out the
  * commands it returns. Each test process runs its tests in discovery order, so the
@@ -604,34 +611,24 @@ export class Scheduler implements SchedulingPolicy {
     this.probe = undefined;
     // A worker not measured yet may be the slowest kind: it is counted as slow as the
     // slowest measured one, so it gets a held-back unit only when the fast are taken.
-    const pool: { load: Load; busy: number; slowness: number }[] = [];
+    const pool: Placement[] = [];
     let slowest = 0;
     for (const load of this.loads.values()) {
       if (load.worker.session !== WorkerSession.Ready) continue;
       const own = this.speeds.measured(load.speed);
       if (!Number.isNaN(own)) slowest = Math.max(slowest, own);
-      pool.push({ load, busy: 0, slowness: own });
+      pool.push({ load, finish: 0, slowness: own });
     }
     for (const c of pool) {
       if (Number.isNaN(c.slowness)) c.slowness = slowest || this.speeds.slowness(c.load.speed);
-      c.busy = this.runningLeft(c.load.worker, now) + c.load.pendingWork * c.slowness;
+      c.finish = this.runningLeft(c.load.worker, now) + c.load.pendingWork * c.slowness;
     }
     for (const u of probe.units) {
-      let best: (typeof pool)[number] | undefined;
-      let bestFinish = Infinity;
-      for (const c of pool) {
-        const fresh = (this.rank[u] as number) <= c.load.position ? this.freshProcess : 0;
-        const finish = c.busy + fresh + (this.estimates[u] as number) * c.slowness;
-        if (finish < bestFinish) {
-          bestFinish = finish;
-          best = c;
-        }
-      }
+      const best = this.soonest(u, pool);
       if (best === undefined) {
         this.requeue([this.ledger.units[u] as UnitRecord], undefined);
         continue;
       }
-      best.busy = bestFinish;
       this.dispatch(best.load, [u], now, out);
     }
     this.level(now, out);
@@ -668,8 +665,7 @@ export class Scheduler implements SchedulingPolicy {
    * steals at the end of the run would cost one each.
    */
   private level(now: number, out: Command[]): void {
-    type Row = { readonly load: Load; readonly lane: Lane; readonly slowness: number; finish: number };
-    const rows: Row[] = [];
+    const rows: (Placement & { readonly lane: Lane })[] = [];
     // The level: Σ (level − finish) / slowness = 0 over the measured workers.
     let weighted = 0;
     let speed = 0;
@@ -686,7 +682,7 @@ export class Scheduler implements SchedulingPolicy {
     const level = weighted / speed;
     const limit = level * (1 + LEVEL_MARGIN);
     const byEstimate = (a: number, b: number): number => (this.estimates[b] as number) - (this.estimates[a] as number);
-    const moves: { readonly unit: number; readonly from: Row }[] = [];
+    const moves: { readonly unit: number; readonly from: Placement }[] = [];
     for (const r of rows) {
       if (r.finish <= limit) continue;
       let finish = r.finish;
@@ -699,19 +695,9 @@ export class Scheduler implements SchedulingPolicy {
     const takers = rows.filter((r) => r.finish < level);
     const into = new Map<Lane, number[]>();
     for (const { unit, from } of moves.sort((a, b) => byEstimate(a.unit, b.unit))) {
-      const e = this.estimates[unit] as number;
-      let best: Row | undefined;
-      let bestFinish = Math.min(limit, from.finish);
-      for (const to of takers) {
-        const finish = to.finish + ((this.rank[unit] as number) <= to.load.position ? this.freshProcess : 0) + e * to.slowness;
-        if (finish < bestFinish) {
-          bestFinish = finish;
-          best = to;
-        }
-      }
+      const best = this.soonest(unit, takers, Math.min(limit, from.finish));
       if (best === undefined) continue;
-      best.finish = bestFinish;
-      from.finish -= e * from.slowness;
+      from.finish -= (this.estimates[unit] as number) * from.slowness;
       const units = into.get(best.lane);
       if (units) units.push(unit);
       else into.set(best.lane, [unit]);
@@ -720,6 +706,25 @@ export class Scheduler implements SchedulingPolicy {
     this.epoch++;
     for (const [lane, units] of into) this.lanes.add(lane, units);
     for (const lane of into.keys()) if (lane.owner) this.fill(lane.owner, now, out);
+  }
+
+  /**
+   * Of `candidates`, the one that would be done with `unit` soonest, and before `before`
+   * (a fresh process counted where the unit lies behind its process); its `finish` then
+   * counts the unit. Undefined if none would be done in time.
+   */
+  private soonest<P extends Placement>(unit: number, candidates: readonly P[], before = Infinity): P | undefined {
+    let best: P | undefined;
+    let bestFinish = before;
+    for (const c of candidates) {
+      const finish = c.finish + ((this.rank[unit] as number) <= c.load.position ? this.freshProcess : 0) + (this.estimates[unit] as number) * c.slowness;
+      if (finish < bestFinish) {
+        bestFinish = finish;
+        best = c;
+      }
+    }
+    if (best !== undefined) best.finish = bestFinish;
+    return best;
   }
 
   /** The worker's lane, made if it has none or runs another worker's. */

@@ -802,6 +802,12 @@ function migrate(db: Database.Database, file: string): void {
   });
 }
 
+/** A test's results, with the failed attempts (`--retries`) before each, as `history` reads them. */
+const HISTORY = `
+  SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker, (SELECT count(*) FROM attempts a WHERE a.run = r.run AND a.test = r.test) FROM test_results tr
+  JOIN results r ON r.rowid = tr.result JOIN runs ru ON ru.id = r.run
+  WHERE tr.test = (SELECT id FROM tests WHERE name = ?)`;
+
 function prepare(db: Database.Database) {
   const raw = (sql: string) => db.prepare(sql).raw();
   const pluck = (sql: string) => db.prepare(sql).pluck();
@@ -860,14 +866,8 @@ function prepare(db: Database.Database) {
     failing: raw(`
       SELECT t.name, tm.test, tm.last_run FROM timings tm JOIN tests t ON t.id = tm.test
       WHERE tm.profile = ? AND tm.last_status IN ${FAILING_CODES_SQL} ORDER BY t.name`),
-    history: raw(`
-      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker, (SELECT count(*) FROM attempts a WHERE a.run = r.run AND a.test = r.test) FROM test_results tr
-      JOIN results r ON r.rowid = tr.result JOIN runs ru ON ru.id = r.run
-      WHERE tr.test = (SELECT id FROM tests WHERE name = ?) ORDER BY r.run, r.rowid`),
-    historyOfProfile: raw(`
-      SELECT r.run, ru.profile, r.status, r.start_us, r.stop_us, r.worker, (SELECT count(*) FROM attempts a WHERE a.run = r.run AND a.test = r.test) FROM test_results tr
-      JOIN results r ON r.rowid = tr.result JOIN runs ru ON ru.id = r.run
-      WHERE tr.test = (SELECT id FROM tests WHERE name = ?) AND ru.profile = ? ORDER BY r.run, r.rowid`),
+    history: raw(`${HISTORY} ORDER BY r.run, r.rowid`),
+    historyOfProfile: raw(`${HISTORY} AND ru.profile = ? ORDER BY r.run, r.rowid`),
     slowest: raw(`
       SELECT t.name, r.stop_us - r.start_us AS d, r.status FROM results r JOIN tests t ON t.id = r.test
       WHERE r.run = ? AND r.start_us IS NOT NULL AND r.stop_us IS NOT NULL ORDER BY d DESC, t.name LIMIT ?`),
